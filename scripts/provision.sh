@@ -1,0 +1,223 @@
+# shellcheck shell=bash
+# Provisioning shared by run.sh, test.sh and bench.sh. Source it, then call
+#   provision_postgres run|test   -> exports ConnectionStrings__Marten (or leaves it empty for Testcontainers)
+#   provision_rabbitmq run|test   -> exports ConnectionStrings__RabbitMq
+#   provision_cleanup             -> stops what this process started (throwaway data is removed)
+# Order: a reachable configured server, else docker compose (run) / Testcontainers (test) when a Docker
+# engine answers, else local binaries started as a non-root user in a folder of the repo.
+
+REPO_ROOT=${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LOCAL_ROOT="$REPO_ROOT/.local"
+SERVICE_USER=${EVENTAPP_SERVICE_USER:-eventapp}
+_STARTED_PG_DIR=""
+_STARTED_PG_THROWAWAY=""
+_STARTED_RABBIT_DIR=""
+_STARTED_RABBIT_THROWAWAY=""
+_STARTED_COMPOSE=""
+
+log() { printf '[provision] %s\n' "$*" >&2; }
+die() { printf '[provision] error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Runs a command as the service user when we are root (initdb and postgres refuse root).
+as_service_user() {
+  if is_root; then runuser -u "$SERVICE_USER" -- "$@"; else "$@"; fi
+}
+
+ensure_service_user() {
+  is_root || return 0
+  id "$SERVICE_USER" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$SERVICE_USER"
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( (RANDOM % 20000) + 20000 ))
+    port_open 127.0.0.1 "$p" || { echo "$p"; return 0; }
+  done
+  die "no free port found"
+}
+
+docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
+
+apt_install() {
+  is_root || die "$* is not installed and we are not root: install it, or set a connection string to a running server"
+  log "installing $* with apt-get"
+  if [ -z "${_APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    _APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# Host and port of an Npgsql connection string ("Host=..;Port=..").
+conn_value() { printf '%s' "$1" | tr ';' '\n' | sed -n "s/^ *$2 *= *//Ip" | head -n1; }
+
+# The value of ConnectionStrings:<name> in appsettings.json (empty when absent or empty).
+appsettings_connection() {
+  sed -n "/\"ConnectionStrings\"/,/}/s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p" "$REPO_ROOT/appsettings.json" | head -n1
+}
+
+# A folder the service user can write, under .local of the repo when it can reach it.
+data_root() {
+  mkdir -p "$LOCAL_ROOT"
+  if is_root; then
+    chown "$SERVICE_USER" "$LOCAL_ROOT"
+    if ! runuser -u "$SERVICE_USER" -- test -w "$LOCAL_ROOT"; then
+      local alt="/tmp/marten-eventapp-$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-8)"
+      mkdir -p "$alt" && chown "$SERVICE_USER" "$alt" && chmod 700 "$alt"
+      echo "$alt"; return
+    fi
+  fi
+  echo "$LOCAL_ROOT"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_bindir() {
+  local d
+  if command -v initdb >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v initdb)")"; return; fi
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+}
+
+provision_postgres() {
+  local mode=$1 configured host port
+  configured=${ConnectionStrings__Marten:-}
+  [ -n "$configured" ] || [ "$mode" = test ] || configured=$(appsettings_connection Marten)
+  if [ -n "$configured" ]; then
+    host=$(conn_value "$configured" Host); port=$(conn_value "$configured" Port)
+    if port_open "${host:-localhost}" "${port:-5432}"; then
+      log "using the configured PostgreSQL at ${host:-localhost}:${port:-5432}"
+      export ConnectionStrings__Marten="$configured"
+      return 0
+    fi
+    [ -n "${ConnectionStrings__Marten:-}" ] && die "ConnectionStrings__Marten is set but ${host:-localhost}:${port:-5432} does not answer"
+  fi
+
+  if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ]; then
+    if [ "$mode" = test ]; then
+      log "Docker engine found: the test fixtures start PostgreSQL with Testcontainers"
+      unset ConnectionStrings__Marten
+      return 0
+    fi
+    log "starting PostgreSQL with docker compose"
+    docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait postgres >&2 || die "docker compose up failed"
+    _STARTED_COMPOSE=1
+    export ConnectionStrings__Marten="$configured"
+    return 0
+  fi
+
+  local bindir root dir
+  bindir=$(pg_bindir)
+  if [ -z "$bindir" ]; then apt_install postgresql; bindir=$(pg_bindir); fi
+  [ -n "$bindir" ] || die "PostgreSQL binaries not found after install"
+  ensure_service_user
+  root=$(data_root)
+
+  if [ "$mode" = test ]; then
+    dir=$(mktemp -d "$root/pg-test.XXXXXX")
+    _STARTED_PG_THROWAWAY=1
+  else
+    dir="$root/pg-run"; mkdir -p "$dir"
+  fi
+  is_root && chown -R "$SERVICE_USER" "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    as_service_user "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  fi
+  port=$(free_port)
+  local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB"
+  # throwaway test data needs no crash safety; the run instance keeps PostgreSQL's defaults
+  [ "$mode" = test ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  as_service_user "$bindir/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+    || { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+  _STARTED_PG_DIR=$dir
+  "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt \
+    -c "select 1 from pg_database where datname='eventapp'" | grep -q 1 \
+    || "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c "create database eventapp" >/dev/null
+  export ConnectionStrings__Marten="Host=127.0.0.1;Port=$port;Database=eventapp;Username=postgres;Password=postgres"
+  log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running on 127.0.0.1:$port (data: $dir)"
+}
+
+stop_postgres() {
+  [ -n "$_STARTED_PG_DIR" ] || return 0
+  local bindir; bindir=$(pg_bindir)
+  as_service_user "$bindir/pg_ctl" -D "$_STARTED_PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  [ -n "$_STARTED_PG_THROWAWAY" ] && rm -rf "$_STARTED_PG_DIR"
+  _STARTED_PG_DIR=""
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+provision_rabbitmq() {
+  local mode=$1 configured host port
+  configured=${ConnectionStrings__RabbitMq:-}
+  [ -n "$configured" ] || [ "$mode" = test ] || configured=$(appsettings_connection RabbitMq)
+  if [ -n "$configured" ]; then
+    host=$(printf '%s' "$configured" | sed -E 's#^[a-z]+://([^@/]*@)?([^:/]+).*#\2#')
+    port=$(printf '%s' "$configured" | sed -nE 's#^[a-z]+://([^@/]*@)?[^:/]+:([0-9]+).*#\2#p')
+    if port_open "${host:-localhost}" "${port:-5672}"; then
+      log "using the configured RabbitMQ at ${host:-localhost}:${port:-5672}"
+      export ConnectionStrings__RabbitMq="$configured"
+      return 0
+    fi
+    [ -n "${ConnectionStrings__RabbitMq:-}" ] && die "ConnectionStrings__RabbitMq is set but ${host}:${port:-5672} does not answer"
+  fi
+
+  if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ] && [ "$mode" = run ]; then
+    log "starting RabbitMQ with docker compose"
+    docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait rabbitmq >&2 || die "docker compose up failed"
+    _STARTED_COMPOSE=1
+    export ConnectionStrings__RabbitMq="${configured:-amqp://guest:guest@localhost:5672}"
+    return 0
+  fi
+
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || apt_install rabbitmq-server
+  ensure_service_user
+  local root dir node amqp mgmt dist epmd
+  root=$(data_root)
+  if [ "$mode" = test ]; then dir=$(mktemp -d "$root/rabbit-test.XXXXXX"); _STARTED_RABBIT_THROWAWAY=1
+  else dir="$root/rabbit-run"; mkdir -p "$dir"; fi
+  amqp=$(free_port); mgmt=$(free_port); dist=$(free_port); epmd=$(free_port)
+  node="eventapp$(printf '%s' "$dir" | md5sum | cut -c1-6)@localhost"
+  mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+  echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+  cat >"$dir/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$amqp
+management.tcp.port = $mgmt
+management.tcp.ip = 127.0.0.1
+loopback_users = none
+CONF
+  is_root && chown -R "$SERVICE_USER" "$dir"
+  cat >"$dir/env" <<ENV
+export HOME='$dir/home' RABBITMQ_MNESIA_BASE='$dir/mnesia' RABBITMQ_LOG_BASE='$dir/log'
+export RABBITMQ_PID_FILE='$dir/rabbit.pid' RABBITMQ_NODENAME='$node' RABBITMQ_NODE_PORT='$amqp'
+export RABBITMQ_DIST_PORT='$dist' ERL_EPMD_PORT='$epmd' RABBITMQ_ENABLED_PLUGINS_FILE='$dir/enabled_plugins'
+export RABBITMQ_CONFIG_FILE='$dir/rabbitmq'
+ENV
+  as_service_user bash -c ". '$dir/env'; setsid /usr/lib/rabbitmq/bin/rabbitmq-server >'$dir/log/console.log' 2>&1 &"
+  _STARTED_RABBIT_DIR=$dir
+  as_service_user bash -c ". '$dir/env'; rabbitmqctl -n '$node' wait --timeout 90 '$dir/rabbit.pid'" >/dev/null 2>&1 \
+    || { tail -n 30 "$dir/log/console.log" >&2; die "RabbitMQ did not start"; }
+  export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp"
+  log "RabbitMQ running on 127.0.0.1:$amqp, management on http://127.0.0.1:$mgmt (data: $dir)"
+}
+
+stop_rabbitmq() {
+  [ -n "$_STARTED_RABBIT_DIR" ] || return 0
+  local dir=$_STARTED_RABBIT_DIR
+  as_service_user bash -c ". '$dir/env'; rabbitmqctl -n \"\$RABBITMQ_NODENAME\" stop >/dev/null 2>&1; epmd -kill >/dev/null 2>&1" || true
+  [ -n "$_STARTED_RABBIT_THROWAWAY" ] && rm -rf "$dir"
+  _STARTED_RABBIT_DIR=""
+}
+
+provision_cleanup() {
+  stop_rabbitmq
+  stop_postgres
+  if [ -n "$_STARTED_COMPOSE" ]; then
+    docker compose -f "$REPO_ROOT/docker-compose.yml" stop >/dev/null 2>&1 || true
+    _STARTED_COMPOSE=""
+  fi
+}

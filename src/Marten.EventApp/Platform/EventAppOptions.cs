@@ -1,0 +1,27 @@
+using JasperFx.CodeGeneration;
+
+namespace Marten.EventApp.Platform;
+
+/// <summary>The "EventApp" section of appsettings.json; environment variables override it (EventApp__SchemaName).</summary>
+public sealed class EventAppOptions
+{
+    public const string Section = "EventApp";
+
+    /// <summary>PostgreSQL schema for Marten documents, events and Wolverine's envelope tables.</summary>
+    public string SchemaName { get; set; } = "eventapp";
+
+    /// <summary>Solo: this node runs every async projection. Distributed: Wolverine spreads them across nodes.</summary>
+    public NodeMode Nodes { get; set; } = NodeMode.Solo;
+
+    /// <summary>Dynamic compiles handlers at start-up (needs WolverineFx.RuntimeCompilation); Static uses `codegen write` output.</summary>
+    public TypeLoadMode TypeLoadMode { get; set; } = TypeLoadMode.Dynamic;
+
+    /// <summary>Create or update the schema (tables, indexes, extensions) when the service starts.</summary>
+    public bool ApplySchemaOnStartup { get; set; } = true;
+}
+
+public enum NodeMode
+{
+    Solo,
+    Distributed
+}

@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Marten.EventApp.Contracts;
+
+namespace Marten.EventApp.Platform;
+
+/// <summary>
+/// Stamps every appended event with its schema version (the seed's eventVersion) as the
+/// <see cref="Header"/> header, read from <see cref="EventSchemaVersionAttribute"/> (1 when absent),
+/// so a reader can tell which shape of an event it holds after the type has evolved.
+/// </summary>
+public sealed class EventSchemaVersionStamp : DocumentSessionListenerBase
+{
+    public const string Header = "schema-version";
+    private static readonly ConcurrentDictionary<Type, int> Versions = new();
+
+    public static int VersionOf(Type eventType) => Versions.GetOrAdd(eventType,
+        static t => t.GetCustomAttribute<EventSchemaVersionAttribute>()?.Version ?? 1);
+
+    public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        foreach (var stream in session.PendingChanges.Streams())
+        foreach (var @event in stream.Events)
+        {
+            @event.SetHeader(Header, VersionOf(@event.EventType));
+        }
+
+        return Task.CompletedTask;
+    }
+}

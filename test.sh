@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: provisions throwaway servers, runs `dotnet test`,
+# removes the servers on exit, and prints the solution's totals as "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/provision.sh
+
+RESULTS="$LOCAL_ROOT/test-results"
+finish() { local rc=$?; trap - EXIT INT TERM; provision_cleanup; exit "$rc"; }
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH)"
+provision_postgres test
+if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi
+unset ConnectionStrings__Marten  # the fixtures choose their own database and schema
+
+rm -rf "$RESULTS"
+set +e
+dotnet test Marten.EventApp.sln -c Release "$@"
+rc=$?
+set -e
+
+passed=0; failed=0; skipped=0; total=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  get() { printf '%s' "$counters" | sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p"; }
+  passed=$((passed + $(get passed))); failed=$((failed + $(get failed)))
+  total=$((total + $(get total))); skipped=$((skipped + $(get notExecuted)))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$total" -gt 0 ] || { echo "no test ran" >&2; exit 1; }
+[ "$failed" -eq 0 ] || exit 1
+exit "$rc"

@@ -1,0 +1,76 @@
+using Alba;
+using JasperFx.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Testcontainers.PostgreSql;
+using Wolverine;
+
+namespace Marten.EventApp.IntegrationTests;
+
+/// <summary>
+/// PostgreSQL for the tests: the server ./test.sh started (EVENTAPP_TEST_POSTGRES), else a Testcontainers
+/// container where a Docker engine answers.
+/// </summary>
+public static class TestDatabase
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static string? _connectionString;
+
+    public static async Task<string> ConnectionString()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_connectionString is not null) return _connectionString;
+            var configured = Environment.GetEnvironmentVariable("EVENTAPP_TEST_POSTGRES");
+            if (!string.IsNullOrWhiteSpace(configured)) return _connectionString = configured;
+
+            try
+            {
+                var container = new PostgreSqlBuilder("postgres:15").Build();
+                await container.StartAsync();
+                return _connectionString = container.GetConnectionString();
+            }
+            catch (Exception e)
+            {
+                throw new InvalidOperationException(
+                    "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
+            }
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}
+
+/// <summary>One host for the whole collection: Wolverine and the daemon solo, no external transports.</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public const string Schema = "eventapp_tests";
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var connectionString = await TestDatabase.ConnectionString();
+        JasperFxEnvironment.AutoStartHost = true;
+        Host = await AlbaHost.For<Program>(b =>
+        {
+            b.UseSetting("ConnectionStrings:Marten", connectionString);
+            b.UseSetting("ConnectionStrings:RabbitMq", "");
+            b.UseSetting("EventApp:SchemaName", Schema);
+            b.ConfigureServices(s =>
+            {
+                s.DisableAllExternalWolverineTransports();
+                s.RunWolverineInSoloMode();
+            });
+        });
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "app";
+}
