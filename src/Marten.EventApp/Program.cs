@@ -1,4 +1,5 @@
 using JasperFx;
+using Marten.EventApp.EventStore;
 using Marten.EventApp.Platform;
 using Marten.EventApp.Users;
 
@@ -16,6 +17,7 @@ var app = builder.Build();
 
 app.UseHttpPlatform();
 app.MapUsers();
+app.MapEventStore();
 
 return await app.RunJasperFxCommands(args);
 

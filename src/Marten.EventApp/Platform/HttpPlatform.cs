@@ -13,6 +13,8 @@ public static class HttpPlatform
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path);
         builder.Services.AddExceptionHandler<StoreExceptionHandler>();
+        // binding failures reach StoreExceptionHandler, which answers them with their message as problem details
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         return builder;

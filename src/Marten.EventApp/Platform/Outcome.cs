@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Marten.EventApp.Platform;
@@ -58,4 +59,22 @@ public sealed record Rejection(
 public sealed record CommandOutcome(Guid Id, long Version, Rejection? Rejection = null)
 {
     public static CommandOutcome Refused(Guid id, Rejection rejection) => new(id, 0, rejection);
+}
+
+/// <summary>What a pure decision function returns: the events to append (none is a valid outcome), or a rejection.</summary>
+public sealed record Decision(IReadOnlyList<object> Events, Rejection? Rejection = null)
+{
+    public static readonly Decision Nothing = new([]);
+
+    public static Decision Accept(params object[] events) => new(events);
+
+    public static Decision Reject(Rejection rejection) => new([], rejection);
+
+    public static implicit operator Decision(Rejection rejection) => Reject(rejection);
+}
+
+public static class Problems
+{
+    public static ProblemHttpResult BadQuery(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid query");
 }

@@ -1,12 +1,70 @@
+using JasperFx.Events.Projections;
+using Marten.EventApp.EventStore;
+using Marten.EventApp.Platform;
+using Marten.Schema;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 using Wolverine;
 
 namespace Marten.EventApp.Users;
 
 public static class UsersConfiguration
 {
-    public static StoreOptions AddUsers(this StoreOptions opts) => opts;
+    public const string UniqueActiveEmail = "ux_userdetails_active_email";
 
-    public static WolverineOptions AddUsers(this WolverineOptions opts) => opts;
+    public static StoreOptions AddUsers(this StoreOptions opts)
+    {
+        opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
 
-    public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app) => app;
+        var users = opts.Schema.For<UserDetails>();
+        // one active user per email, case-insensitive: written in the same transaction as the events
+        users.Index(x => x.Email, i =>
+        {
+            i.Name = UniqueActiveEmail;
+            i.IsUnique = true;
+            i.Casing = ComputedIndex.Casings.Lower;
+            i.Predicate = "(data ->> 'isActive')::boolean";
+        });
+        // trigram indexes serve ILIKE '%term%' for email lookup and search
+        users.Index(x => x.Email, i => Trigram(i, "ix_userdetails_email_trgm"));
+        users.Index(x => x.FullName, i => Trigram(i, "ix_userdetails_fullname_trgm"));
+        return opts;
+    }
+
+    private static void Trigram(ComputedIndex index, string name)
+    {
+        index.Name = name;
+        index.Method = IndexMethod.gin;
+        index.Mask = "? gin_trgm_ops";
+    }
+
+    public static WolverineOptions AddUsers(this WolverineOptions opts)
+    {
+        opts.Services.AddSingleton(new UniqueRule(UniqueActiveEmail,
+            "Email is already in use", "Another active user already has this email address."));
+        return opts;
+    }
+
+    public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users").WithTags("Users");
+        users.MapPost("/", RegisterUserEndpoint.Post).WithName("RegisterUser")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapPatch("/{id:guid}", UpdateUserProfileEndpoint.Patch).WithName("UpdateUserProfile")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        users.MapPost("/{id:guid}/deactivate", DeactivateUserEndpoint.Post).WithName("DeactivateUser")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        users.MapGet("/{id:guid}", GetUserEndpoint.Get).WithName("GetUser")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapGet("/", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
 }

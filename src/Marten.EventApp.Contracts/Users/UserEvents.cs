@@ -1,0 +1,42 @@
+namespace Marten.EventApp.Contracts.Users;
+
+/// <summary>A user registered. Email and names are trimmed; the email keeps the case it was given.</summary>
+public sealed record UserRegistered(
+    Guid UserId,
+    string Email,
+    string FirstName,
+    string LastName,
+    string RegistrationSource,
+    DateTimeOffset RegisteredAt);
+
+/// <summary>
+/// Profile fields changed. Both maps are keyed by <see cref="ProfileFields"/> names, as in the seed:
+/// <c>UpdatedFields</c> holds the new values (null: the optional field was cleared), <c>PreviousValues</c>
+/// the values they replaced. Dates are ISO-8601 (yyyy-MM-dd).
+/// </summary>
+public sealed record UserProfileUpdated(
+    Guid UserId,
+    IReadOnlyDictionary<string, string?> UpdatedFields,
+    IReadOnlyDictionary<string, string?> PreviousValues,
+    DateTimeOffset UpdatedAt);
+
+public sealed record UserDeactivated(
+    Guid UserId,
+    string Reason,
+    string DeactivatedBy,
+    DateTimeOffset DeactivatedAt);
+
+/// <summary>The names of a user's profile fields, as they appear in <see cref="UserProfileUpdated"/>.</summary>
+public static class ProfileFields
+{
+    public const string Email = "email";
+    public const string FirstName = "firstName";
+    public const string LastName = "lastName";
+    public const string PhoneNumber = "phoneNumber";
+    public const string Address = "address";
+    public const string BirthDate = "birthDate";
+    public const string ProfilePictureUrl = "profilePictureUrl";
+
+    public static readonly IReadOnlyList<string> Required = [Email, FirstName, LastName];
+    public static readonly IReadOnlyList<string> Optional = [PhoneNumber, Address, BirthDate, ProfilePictureUrl];
+}

@@ -1,0 +1,45 @@
+using Marten.EventApp.Platform;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Marten.EventApp.EventStore;
+
+public sealed record EventPage(IReadOnlyList<StoredEvent> Events, long NextPosition);
+
+internal static class EventFeedEndpoints
+{
+    public const int MaxBatch = 1000;
+
+    /// <summary>The global feed ordered by sequence; pass NextPosition back as fromPosition for the next page.</summary>
+    public static async Task<Results<Ok<EventPage>, ProblemHttpResult>> All(
+        long? fromPosition, int? batchSize, IQuerySession session, CancellationToken ct)
+    {
+        if (fromPosition is < 0) return Problems.BadQuery("fromPosition must be 0 or more.");
+        if (batchSize is < 1 or > MaxBatch) return Problems.BadQuery($"batchSize must be between 1 and {MaxBatch}.");
+
+        var from = fromPosition ?? 0;
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.Sequence > from)
+            .OrderBy(e => e.Sequence)
+            .Take(batchSize ?? MaxBatch)
+            .ToListAsync(ct);
+        var page = events.Select(StoredEvent.From).ToList();
+        return TypedResults.Ok(new EventPage(page, page.Count > 0 ? page[^1].Sequence : from));
+    }
+
+    /// <summary>One stream's events after fromVersion, in order; 404 when the stream does not exist.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<StoredEvent>>, ProblemHttpResult>> Stream(
+        Guid id, long? fromVersion, IQuerySession session, CancellationToken ct)
+    {
+        if (fromVersion is < 0) return Problems.BadQuery("fromVersion must be 0 or more.");
+
+        var from = fromVersion ?? 0;
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.StreamId == id && e.Version > from)
+            .OrderBy(e => e.Version)
+            .ToListAsync(ct);
+        if (events.Count == 0 && await session.Events.FetchStreamStateAsync(id, ct) is null)
+            return TypedResults.Problem(Rejection.NotFound("Stream").ToProblem());
+
+        return TypedResults.Ok<IReadOnlyList<StoredEvent>>(events.Select(StoredEvent.From).ToList());
+    }
+}

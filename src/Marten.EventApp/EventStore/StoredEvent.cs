@@ -1,0 +1,30 @@
+using System.Text.Json;
+using JasperFx.Events;
+using Marten.EventApp.Platform;
+
+namespace Marten.EventApp.EventStore;
+
+/// <summary>An event as stored, with all of its metadata: what the stream and global feed endpoints return.</summary>
+public sealed record StoredEvent(
+    Guid EventId,
+    Guid StreamId,
+    long Version,
+    long Sequence,
+    DateTimeOffset Timestamp,
+    string EventType,
+    int SchemaVersion,
+    string? CorrelationId,
+    string? CausationId,
+    object Data)
+{
+    public static StoredEvent From(IEvent e) => new(
+        e.Id, e.StreamId, e.Version, e.Sequence, e.Timestamp, e.EventTypeName,
+        SchemaVersionOf(e), e.CorrelationId, e.CausationId, e.Data);
+
+    private static int SchemaVersionOf(IEvent e) => e.GetHeader(EventSchemaVersionStamp.Header) switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
+        IConvertible c => c.ToInt32(null),
+        _ => EventSchemaVersionStamp.VersionOf(e.EventType)
+    };
+}

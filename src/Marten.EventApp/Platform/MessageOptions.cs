@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using Wolverine;
+
+namespace Marten.EventApp.Platform;
+
+public static class MessageOptions
+{
+    public const string CorrelationHeader = "X-Correlation-ID";
+    public const string CausationHeader = "X-Causation-ID";
+    private const int MaxIdLength = 128;
+
+    /// <summary>
+    /// Correlation and causation for a command sent from an HTTP request: the caller's headers when given,
+    /// else the trace id and the request id. Wolverine copies both onto the Marten session, and so onto every event.
+    /// </summary>
+    public static DeliveryOptions FromRequest(HttpContext http) => new()
+    {
+        CorrelationId = Header(http, CorrelationHeader) ?? Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier,
+        CausationId = Header(http, CausationHeader) ?? http.TraceIdentifier
+    };
+
+    private static string? Header(HttpContext http, string name)
+    {
+        var value = http.Request.Headers[name].ToString().Trim();
+        return value.Length is > 0 and <= MaxIdLength ? value : null;
+    }
+}

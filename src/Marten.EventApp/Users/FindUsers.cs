@@ -1,0 +1,51 @@
+using Marten.EventApp.Platform;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Marten.EventApp.Users;
+
+public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Total);
+
+/// <summary>
+/// Email lookup and search. Both filter with ILIKE on the expressions that the trigram indexes cover
+/// (see <see cref="UsersConfiguration"/>), so PostgreSQL answers from the indexes, not a scan of every document.
+/// </summary>
+internal static class FindUsersEndpoint
+{
+    private const string EmailMatches = "(data ->> 'email') ILIKE ?";
+    private const string SearchMatches =
+        "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive')::boolean";
+    private const int MaxTerm = 254;
+
+    public static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmail(
+        string? email, int? limit, IQuerySession session, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(email) || email.Trim().Length > MaxTerm)
+            return Problems.BadQuery($"email is required, at most {MaxTerm} characters.");
+        if (limit is < 1 or > 100) return Problems.BadQuery("limit must be between 1 and 100.");
+
+        var users = await session.QueryAsync<UserDetails>(
+            $"where {EmailMatches} order by (data ->> 'email'), id limit ?", ct, Contains(email), limit ?? 100);
+        return TypedResults.Ok(users);
+    }
+
+    public static async Task<Results<Ok<UserSearchResult>, ProblemHttpResult>> Search(
+        string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(term) || term.Trim().Length > MaxTerm)
+            return Problems.BadQuery($"term is required, at most {MaxTerm} characters.");
+        if (limit is < 1 or > 100) return Problems.BadQuery("limit must be between 1 and 100.");
+        if (offset is < 0) return Problems.BadQuery("offset must be 0 or more.");
+
+        var pattern = Contains(term);
+        var users = await session.QueryAsync<UserDetails>(
+            $"where {SearchMatches} order by (data ->> 'lastUpdated')::timestamptz desc, id limit ? offset ?",
+            ct, pattern, pattern, limit ?? 20, offset ?? 0);
+        var table = store.Options.Schema.For<UserDetails>(qualified: true);
+        var total = await session.QueryAsync<long>($"select count(*) from {table} where {SearchMatches}", ct, pattern, pattern);
+        return TypedResults.Ok(new UserSearchResult(users, total.Single()));
+    }
+
+    /// <summary>A LIKE pattern matching the term anywhere, with the term's own wildcards escaped.</summary>
+    internal static string Contains(string term) =>
+        "%" + term.Trim().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+}

@@ -1,0 +1,61 @@
+using Marten.EventApp.Contracts.Users;
+using Marten.EventApp.Platform;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Wolverine;
+
+namespace Marten.EventApp.Users;
+
+public static class RegisterUserHandler
+{
+    public const string DefaultSource = "api";
+
+    public static Decision Decide(RegisterUser cmd, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        if (cmd.UserId == Guid.Empty) errors.Add("userId", "User ID is required.");
+        var email = UserRules.Email(errors, cmd.Email, required: true);
+        var firstName = UserRules.Name(errors, ProfileFields.FirstName, cmd.FirstName, "First name", required: true);
+        var lastName = UserRules.Name(errors, ProfileFields.LastName, cmd.LastName, "Last name", required: true);
+        var source = errors.Text("registrationSource", cmd.RegistrationSource, "Registration source", UserRules.MaxName, required: false);
+        if (errors.Any) return Rejection.Invalid(errors.ToDictionary());
+
+        return Decision.Accept(new UserRegistered(cmd.UserId, email!, firstName!, lastName!, source ?? DefaultSource, now));
+    }
+
+    /// <summary>
+    /// Starting the stream is the existence check: a taken id fails the append, and the unique index on active
+    /// emails (kept by the inline projection in the same transaction) refuses a taken email; both become 409s.
+    /// </summary>
+    public static CommandOutcome Handle(RegisterUser cmd, IDocumentSession session, DateTimeOffset now)
+    {
+        var decision = Decide(cmd, now);
+        if (decision.Rejection is { } rejection) return CommandOutcome.Refused(cmd.UserId, rejection);
+
+        session.Events.StartStream<User>(cmd.UserId, decision.Events.ToArray());
+        return new CommandOutcome(cmd.UserId, decision.Events.Count);
+    }
+}
+
+public sealed record RegisterUserRequest(
+    Guid? Id,
+    string? Email,
+    string? FirstName,
+    string? LastName,
+    string? RegistrationSource);
+
+public sealed record UserVersion(Guid Id, long Version);
+
+internal static class RegisterUserEndpoint
+{
+    public static async Task<Results<Created<UserVersion>, ProblemHttpResult>> Post(
+        RegisterUserRequest body, IMessageBus bus, HttpContext http, CancellationToken ct)
+    {
+        var id = body.Id ?? Guid.CreateVersion7();
+        var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource);
+        var outcome = await bus.InvokeAsync<CommandOutcome>(command, MessageOptions.FromRequest(http), ct);
+        if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
+
+        http.Response.Headers.ETag = Versioning.ETag(outcome.Version);
+        return TypedResults.Created($"/api/users/{id}", new UserVersion(id, outcome.Version));
+    }
+}

@@ -1,0 +1,17 @@
+using Marten.EventApp.Contracts.Users;
+
+namespace Marten.EventApp.Users;
+
+/// <summary>
+/// The write-side state of a user: what the decisions need (profile values to diff, active flag) and the
+/// stream version. Aggregated live from its events; display data lives in <see cref="UserDetails"/>.
+/// </summary>
+public sealed record User(Guid Id, UserProfile Profile, bool IsActive, long Version)
+{
+    public static User Create(UserRegistered e) =>
+        new(e.UserId, new UserProfile(e.Email, e.FirstName, e.LastName), true, 1);
+
+    public User Apply(UserProfileUpdated e) => this with { Profile = Profile.With(e.UpdatedFields) };
+
+    public User Apply(UserDeactivated e) => this with { IsActive = false };
+}

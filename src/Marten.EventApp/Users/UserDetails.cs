@@ -1,0 +1,72 @@
+using JasperFx.Events;
+using Marten.EventApp.Contracts.Users;
+using Marten.Events.Aggregation;
+
+namespace Marten.EventApp.Users;
+
+/// <summary>The user read model (GET /api/users/{id}, lists and search), projected inline with the events.</summary>
+public sealed record UserDetails
+{
+    public Guid Id { get; init; }
+    public required string Email { get; init; }
+    public required string FirstName { get; init; }
+    public required string LastName { get; init; }
+    public required string FullName { get; init; }
+    public string? PhoneNumber { get; init; }
+    public string? Address { get; init; }
+    public DateOnly? BirthDate { get; init; }
+    public string? ProfilePictureUrl { get; init; }
+    public bool IsActive { get; init; }
+    public string RegistrationSource { get; init; } = "";
+    public DateTimeOffset RegistrationDate { get; init; }
+    public DateTimeOffset LastUpdated { get; init; }
+    public DateTimeOffset? DeactivatedAt { get; init; }
+    public string? DeactivationReason { get; init; }
+    public int ProfileCompleteness { get; init; }
+    public long Version { get; init; }
+
+    internal UserProfile Profile() =>
+        new(Email, FirstName, LastName, PhoneNumber, Address, BirthDate, ProfilePictureUrl);
+
+    internal UserDetails With(UserProfile p) => this with
+    {
+        Email = p.Email,
+        FirstName = p.FirstName,
+        LastName = p.LastName,
+        FullName = p.FullName,
+        PhoneNumber = p.PhoneNumber,
+        Address = p.Address,
+        BirthDate = p.BirthDate,
+        ProfilePictureUrl = p.ProfilePictureUrl,
+        ProfileCompleteness = p.Completeness
+    };
+}
+
+/// <summary>Timestamps come from the events, never the clock, so a rebuild reproduces the same documents.</summary>
+public sealed partial class UserDetailsProjection : SingleStreamProjection<UserDetails, Guid>
+{
+    public static UserDetails Create(IEvent<UserRegistered> e) => new UserDetails
+    {
+        Id = e.Data.UserId,
+        Email = e.Data.Email,
+        FirstName = e.Data.FirstName,
+        LastName = e.Data.LastName,
+        FullName = "",
+        IsActive = true,
+        RegistrationSource = e.Data.RegistrationSource,
+        RegistrationDate = e.Data.RegisteredAt,
+        LastUpdated = e.Data.RegisteredAt,
+        Version = 1
+    }.With(new UserProfile(e.Data.Email, e.Data.FirstName, e.Data.LastName));
+
+    public static UserDetails Apply(IEvent<UserProfileUpdated> e, UserDetails user) =>
+        user.With(user.Profile().With(e.Data.UpdatedFields)) with { LastUpdated = e.Data.UpdatedAt };
+
+    public static UserDetails Apply(IEvent<UserDeactivated> e, UserDetails user) => user with
+    {
+        IsActive = false,
+        DeactivatedAt = e.Data.DeactivatedAt,
+        DeactivationReason = e.Data.Reason,
+        LastUpdated = e.Data.DeactivatedAt
+    };
+}

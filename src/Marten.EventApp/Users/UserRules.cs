@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Marten.EventApp.Contracts.Users;
+using Marten.EventApp.Platform;
+
+namespace Marten.EventApp.Users;
+
+/// <summary>Field rules shared by the user commands: the seed's checks plus sane limits.</summary>
+internal static partial class UserRules
+{
+    public const int MaxEmail = 254;
+    public const int MaxName = 100;
+    public const int MaxPhone = 32;
+    public const int MaxAddress = 500;
+    public const int MaxUrl = 2048;
+    public const int MaxReason = 500;
+
+    [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+$")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^\+?[0-9][0-9 ().\-]{3,30}$")]
+    private static partial Regex PhonePattern();
+
+    public static string? Email(FieldErrors errors, string? value, bool required)
+    {
+        var email = errors.Text(ProfileFields.Email, value, "Email", MaxEmail, required);
+        if (email is not null && !EmailPattern().IsMatch(email)) errors.Add(ProfileFields.Email, "Invalid email format.");
+        return email;
+    }
+
+    public static string? Name(FieldErrors errors, string field, string? value, string label, bool required) =>
+        errors.Text(field, value, label, MaxName, required);
+
+    public static string? Phone(FieldErrors errors, string? value)
+    {
+        var phone = errors.Text(ProfileFields.PhoneNumber, value, "Phone number", MaxPhone, required: false);
+        if (phone is not null && !PhonePattern().IsMatch(phone))
+            errors.Add(ProfileFields.PhoneNumber, "Phone number may hold digits, spaces, ( ) . - and a leading +.");
+        return phone;
+    }
+
+    public static string? PictureUrl(FieldErrors errors, string? value)
+    {
+        var url = errors.Text(ProfileFields.ProfilePictureUrl, value, "Profile picture URL", MaxUrl, required: false);
+        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            errors.Add(ProfileFields.ProfilePictureUrl, "Profile picture URL must be an absolute http or https URL.");
+        return url;
+    }
+
+    public static void BirthDate(FieldErrors errors, DateOnly? value, DateTimeOffset now)
+    {
+        if (value is not { } date) return;
+        if (date > DateOnly.FromDateTime(now.UtcDateTime)) errors.Add(ProfileFields.BirthDate, "Birth date cannot be in the future.");
+        if (date.Year < 1900) errors.Add(ProfileFields.BirthDate, "Birth date must be in 1900 or later.");
+    }
+
+    public static void ExpectedVersion(FieldErrors errors, long? expected)
+    {
+        if (expected is < 1) errors.Add("expectedVersion", "Expected version starts at 1.");
+    }
+}
