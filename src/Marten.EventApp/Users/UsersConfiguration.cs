@@ -49,7 +49,7 @@ public static class UsersConfiguration
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Users");
-        users.MapPost("/", RegisterUserEndpoint.Post).WithName("RegisterUser")
+        users.MapPost("", RegisterUserEndpoint.Post).WithName("RegisterUser")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         users.MapPatch("/{id:guid}", UpdateUserProfileEndpoint.Patch).WithName("UpdateUserProfile")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
@@ -59,7 +59,7 @@ public static class UsersConfiguration
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         users.MapGet("/{id:guid}", GetUserEndpoint.Get).WithName("GetUser")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        users.MapGet("/", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail")
+        users.MapGet("", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers")
             .ProducesProblem(StatusCodes.Status400BadRequest);

@@ -1,0 +1,177 @@
+using Alba;
+using Marten.EventApp.Users;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Marten.EventApp.IntegrationTests.Users;
+
+[Collection(AppCollection.Name)]
+public sealed class when_reading_users(AppFixture fixture)
+{
+    private IAlbaHost Host => fixture.Host;
+
+    private async Task<UserSearchResult> Search(string query)
+    {
+        var result = await Host.Scenario(x => x.Get.Url($"/api/users/search?{query}"));
+        return (await result.ReadAsJsonAsync<UserSearchResult>())!;
+    }
+
+    [Fact]
+    public async Task get_answers_the_read_model_with_its_etag()
+    {
+        var user = await Host.RegisteredUser();
+        await Host.Scenario(x => x.Patch.Json(new { firstName = "Augusta" }).ToUrl($"/api/users/{user.Id}"));
+        await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/users/{user.Id}");
+            x.Header("ETag").SingleValueShouldEqual("\"2\"");
+        });
+    }
+
+    [Fact]
+    public async Task an_unknown_user_is_404() =>
+        await (await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/users/{Guid.NewGuid()}");
+            x.StatusCodeShouldBe(404);
+        })).ProblemShouldBe(404);
+
+    [Fact]
+    public async Task time_travel_returns_the_user_as_it_was_at_a_version_or_a_time()
+    {
+        var user = await Host.RegisteredUser(firstName: "First");
+        var afterRegistration = (await Host.UserDetails(user.Id)).LastUpdated;
+        await Host.Scenario(x => x.Patch.Json(new { firstName = "Second" }).ToUrl($"/api/users/{user.Id}"));
+        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{user.Id}/deactivate"));
+
+        var v1 = await Host.UserDetails(user.Id, "?version=1");
+        Assert.Equal(("First", true, 1L), (v1.FirstName, v1.IsActive, v1.Version));
+        var v2 = await Host.UserDetails(user.Id, "?version=2");
+        Assert.Equal(("Second", true, 2L), (v2.FirstName, v2.IsActive, v2.Version));
+
+        var then = await Host.UserDetails(user.Id, $"?at={Uri.EscapeDataString(afterRegistration.AddMilliseconds(1).ToString("O"))}");
+        Assert.Equal("First", then.FirstName);
+        Assert.False((await Host.UserDetails(user.Id)).IsActive);
+    }
+
+    [Theory]
+    [InlineData("?version=9", 404)]
+    [InlineData("?at=2001-01-01T00:00:00Z", 404)]
+    [InlineData("?version=0", 400)]
+    [InlineData("?version=1&at=2030-01-01T00:00:00Z", 400)]
+    [InlineData("?at=yesterday", 400)]
+    public async Task time_travel_outside_the_stream_or_malformed_is_an_error(string query, int status)
+    {
+        var user = await Host.RegisteredUser();
+        await (await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/users/{user.Id}{query}");
+            x.StatusCodeShouldBe(status);
+        })).ProblemShouldBe(status);
+    }
+
+    [Fact]
+    public async Task replaying_the_stream_yields_the_stored_read_model()
+    {
+        var user = await Host.RegisteredUser();
+        await Host.Scenario(x => x.Patch.Json(new { address = "1 Infinite Loop", birthDate = "1980-01-02" }).ToUrl($"/api/users/{user.Id}"));
+        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{user.Id}/deactivate"));
+
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession();
+        var stored = await session.LoadAsync<UserDetails>(user.Id);
+        var replayed = await session.Events.AggregateStreamAsync<UserDetails>(user.Id);
+        Assert.NotNull(stored);
+        Assert.Equal(stored, replayed);
+    }
+
+    [Fact]
+    public async Task by_email_lists_users_whose_email_contains_the_text_in_any_case()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..12];
+        var a = await Host.RegisteredUser($"alice.{marker}@example.com");
+        var b = await Host.RegisteredUser($"bob.{marker}@Example.org");
+        await Host.RegisteredUser(UserScenarios.UniqueEmail("carol"));
+
+        var result = await Host.Scenario(x => x.Get.Url($"/api/users?email={marker.ToUpperInvariant()}"));
+        var users = (await result.ReadAsJsonAsync<List<UserDetails>>())!;
+        Assert.Equal(new[] { a.Id, b.Id }.Order(), users.Select(u => u.Id).Order());
+    }
+
+    [Theory]
+    [InlineData("/api/users")]
+    [InlineData("/api/users?email=%20")]
+    [InlineData("/api/users?email=x&limit=0")]
+    public async Task by_email_without_text_or_with_a_bad_limit_is_400(string url) =>
+        await (await Host.Scenario(x =>
+        {
+            x.Get.Url(url);
+            x.StatusCodeShouldBe(400);
+        })).ProblemShouldBe(400);
+
+    [Fact]
+    public async Task search_finds_active_users_by_name_or_email_newest_first_with_the_total()
+    {
+        var marker = "Zq" + Guid.NewGuid().ToString("N")[..10];
+        var byFirstName = await Host.RegisteredUser(firstName: marker + "a");
+        var byLastName = await Host.RegisteredUser(lastName: "x" + marker.ToLowerInvariant());
+        var byEmail = await Host.RegisteredUser($"{marker}@example.com");
+        var deactivated = await Host.RegisteredUser(firstName: marker);
+        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{deactivated.Id}/deactivate"));
+        // the oldest registration becomes the most recently updated
+        await Host.Scenario(x => x.Patch.Json(new { address = "Somewhere" }).ToUrl($"/api/users/{byFirstName.Id}"));
+
+        var all = await Search($"term={marker.ToUpperInvariant()}");
+        Assert.Equal(3, all.Total);
+        Assert.Equal([byFirstName.Id, byEmail.Id, byLastName.Id], all.Users.Select(u => u.Id));
+
+        var page = await Search($"term={marker}&limit=1&offset=1");
+        Assert.Equal(3, page.Total);
+        Assert.Equal([byEmail.Id], page.Users.Select(u => u.Id));
+    }
+
+    [Fact]
+    public async Task search_treats_like_wildcards_in_the_term_as_text()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..10];
+        await Host.RegisteredUser(firstName: marker + "abc");
+        Assert.Equal(0, (await Search($"term={marker}%25c")).Total);
+        Assert.Equal(0, (await Search($"term={marker}_bc")).Total);
+        Assert.Equal(1, (await Search($"term={marker}ab")).Total);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("term=")]
+    [InlineData("term=a&limit=0")]
+    [InlineData("term=a&limit=101")]
+    [InlineData("term=a&offset=-1")]
+    [InlineData("term=a&limit=ten")]
+    public async Task search_with_a_bad_query_is_400(string query) =>
+        await (await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/users/search?{query}");
+            x.StatusCodeShouldBe(400);
+        })).ProblemShouldBe(400);
+
+    [Theory]
+    [InlineData("fullName", "ix_userdetails_fullname_trgm")]
+    [InlineData("email", "ix_userdetails_email_trgm")]
+    public async Task search_and_email_lookup_are_served_by_the_trigram_indexes(string field, string index)
+    {
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+        await using var connection = new NpgsqlConnection(store.Options.Tenancy.Default.Database.CreateConnection().ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        // with a handful of rows a scan is cheaper; forbid it to show that the index matches the query's expression
+        await new NpgsqlCommand("set local enable_seqscan = off", connection, tx).ExecuteNonQueryAsync();
+        var plan = new List<string>();
+        var sql = $"explain select data from {store.Options.Schema.For<UserDetails>()} where (data ->> '{field}') ILIKE '%love%'";
+        await using (var reader = await new NpgsqlCommand(sql, connection, tx).ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        }
+
+        Assert.Contains($"Bitmap Index Scan on {index}", string.Join('\n', plan));
+    }
+}
