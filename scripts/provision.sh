@@ -138,6 +138,7 @@ provision_postgres() {
   "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt \
     -c "select 1 from pg_database where datname='eventapp'" | grep -q 1 \
     || "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c "create database eventapp" >/dev/null
+  "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d eventapp -q -c "create extension if not exists pg_trgm" >/dev/null
   export ConnectionStrings__Marten="Host=127.0.0.1;Port=$port;Database=eventapp;Username=postgres;Password=postgres"
   log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running on 127.0.0.1:$port (data: $dir)"
 }

@@ -3,12 +3,8 @@ using Marten.EventApp.EventStore;
 using Marten.EventApp.Platform;
 using Marten.EventApp.Users;
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = args,
-    // the top-level appsettings.json is linked into the output folder
-    ContentRootPath = AppContext.BaseDirectory
-});
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddServiceDefaults();
 
 builder.AddCritterStack(store => store.AddUsers(), wolverine => wolverine.AddUsers());
 builder.AddHttpPlatform();

@@ -1,6 +1,7 @@
 using Alba;
 using JasperFx.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Testcontainers.PostgreSql;
 using Wolverine;
 
@@ -21,24 +22,33 @@ public static class TestDatabase
         try
         {
             if (_connectionString is not null) return _connectionString;
-            var configured = Environment.GetEnvironmentVariable("EVENTAPP_TEST_POSTGRES");
-            if (!string.IsNullOrWhiteSpace(configured)) return _connectionString = configured;
+            var connectionString = Environment.GetEnvironmentVariable("EVENTAPP_TEST_POSTGRES");
+            if (string.IsNullOrWhiteSpace(connectionString)) connectionString = await StartContainer();
 
-            try
-            {
-                var container = new PostgreSqlBuilder("postgres:15").Build();
-                await container.StartAsync();
-                return _connectionString = container.GetConnectionString();
-            }
-            catch (Exception e)
-            {
-                throw new InvalidOperationException(
-                    "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
-            }
+            // database-wide: hosts on different schemas starting at once would race to create it
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await new NpgsqlCommand("create extension if not exists pg_trgm", connection).ExecuteNonQueryAsync();
+            return _connectionString = connectionString;
         }
         finally
         {
             Gate.Release();
+        }
+    }
+
+    private static async Task<string> StartContainer()
+    {
+        try
+        {
+            var container = new PostgreSqlBuilder("postgres:15").Build();
+            await container.StartAsync();
+            return container.GetConnectionString();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
         }
     }
 }

@@ -13,7 +13,7 @@ internal static class FindUsersEndpoint
 {
     private const string EmailMatches = "(data ->> 'email') ILIKE ?";
     private const string SearchMatches =
-        "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive')::boolean";
+        "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive') = 'true'";
     private const int MaxTerm = 254;
 
     public static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmail(

@@ -15,6 +15,7 @@ public static class UsersConfiguration
     public static StoreOptions AddUsers(this StoreOptions opts)
     {
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<UserStatisticsProjection>(ProjectionLifecycle.Async);
         opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
 
         var users = opts.Schema.For<UserDetails>();
@@ -24,7 +25,7 @@ public static class UsersConfiguration
             i.Name = UniqueActiveEmail;
             i.IsUnique = true;
             i.Casing = ComputedIndex.Casings.Lower;
-            i.Predicate = "(data ->> 'isActive')::boolean";
+            i.Predicate = "(data ->> 'isActive') = 'true'";
         });
         // trigram indexes serve ILIKE '%term%' for email lookup and search
         users.Index(x => x.Email, i => Trigram(i, "ix_userdetails_email_trgm"));
@@ -63,6 +64,7 @@ public static class UsersConfiguration
             .ProducesProblem(StatusCodes.Status400BadRequest);
         users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        users.MapGet("/statistics", GetUserStatisticsEndpoint.Get).WithName("GetUserStatistics");
         users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+
+namespace Marten.EventApp.Platform;
+
+public static class ServiceDefaults
+{
+    /// <summary>
+    /// The top-level appsettings.json, linked into the output folder, as the lowest-precedence source: the
+    /// content root stays the project folder (where `codegen write` puts generated code) and environment
+    /// variables and command-line arguments still override it.
+    /// </summary>
+    public static IConfigurationBuilder AddServiceDefaults(this IConfigurationBuilder configuration)
+    {
+        configuration.Sources.Insert(0, new JsonConfigurationSource
+        {
+            Path = "appsettings.json",
+            Optional = true,
+            FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory)
+        });
+        return configuration;
+    }
+}
