@@ -20,6 +20,7 @@ die() { printf '[provision] error: %s\n' "$*" >&2; exit 1; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# (Functions end in an explicit `return 0`: a bare return inside the EXIT trap would return the exit status.)
 # Runs a command as the service user when we are root (initdb and postgres refuse root).
 as_service_user() {
   if is_root; then runuser -u "$SERVICE_USER" -- "$@"; else "$@"; fi
@@ -69,7 +70,7 @@ data_root() {
     if ! runuser -u "$SERVICE_USER" -- test -w "$LOCAL_ROOT"; then
       local alt="/tmp/marten-eventapp-$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-8)"
       mkdir -p "$alt" && chown "$SERVICE_USER" "$alt" && chmod 700 "$alt"
-      echo "$alt"; return
+      echo "$alt"; return 0
     fi
   fi
   echo "$LOCAL_ROOT"
@@ -78,7 +79,7 @@ data_root() {
 # ---------------------------------------------------------------- PostgreSQL
 pg_bindir() {
   local d
-  if command -v initdb >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v initdb)")"; return; fi
+  if command -v initdb >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v initdb)")"; return 0; fi
   d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
   [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
 }
