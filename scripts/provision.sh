@@ -14,6 +14,8 @@ _STARTED_PG_THROWAWAY=""
 _STARTED_RABBIT_DIR=""
 _STARTED_RABBIT_THROWAWAY=""
 _STARTED_COMPOSE=""
+# the Debian /usr/sbin wrapper only lets root or the rabbitmq user run it; the script behind it has no such check
+RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 
 log() { printf '[provision] %s\n' "$*" >&2; }
 die() { printf '[provision] error: %s\n' "$*" >&2; exit 1; }
@@ -139,7 +141,8 @@ provision_postgres() {
   "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt \
     -c "select 1 from pg_database where datname='eventapp'" | grep -q 1 \
     || "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c "create database eventapp" >/dev/null
-  "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d eventapp -q -c "create extension if not exists pg_trgm" >/dev/null
+  PGOPTIONS='-c client_min_messages=warning' "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d eventapp -q \
+    -c "create extension if not exists pg_trgm" >/dev/null
   export ConnectionStrings__Marten="Host=127.0.0.1;Port=$port;Database=eventapp;Username=postgres;Password=postgres"
   log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running on 127.0.0.1:$port (data: $dir)"
 }
@@ -201,7 +204,7 @@ export RABBITMQ_CONFIG_FILE='$dir/rabbitmq'
 ENV
   as_service_user bash -c ". '$dir/env'; setsid /usr/lib/rabbitmq/bin/rabbitmq-server >'$dir/log/console.log' 2>&1 &"
   _STARTED_RABBIT_DIR=$dir
-  as_service_user bash -c ". '$dir/env'; rabbitmqctl -n '$node' wait --timeout 90 '$dir/rabbit.pid'" >/dev/null 2>&1 \
+  as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n '$node' wait --timeout 90 '$dir/rabbit.pid'" >/dev/null 2>&1 \
     || { tail -n 30 "$dir/log/console.log" >&2; die "RabbitMQ did not start"; }
   export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp"
   log "RabbitMQ running on 127.0.0.1:$amqp, management on http://127.0.0.1:$mgmt (data: $dir)"
@@ -210,7 +213,9 @@ ENV
 stop_rabbitmq() {
   [ -n "$_STARTED_RABBIT_DIR" ] || return 0
   local dir=$_STARTED_RABBIT_DIR
-  as_service_user bash -c ". '$dir/env'; rabbitmqctl -n \"\$RABBITMQ_NODENAME\" stop >/dev/null 2>&1; epmd -kill >/dev/null 2>&1" || true
+  # epmd refuses to stop while the node is still registered, and otherwise outlives the broker
+  as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop >/dev/null 2>&1
+    for _ in \$(seq 1 20); do epmd -kill >/dev/null 2>&1 && break; sleep 0.5; done" || true
   [ -n "$_STARTED_RABBIT_THROWAWAY" ] && rm -rf "$dir"
   _STARTED_RABBIT_DIR=""
 }
