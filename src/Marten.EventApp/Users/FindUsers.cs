@@ -12,8 +12,10 @@ public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Tot
 internal static class FindUsersEndpoint
 {
     private const string EmailMatches = "(data ->> 'email') ILIKE ?";
+    // isActive is cast, not compared as text: written like the unique index's predicate, it let the planner walk
+    // that partial index and filter every active row (100-140 ms at 100k users, against 6-32 ms with the trigram BitmapOr)
     private const string SearchMatches =
-        "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive') = 'true'";
+        "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive')::boolean";
     private const int MaxTerm = 254;
 
     public static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmail(
