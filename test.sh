@@ -22,13 +22,13 @@ dotnet test Marten.EventApp.sln -c Release "$@"
 rc=$?
 set -e
 
+counter() { printf '%s' "$counters" | sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p"; }
 passed=0; failed=0; skipped=0; total=0
 for trx in "$RESULTS"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
-  get() { printf '%s' "$counters" | sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p"; }
-  passed=$((passed + $(get passed))); failed=$((failed + $(get failed)))
-  total=$((total + $(get total))); skipped=$((skipped + $(get notExecuted)))
+  passed=$((passed + $(counter passed))); failed=$((failed + $(counter failed)))
+  total=$((total + $(counter total))); skipped=$((skipped + $(counter notExecuted)))
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$total" -gt 0 ] || { echo "no test ran" >&2; exit 1; }

@@ -20,7 +20,6 @@ public static class CritterStack
         Action<WolverineOptions> handlers)
     {
         var options = builder.Configuration.GetSection(EventAppOptions.Section).Get<EventAppOptions>() ?? new();
-        builder.Services.Configure<EventAppOptions>(builder.Configuration.GetSection(EventAppOptions.Section));
 
         var connectionString = builder.Configuration.GetConnectionString("Marten");
         if (string.IsNullOrWhiteSpace(connectionString))
