@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Provisioning shared by run.sh, test.sh and bench.sh. Source it, then call
-#   provision_postgres run|test   -> exports ConnectionStrings__Marten (or leaves it empty for Testcontainers)
+#   provision_postgres run|test|bench -> exports ConnectionStrings__Marten (or leaves it empty for Testcontainers)
 #   provision_rabbitmq run|test   -> exports ConnectionStrings__RabbitMq
 #   provision_cleanup             -> stops what this process started (throwaway data is removed)
 # Order: a reachable configured server, else docker compose (run) / Testcontainers (test) when a Docker
@@ -89,7 +89,7 @@ pg_bindir() {
 provision_postgres() {
   local mode=$1 configured host port
   configured=${ConnectionStrings__Marten:-}
-  [ -n "$configured" ] || [ "$mode" = test ] || configured=$(appsettings_connection Marten)
+  [ -n "$configured" ] || [ "$mode" != run ] || configured=$(appsettings_connection Marten)
   if [ -n "$configured" ]; then
     host=$(conn_value "$configured" Host); port=$(conn_value "$configured" Port)
     if port_open "${host:-localhost}" "${port:-5432}"; then
@@ -109,7 +109,7 @@ provision_postgres() {
     log "starting PostgreSQL with docker compose"
     docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait postgres >&2 || die "docker compose up failed"
     _STARTED_COMPOSE=1
-    export ConnectionStrings__Marten="$configured"
+    export ConnectionStrings__Marten="${configured:-$(appsettings_connection Marten)}"
     return 0
   fi
 
@@ -120,8 +120,8 @@ provision_postgres() {
   ensure_service_user
   root=$(data_root)
 
-  if [ "$mode" = test ]; then
-    dir=$(mktemp -d "$root/pg-test.XXXXXX")
+  if [ "$mode" != run ]; then
+    dir=$(mktemp -d "$root/pg-$mode.XXXXXX")
     _STARTED_PG_THROWAWAY=1
   else
     dir="$root/pg-run"; mkdir -p "$dir"
@@ -133,8 +133,11 @@ provision_postgres() {
   fi
   port=$(free_port)
   local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB"
-  # throwaway test data needs no crash safety; the run instance keeps PostgreSQL's defaults
+  # throwaway test data needs no crash safety; the run and bench instances keep PostgreSQL's defaults
   [ "$mode" = test ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  # the benchmark keeps statement statistics for profiling (select * from pg_stat_statements)
+  [ "$mode" = bench ] && [ -f "$("$bindir/pg_config" --pkglibdir 2>/dev/null)/pg_stat_statements.so" ] \
+    && opts="$opts -c shared_preload_libraries=pg_stat_statements"
   as_service_user "$bindir/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
     || { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
   _STARTED_PG_DIR=$dir

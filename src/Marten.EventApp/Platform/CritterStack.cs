@@ -50,6 +50,8 @@ public static class CritterStack
         var rabbitMq = builder.Configuration.GetConnectionString("RabbitMq");
         builder.Host.UseWolverine(opts =>
         {
+            // handlers are found in this assembly whichever process hosts it (the service, tests, the benchmark)
+            opts.ApplicationAssembly = typeof(CritterStack).Assembly;
             opts.CodeGeneration.TypeLoadMode = options.TypeLoadMode;
             opts.Durability.Mode = options.Nodes == NodeMode.Solo ? DurabilityMode.Solo : DurabilityMode.Balanced;
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the benchmark scenarios against a throwaway PostgreSQL (PostgreSQL's default durability) and writes
+# the table into BENCHMARKS.md. Arguments go to the harness: --only 1a,4 · --duration 20 · --warmup 5 · --smoke
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/provision.sh
+
+finish() { local rc=$?; trap - EXIT INT TERM; provision_cleanup; exit "$rc"; }
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH)"
+# the service (run as a process in scenario 2) and the harness, in one build
+dotnet build Marten.EventApp.sln -c Release -v q -nologo
+provision_postgres bench
+[ -n "${ConnectionStrings__Marten:-}" ] || die "no PostgreSQL for the benchmark"
+# statement statistics, when the server was started with them (see scripts/provision.sh)
+"$(pg_bindir)/psql" -h "$(conn_value "$ConnectionStrings__Marten" Host)" -p "$(conn_value "$ConnectionStrings__Marten" Port)" \
+  -U postgres -d eventapp -qc "create extension if not exists pg_stat_statements" >/dev/null 2>&1 || true
+
+output=()
+case " $* " in *" --smoke "*|*" --only "*) ;; *) output=(--output BENCHMARKS.md) ;; esac
+dotnet bench/Marten.EventApp.Bench/bin/Release/net10.0/Marten.EventApp.Bench.dll \
+  --command-line "./bench.sh $*" "${output[@]}" "$@"

@@ -1,0 +1,78 @@
+using Alba;
+using JasperFx.CommandLine;
+using Microsoft.AspNetCore.Hosting;
+using Npgsql;
+
+namespace Marten.EventApp.Bench.Harness;
+
+/// <summary>What scenarios share in one run: settings, one PostgreSQL data source, and in-process service hosts by schema.</summary>
+public sealed class BenchContext : IAsyncDisposable
+{
+    private readonly Dictionary<string, Task<IAlbaHost>> _hosts = new();
+    private readonly TextWriter _log;
+
+    public BenchContext(BenchSettings settings, TextWriter log)
+    {
+        Settings = settings;
+        _log = log;
+        DataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString)
+        {
+            ConnectionStringBuilder = { MaxPoolSize = 100 }
+        }.Build();
+    }
+
+    public BenchSettings Settings { get; }
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Rows measured so far, so that later rows can be compared with earlier ones.</summary>
+    public List<ResultRow> Rows { get; } = [];
+
+    public string Schema(string name) => $"{Settings.SchemaPrefix}_{name}";
+
+    public void Log(string message) => _log.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
+
+    /// <summary>
+    /// The service, composed exactly as Program does, hosted in this process on its own schema (created on
+    /// first use). Scenarios call its message bus and store directly: no HTTP.
+    /// </summary>
+    public Task<IAlbaHost> ServiceHost(string schema)
+    {
+        lock (_hosts)
+        {
+            if (_hosts.TryGetValue(schema, out var host)) return host;
+            JasperFxEnvironment.AutoStartHost = true;
+            // WebApplicationFactory's content root (the project folder, where Static codegen looks for generated code)
+            Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_MARTEN_EVENTAPP",
+                Path.Combine(Settings.RepoRoot, "src", "Marten.EventApp"));
+            return _hosts[schema] = AlbaHost.For<global::Program>(b =>
+            {
+                b.UseEnvironment("Production");
+                b.UseSetting("ConnectionStrings:Marten", Settings.ConnectionString);
+                b.UseSetting("ConnectionStrings:RabbitMq", "");
+                b.UseSetting("EventApp:SchemaName", schema);
+            });
+        }
+    }
+
+    public async Task ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, CancellationToken ct)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts.Values)
+        {
+            if (host.IsCompletedSuccessfully) await host.Result.DisposeAsync();
+        }
+
+        await DataSource.DisposeAsync();
+    }
+}

@@ -1,0 +1,60 @@
+namespace Marten.EventApp.Bench.Harness;
+
+/// <summary>What a run measures and for how long. <see cref="Smoke"/> is the seconds-long run the test suite makes.</summary>
+public sealed record BenchSettings
+{
+    public required string ConnectionString { get; init; }
+    public required string RepoRoot { get; init; }
+    public string CommandLine { get; init; } = "./bench.sh";
+    public string SchemaPrefix { get; init; } = "bench";
+    /// <summary>Scenario ids to run ("1a", "4"...); empty runs all.</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+    public string? ServiceDll { get; init; }
+    /// <summary>Where the table is written between its markers; null prints it only.</summary>
+    public string? OutputFile { get; init; }
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+    public int Writers { get; init; } = 16;
+    public int HttpClients { get; init; } = 32;
+    public int UpdateUsers { get; init; } = 1_000;
+    public IReadOnlyList<int> AggregateSizes { get; init; } = [10, 1_000, 10_000];
+    public IReadOnlyList<int> SearchSizes { get; init; } = [10_000, 100_000];
+    public int ReadModelUsers { get; init; } = 1_000;
+    public int FeedEvents { get; init; } = 20_000;
+    /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
+    public int Samples { get; init; } = 300;
+
+    public bool Selected(string id) =>
+        Only.Count == 0 || Only.Any(o => id.Equals(o, StringComparison.OrdinalIgnoreCase)
+                                         || id.StartsWith(o, StringComparison.OrdinalIgnoreCase));
+
+    public static BenchSettings Smoke(string connectionString, string repoRoot) => new()
+    {
+        ConnectionString = connectionString,
+        RepoRoot = repoRoot,
+        CommandLine = "smoke",
+        SchemaPrefix = "benchsmoke",
+        Warmup = TimeSpan.FromMilliseconds(200),
+        Duration = TimeSpan.FromSeconds(1),
+        Writers = 4,
+        HttpClients = 4,
+        UpdateUsers = 20,
+        AggregateSizes = [10, 200],
+        SearchSizes = [100, 300],
+        ReadModelUsers = 20,
+        FeedEvents = 300,
+        Samples = 10
+    };
+
+    /// <summary>The folder holding Marten.EventApp.sln, searched upwards from <paramref name="start"/>.</summary>
+    public static string FindRepoRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Marten.EventApp.sln"))) return dir.FullName;
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}
