@@ -13,7 +13,8 @@ public sealed record BenchSettings
     /// <summary>Where the table is written between its markers; null prints it only.</summary>
     public string? OutputFile { get; init; }
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    // a freshly started process needs this long on 2 busy cores to reach its tier-1 JIT code
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
     public int Writers { get; init; } = 16;
     public int HttpClients { get; init; } = 32;

@@ -27,7 +27,7 @@ public static class CritterStack
 
         var marten = builder.Services.AddMarten(opts =>
             {
-                opts.Connection(connectionString);
+                opts.Connection(ConnectionTuning.WithAutoPrepare(connectionString));
                 opts.DatabaseSchemaName = options.SchemaName;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
                 opts.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsGuid;

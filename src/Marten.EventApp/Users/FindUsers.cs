@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Users;
 
-public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Total);
+/// <summary>A page of matches and their count; <c>TotalCapped</c>: counting stopped at <c>Total</c> and there are more.</summary>
+public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Total, bool TotalCapped);
 
 /// <summary>
 /// Email lookup and search. Both filter with ILIKE on the expressions that the trigram indexes cover
@@ -17,6 +18,13 @@ internal static class FindUsersEndpoint
     private const string SearchMatches =
         "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive')::boolean";
     private const int MaxTerm = 254;
+    /// <summary>
+    /// A term shorter than a trigram has no index to use: counting all its matches read every document (185 ms
+    /// for "an" at 100,000 users), so it counts up to this many and says "more". Longer terms count exactly
+    /// from the trigram bitmap (7 ms for a name 2,500 users share); capping those made the planner pick a
+    /// sequential scan that stops early, and matches spread through the table made it 82 ms.
+    /// </summary>
+    public const int CountLimit = 1_000;
 
     public static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmail(
         string? email, int? limit, IQuerySession session, CancellationToken ct)
@@ -30,8 +38,12 @@ internal static class FindUsersEndpoint
         return TypedResults.Ok(users);
     }
 
-    public static async Task<Results<Ok<UserSearchResult>, ProblemHttpResult>> Search(
-        string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store, CancellationToken ct)
+    public static Task<Results<Ok<UserSearchResult>, ProblemHttpResult>> Search(
+        string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store, CancellationToken ct) =>
+        SearchCountingUpTo(CountLimit, term, limit, offset, session, store, ct);
+
+    internal static async Task<Results<Ok<UserSearchResult>, ProblemHttpResult>> SearchCountingUpTo(
+        int countLimit, string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(term) || term.Trim().Length > MaxTerm)
             return Problems.BadQuery($"term is required, at most {MaxTerm} characters.");
@@ -40,11 +52,15 @@ internal static class FindUsersEndpoint
 
         var pattern = Contains(term);
         var users = await session.QueryAsync<UserDetails>(
-            $"where {SearchMatches} order by (data ->> 'lastUpdated')::timestamptz desc, id limit ? offset ?",
+            $"where {SearchMatches} order by last_updated desc, id limit ? offset ?",
             ct, pattern, pattern, limit ?? 20, offset ?? 0);
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
-        var total = await session.QueryAsync<long>($"select count(*) from {table} where {SearchMatches}", ct, pattern, pattern);
-        return TypedResults.Ok(new UserSearchResult(users, total.Single()));
+        var counted = (term.Trim().Length >= 3
+            ? await session.QueryAsync<long>($"select count(*) from {table} where {SearchMatches}", ct, pattern, pattern)
+            : await session.QueryAsync<long>(
+                $"select count(*) from (select 1 from {table} where {SearchMatches} limit ?) as matches",
+                ct, pattern, pattern, countLimit + 1)).Single();
+        return TypedResults.Ok(new UserSearchResult(users, Math.Min(counted, countLimit), counted > countLimit));
     }
 
     /// <summary>A LIKE pattern matching the term anywhere, with the term's own wildcards escaped.</summary>

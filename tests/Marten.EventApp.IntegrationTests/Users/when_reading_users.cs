@@ -1,6 +1,7 @@
 using Alba;
 using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.Users;
@@ -123,11 +124,36 @@ public sealed class when_reading_users(AppFixture fixture)
 
         var all = await Search($"term={marker.ToUpperInvariant()}");
         Assert.Equal(3, all.Total);
+        Assert.False(all.TotalCapped);
         Assert.Equal([byFirstName.Id, byEmail.Id, byLastName.Id], all.Users.Select(u => u.Id));
 
         var page = await Search($"term={marker}&limit=1&offset=1");
         Assert.Equal(3, page.Total);
         Assert.Equal([byEmail.Id], page.Users.Select(u => u.Id));
+    }
+
+    [Fact]
+    public async Task search_for_a_term_shorter_than_a_trigram_counts_up_to_the_limit_and_says_when_there_are_more()
+    {
+        // two letters no other test's user has in name or email
+        var marker = "ZQ";
+        for (var i = 0; i < 3; i++) await Host.RegisteredUser(firstName: marker + Guid.NewGuid().ToString("N")[..8]);
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+
+        async Task<UserSearchResult> SearchCounting(int countLimit)
+        {
+            await using var session = store.QuerySession();
+            var result = await FindUsersEndpoint.SearchCountingUpTo(countLimit, marker, 1, 0, session, store, CancellationToken.None);
+            return Assert.IsType<Ok<UserSearchResult>>(result.Result).Value!;
+        }
+
+        var all = (await SearchCounting(1_000)).Total;
+        Assert.True(all >= 3);
+        var capped = await SearchCounting(2);
+        Assert.Equal((2, true), (capped.Total, capped.TotalCapped));
+        Assert.Single(capped.Users);
+        var exact = await SearchCounting((int)all);
+        Assert.Equal((all, false), (exact.Total, exact.TotalCapped));
     }
 
     [Fact]
