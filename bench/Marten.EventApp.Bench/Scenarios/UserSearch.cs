@@ -33,13 +33,18 @@ public sealed class UserSearch : IScenario
 
             var terms = Terms(size);
             long matched = 0;
+            var perTerm = terms.ToDictionary(t => t, _ => new List<double>());
             var latencies = await Load.SequentialAsync(context.Settings.Samples, async i =>
             {
+                var term = terms[i % terms.Length];
+                var began = System.Diagnostics.Stopwatch.GetTimestamp();
                 await using var session = store.QuerySession();
-                var result = await FindUsersEndpoint.Search(terms[i % terms.Length], 20, 0, session, store, ct);
+                var result = await FindUsersEndpoint.Search(term, 20, 0, session, store, ct);
                 if (result.Result is not Ok<UserSearchResult> ok) throw new InvalidOperationException("search was refused");
                 Interlocked.Add(ref matched, ok.Value!.Total);
+                perTerm[term].Add(System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
             });
+            context.Log("  by term (p50 ms): " + string.Join(", ", perTerm.Select(p => $"'{p.Key}' {new Latencies(p.Value).P50:0.0}")));
 
             rows.Add(new ResultRow($"{Id}.{size}", $"User search at {size:N0} users (page of 20 + total)")
             {

@@ -51,11 +51,15 @@ internal static class FindUsersEndpoint
         if (offset is < 0) return Problems.BadQuery("offset must be 0 or more.");
 
         var pattern = Contains(term);
-        var users = await session.QueryAsync<UserDetails>(
-            $"where {SearchMatches} order by last_updated desc, id limit ? offset ?",
-            ct, pattern, pattern, limit ?? 20, offset ?? 0);
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
-        var counted = (term.Trim().Length >= 3
+        var trigrams = term.Trim().Length >= 3;
+        // With trigrams, filter by the trigram indexes and sort the matches: ordered by the indexed column, the
+        // planner may walk it for a rare term and read every row (150 ms at 100k). Without trigrams, walk the
+        // last_updated index and stop after a page (1 ms for "an", against 185 ms sorting 20k matches).
+        var order = trigrams ? "(data ->> 'lastUpdated')::timestamptz desc, id" : "last_updated desc, id";
+        var users = await session.QueryAsync<UserDetails>(
+            $"where {SearchMatches} order by {order} limit ? offset ?", ct, pattern, pattern, limit ?? 20, offset ?? 0);
+        var counted = (trigrams
             ? await session.QueryAsync<long>($"select count(*) from {table} where {SearchMatches}", ct, pattern, pattern)
             : await session.QueryAsync<long>(
                 $"select count(*) from (select 1 from {table} where {SearchMatches} limit ?) as matches",
