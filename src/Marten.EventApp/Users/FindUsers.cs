@@ -64,7 +64,9 @@ internal static class FindUsersEndpoint
             : await session.QueryAsync<long>(
                 $"select count(*) from (select 1 from {table} where {SearchMatches} limit ?) as matches",
                 ct, pattern, pattern, countLimit + 1)).Single();
-        return TypedResults.Ok(new UserSearchResult(users, Math.Min(counted, countLimit), counted > countLimit));
+        // only the short-term count stops early; an exact count is reported as it is
+        var capped = !trigrams && counted > countLimit;
+        return TypedResults.Ok(new UserSearchResult(users, capped ? countLimit : counted, capped));
     }
 
     /// <summary>A LIKE pattern matching the term anywhere, with the term's own wildcards escaped.</summary>
