@@ -26,9 +26,11 @@ if [ $# -gt 0 ]; then
   dotnet bin/Release/net10.0/Marten.EventApp.dll "$@"
 else
   echo "Marten.EventApp on $URL (OpenAPI: $URL/openapi/v1.json); Ctrl-C stops it" >&2
+  # In the background so that this script's traps run at once. A background job of a non-interactive shell
+  # ignores SIGINT, so Ctrl-C reaches the service from the trap as SIGTERM (a graceful stop).
   dotnet bin/Release/net10.0/Marten.EventApp.dll --urls "$URL" &
   app=$!
-  trap 'kill -INT $app 2>/dev/null; wait $app; exit 130' INT
+  trap 'kill -TERM $app 2>/dev/null; wait $app; exit 130' INT
   trap 'kill -TERM $app 2>/dev/null; wait $app; exit 143' TERM
   wait $app
 fi

@@ -1,19 +1,22 @@
 using JasperFx;
+using Marten.EventApp;
 using Marten.EventApp.EventStore;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Http;
+using Marten.EventApp.Messaging;
+using Marten.EventApp.Persistence;
 using Marten.EventApp.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddServiceDefaults();
 
-builder.AddCritterStack(store => store.AddUsers(), wolverine => wolverine.AddUsers());
-builder.AddHttpPlatform();
+builder.AddEventStore()      // Marten on PostgreSQL: events, documents, projections, the async daemon
+    .AddMessaging()          // Wolverine: handlers, durable queues, outbox, RabbitMQ when configured
+    .AddHttpApi()            // minimal APIs, problem details, OpenAPI, health
+    .AddEventFeeds()
+    .AddUsers();
 
 var app = builder.Build();
-
-app.UseHttpPlatform();
-app.MapUsers();
-app.MapEventStore();
+app.MapHttpApi();
 
 return await app.RunJasperFxCommands(args);
 

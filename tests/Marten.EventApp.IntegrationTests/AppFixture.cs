@@ -1,80 +1,41 @@
 using Alba;
 using JasperFx.CommandLine;
+using JasperFx.Core;
+using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Testcontainers.PostgreSql;
 using Wolverine;
+using Wolverine.Persistence;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>
-/// PostgreSQL for the tests: the server ./test.sh started (EVENTAPP_TEST_POSTGRES), else a Testcontainers
-/// container where a Docker engine answers.
-/// </summary>
-public static class TestDatabase
+/// <summary>The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker.</summary>
+public static class TestHost
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static string? _connectionString;
-
-    public static async Task<string> ConnectionString()
-    {
-        await Gate.WaitAsync();
-        try
-        {
-            if (_connectionString is not null) return _connectionString;
-            var connectionString = Environment.GetEnvironmentVariable("EVENTAPP_TEST_POSTGRES");
-            if (string.IsNullOrWhiteSpace(connectionString)) connectionString = await StartContainer();
-
-            // database-wide: hosts on different schemas starting at once would race to create it
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await new NpgsqlCommand("create extension if not exists pg_trgm", connection).ExecuteNonQueryAsync();
-            return _connectionString = connectionString;
-        }
-        finally
-        {
-            Gate.Release();
-        }
-    }
-
-    private static async Task<string> StartContainer()
-    {
-        try
-        {
-            var container = new PostgreSqlBuilder("postgres:15").Build();
-            await container.StartAsync();
-            return container.GetConnectionString();
-        }
-        catch (Exception e)
-        {
-            throw new InvalidOperationException(
-                "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
-        }
-    }
-}
-
-/// <summary>One host for the whole collection: Wolverine and the daemon solo, no external transports.</summary>
-public sealed class AppFixture : IAsyncLifetime
-{
-    public const string Schema = "eventapp_tests";
-    public IAlbaHost Host { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null)
     {
         var connectionString = await TestDatabase.ConnectionString();
         JasperFxEnvironment.AutoStartHost = true;
-        Host = await AlbaHost.For<Program>(b =>
+        return await AlbaHost.For<Program>(b =>
         {
             b.UseSetting("ConnectionStrings:Marten", connectionString);
             b.UseSetting("ConnectionStrings:RabbitMq", "");
-            b.UseSetting("EventApp:SchemaName", Schema);
+            b.UseSetting("EventApp:SchemaName", schema);
             b.ConfigureServices(s =>
             {
                 s.DisableAllExternalWolverineTransports();
                 s.RunWolverineInSoloMode();
+                services?.Invoke(s);
             });
         });
     }
+}
+
+/// <summary>One host for the "app" collection. Its tests share data, so each makes its own (unique ids and emails).</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_tests");
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
@@ -83,4 +44,52 @@ public sealed class AppFixture : IAsyncLifetime
 public sealed class AppCollection : ICollectionFixture<AppFixture>
 {
     public const string Name = "app";
+}
+
+/// <summary>
+/// One host for the "messaging" collection, on a schema of its own that is emptied before each test (events, documents
+/// and Wolverine's envelopes, scheduled messages included): a message or timeout of one test never reaches
+/// another, and counts are absolute.
+/// </summary>
+public sealed class MessagingFixture : IAsyncLifetime
+{
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", s => s.ConfigureWolverine(o =>
+        // scheduled messages are found within a second, not the default five
+        o.Durability.ScheduledJobPollingTime = 1.Seconds()));
+
+    public async Task ResetAsync()
+    {
+        await Host.ClearAllPersistedWolverineDataAsync();
+        await Host.ResetAllMartenDataAsync();
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class MessagingCollection : ICollectionFixture<MessagingFixture>
+{
+    public const string Name = "messaging";
+}
+
+/// <summary>A test of the "messaging" collection: starts from empty storage.</summary>
+public abstract class MessagingTest(MessagingFixture fixture) : IAsyncLifetime
+{
+    protected IAlbaHost Host => fixture.Host;
+
+    public Task InitializeAsync() => fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>
+/// Tests that start their own hosts or processes (several nodes, the benchmark smoke run, run.sh): they load the
+/// machine, so they run alone, after the parallel collections.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OwnHostsCollection
+{
+    public const string Name = "own-hosts";
 }

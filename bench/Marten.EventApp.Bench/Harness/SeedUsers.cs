@@ -1,4 +1,4 @@
-using Marten.EventApp.Platform;
+using Marten.EventApp.Contracts.Commands;
 using Wolverine;
 
 namespace Marten.EventApp.Bench.Harness;

@@ -1,5 +1,5 @@
 using Marten.EventApp.Bench.Harness;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Contracts.Commands;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 

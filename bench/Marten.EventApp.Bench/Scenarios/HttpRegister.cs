@@ -6,7 +6,8 @@ namespace Marten.EventApp.Bench.Scenarios;
 
 /// <summary>
 /// 2: POST /api/users against the service running as its own process, from keep-alive HttpClient connections,
-/// one per client. 5: the service's peak working set over its life, which includes this load.
+/// one per client. 2r: the same requests for an email another active user has: each is refused (409), an answer
+/// that should cost no more than a success. 5: the service's peak working set over its life, which includes both.
 /// </summary>
 public sealed class HttpRegister : IScenario
 {
@@ -33,13 +34,29 @@ public sealed class HttpRegister : IScenario
                 ? true
                 : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
+
+        var taken = Synthetic.Registration(0);
+        using (var first = await http.PostAsJsonAsync("/api/users", new { taken.Email, taken.FirstName, taken.LastName }, ct))
+            first.EnsureSuccessStatusCode();
+        var refused = await Load.RunAsync(clients, context.Settings, async (_, token) =>
+        {
+            using var response = await http.PostAsJsonAsync("/api/users",
+                new { taken.Email, FirstName = "Taken", LastName = "Email" }, token);
+            return response.StatusCode == HttpStatusCode.Conflict
+                ? true
+                : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+        }, ct);
         var memory = service.Memory();
 
         return
         [
             AppendRow.From(Id, $"HTTP: POST /api/users, {clients} keep-alive clients", result, true,
                 Target.RatioAtLeast(0.40), Target.P99AtMost(50)),
-            new ResultRow("5", "Memory: service peak working set during 2")
+            AppendRow.From("2r", "HTTP: POST /api/users refused (email taken, 409)", refused) with
+            {
+                Note = $"{refused.Rate / result.Rate:0.00} of row 2's rate {refused.ErrorNote}".Trim()
+            },
+            new ResultRow("5", "Memory: service peak working set during 2 and 2r")
             {
                 Note = $"peak {memory.PeakMiB:0} MiB (VmHWM); {idle.CurrentMiB:0} MiB before the load, {memory.CurrentMiB:0} MiB after"
             }

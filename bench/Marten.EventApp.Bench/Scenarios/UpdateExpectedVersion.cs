@@ -1,6 +1,6 @@
 using Marten.EventApp.Bench.Harness;
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;

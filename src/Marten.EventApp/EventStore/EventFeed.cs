@@ -1,4 +1,5 @@
-using Marten.EventApp.Platform;
+using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.EventStore;

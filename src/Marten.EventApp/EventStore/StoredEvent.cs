@@ -1,6 +1,6 @@
 using System.Text.Json;
 using JasperFx.Events;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Persistence;
 
 namespace Marten.EventApp.EventStore;
 

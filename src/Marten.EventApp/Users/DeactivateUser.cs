@@ -1,5 +1,6 @@
+using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 
@@ -7,7 +8,8 @@ namespace Marten.EventApp.Users;
 
 public static class DeactivateUserHandler
 {
-    public static FieldErrors Validate(DeactivateUser cmd)
+    /// <summary>Not named Validate: Wolverine would weave that in as middleware and run it before Handle as well.</summary>
+    public static FieldErrors CheckInput(DeactivateUser cmd)
     {
         var errors = new FieldErrors();
         errors.Text("reason", cmd.Reason, "Reason", UserRules.MaxReason, required: true);
@@ -18,8 +20,12 @@ public static class DeactivateUserHandler
 
     public static Decision Decide(DeactivateUser cmd, User? user, DateTimeOffset now)
     {
-        var errors = Validate(cmd);
-        if (errors.Any) return Rejection.Invalid(errors.ToDictionary());
+        var errors = CheckInput(cmd);
+        return errors.Any ? Rejection.Invalid(errors.ToDictionary()) : DecideChecked(cmd, user, now);
+    }
+
+    private static Decision DecideChecked(DeactivateUser cmd, User? user, DateTimeOffset now)
+    {
         if (user is null) return Rejection.NotFound("User");
         if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected, user.Version);
         if (!user.IsActive) return Rejection.Conflict("User is already deactivated");
@@ -27,8 +33,9 @@ public static class DeactivateUserHandler
         return Decision.Accept(new UserDeactivated(user.Id, cmd.Reason!.Trim(), cmd.DeactivatedBy!.Trim(), now));
     }
 
-    public static Task<CommandOutcome> Handle(DeactivateUser cmd, IDocumentSession session, DateTimeOffset now, CancellationToken ct) =>
-        UserStream.Decide(session, cmd.UserId, Validate(cmd), user => Decide(cmd, user, now), ct);
+    public static Task<CommandOutcome?> Handle(DeactivateUser cmd, IDocumentSession session, IMessageContext context,
+        StreamCommands commands, DateTimeOffset now, CancellationToken ct) =>
+        commands.AppendAsync<User>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, now), ct);
 }
 
 public sealed record DeactivateUserRequest(string? Reason, string? DeactivatedBy, long? ExpectedVersion = null);

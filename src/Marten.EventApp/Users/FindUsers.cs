@@ -1,4 +1,4 @@
-using Marten.EventApp.Platform;
+using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Users;
@@ -14,15 +14,15 @@ internal static class FindUsersEndpoint
 {
     private const string EmailMatches = "(data ->> 'email') ILIKE ?";
     // isActive is cast, not compared as text: written like the unique index's predicate, it let the planner walk
-    // that partial index and filter every active row (100-140 ms at 100k users, against 6-32 ms with the trigram BitmapOr)
+    // that partial index and filter every active row instead of taking the trigram BitmapOr (BENCHMARKS.md, 4c)
     private const string SearchMatches =
         "((data ->> 'fullName') ILIKE ? OR (data ->> 'email') ILIKE ?) AND (data ->> 'isActive')::boolean";
     private const int MaxTerm = 254;
     /// <summary>
-    /// A term shorter than a trigram has no index to use: counting all its matches read every document (185 ms
-    /// for "an" at 100,000 users), so it counts up to this many and says "more". Longer terms count exactly
-    /// from the trigram bitmap (7 ms for a name 2,500 users share); capping those made the planner pick a
-    /// sequential scan that stops early, and matches spread through the table made it 82 ms.
+    /// A term shorter than a trigram has no index to use: counting all its matches reads every document, so it
+    /// counts up to this many and says "more". Longer terms count exactly from the trigram bitmap; capping those
+    /// made the planner pick a sequential scan that stops early, slower when matches spread through the table
+    /// (BENCHMARKS.md, "What changes bought").
     /// </summary>
     public const int CountLimit = 1_000;
 
@@ -54,8 +54,8 @@ internal static class FindUsersEndpoint
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
         var trigrams = term.Trim().Length >= 3;
         // With trigrams, filter by the trigram indexes and sort the matches: ordered by the indexed column, the
-        // planner may walk it for a rare term and read every row (150 ms at 100k). Without trigrams, walk the
-        // last_updated index and stop after a page (1 ms for "an", against 185 ms sorting 20k matches).
+        // planner may walk it for a rare term and read every row. Without trigrams, walk the last_updated index
+        // and stop after a page rather than sort every match.
         var order = trigrams ? "(data ->> 'lastUpdated')::timestamptz desc, id" : "last_updated desc, id";
         var users = await session.QueryAsync<UserDetails>(
             $"where {SearchMatches} order by {order} limit ? offset ?", ct, pattern, pattern, limit ?? 20, offset ?? 0);

@@ -1,5 +1,7 @@
+using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Http;
+using Marten.EventApp.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 
@@ -24,16 +26,11 @@ public static class RegisterUserHandler
 
     /// <summary>
     /// Starting the stream is the existence check: a taken id fails the append, and the unique index on active
-    /// emails (kept by the inline projection in the same transaction) refuses a taken email; both become 409s.
+    /// emails (kept by the inline projection in the same transaction) refuses a taken email; both are refusals.
     /// </summary>
-    public static CommandOutcome Handle(RegisterUser cmd, IDocumentSession session, DateTimeOffset now)
-    {
-        var decision = Decide(cmd, now);
-        if (decision.Rejection is { } rejection) return CommandOutcome.Refused(cmd.UserId, rejection);
-
-        session.Events.StartStream<User>(cmd.UserId, decision.Events.ToArray());
-        return new CommandOutcome(cmd.UserId, decision.Events.Count);
-    }
+    public static Task<CommandOutcome?> Handle(
+        RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, DateTimeOffset now, CancellationToken ct) =>
+        commands.StartAsync<User>(session, context, cmd.UserId, Decide(cmd, now), ct);
 }
 
 public sealed record RegisterUserRequest(
@@ -52,7 +49,7 @@ internal static class RegisterUserEndpoint
     {
         var id = body.Id ?? Guid.CreateVersion7();
         var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource);
-        var outcome = await bus.InvokeAsync<CommandOutcome>(command, MessageOptions.FromRequest(http), ct);
+        var outcome = await bus.InvokeAsync<CommandOutcome>(command, RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
 
         http.Response.Headers.ETag = Versioning.ETag(outcome.Version);

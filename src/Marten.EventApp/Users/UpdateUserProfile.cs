@@ -1,6 +1,7 @@
 using System.Globalization;
+using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 
@@ -8,8 +9,11 @@ namespace Marten.EventApp.Users;
 
 public static class UpdateUserProfileHandler
 {
-    /// <summary>The new values the command asks for (null entries clear), or the field errors.</summary>
-    public static (Dictionary<string, string?> Values, FieldErrors Errors) Validate(UpdateUserProfile cmd, DateTimeOffset now)
+    /// <summary>
+    /// The new values the command asks for (null entries clear), or the field errors. Not named Validate: Wolverine
+    /// would weave that in as middleware and run it before Handle as well.
+    /// </summary>
+    public static (Dictionary<string, string?> Values, FieldErrors Errors) CheckInput(UpdateUserProfile cmd, DateTimeOffset now)
     {
         var errors = new FieldErrors();
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -38,8 +42,13 @@ public static class UpdateUserProfileHandler
 
     public static Decision Decide(UpdateUserProfile cmd, User? user, DateTimeOffset now)
     {
-        var (values, errors) = Validate(cmd, now);
-        if (errors.Any) return Rejection.Invalid(errors.ToDictionary());
+        var (values, errors) = CheckInput(cmd, now);
+        return errors.Any ? Rejection.Invalid(errors.ToDictionary()) : Decide(cmd, values, user, now);
+    }
+
+    /// <summary>The decision on input already checked by <see cref="CheckInput"/>.</summary>
+    private static Decision Decide(UpdateUserProfile cmd, Dictionary<string, string?> values, User? user, DateTimeOffset now)
+    {
         if (user is null) return Rejection.NotFound("User");
         if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected, user.Version);
         if (!user.IsActive) return Rejection.Conflict("User is deactivated", "A deactivated user's profile cannot be updated.");
@@ -59,9 +68,12 @@ public static class UpdateUserProfileHandler
             : Decision.Accept(new UserProfileUpdated(user.Id, updated, previous, now));
     }
 
-    public static Task<CommandOutcome> Handle(
-        UpdateUserProfile cmd, IDocumentSession session, DateTimeOffset now, CancellationToken ct) =>
-        UserStream.Decide(session, cmd.UserId, Validate(cmd, now).Errors, user => Decide(cmd, user, now), ct);
+    public static Task<CommandOutcome?> Handle(UpdateUserProfile cmd, IDocumentSession session, IMessageContext context,
+        StreamCommands commands, DateTimeOffset now, CancellationToken ct)
+    {
+        var (values, errors) = CheckInput(cmd, now);
+        return commands.AppendAsync<User>(session, context, cmd.UserId, errors, user => Decide(cmd, values, user, now), ct);
+    }
 }
 
 public sealed record UpdateUserProfileRequest(

@@ -4,7 +4,8 @@ namespace Marten.EventApp.Users;
 
 /// <summary>
 /// The write-side state of a user: what the decisions need (profile values to diff, active flag) and the
-/// stream version. Aggregated live from its events; display data lives in <see cref="UserDetails"/>.
+/// stream version. Kept as an inline snapshot, written with the events, so a command reads one row and the events
+/// after it; display data lives in <see cref="UserDetails"/>.
 /// </summary>
 public sealed record User(Guid Id, UserProfile Profile, bool IsActive, long Version)
 {

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Messaging;
 
 namespace Marten.EventApp.Users;
 

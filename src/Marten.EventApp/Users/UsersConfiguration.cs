@@ -1,10 +1,12 @@
 using JasperFx.Events.Projections;
+using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.EventStore;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Http;
+using Marten.EventApp.Messaging;
+using Marten.EventApp.Persistence;
 using Marten.Schema;
 using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
-using Wolverine;
 
 namespace Marten.EventApp.Users;
 
@@ -12,11 +14,24 @@ public static class UsersConfiguration
 {
     public const string UniqueActiveEmail = "ux_userdetails_active_email";
 
-    public static StoreOptions AddUsers(this StoreOptions opts)
+    public const string CommandQueue = "eventapp.users.commands";
+
+    /// <summary>The Users feature: its store parts, its store-enforced rule, where its commands arrive, its endpoints.</summary>
+    public static WebApplicationBuilder AddUsers(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureMarten(opts => opts.AddUserStorage());
+        builder.Services.AddSingleton(new UniqueRule(UniqueActiveEmail,
+            "Email is already in use", "Another active user already has this email address."));
+        return builder
+            .ReceiveCommands(CommandQueue, typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
+            .AddEndpoints(MapUsers);
+    }
+
+    private static StoreOptions AddUserStorage(this StoreOptions opts)
     {
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
-        // commands read the User snapshot and the events after it, not the whole stream: loading a user of
-        // 10,000 events took 137 ms live, and the snapshot is one more upsert in the same transaction
+        // commands read the User snapshot and the events after it, not the whole stream (BENCHMARKS.md, 4a);
+        // the snapshot is one more upsert in the same transaction
         opts.Projections.Snapshot<User>(SnapshotLifecycle.Inline);
         opts.Projections.Add<UserStatisticsProjection>(ProjectionLifecycle.Async);
         opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
@@ -49,14 +64,7 @@ public static class UsersConfiguration
         index.Mask = "? gin_trgm_ops";
     }
 
-    public static WolverineOptions AddUsers(this WolverineOptions opts)
-    {
-        opts.Services.AddSingleton(new UniqueRule(UniqueActiveEmail,
-            "Email is already in use", "Another active user already has this email address."));
-        return opts;
-    }
-
-    public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
+    private static void MapUsers(IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Users");
         users.MapPost("", RegisterUserEndpoint.Post).WithName("RegisterUser")
@@ -76,6 +84,5 @@ public static class UsersConfiguration
         users.MapGet("/statistics", GetUserStatisticsEndpoint.Get).WithName("GetUserStatistics");
         users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        return app;
     }
 }

@@ -13,6 +13,7 @@ namespace Marten.EventApp.IntegrationTests.Platform;
 /// Two nodes on one database with Wolverine-managed distribution of the async projections: catches a broken
 /// leadership or agent-assignment path in CI rather than in production. Uses its own schema.
 /// </summary>
+[Collection(OwnHostsCollection.Name)]
 public sealed class when_running_several_nodes : IAsyncLifetime
 {
     private readonly string _schema = "eventapp_nodes_" + Guid.NewGuid().ToString("N")[..8];
@@ -48,7 +49,7 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         await _first.RegisteredUser();
         await _second.RegisteredUser();
         var leaving = await _second.RegisteredUser();
-        await _first.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{leaving.Id}/deactivate"));
+        await _first.Deactivated(leaving.Id);
 
         await _second.WaitForNonStaleProjectionDataAsync(90.Seconds());
         foreach (var node in new[] { _first, _second })

@@ -21,6 +21,14 @@ public static class UserScenarios
         return (await result.ReadAsJsonAsync<UserVersion>())!;
     }
 
+    /// <summary>Deactivates the user over HTTP and expects it to succeed.</summary>
+    public static Task<IScenarioResult> Deactivated(this IAlbaHost host, Guid id, string reason = "r", string deactivatedBy = "a") =>
+        host.Scenario(x =>
+        {
+            x.Post.Json(new { reason, deactivatedBy }).ToUrl($"/api/users/{id}/deactivate");
+            x.StatusCodeShouldBeOk();
+        });
+
     public static async Task<UserDetails> UserDetails(this IAlbaHost host, Guid id, string query = "")
     {
         var result = await host.Scenario(x => x.Get.Url($"/api/users/{id}{query}"));

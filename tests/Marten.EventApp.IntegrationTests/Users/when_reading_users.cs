@@ -20,13 +20,15 @@ public sealed class when_reading_users(AppFixture fixture)
     [Fact]
     public async Task get_answers_the_read_model_with_its_etag()
     {
-        var user = await Host.RegisteredUser();
+        var user = await Host.RegisteredUser(firstName: "Ada", lastName: "King");
         await Host.Scenario(x => x.Patch.Json(new { firstName = "Augusta" }).ToUrl($"/api/users/{user.Id}"));
-        await Host.Scenario(x =>
+        var result = await Host.Scenario(x =>
         {
             x.Get.Url($"/api/users/{user.Id}");
             x.Header("ETag").SingleValueShouldEqual("\"2\"");
         });
+        var body = (await result.ReadAsJsonAsync<UserDetails>())!;
+        Assert.Equal((user.Id, "Augusta", "Augusta King", 2L, true), (body.Id, body.FirstName, body.FullName, body.Version, body.IsActive));
     }
 
     [Fact]
@@ -41,17 +43,18 @@ public sealed class when_reading_users(AppFixture fixture)
     public async Task time_travel_returns_the_user_as_it_was_at_a_version_or_a_time()
     {
         var user = await Host.RegisteredUser(firstName: "First");
-        var afterRegistration = (await Host.UserDetails(user.Id)).LastUpdated;
         await Host.Scenario(x => x.Patch.Json(new { firstName = "Second" }).ToUrl($"/api/users/{user.Id}"));
-        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{user.Id}/deactivate"));
+        await Host.Deactivated(user.Id);
+        // ?at= compares with the time each event was stored, as the event feed shows it
+        var registeredAt = (await Host.StoredEvents(user.Id))[0].Timestamp;
 
         var v1 = await Host.UserDetails(user.Id, "?version=1");
         Assert.Equal(("First", true, 1L), (v1.FirstName, v1.IsActive, v1.Version));
         var v2 = await Host.UserDetails(user.Id, "?version=2");
         Assert.Equal(("Second", true, 2L), (v2.FirstName, v2.IsActive, v2.Version));
 
-        var then = await Host.UserDetails(user.Id, $"?at={Uri.EscapeDataString(afterRegistration.AddMilliseconds(1).ToString("O"))}");
-        Assert.Equal("First", then.FirstName);
+        var then = await Host.UserDetails(user.Id, $"?at={Uri.EscapeDataString(registeredAt.ToString("O"))}");
+        Assert.Equal(("First", 1L), (then.FirstName, then.Version));
         Assert.False((await Host.UserDetails(user.Id)).IsActive);
     }
 
@@ -76,7 +79,7 @@ public sealed class when_reading_users(AppFixture fixture)
     {
         var user = await Host.RegisteredUser();
         await Host.Scenario(x => x.Patch.Json(new { address = "1 Infinite Loop", birthDate = "1980-01-02" }).ToUrl($"/api/users/{user.Id}"));
-        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{user.Id}/deactivate"));
+        await Host.Deactivated(user.Id);
 
         var store = Host.Services.GetRequiredService<IDocumentStore>();
         await using var session = store.QuerySession();
@@ -118,7 +121,7 @@ public sealed class when_reading_users(AppFixture fixture)
         var byLastName = await Host.RegisteredUser(lastName: "x" + marker.ToLowerInvariant());
         var byEmail = await Host.RegisteredUser($"{marker}@example.com");
         var deactivated = await Host.RegisteredUser(firstName: marker);
-        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{deactivated.Id}/deactivate"));
+        await Host.Deactivated(deactivated.Id);
         // the oldest registration becomes the most recently updated
         await Host.Scenario(x => x.Patch.Json(new { address = "Somewhere" }).ToUrl($"/api/users/{byFirstName.Id}"));
 
@@ -130,30 +133,6 @@ public sealed class when_reading_users(AppFixture fixture)
         var page = await Search($"term={marker}&limit=1&offset=1");
         Assert.Equal(3, page.Total);
         Assert.Equal([byEmail.Id], page.Users.Select(u => u.Id));
-    }
-
-    [Fact]
-    public async Task search_for_a_term_shorter_than_a_trigram_counts_up_to_the_limit_and_says_when_there_are_more()
-    {
-        // two letters no other test's user has in name or email
-        var marker = "ZQ";
-        for (var i = 0; i < 3; i++) await Host.RegisteredUser(firstName: marker + Guid.NewGuid().ToString("N")[..8]);
-        var store = Host.Services.GetRequiredService<IDocumentStore>();
-
-        async Task<UserSearchResult> SearchCounting(int countLimit)
-        {
-            await using var session = store.QuerySession();
-            var result = await FindUsersEndpoint.SearchCountingUpTo(countLimit, marker, 1, 0, session, store, CancellationToken.None);
-            return Assert.IsType<Ok<UserSearchResult>>(result.Result).Value!;
-        }
-
-        var all = (await SearchCounting(1_000)).Total;
-        Assert.True(all >= 3);
-        var capped = await SearchCounting(2);
-        Assert.Equal((2, true), (capped.Total, capped.TotalCapped));
-        Assert.Single(capped.Users);
-        var exact = await SearchCounting((int)all);
-        Assert.Equal((all, false), (exact.Total, exact.TotalCapped));
     }
 
     [Fact]

@@ -123,11 +123,13 @@ public sealed class when_registering_a_user(AppFixture fixture)
     {
         var email = UserScenarios.UniqueEmail("returning");
         var first = await Host.RegisteredUser(email);
-        await Host.Scenario(x =>
-            x.Post.Json(new { reason = "left", deactivatedBy = "admin" }).ToUrl($"/api/users/{first.Id}/deactivate"));
+        await Host.Deactivated(first.Id, "left", "admin");
 
         var second = await Host.RegisteredUser(email);
-        Assert.NotEqual(first.Id, second.Id);
+        var (before, now) = (await Host.UserDetails(first.Id), await Host.UserDetails(second.Id));
+        Assert.Equal((email, false), (before.Email, before.IsActive));
+        Assert.Equal((email, true, 1L), (now.Email, now.IsActive, now.Version));
+        Assert.Single(await Host.StoredEvents(second.Id));
     }
 
     [Fact]

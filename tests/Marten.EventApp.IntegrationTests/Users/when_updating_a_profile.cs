@@ -91,7 +91,7 @@ public sealed class when_updating_a_profile(AppFixture fixture)
     public async Task a_deactivated_user_is_409()
     {
         var user = await Host.RegisteredUser();
-        await Host.Scenario(x => x.Post.Json(new { reason = "r", deactivatedBy = "a" }).ToUrl($"/api/users/{user.Id}/deactivate"));
+        await Host.Deactivated(user.Id);
         var problem = await (await Patch(user.Id, new { firstName = "Late" }, 409)).ProblemShouldBe(409);
         Assert.Equal("User is deactivated", problem.Title);
     }

@@ -1,5 +1,6 @@
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.Platform;
+using Marten.EventApp.Messaging;
+using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Users;
 
 namespace Marten.EventApp.Tests.Users;
@@ -96,7 +97,10 @@ public sealed class when_deciding_a_profile_update
     {
         var rejection = UpdateUserProfileHandler.Decide(
             new UpdateUserProfile(Ada.Id, PhoneNumber: "+1 555 0100", Clear: ["email", "phoneNumber"]), Ada, Now).Rejection;
-        Assert.Equal(2, rejection!.Errors!["clear"].Length);
+        Assert.Equal(["clear"], rejection!.Errors!.Keys);
+        Assert.Collection(rejection.Errors["clear"],
+            m => Assert.StartsWith("'email' cannot be cleared", m),
+            m => Assert.Equal("'phoneNumber' cannot be both set and cleared.", m));
     }
 
     [Fact]

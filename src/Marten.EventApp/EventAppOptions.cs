@@ -1,6 +1,6 @@
 using JasperFx.CodeGeneration;
 
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp;
 
 /// <summary>The "EventApp" section of appsettings.json; environment variables override it (EventApp__SchemaName).</summary>
 public sealed class EventAppOptions
@@ -18,6 +18,9 @@ public sealed class EventAppOptions
 
     /// <summary>Create or update the schema (tables, indexes, extensions) when the service starts.</summary>
     public bool ApplySchemaOnStartup { get; set; } = true;
+
+    public static EventAppOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<EventAppOptions>() ?? new();
 }
 
 public enum NodeMode

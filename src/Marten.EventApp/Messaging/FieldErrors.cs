@@ -1,4 +1,4 @@
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp.Messaging;
 
 /// <summary>Collects one or more messages per field for a 400 validation problem.</summary>
 public sealed class FieldErrors

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Marten.EventApp.Contracts;
 
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp.Persistence;
 
 /// <summary>
 /// Stamps every appended event with its schema version (the seed's eventVersion) as the

@@ -1,15 +1,14 @@
 using System.Data.Common;
 
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp.Persistence;
 
 public static class ConnectionTuning
 {
     /// <summary>
     /// Npgsql prepares the statements Marten sends most (appends, upserts, loads) unless the connection string
-    /// says otherwise: PostgreSQL then skips parse and plan on each. Measured on RegisterUser at 16 writers
-    /// (BENCHMARKS.md): PostgreSQL CPU per command 0.62 → 0.48 ms, throughput +20%. Plans stay custom: after
-    /// five runs PostgreSQL may switch a prepared statement to a generic plan, and the generic plan of the search
-    /// (it cannot see the LIKE pattern) walks the whole lastUpdated index: 69 ms instead of 4 ms at 100k users.
+    /// says otherwise: PostgreSQL then skips parse and plan on each. Plans stay custom: after five runs PostgreSQL
+    /// may switch a prepared statement to a generic plan, and the generic plan of the search cannot see its LIKE
+    /// pattern and walks the whole lastUpdated index. Both measured: BENCHMARKS.md, "What changes bought".
     /// </summary>
     public static string WithAutoPrepare(string connectionString)
     {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp;
 
 public static class ServiceDefaults
 {

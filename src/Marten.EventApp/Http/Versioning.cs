@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp.Http;
 
 /// <summary>Stream versions as HTTP entity tags: GET answers ETag "N", writes take If-Match "N".</summary>
 public static class Versioning

@@ -1,19 +1,20 @@
 using System.Diagnostics;
 using Wolverine;
 
-namespace Marten.EventApp.Platform;
+namespace Marten.EventApp.Http;
 
-public static class MessageOptions
+/// <summary>Reads correlation and causation ids from an HTTP request's headers for the command it sends.</summary>
+public static class RequestCorrelation
 {
     public const string CorrelationHeader = "X-Correlation-ID";
     public const string CausationHeader = "X-Causation-ID";
     private const int MaxIdLength = 128;
 
     /// <summary>
-    /// Correlation and causation for a command sent from an HTTP request: the caller's headers when given,
-    /// else the trace id and the request id. Wolverine copies both onto the Marten session, and so onto every event.
+    /// The caller's headers when given, else the trace id and the request id. Wolverine copies both onto the
+    /// Marten session, and so onto every event.
     /// </summary>
-    public static DeliveryOptions FromRequest(HttpContext http) => new()
+    public static DeliveryOptions From(HttpContext http) => new()
     {
         CorrelationId = Header(http, CorrelationHeader) ?? Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier,
         CausationId = Header(http, CausationHeader) ?? http.TraceIdentifier

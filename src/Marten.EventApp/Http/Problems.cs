@@ -1,0 +1,36 @@
+using Marten.EventApp.Contracts.Commands;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Marten.EventApp.Http;
+
+/// <summary>Refusals and bad queries as RFC 9457 problem details.</summary>
+public static class Problems
+{
+    /// <summary>As problem details; a version mismatch is 412 when the version came as If-Match, else 409.</summary>
+    public static ProblemDetails ToProblem(this Rejection rejection, bool versionFromIfMatch = false)
+    {
+        if (rejection.Kind == RejectionKind.VersionMismatch)
+        {
+            var mismatch = Versioning.Mismatch(versionFromIfMatch, rejection.CurrentVersion);
+            mismatch.Detail = rejection.Detail;
+            return mismatch;
+        }
+
+        var problem = rejection.Errors is null
+            ? new ProblemDetails()
+            : new HttpValidationProblemDetails(rejection.Errors.ToDictionary(e => e.Key, e => e.Value));
+        problem.Status = rejection.Kind switch
+        {
+            RejectionKind.Invalid => StatusCodes.Status400BadRequest,
+            RejectionKind.NotFound => StatusCodes.Status404NotFound,
+            _ => StatusCodes.Status409Conflict
+        };
+        problem.Title = rejection.Title;
+        problem.Detail = rejection.Detail;
+        return problem;
+    }
+
+    public static ProblemHttpResult BadQuery(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid query");
+}

@@ -1,0 +1,48 @@
+using JasperFx;
+using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.RabbitMQ;
+
+namespace Marten.EventApp.Messaging;
+
+/// <summary>Wolverine: handlers, durable local queues, the outbox, RabbitMQ when configured. Features add routes with ConfigureWolverine.</summary>
+public static class MessagingSetup
+{
+    public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
+    {
+        var options = EventAppOptions.From(builder.Configuration);
+        var broker = Broker.From(builder.Configuration);
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton<StreamCommands>();
+
+        builder.Host.UseWolverine(opts =>
+        {
+            // handlers are found in this assembly whichever process hosts it (the service, tests, the benchmark)
+            opts.ApplicationAssembly = typeof(MessagingSetup).Assembly;
+            opts.CodeGeneration.TypeLoadMode = options.TypeLoadMode;
+            opts.Durability.Mode = options.Nodes == NodeMode.Solo ? DurabilityMode.Solo : DurabilityMode.Balanced;
+
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+            opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            opts.Policies.UseDurableInboxOnAllListeners();
+
+            // A concurrent append makes the store reject the save; running the handler again re-reads the
+            // stream, so a command without an expected version applies to the new state and one with a
+            // stale expected version is refused as a value carrying the current version.
+            opts.OnException<ConcurrencyException>().RetryTimes(3);
+
+            if (broker.Uri is { } uri) opts.UseRabbitMq(uri).AutoProvision();
+        });
+        return builder;
+    }
+}
+
+/// <summary>Whether a RabbitMQ broker is configured (ConnectionStrings:RabbitMq); without one, routes are durable local queues.</summary>
+public sealed record Broker(Uri? Uri)
+{
+    public bool IsConfigured => Uri is not null;
+
+    public static Broker From(IConfiguration configuration) =>
+        configuration.GetConnectionString("RabbitMq") is { Length: > 0 } value ? new(new Uri(value)) : new((Uri?)null);
+}

@@ -1,0 +1,128 @@
+using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Persistence;
+using Wolverine;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.Messaging;
+
+/// <summary>
+/// Carries out a decision on an event stream and ends every command the same way, whether it came over HTTP or a
+/// broker: a <see cref="CommandOutcome"/>. Rules the store enforces (a taken stream id, a feature's unique index)
+/// become refusals here, not exceptions. A redelivered message that already took effect is recognised by its
+/// command id, which every event it appended carries in the <see cref="CommandIdHeader"/> header: the sender's own
+/// <see cref="CommandIdHeader"/> message header when given (an idempotency key kept across resends), else the
+/// message id (kept by brokers and outboxes across redeliveries).
+/// </summary>
+public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogger<StreamCommands> logger)
+{
+    public const string CommandIdHeader = "command-id";
+    private readonly string _events = $"{store.Options.Events.DatabaseSchemaName}.mt_events";
+
+    /// <summary>Starts a stream with the decision's events; a taken id is refused (or recognised as this very message's).</summary>
+    public async Task<CommandOutcome?> StartAsync<TAggregate>(
+        IDocumentSession session, IMessageContext context, Guid id, Decision decision, CancellationToken ct) where TAggregate : class
+    {
+        if (decision.Rejection is { } rejection) return Answer(context, CommandOutcome.Refused(id, rejection));
+
+        session.Events.StartStream<TAggregate>(id, decision.Events.ToArray());
+        return Answer(context, await CommitAsync(session, context, id, decision, decision.Events.Count, ct));
+    }
+
+    /// <summary>
+    /// Refuses bad input before reading, then decides on the stream as read. FetchForWriting makes the append expect
+    /// the version read here, so a concurrent writer fails the save (and Wolverine runs the handler again).
+    /// </summary>
+    public async Task<CommandOutcome?> AppendAsync<TAggregate>(
+        IDocumentSession session, IMessageContext context, Guid id, FieldErrors inputErrors,
+        Func<TAggregate?, Decision> decide, CancellationToken ct) where TAggregate : class
+    {
+        if (inputErrors.Any) return Answer(context, CommandOutcome.Refused(id, Rejection.Invalid(inputErrors.ToDictionary())));
+
+        var stream = await session.Events.FetchForWriting<TAggregate>(id, ct);
+        var decision = decide(stream.Aggregate);
+        var current = stream.CurrentVersion ?? 0;
+        if (decision.Rejection is { } rejection) return Answer(context, await RedeliveredOrRefused(session, context, id, rejection, ct));
+        if (decision.Events.Count == 0 && decision.Messages.Count == 0) return Answer(context, new CommandOutcome(id, current));
+
+        stream.AppendMany(decision.Events);
+        return Answer(context, await CommitAsync(session, context, id, decision, current + decision.Events.Count, ct));
+    }
+
+    private async Task<CommandOutcome> CommitAsync(
+        IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version, CancellationToken ct)
+    {
+        if (CommandId(context) is { } commandId) session.SetHeader(CommandIdHeader, commandId);
+        // enqueued before the save, so the outbox stores them in the events' transaction
+        foreach (var message in decision.Messages)
+        {
+            if (message is ISendMyself sendsItself) await sendsItself.ApplyAsync(context);
+            else await context.PublishAsync(message);
+        }
+
+        try
+        {
+            await session.SaveChangesAsync(ct);
+            return new CommandOutcome(id, version);
+        }
+        catch (Exception e) when (rules.RefusalFor(e) is { } refusal)
+        {
+            // nothing of the refused command may be written or sent by the save Wolverine runs after the handler
+            session.EjectAllPendingChanges();
+            if (decision.Messages.Count > 0 && context is MessageContext messages) await messages.ClearAllAsync();
+            return await RedeliveredOrRefused(session, context, id, refusal, ct);
+        }
+    }
+
+    /// <summary>A conflict caused by this very message's earlier delivery is its success, not a refusal.</summary>
+    private async Task<CommandOutcome> RedeliveredOrRefused(
+        IDocumentSession session, IMessageContext context, Guid id, Rejection rejection, CancellationToken ct)
+    {
+        if (rejection.Kind is RejectionKind.Conflict or RejectionKind.VersionMismatch
+            && context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
+        {
+            var applied = await session.QueryAsync<long>(
+                $"select version from {_events} where stream_id = ? and headers ->> '{CommandIdHeader}' = ? limit 1",
+                ct, id, commandId);
+            if (applied.Count > 0 && await session.Events.FetchStreamStateAsync(id, ct) is { } state)
+                return new CommandOutcome(id, state.Version, AlreadyApplied: true);
+        }
+
+        return CommandOutcome.Refused(id, rejection);
+    }
+
+    private static string? CommandId(IMessageContext context) => context.Envelope switch
+    {
+        { } e when SendersKey(e) is { } key => key,
+        { Id: var id } when id != Guid.Empty => id.ToString(),
+        _ => null
+    };
+
+    private static string? SendersKey(Envelope envelope) =>
+        envelope.Headers.TryGetValue(CommandIdHeader, out var key) && key is { Length: > 0 and <= 128 } ? key : null;
+
+    /// <summary>
+    /// Only a message that came through a queue (it may be delivered again) or carries the sender's key can have
+    /// taken effect before; an in-process invocation (an HTTP request) has a new id, so its refusals skip the lookup.
+    /// </summary>
+    private static bool MayBeRedelivered(Envelope envelope) => envelope.Destination is not null || SendersKey(envelope) is not null;
+
+    /// <summary>
+    /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply). A one-way message
+    /// gets none: returned, Wolverine would publish it as a message with no route. A refusal nobody waits for is
+    /// logged at Information, one line; a waiting sender answers for it, so then it is Debug.
+    /// </summary>
+    private CommandOutcome? Answer(IMessageContext context, CommandOutcome outcome)
+    {
+        var waiting = context.Envelope?.ReplyRequested is not null;
+        if (outcome.Rejection is { } r || outcome.AlreadyApplied)
+        {
+            var level = waiting ? LogLevel.Debug : LogLevel.Information;
+            if (logger.IsEnabled(level))
+                logger.Log(level, "{Command} {MessageId} on stream {StreamId}: {Result}",
+                    context.Envelope?.MessageType, context.Envelope?.Id, outcome.Id,
+                    outcome.Rejection is { } rejection ? $"refused, {rejection.Kind}: {rejection.Title}" : "already applied");
+        }
+
+        return waiting ? outcome : null;
+    }
+}

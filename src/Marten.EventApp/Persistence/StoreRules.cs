@@ -1,0 +1,58 @@
+using JasperFx;
+using Marten.EventApp.Contracts.Commands;
+using Marten.Exceptions;
+using Npgsql;
+
+namespace Marten.EventApp.Persistence;
+
+/// <summary>A unique index that enforces a business rule, and the conflict its violation means. Features register theirs.</summary>
+public sealed record UniqueRule(string ConstraintName, string Title, string Detail);
+
+/// <summary>
+/// The rules PostgreSQL enforces in the append's transaction (a stream id taken, a unique index of a feature, a
+/// concurrent append), told apart from real failures: each of the first two is a refusal, with its answer.
+/// </summary>
+public sealed class StoreRules(IEnumerable<UniqueRule> uniqueRules)
+{
+    // Quick appends detect a concurrent writer by this primary key (Marten raises ConcurrencyException for it)
+    private const string EventVersionKey = "pk_mt_events_stream_and_version";
+    private const string StreamKey = "pk_mt_streams_id";
+    private readonly Dictionary<string, UniqueRule> _rules = uniqueRules.ToDictionary(r => r.ConstraintName, StringComparer.Ordinal);
+
+    /// <summary>The refusal a failed save means, or null when the failure is not a rule (it is then an error).</summary>
+    public Rejection? RefusalFor(Exception exception)
+    {
+        foreach (var e in Chain(exception))
+        {
+            switch (e)
+            {
+                case ExistingStreamIdCollisionException collision:
+                    return Rejection.Conflict("The resource already exists", $"Stream {collision.Id} already exists.");
+                case PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique
+                    when unique.ConstraintName is { } name && _rules.TryGetValue(name, out var rule):
+                    return Rejection.Conflict(rule.Title, rule.Detail);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A failure that is an expected outcome (a refusal or a lost race), not a fault of the store.</summary>
+    public bool IsExpected(Exception exception) => Chain(exception).Any(e => e switch
+    {
+        ConcurrencyException or ExistingStreamIdCollisionException => true,
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: { } name } =>
+            name is EventVersionKey or StreamKey || _rules.ContainsKey(name),
+        _ => false
+    });
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+            if (e is AggregateException aggregate)
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Chain)) yield return inner;
+        }
+    }
+}

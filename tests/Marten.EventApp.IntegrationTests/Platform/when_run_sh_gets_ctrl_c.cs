@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Marten.EventApp.Bench.Harness;
+
+namespace Marten.EventApp.IntegrationTests.Platform;
+
+/// <summary>
+/// ./run.sh in a terminal: Ctrl-C sends SIGINT to the whole foreground process group (the script and the service it
+/// started). Both must stop. The script runs in a process group of its own, and gets SIGINT as a terminal sends it.
+/// </summary>
+[Collection(OwnHostsCollection.Name)]
+public sealed class when_run_sh_gets_ctrl_c
+{
+    [Fact]
+    public async Task the_service_and_the_script_stop_and_leave_no_process()
+    {
+        var repo = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
+        var port = FreePort();
+        var start = new ProcessStartInfo("setsid", ["bash", Path.Combine(repo, "run.sh")])
+        {
+            WorkingDirectory = repo,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        };
+        start.Environment["ConnectionStrings__Marten"] = await TestDatabase.ConnectionString();
+        start.Environment["EventApp__SchemaName"] = "eventapp_ctrl_c";
+        start.Environment["EVENTAPP_URL"] = $"http://127.0.0.1:{port}";
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // not a group leader, setsid runs bash in place: the process id is the new group's id
+        using var script = Process.Start(start)!;
+        void Read(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            if (e.Data.Contains("Application started", StringComparison.Ordinal)) started.TrySetResult();
+        }
+        script.OutputDataReceived += Read;
+        script.ErrorDataReceived += Read;
+        script.BeginOutputReadLine();
+        script.BeginErrorReadLine();
+
+        var phase = "starting";
+        try
+        {
+            await started.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            phase = "stopping on SIGINT";
+            using (var http = new HttpClient())
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/health")).StatusCode);
+
+            await Run("kill", "-INT", "--", $"-{script.Id}");
+            await script.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.Equal(130, script.ExitCode);
+            Assert.Equal(1, await Run("pgrep", "-g", script.Id.ToString())); // 1: no process left in the group
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            Assert.Fail($"run.sh failed while {phase}: {e.Message}\n{string.Join('\n', output)}");
+        }
+        finally
+        {
+            await Run("kill", "-KILL", "--", $"-{script.Id}");
+        }
+    }
+
+    private static async Task<int> Run(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

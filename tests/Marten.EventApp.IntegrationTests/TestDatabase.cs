@@ -1,0 +1,54 @@
+using Alba;
+using JasperFx.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Wolverine;
+
+namespace Marten.EventApp.IntegrationTests;
+
+/// <summary>
+/// PostgreSQL for the tests: the server ./test.sh started (EVENTAPP_TEST_POSTGRES), else a Testcontainers
+/// container where a Docker engine answers.
+/// </summary>
+public static class TestDatabase
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static string? _connectionString;
+
+    public static async Task<string> ConnectionString()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_connectionString is not null) return _connectionString;
+            var connectionString = Environment.GetEnvironmentVariable("EVENTAPP_TEST_POSTGRES");
+            if (string.IsNullOrWhiteSpace(connectionString)) connectionString = await StartContainer();
+
+            // database-wide: hosts on different schemas starting at once would race to create it
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await new NpgsqlCommand("create extension if not exists pg_trgm", connection).ExecuteNonQueryAsync();
+            return _connectionString = connectionString;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task<string> StartContainer()
+    {
+        try
+        {
+            var container = new PostgreSqlBuilder("postgres:15").Build();
+            await container.StartAsync();
+            return container.GetConnectionString();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
+        }
+    }
+}
