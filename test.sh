@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: provisions throwaway servers, runs `dotnet test`,
+# Runs the whole test suite on a fresh machine: provisions throwaway servers (PostgreSQL, RabbitMQ), runs `dotnet test`,
 # removes the servers on exit, and prints the solution's totals as "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,8 +13,10 @@ trap 'exit 143' TERM
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH)"
 provision_postgres test
+provision_rabbitmq test
 if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi
-unset ConnectionStrings__Marten  # the fixtures choose their own database and schema
+if [ -n "${ConnectionStrings__RabbitMq:-}" ]; then export EVENTAPP_TEST_RABBITMQ="$ConnectionStrings__RabbitMq"; fi
+unset ConnectionStrings__Marten ConnectionStrings__RabbitMq  # the fixtures choose their own database, schema and broker
 
 rm -rf "$RESULTS"
 set +e

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Provisioning shared by run.sh, test.sh and bench.sh. Source it, then call
 #   provision_postgres run|test|bench -> exports ConnectionStrings__Marten (or leaves it empty for Testcontainers)
-#   provision_rabbitmq run|test   -> exports ConnectionStrings__RabbitMq
+#   provision_rabbitmq run|test   -> exports ConnectionStrings__RabbitMq (or leaves it empty for Testcontainers)
 #   provision_cleanup             -> stops what this process started (throwaway data is removed)
 # Order: a reachable configured server, else docker compose (run) / Testcontainers (test) when a Docker
 # engine answers, else local binaries started as a non-root user in a folder of the repo.
@@ -174,6 +174,11 @@ provision_rabbitmq() {
     [ -n "${ConnectionStrings__RabbitMq:-}" ] && die "ConnectionStrings__RabbitMq is set but ${host}:${port:-5672} does not answer"
   fi
 
+  if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ] && [ "$mode" = test ]; then
+    log "Docker engine found: the test fixtures start RabbitMQ with Testcontainers"
+    unset ConnectionStrings__RabbitMq
+    return 0
+  fi
   if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ] && [ "$mode" = run ]; then
     log "starting RabbitMQ with docker compose"
     docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait rabbitmq >&2 || die "docker compose up failed"

@@ -8,21 +8,21 @@ using Wolverine.Persistence;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker.</summary>
+/// <summary>The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker unless given one.</summary>
 public static class TestHost
 {
-    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null)
+    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null, Uri? broker = null)
     {
         var connectionString = await TestDatabase.ConnectionString();
         JasperFxEnvironment.AutoStartHost = true;
         return await AlbaHost.For<Program>(b =>
         {
             b.UseSetting("ConnectionStrings:Marten", connectionString);
-            b.UseSetting("ConnectionStrings:RabbitMq", "");
+            b.UseSetting("ConnectionStrings:RabbitMq", broker?.ToString() ?? "");
             b.UseSetting("EventApp:SchemaName", schema);
             b.ConfigureServices(s =>
             {
-                s.DisableAllExternalWolverineTransports();
+                if (broker is null) s.DisableAllExternalWolverineTransports();
                 s.RunWolverineInSoloMode();
                 services?.Invoke(s);
             });

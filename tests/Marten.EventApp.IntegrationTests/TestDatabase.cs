@@ -3,6 +3,7 @@ using JasperFx.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
 using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests;
@@ -49,6 +50,46 @@ public static class TestDatabase
         {
             throw new InvalidOperationException(
                 "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
+        }
+    }
+}
+
+/// <summary>
+/// RabbitMQ for the tests that cross a broker: the server ./test.sh started (EVENTAPP_TEST_RABBITMQ), else a
+/// Testcontainers container where a Docker engine answers.
+/// </summary>
+public static class TestBroker
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static Uri? _uri;
+
+    public static async Task<Uri> Uri()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_uri is not null) return _uri;
+            var configured = Environment.GetEnvironmentVariable("EVENTAPP_TEST_RABBITMQ");
+            return _uri = new Uri(string.IsNullOrWhiteSpace(configured) ? await StartContainer() : configured);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task<string> StartContainer()
+    {
+        try
+        {
+            var container = new RabbitMqBuilder("rabbitmq:3-management").Build();
+            await container.StartAsync();
+            return container.GetConnectionString();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                "No RabbitMQ for the tests: run ./test.sh, or set EVENTAPP_TEST_RABBITMQ, or start a Docker engine.", e);
         }
     }
 }

@@ -19,57 +19,73 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
     private readonly string _events = $"{store.Options.Events.DatabaseSchemaName}.mt_events";
 
     /// <summary>Starts a stream with the decision's events; a taken id is refused (or recognised as this very message's).</summary>
-    public async Task<CommandOutcome?> StartAsync<TAggregate>(
+    public async Task StartAsync<TAggregate>(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, CancellationToken ct) where TAggregate : class
     {
-        if (decision.Rejection is { } rejection) return Answer(context, CommandOutcome.Refused(id, rejection));
+        if (decision.Rejection is { } rejection)
+        {
+            await AnswerAsync(context, CommandOutcome.Refused(id, rejection));
+            return;
+        }
 
         session.Events.StartStream<TAggregate>(id, decision.Events.ToArray());
-        return Answer(context, await CommitAsync(session, context, id, decision, decision.Events.Count, ct));
+        await CommitAsync(session, context, id, decision, decision.Events.Count, ct);
     }
 
     /// <summary>
     /// Refuses bad input before reading, then decides on the stream as read. FetchForWriting makes the append expect
     /// the version read here, so a concurrent writer fails the save (and Wolverine runs the handler again).
     /// </summary>
-    public async Task<CommandOutcome?> AppendAsync<TAggregate>(
+    public async Task AppendAsync<TAggregate>(
         IDocumentSession session, IMessageContext context, Guid id, FieldErrors inputErrors,
         Func<TAggregate?, Decision> decide, CancellationToken ct) where TAggregate : class
     {
-        if (inputErrors.Any) return Answer(context, CommandOutcome.Refused(id, Rejection.Invalid(inputErrors.ToDictionary())));
+        if (inputErrors.Any)
+        {
+            await AnswerAsync(context, CommandOutcome.Refused(id, Rejection.Invalid(inputErrors.ToDictionary())));
+            return;
+        }
 
         var stream = await session.Events.FetchForWriting<TAggregate>(id, ct);
         var decision = decide(stream.Aggregate);
         var current = stream.CurrentVersion ?? 0;
-        if (decision.Rejection is { } rejection) return Answer(context, await RedeliveredOrRefused(session, context, id, rejection, ct));
-        if (decision.Events.Count == 0 && decision.Messages.Count == 0) return Answer(context, new CommandOutcome(id, current));
-
-        stream.AppendMany(decision.Events);
-        return Answer(context, await CommitAsync(session, context, id, decision, current + decision.Events.Count, ct));
+        if (decision.Rejection is { } rejection)
+            await AnswerAsync(context, await RedeliveredOrRefused(session, context, id, rejection, ct));
+        else if (decision.Events.Count == 0 && decision.Messages.Count == 0)
+            await AnswerAsync(context, new CommandOutcome(id, current));
+        else
+        {
+            stream.AppendMany(decision.Events);
+            await CommitAsync(session, context, id, decision, current + decision.Events.Count, ct);
+        }
     }
 
-    private async Task<CommandOutcome> CommitAsync(
+    /// <summary>
+    /// Saves here rather than after the handler, to turn a store-enforced refusal into an outcome. The answer and the
+    /// decision's messages are enqueued before the save, so the outbox stores them in the events' transaction and the
+    /// flush after the commit sends them; on a refusal they are dropped and the refusal is the answer.
+    /// </summary>
+    private async Task CommitAsync(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version, CancellationToken ct)
     {
         if (CommandId(context) is { } commandId) session.SetHeader(CommandIdHeader, commandId);
-        // enqueued before the save, so the outbox stores them in the events' transaction
         foreach (var message in decision.Messages)
         {
             if (message is ISendMyself sendsItself) await sendsItself.ApplyAsync(context);
             else await context.PublishAsync(message);
         }
 
+        await AnswerAsync(context, new CommandOutcome(id, version));
         try
         {
             await session.SaveChangesAsync(ct);
-            return new CommandOutcome(id, version);
         }
         catch (Exception e) when (rules.RefusalFor(e) is { } refusal)
         {
-            // nothing of the refused command may be written or sent by the save Wolverine runs after the handler
+            // nothing of the refused command may be written or sent, by this save or the one Wolverine runs after the handler
             session.EjectAllPendingChanges();
-            if (decision.Messages.Count > 0 && context is MessageContext messages) await messages.ClearAllAsync();
-            return await RedeliveredOrRefused(session, context, id, refusal, ct);
+            await Context(context).ClearAllAsync();
+            await AnswerAsync(context, await RedeliveredOrRefused(session, context, id, refusal, ct));
         }
     }
 
@@ -107,14 +123,15 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
     private static bool MayBeRedelivered(Envelope envelope) => envelope.Destination is not null || SendersKey(envelope) is not null;
 
     /// <summary>
-    /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply). A one-way message
-    /// gets none: returned, Wolverine would publish it as a message with no route. A refusal nobody waits for is
-    /// logged at Information, one line; a waiting sender answers for it, so then it is Debug.
+    /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply): enqueued as the reply,
+    /// Wolverine hands it to the in-process caller or sends it back through the outbox. A one-way message gets none,
+    /// so nothing is published with no route. A refusal nobody waits for is logged at Information, one line; a
+    /// waiting sender answers for it, so then it is Debug.
     /// </summary>
-    private CommandOutcome? Answer(IMessageContext context, CommandOutcome outcome)
+    private async Task AnswerAsync(IMessageContext context, CommandOutcome outcome)
     {
         var waiting = context.Envelope?.ReplyRequested is not null;
-        if (outcome.Rejection is { } r || outcome.AlreadyApplied)
+        if (outcome.Rejection is not null || outcome.AlreadyApplied)
         {
             var level = waiting ? LogLevel.Debug : LogLevel.Information;
             if (logger.IsEnabled(level))
@@ -123,6 +140,9 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
                     outcome.Rejection is { } rejection ? $"refused, {rejection.Kind}: {rejection.Title}" : "already applied");
         }
 
-        return waiting ? outcome : null;
+        if (waiting) await Context(context).EnqueueCascadingAsync(outcome);
     }
+
+    private static MessageContext Context(IMessageContext context) => context as MessageContext
+        ?? throw new InvalidOperationException($"{nameof(StreamCommands)} runs inside a Wolverine handler");
 }

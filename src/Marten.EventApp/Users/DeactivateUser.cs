@@ -33,7 +33,7 @@ public static class DeactivateUserHandler
         return Decision.Accept(new UserDeactivated(user.Id, cmd.Reason!.Trim(), cmd.DeactivatedBy!.Trim(), now));
     }
 
-    public static Task<CommandOutcome?> Handle(DeactivateUser cmd, IDocumentSession session, IMessageContext context,
+    public static Task Handle(DeactivateUser cmd, IDocumentSession session, IMessageContext context,
         StreamCommands commands, DateTimeOffset now, CancellationToken ct) =>
         commands.AppendAsync<User>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, now), ct);
 }

@@ -28,7 +28,7 @@ public static class RegisterUserHandler
     /// Starting the stream is the existence check: a taken id fails the append, and the unique index on active
     /// emails (kept by the inline projection in the same transaction) refuses a taken email; both are refusals.
     /// </summary>
-    public static Task<CommandOutcome?> Handle(
+    public static Task Handle(
         RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, DateTimeOffset now, CancellationToken ct) =>
         commands.StartAsync<User>(session, context, cmd.UserId, Decide(cmd, now), ct);
 }

@@ -68,7 +68,7 @@ public static class UpdateUserProfileHandler
             : Decision.Accept(new UserProfileUpdated(user.Id, updated, previous, now));
     }
 
-    public static Task<CommandOutcome?> Handle(UpdateUserProfile cmd, IDocumentSession session, IMessageContext context,
+    public static Task Handle(UpdateUserProfile cmd, IDocumentSession session, IMessageContext context,
         StreamCommands commands, DateTimeOffset now, CancellationToken ct)
     {
         var (values, errors) = CheckInput(cmd, now);
