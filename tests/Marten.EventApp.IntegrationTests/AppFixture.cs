@@ -56,8 +56,12 @@ public sealed class MessagingFixture : IAsyncLifetime
     public IAlbaHost Host { get; private set; } = null!;
 
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", s => s.ConfigureWolverine(o =>
+    {
         // scheduled messages are found within a second, not the default five
-        o.Durability.ScheduledJobPollingTime = 1.Seconds()));
+        o.Durability.ScheduledJobPollingTime = 1.Seconds();
+        // the probe commands and handlers of Messaging/when_a_decision_sends_messages
+        o.Discovery.IncludeAssembly(typeof(MessagingFixture).Assembly);
+    }));
 
     public async Task ResetAsync()
     {
