@@ -3,6 +3,7 @@ using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Users;
+using Alba;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Runtime;
@@ -37,6 +38,21 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
         Assert.Empty(tracked.Sent.MessagesOf<CommandOutcome>());
         var details = await Host.UserDetails(user.Id);
         Assert.Equal((false, "left", 2L), (details.IsActive, details.DeactivationReason, details.Version));
+    }
+
+    [Fact]
+    public async Task an_http_command_gets_its_outcome_as_a_status_code_and_sends_no_message()
+    {
+        var (tracked, result) = await Host.TrackedScenario(x =>
+        {
+            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "Ht", lastName = "Tp" }).ToUrl("/api/users");
+            x.StatusCodeShouldBe(201);
+        });
+
+        Assert.Single(tracked.Executed.MessagesOf<RegisterUser>());
+        Assert.Empty(tracked.Sent.Envelopes());
+        Assert.Empty(tracked.NoRoutes.Envelopes());
+        Assert.Equal(1, (await result.ReadAsJsonAsync<UserVersion>())!.Version);
     }
 
     [Fact]
