@@ -1,5 +1,6 @@
 using JasperFx;
 using Marten.EventApp;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
@@ -12,6 +13,7 @@ builder.Configuration.AddServiceDefaults();
 builder.AddEventStore()      // Marten on PostgreSQL: events, documents, projections, the async daemon
     .AddMessaging()          // Wolverine: handlers, durable queues, outbox, RabbitMQ when configured
     .AddHttpApi()            // minimal APIs, problem details, OpenAPI, health
+    .AddEventBus()           // every stored event to the exchange (or local queues), consumers, dead letters
     .AddEventFeeds()
     .AddUsers();
 

@@ -11,7 +11,8 @@ namespace Marten.EventApp.IntegrationTests;
 /// <summary>The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker unless given one.</summary>
 public static class TestHost
 {
-    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null, Uri? broker = null)
+    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null, Uri? broker = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var connectionString = await TestDatabase.ConnectionString();
         JasperFxEnvironment.AutoStartHost = true;
@@ -20,6 +21,7 @@ public static class TestHost
             b.UseSetting("ConnectionStrings:Marten", connectionString);
             b.UseSetting("ConnectionStrings:RabbitMq", broker?.ToString() ?? "");
             b.UseSetting("EventApp:SchemaName", schema);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) b.UseSetting(key, value);
             b.ConfigureServices(s =>
             {
                 if (broker is null) s.DisableAllExternalWolverineTransports();

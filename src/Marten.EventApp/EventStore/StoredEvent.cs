@@ -1,4 +1,3 @@
-using System.Text.Json;
 using JasperFx.Events;
 using Marten.EventApp.Persistence;
 
@@ -19,12 +18,5 @@ public sealed record StoredEvent(
 {
     public static StoredEvent From(IEvent e) => new(
         e.Id, e.StreamId, e.Version, e.Sequence, e.Timestamp, e.EventTypeName,
-        SchemaVersionOf(e), e.CorrelationId, e.CausationId, e.Data);
-
-    private static int SchemaVersionOf(IEvent e) => e.GetHeader(EventSchemaVersionStamp.Header) switch
-    {
-        JsonElement { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
-        IConvertible c => c.ToInt32(null),
-        _ => EventSchemaVersionStamp.VersionOf(e.EventType)
-    };
+        EventSchemaVersionStamp.VersionOf(e), e.CorrelationId, e.CausationId, e.Data);
 }

@@ -31,8 +31,11 @@ public static class MessagingSetup
             // stream, so a command without an expected version applies to the new state and one with a
             // stale expected version is refused as a value carrying the current version.
             opts.OnException<ConcurrencyException>().RetryTimes(3);
+            // a message of a type nobody handles is kept in the dead letters with its reason, not dropped
+            opts.UnknownMessageBehavior = UnknownMessageBehavior.DeadLetterQueue;
 
-            if (broker.Uri is { } uri) opts.UseRabbitMq(uri).AutoProvision();
+            // dead letters go to PostgreSQL (replayable, with the exception), not to a broker-side queue
+            if (broker.Uri is { } uri) opts.UseRabbitMq(uri).AutoProvision().DisableDeadLetterQueueing();
         });
         return builder;
     }

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.Persistence;
 using Wolverine;
 using Wolverine.Runtime;
@@ -141,7 +144,27 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
         }
 
         if (waiting) await Context(context).EnqueueCascadingAsync(outcome);
+        else if (outcome.Rejection is { } refused && context.Envelope is { Destination: not null } command)
+            await context.PublishAsync(Rejected(command, CommandId(context), outcome.Id, refused));
     }
+
+    /// <summary>
+    /// A refused command that came through a queue with nobody waiting: its sender learns it from the bus, as a
+    /// <see cref="EventBusNames.CommandRejected"/> event with the command's id and what HTTP would have answered.
+    /// </summary>
+    private static EventEnvelope Rejected(Envelope command, string? commandId, Guid aggregateId, Rejection rejection) => new(
+        Guid.CreateVersion7(), EventBusNames.CommandRejected, aggregateId, rejection.CurrentVersion ?? 0, 1, DateTimeOffset.UtcNow,
+        JsonSerializer.SerializeToElement(new
+        {
+            commandId,
+            commandType = command.Message?.GetType().Name ?? command.MessageType,
+            rejection.Kind,
+            rejection.Title,
+            rejection.Detail,
+            rejection.Errors,
+            rejection.CurrentVersion
+        }, WireJson.Options),
+        command.CorrelationId, commandId);
 
     private static MessageContext Context(IMessageContext context) => context as MessageContext
         ?? throw new InvalidOperationException($"{nameof(StreamCommands)} runs inside a Wolverine handler");

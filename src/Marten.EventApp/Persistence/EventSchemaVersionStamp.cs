@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Text.Json;
+using JasperFx.Events;
 using Marten.EventApp.Contracts;
 
 namespace Marten.EventApp.Persistence;
@@ -16,6 +18,14 @@ public sealed class EventSchemaVersionStamp : DocumentSessionListenerBase
 
     public static int VersionOf(Type eventType) => Versions.GetOrAdd(eventType,
         static t => t.GetCustomAttribute<EventSchemaVersionAttribute>()?.Version ?? 1);
+
+    /// <summary>The schema version a stored event was written with (its header), else its type's current one.</summary>
+    public static int VersionOf(IEvent e) => e.GetHeader(Header) switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
+        IConvertible c => c.ToInt32(null),
+        _ => VersionOf(e.EventType)
+    };
 
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {

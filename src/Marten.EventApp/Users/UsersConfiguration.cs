@@ -1,5 +1,6 @@
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Users;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
@@ -14,16 +15,23 @@ public static class UsersConfiguration
 {
     public const string UniqueActiveEmail = "ux_userdetails_active_email";
 
-    public const string CommandQueue = "eventapp.users.commands";
-
-    /// <summary>The Users feature: its store parts, its store-enforced rule, where its commands arrive, its endpoints.</summary>
+    /// <summary>
+    /// The Users feature: its store parts, its store-enforced rule, its commands, its events on the wire, its
+    /// activity log fed by the bus, its endpoints.
+    /// </summary>
     public static WebApplicationBuilder AddUsers(this WebApplicationBuilder builder)
     {
         builder.Services.ConfigureMarten(opts => opts.AddUserStorage());
         builder.Services.AddSingleton(new UniqueRule(UniqueActiveEmail,
             "Email is already in use", "Another active user already has this email address."));
         return builder
-            .ReceiveCommands(CommandQueue, typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
+            .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
+            .PutEventsOnTheWire(wire => wire
+                // the seed's getEventData(), in its order
+                .Map<UserRegistered>("UserRegistered", e => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource })
+                .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
+                .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy }))
+            .ConsumeEvents(UserActivityHandler.Queue, "#")
             .AddEndpoints(MapUsers);
     }
 
@@ -82,6 +90,8 @@ public static class UsersConfiguration
         users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         users.MapGet("/statistics", GetUserStatisticsEndpoint.Get).WithName("GetUserStatistics");
+        users.MapGet("/{id:guid}/activity", GetUserActivityEndpoint.Get).WithName("GetUserActivity")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
     }

@@ -20,6 +20,8 @@ namespace Marten.EventApp.IntegrationTests.Messaging;
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_another_service_sends_commands_over_rabbitmq : IAsyncLifetime
 {
+    // the service's default command queue, as another service configures it
+    private const string CommandQueue = "marten-eventapp.commands";
     private readonly string _schema = "eventapp_broker_" + Guid.NewGuid().ToString("N")[..8];
     private IAlbaHost _service = null!;
     private IHost _sender = null!;
@@ -34,8 +36,8 @@ public sealed class when_another_service_sends_commands_over_rabbitmq : IAsyncLi
                 opts.ServiceName = "other-service";
                 opts.ApplicationAssembly = typeof(when_another_service_sends_commands_over_rabbitmq).Assembly;
                 opts.UseRabbitMq(broker).AutoProvision();
-                opts.PublishMessage<RegisterUser>().ToRabbitQueue(UsersConfiguration.CommandQueue);
-                opts.PublishMessage<DeactivateUser>().ToRabbitQueue(UsersConfiguration.CommandQueue);
+                opts.PublishMessage<RegisterUser>().ToRabbitQueue(CommandQueue);
+                opts.PublishMessage<DeactivateUser>().ToRabbitQueue(CommandQueue);
             })
             .StartAsync();
     }

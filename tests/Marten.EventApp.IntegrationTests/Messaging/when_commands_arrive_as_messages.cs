@@ -1,4 +1,5 @@
 using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Messaging;
@@ -41,7 +42,7 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
     }
 
     [Fact]
-    public async Task an_http_command_gets_its_outcome_as_a_status_code_and_sends_no_message()
+    public async Task an_http_command_gets_its_outcome_as_a_status_code_and_no_message()
     {
         var (tracked, result) = await Host.TrackedScenario(x =>
         {
@@ -50,13 +51,13 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
         });
 
         Assert.Single(tracked.Executed.MessagesOf<RegisterUser>());
-        Assert.Empty(tracked.Sent.Envelopes());
+        Assert.Empty(tracked.Sent.MessagesOf<CommandOutcome>());
         Assert.Empty(tracked.NoRoutes.Envelopes());
         Assert.Equal(1, (await result.ReadAsJsonAsync<UserVersion>())!.Version);
     }
 
     [Fact]
-    public async Task a_refused_one_way_command_is_handled_without_error_and_sends_nothing_back()
+    public async Task a_refused_one_way_command_is_handled_without_error_and_announced_as_command_rejected()
     {
         var taken = UserScenarios.UniqueEmail("taken");
         await Host.RegisteredUser(taken);
@@ -69,6 +70,11 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
         Assert.Empty(tracked.NoRoutes.Envelopes());
         Assert.Empty(tracked.MovedToErrorQueue.Envelopes());
         Assert.Empty(tracked.Sent.MessagesOf<CommandOutcome>());
+        // the sender learns it from the bus instead
+        var rejected = Assert.Single(tracked.Sent.MessagesOf<EventEnvelope>(), e => e.EventType == EventBusNames.CommandRejected);
+        Assert.Equal(refused.UserId, rejected.AggregateId);
+        Assert.Equal("Email is already in use", rejected.EventData.GetProperty("title").GetString());
+        Assert.Equal("RegisterUser", rejected.EventData.GetProperty("commandType").GetString());
         await using var session = Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
         Assert.Null(await session.Events.FetchStreamStateAsync(refused.UserId));
     }

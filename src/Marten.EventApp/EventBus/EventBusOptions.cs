@@ -1,0 +1,22 @@
+namespace Marten.EventApp.EventBus;
+
+/// <summary>The "EventApp:EventBus" section: names on the broker and the consumers' failure policy.</summary>
+public sealed class EventBusOptions
+{
+    public const string Section = "EventApp:EventBus";
+
+    /// <summary>The durable topic exchange every domain event is published to (routing key {EventType}.{aggregateId}).</summary>
+    public string Exchange { get; set; } = "events";
+
+    /// <summary>The durable queue other services send commands to.</summary>
+    public string CommandQueue { get; set; } = "marten-eventapp.commands";
+
+    /// <summary>A consumer's retries after a failure, then its message goes to the dead letters.</summary>
+    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
+
+    /// <summary>How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.</summary>
+    public TimeSpan TransientPause { get; set; } = TimeSpan.FromSeconds(5);
+
+    public static EventBusOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<EventBusOptions>() ?? new();
+}

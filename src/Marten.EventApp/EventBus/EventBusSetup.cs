@@ -1,0 +1,101 @@
+using JasperFx.CodeGeneration;
+using JasperFx;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.Messaging;
+using Npgsql;
+using Wolverine;
+using Wolverine.Configuration;
+using Wolverine.ErrorHandling;
+using Wolverine.Marten;
+using Wolverine.RabbitMQ;
+using Wolverine.Runtime.Handlers;
+
+namespace Marten.EventApp.EventBus;
+
+/// <summary>
+/// The event bus: every stored event to the topic exchange (or, with no broker, to the local queues of the
+/// service's own consumers), consumers on their own durable queues with retries, then dead letters.
+/// </summary>
+public static class EventBusSetup
+{
+    public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder)
+    {
+        var options = EventBusOptions.From(builder.Configuration);
+        var broker = Broker.From(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddOptions<WireFormat>();
+        builder.Services.SubscribeToEventsWithServices<EventForwarder>(ServiceLifetime.Singleton);
+        builder.Services.ConfigureWolverine(opts =>
+        {
+            if (broker.IsConfigured)
+            {
+                opts.PublishMessage<EventEnvelope>().ToRabbitTopics(options.Exchange)
+                    .UseInterop((_, _) => new EventWireMapper())
+                    .DefaultSerializer(WireJson.Serializer())
+                    .CustomizeOutgoingMessagesOfType<EventEnvelope>((envelope, e) =>
+                    {
+                        envelope.TopicName = EventBusNames.RoutingKey(e.EventType, e.AggregateId);
+                        // the message is the event: one id from the outbox to every consumer's inbox
+                        envelope.Id = e.EventId;
+                    });
+            }
+
+            // a consumer handles one aggregate's events one after another, in order; other aggregates in parallel
+            opts.MessagePartitioning.ByMessage<EventEnvelope>(e => e.AggregateId.ToString());
+            opts.Policies.Add(new EventConsumerFailures(options));
+        });
+        return builder;
+    }
+
+    /// <summary>How a feature maps its events to the seed's names and data on the wire.</summary>
+    public static WebApplicationBuilder PutEventsOnTheWire(this WebApplicationBuilder builder, Action<WireFormat> map)
+    {
+        builder.Services.Configure(map);
+        return builder;
+    }
+
+    /// <summary>
+    /// A consumer of the bus with its own durable queue: bound to the exchange with <paramref name="bindingKey"/>
+    /// (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, every event reaches the
+    /// consumer through a durable local queue of that name and its handler picks what it wants.
+    /// </summary>
+    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, string bindingKey)
+    {
+        var options = EventBusOptions.From(builder.Configuration);
+        var broker = Broker.From(builder.Configuration);
+        builder.Services.ConfigureWolverine(opts =>
+        {
+            if (broker.IsConfigured)
+            {
+                opts.ListenToRabbitQueue(queue, q => q.BindExchange(options.Exchange, bindingKey))
+                    .DefaultIncomingMessage<EventEnvelope>()
+                    .DefaultSerializer(WireJson.Serializer())
+                    .PartitionProcessingByGroupId(PartitionSlots.Five);
+            }
+            else
+            {
+                opts.PublishMessage<EventEnvelope>().ToLocalQueue(queue);
+                opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five);
+            }
+        });
+        return builder;
+    }
+}
+
+/// <summary>
+/// The seed's consumer failure policy with Wolverine's error handling: retries after the configured delays (1, 2,
+/// 4 s), then the dead letters in PostgreSQL with the exception. A transient failure (the database away) pauses
+/// the listener and puts the message back instead of burning its retries in a second.
+/// </summary>
+internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerPolicy
+{
+    public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
+    {
+        foreach (var chain in chains.Where(c => c.MessageType == typeof(EventEnvelope)))
+        {
+            chain.OnException<NpgsqlException>(e => e.IsTransient, "transient database failure")
+                .PauseThenRequeue(options.TransientPause);
+            chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
+        }
+    }
+}

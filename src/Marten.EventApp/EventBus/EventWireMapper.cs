@@ -1,0 +1,38 @@
+using Marten.EventApp.Contracts.Events;
+using RabbitMQ.Client;
+using Wolverine;
+using Wolverine.RabbitMQ.Internal;
+
+namespace Marten.EventApp.EventBus;
+
+/// <summary>
+/// The AMQP properties of an event on the exchange, as the seed publishes them and nothing of Wolverine's own:
+/// persistent, <c>message_id</c> = the event's id (consumers dedupe by it), <c>timestamp</c> = when it occurred
+/// (seconds, as AMQP defines it; the body has the exact time), <c>type</c> and headers for routing and tracing.
+/// </summary>
+internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
+{
+    public void MapEnvelopeToOutgoing(Envelope envelope, IBasicProperties props)
+    {
+        if (envelope.Message is not EventEnvelope e)
+            throw new InvalidOperationException($"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
+
+        props.MessageId = e.EventId.ToString();
+        props.Timestamp = new AmqpTimestamp(e.OccurredOn.ToUnixTimeSeconds());
+        props.DeliveryMode = DeliveryModes.Persistent;
+        props.ContentType = "application/json";
+        props.Type = e.EventType;
+        props.Headers = new Dictionary<string, object?>
+        {
+            ["event-type"] = e.EventType,
+            ["aggregate-id"] = e.AggregateId.ToString(),
+            ["aggregate-version"] = e.AggregateVersion,
+            ["event-version"] = e.EventVersion,
+            ["correlation-id"] = e.CorrelationId,
+            ["causation-id"] = e.CausationId
+        };
+    }
+
+    public void MapIncomingToEnvelope(Envelope envelope, IReadOnlyBasicProperties incoming) =>
+        throw new NotSupportedException("The event exchange is only published to by this mapper");
+}

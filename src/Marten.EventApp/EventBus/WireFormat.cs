@@ -1,0 +1,33 @@
+using System.Text.Json;
+using JasperFx.Events;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.Persistence;
+
+namespace Marten.EventApp.EventBus;
+
+/// <summary>
+/// How stored events look on the bus. A feature maps each of its event types to the seed's name and the seed's
+/// <c>getEventData()</c> (an anonymous object: its properties keep their order in JSON). A type nobody mapped still
+/// travels, under its class name with all of its data, so that no event is left behind.
+/// </summary>
+public sealed class WireFormat
+{
+    private readonly Dictionary<Type, (string Name, Func<object, object> Data)> _types = [];
+
+    public WireFormat Map<TEvent>(string name, Func<TEvent, object> data) where TEvent : class
+    {
+        _types[typeof(TEvent)] = (name, e => data((TEvent)e));
+        return this;
+    }
+
+    public string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;
+
+    public EventEnvelope Envelope(IEvent e)
+    {
+        var data = _types.TryGetValue(e.EventType, out var mapping)
+            ? JsonSerializer.SerializeToElement(mapping.Data(e.Data), WireJson.Options)
+            : JsonSerializer.SerializeToElement(e.Data, e.EventType, WireJson.Options);
+        return new EventEnvelope(e.Id, NameOf(e.EventType), e.StreamId, e.Version, EventSchemaVersionStamp.VersionOf(e),
+            e.Timestamp, data, e.CorrelationId, e.CausationId);
+    }
+}

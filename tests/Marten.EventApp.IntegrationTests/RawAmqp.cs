@@ -1,0 +1,62 @@
+using System.Text;
+using RabbitMQ.Client;
+
+namespace Marten.EventApp.IntegrationTests;
+
+/// <summary>A plain AMQP client (RabbitMQ.Client, none of our code or Wolverine's), as another language's client would be.</summary>
+public sealed class RawAmqp : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+
+    private RawAmqp(IConnection connection, IChannel channel) => (_connection, _channel) = (connection, channel);
+
+    public static async Task<RawAmqp> ConnectAsync(Uri broker)
+    {
+        var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync();
+        return new RawAmqp(connection, await connection.CreateChannelAsync());
+    }
+
+    /// <summary>A server-named queue bound to the topic exchange, as the seed's subscribe does.</summary>
+    public async Task<string> BindQueueAsync(string exchange, string bindingKey)
+    {
+        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
+        var queue = await _channel.QueueDeclareAsync();
+        await _channel.QueueBindAsync(queue.QueueName, exchange, bindingKey);
+        return queue.QueueName;
+    }
+
+    /// <summary>The next message on the queue, waiting for it up to the timeout (polling the queue, not sleeping blind).</summary>
+    public async Task<BasicGetResult> NextAsync(string queue, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (await _channel.BasicGetAsync(queue, autoAck: true) is { } message) return message;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no message on {queue}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task SendAsync(string queue, string body, string? messageId = null, string? type = null,
+        IDictionary<string, object?>? headers = null)
+    {
+        var props = new BasicProperties
+        {
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = messageId,
+            Type = type,
+            Headers = headers
+        };
+        await _channel.BasicPublishAsync("", queue, mandatory: false, props, Encoding.UTF8.GetBytes(body));
+    }
+
+    public static string Text(object? header) => header is byte[] bytes ? Encoding.UTF8.GetString(bytes) : header?.ToString() ?? "";
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
