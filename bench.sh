@@ -15,6 +15,9 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH
 dotnet build Marten.EventApp.sln -c Release -v q -nologo
 provision_postgres bench
 [ -n "${ConnectionStrings__Marten:-}" ] || die "no PostgreSQL for the benchmark"
+# the bus scenario (6) publishes through a throwaway RabbitMQ
+provision_rabbitmq bench
+[ -n "${ConnectionStrings__RabbitMq:-}" ] || die "no RabbitMQ for the benchmark"
 # statement statistics, when the server was started with them (see scripts/provision.sh)
 "$(pg_bindir)/psql" -h "$(conn_value "$ConnectionStrings__Marten" Host)" -p "$(conn_value "$ConnectionStrings__Marten" Port)" \
   -U postgres -d eventapp -qc "create extension if not exists pg_stat_statements" >/dev/null 2>&1 || true

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Provisioning shared by run.sh, test.sh and bench.sh. Source it, then call
 #   provision_postgres run|test|bench -> exports ConnectionStrings__Marten (or leaves it empty for Testcontainers)
-#   provision_rabbitmq run|test   -> exports ConnectionStrings__RabbitMq (or leaves it empty for Testcontainers)
+#   provision_rabbitmq run|test|bench -> exports ConnectionStrings__RabbitMq (or leaves it empty for Testcontainers)
 #   provision_cleanup             -> stops what this process started (throwaway data is removed)
 # Order: a reachable configured server, else docker compose (run) / Testcontainers (test) when a Docker
 # engine answers, else local binaries started as a non-root user in a folder of the repo.
@@ -162,7 +162,7 @@ stop_postgres() {
 provision_rabbitmq() {
   local mode=$1 configured host port
   configured=${ConnectionStrings__RabbitMq:-}
-  [ -n "$configured" ] || [ "$mode" = test ] || configured=$(appsettings_connection RabbitMq)
+  [ -n "$configured" ] || [ "$mode" != run ] || configured=$(appsettings_connection RabbitMq)
   if [ -n "$configured" ]; then
     host=$(printf '%s' "$configured" | sed -E 's#^[a-z]+://([^@/]*@)?([^:/]+).*#\2#')
     port=$(printf '%s' "$configured" | sed -nE 's#^[a-z]+://([^@/]*@)?[^:/]+:([0-9]+).*#\2#p')
@@ -179,7 +179,7 @@ provision_rabbitmq() {
     unset ConnectionStrings__RabbitMq
     return 0
   fi
-  if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ] && [ "$mode" = run ]; then
+  if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ] && { [ "$mode" = run ] || [ "$mode" = bench ]; }; then
     log "starting RabbitMQ with docker compose"
     docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait rabbitmq >&2 || die "docker compose up failed"
     _STARTED_COMPOSE=1
@@ -191,7 +191,7 @@ provision_rabbitmq() {
   ensure_service_user
   local root dir node amqp mgmt dist epmd
   root=$(data_root)
-  if [ "$mode" = test ]; then dir=$(mktemp -d "$root/rabbit-test.XXXXXX"); _STARTED_RABBIT_THROWAWAY=1
+  if [ "$mode" != run ]; then dir=$(mktemp -d "$root/rabbit-$mode.XXXXXX"); _STARTED_RABBIT_THROWAWAY=1
   else dir="$root/rabbit-run"; mkdir -p "$dir"; fi
   amqp=$(free_port); mgmt=$(free_port); dist=$(free_port); epmd=$(free_port)
   node="eventapp$(printf '%s' "$dir" | md5sum | cut -c1-6)@localhost"
@@ -215,7 +215,7 @@ ENV
   as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n '$node' wait --timeout 90 '$dir/rabbit.pid'" >/dev/null 2>&1 \
     || { tail -n 30 "$dir/log/console.log" >&2; die "RabbitMQ did not start"; }
   export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp"
-  log "RabbitMQ running on 127.0.0.1:$amqp, management on http://127.0.0.1:$mgmt (data: $dir)"
+  log "RabbitMQ running: AMQP amqp://guest:guest@127.0.0.1:$amqp, management UI http://127.0.0.1:$mgmt (guest/guest; data: $dir)"
 }
 
 stop_rabbitmq() {

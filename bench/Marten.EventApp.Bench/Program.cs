@@ -18,8 +18,9 @@ public static class BenchProgram
         }
 
         var repoRoot = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
-        var settings = args.Contains("--smoke") ? BenchSettings.Smoke(connectionString, repoRoot)
-            : new BenchSettings { ConnectionString = connectionString, RepoRoot = repoRoot };
+        var rabbitMq = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } uri ? new Uri(uri) : null;
+        var settings = args.Contains("--smoke") ? BenchSettings.Smoke(connectionString, repoRoot, rabbitMq)
+            : new BenchSettings { ConnectionString = connectionString, RepoRoot = repoRoot, RabbitMq = rabbitMq };
         for (var i = 0; i + 1 < args.Length; i++)
         {
             var value = args[i + 1];

@@ -16,6 +16,9 @@ public sealed class EventAppOptions
     /// <summary>Dynamic compiles handlers at start-up (needs WolverineFx.RuntimeCompilation); Static uses `codegen write` output.</summary>
     public TypeLoadMode TypeLoadMode { get; set; } = TypeLoadMode.Dynamic;
 
+    /// <summary>How often the async daemon looks for new events while busy (4× that when idle).</summary>
+    public TimeSpan DaemonPolling { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Create or update the schema (tables, indexes, extensions) when the service starts.</summary>
     public bool ApplySchemaOnStartup { get; set; } = true;
 

@@ -35,7 +35,7 @@ public sealed class BenchContext : IAsyncDisposable
     /// The service, composed exactly as Program does, hosted in this process on its own schema (created on
     /// first use). Scenarios call its message bus and store directly: no HTTP.
     /// </summary>
-    public Task<IAlbaHost> ServiceHost(string schema)
+    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null)
     {
         lock (_hosts)
         {
@@ -48,7 +48,9 @@ public sealed class BenchContext : IAsyncDisposable
             {
                 b.UseEnvironment("Production");
                 b.UseSetting("ConnectionStrings:Marten", Settings.ConnectionString);
-                b.UseSetting("ConnectionStrings:RabbitMq", "");
+                // with an exchange: the bus on RabbitMQ; without: the bus on durable local queues, as ./run.sh
+                b.UseSetting("ConnectionStrings:RabbitMq", exchange is null ? "" : Settings.RabbitMq!.ToString());
+                if (exchange is not null) b.UseSetting("EventApp:EventBus:Exchange", exchange);
                 b.UseSetting("EventApp:SchemaName", schema);
             });
         }

@@ -5,6 +5,8 @@ public sealed record BenchSettings
 {
     public required string ConnectionString { get; init; }
     public required string RepoRoot { get; init; }
+    /// <summary>RabbitMQ for the bus scenario (6); without it that scenario reports that it did not run.</summary>
+    public Uri? RabbitMq { get; init; }
     public string CommandLine { get; init; } = "./bench.sh";
     public string SchemaPrefix { get; init; } = "bench";
     /// <summary>Scenario ids to run ("1a", "4"...); empty runs all.</summary>
@@ -23,6 +25,8 @@ public sealed record BenchSettings
     public IReadOnlyList<int> SearchSizes { get; init; } = [10_000, 100_000];
     public int ReadModelUsers { get; init; } = 1_000;
     public int FeedEvents { get; init; } = 20_000;
+    /// <summary>Events the bus scenario writes and waits to see on the exchange.</summary>
+    public int BusEvents { get; init; } = 10_000;
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
@@ -30,10 +34,12 @@ public sealed record BenchSettings
         Only.Count == 0 || Only.Any(o => id.Equals(o, StringComparison.OrdinalIgnoreCase)
                                          || id.StartsWith(o, StringComparison.OrdinalIgnoreCase));
 
-    public static BenchSettings Smoke(string connectionString, string repoRoot) => new()
+    public static BenchSettings Smoke(string connectionString, string repoRoot, Uri? rabbitMq = null) => new()
     {
         ConnectionString = connectionString,
         RepoRoot = repoRoot,
+        RabbitMq = rabbitMq,
+        BusEvents = 200,
         CommandLine = "smoke",
         SchemaPrefix = "benchsmoke",
         Warmup = TimeSpan.FromMilliseconds(200),

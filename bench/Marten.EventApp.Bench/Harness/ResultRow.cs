@@ -19,6 +19,9 @@ public sealed record Target(string Text, Func<ResultRow, double?, bool?> Check)
     public static Target RatioAtLeast(double ratio) =>
         new($"≥ {ratio:0.00} of 1a", (_, r) => r is null ? null : r >= ratio);
 
+    public static Target RateAtLeast(double perSecond) =>
+        new($"≥ {perSecond:N0}/s", (row, _) => row.Rate is null ? null : row.Rate >= perSecond);
+
     public static Target P99AtMost(double ms) =>
         new($"p99 ≤ {ms:0.##} ms", (row, _) => row.P99Ms is null ? null : row.P99Ms <= ms);
 }

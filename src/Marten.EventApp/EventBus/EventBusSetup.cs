@@ -23,12 +23,15 @@ public static class EventBusSetup
         var options = EventBusOptions.From(builder.Configuration);
         var broker = Broker.From(builder.Configuration);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<EventExchangePublisher>();
         builder.Services.AddOptions<WireFormat>();
         builder.Services.SubscribeToEventsWithServices<EventForwarder>(ServiceLifetime.Singleton);
         builder.Services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)
             {
+                // declares the topic exchange, and carries the events handlers publish (CommandRejected) through the
+                // outbox; the forwarder publishes stored events to it directly
                 opts.PublishMessage<EventEnvelope>().ToRabbitTopics(options.Exchange)
                     .UseInterop((_, _) => new EventWireMapper())
                     .DefaultSerializer(WireJson.Serializer())

@@ -1,5 +1,7 @@
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.Messaging;
 using Microsoft.Extensions.Options;
 using Wolverine;
 using Wolverine.Marten.Subscriptions;
@@ -8,22 +10,25 @@ namespace Marten.EventApp.EventBus;
 
 /// <summary>
 /// Forwards every stored event to the bus, in the order of the event log. It runs as a Marten subscription on the async
-/// daemon (one node runs it; Wolverine moves it when that node goes): it reads only what has committed, and the
-/// messages enter Wolverine's outbox in the same transaction as the subscription's progress, so a crash or a broker
-/// outage delays events but never loses one, and an event whose transaction rolled back never exists to be sent.
+/// daemon (one node runs it; Wolverine moves it when that node goes) and reads only what has committed, so an event
+/// whose transaction rolled back never exists to be sent, and nothing is added to the append. Its progress commits
+/// only after the page is on the broker (<see cref="EventExchangePublisher"/>) or, without a broker, in Wolverine's
+/// outbox: a crash or an outage delays events, never loses one, and may send one again under the same id.
 /// An event that cannot be put on the wire is recorded as a dead letter event and skipped, loudly, instead of
 /// stopping every event behind it.
 /// </summary>
-public sealed class EventForwarder(IOptions<WireFormat> wire, ILogger<EventForwarder> logger) : BatchSubscription(Name)
+public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange, ILogger<EventForwarder> logger)
+    : BatchSubscription(Name)
 {
     public const string Name = "EventBus";
 
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
     {
+        var envelopes = new List<EventEnvelope>(page.Events.Count);
         foreach (var e in page.Events)
         {
-            Contracts.Events.EventEnvelope envelope;
+            EventEnvelope envelope;
             try
             {
                 envelope = wire.Value.Envelope(e);
@@ -36,7 +41,11 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, ILogger<EventForwa
                 continue;
             }
 
-            await bus.PublishAsync(envelope);
+            envelopes.Add(envelope);
         }
+
+        if (broker.IsConfigured) await exchange.PublishAsync(envelopes, cancellationToken);
+        // no broker: the consumers' durable local queues, through Wolverine's outbox in this page's transaction
+        else foreach (var envelope in envelopes) await bus.PublishAsync(envelope);
     }
 }

@@ -16,7 +16,18 @@ internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
     {
         if (envelope.Message is not EventEnvelope e)
             throw new InvalidOperationException($"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
+        Write(e, props);
+    }
 
+    public static BasicProperties Properties(EventEnvelope e)
+    {
+        var props = new BasicProperties();
+        Write(e, props);
+        return props;
+    }
+
+    private static void Write(EventEnvelope e, IBasicProperties props)
+    {
         props.MessageId = e.EventId.ToString();
         props.Timestamp = new AmqpTimestamp(e.OccurredOn.ToUnixTimeSeconds());
         props.DeliveryMode = DeliveryModes.Persistent;

@@ -34,6 +34,9 @@ public static class MartenSetup
                 opts.Projections.Errors.SkipApplyErrors = false;
                 opts.Projections.Errors.SkipSerializationErrors = false;
                 opts.Projections.Errors.SkipUnknownEvents = true;
+                // how soon the daemon sees new events: the bus's commit-to-consumer latency (BENCHMARKS.md, row 6)
+                opts.Projections.FastPollingTime = options.DaemonPolling;
+                opts.Projections.SlowPollingTime = options.DaemonPolling * 4;
             })
             .UseLightweightSessions()
             .IntegrateWithWolverine(w =>
