@@ -1,6 +1,8 @@
 using JasperFx.CodeGeneration;
 using JasperFx;
 using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.DeadLetters;
+using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Npgsql;
 using Wolverine;
@@ -47,7 +49,7 @@ public static class EventBusSetup
             opts.MessagePartitioning.ByMessage<EventEnvelope>(e => e.AggregateId.ToString());
             opts.Policies.Add(new EventConsumerFailures(options));
         });
-        return builder;
+        return builder.AddEndpoints(DeadLetterEndpoints.Map);
     }
 
     /// <summary>How a feature maps its events to the seed's names and data on the wire.</summary>

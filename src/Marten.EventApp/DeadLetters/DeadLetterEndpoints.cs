@@ -1,0 +1,95 @@
+using JasperFx.Core;
+using Marten.EventApp.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Wolverine;
+using Wolverine.Runtime;
+using Wolverine.Persistence.Durability;
+using Wolverine.Persistence.Durability.DeadLetterManagement;
+
+namespace Marten.EventApp.DeadLetters;
+
+public sealed record DeadLetter(
+    Guid Id,
+    string? MessageType,
+    string? ReceivedAt,
+    string? ExceptionType,
+    string? ExceptionMessage,
+    string? FailureGroup,
+    DateTimeOffset? FailedAt,
+    bool Replayable,
+    int ReplayCount);
+
+public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> DeadLetters, long Total, int Page, int PageSize);
+
+public sealed record DeadLetterGroup(string Key, string? Title, string? ExceptionType, long Count, DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt);
+
+/// <summary>Which dead letters an operation applies to: the ids given, or every one of a failure group, or, said outright, all.</summary>
+public sealed record DeadLetterSelection(Guid[]? Ids = null, string? Group = null, bool All = false);
+
+public sealed record DeadLetterOperation(int? Affected);
+
+/// <summary>
+/// Dead letters for operators, over Wolverine's dead-letter storage in PostgreSQL: list (filtered, paged), grouped by
+/// failure, replayed to their queue, discarded. Wolverine reads an empty id list as "every dead letter"; here a
+/// selection must name ids, a group, or say <c>all: true</c>, so that nothing is replayed or discarded by accident.
+/// </summary>
+internal static class DeadLetterEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/admin/dead-letters").WithTags("Dead letters");
+        group.MapGet("", List).WithName("ListDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/groups", Groups).WithName("GroupDeadLetters");
+        group.MapPost("/replay", Replay).WithName("ReplayDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapPost("/discard", Discard).WithName("DiscardDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    public static async Task<Results<Ok<DeadLetterPage>, ProblemHttpResult>> List(
+        string? messageType, string? exceptionType, DateTimeOffset? from, DateTimeOffset? until, int? page, int? pageSize,
+        IMessageStore store, CancellationToken ct)
+    {
+        if (page is < 1) return Problems.BadQuery("page starts at 1.");
+        if (pageSize is < 1 or > 500) return Problems.BadQuery("pageSize must be between 1 and 500.");
+        if (from > until) return Problems.BadQuery("from must not be after until.");
+
+        var query = new DeadLetterEnvelopeQuery(new TimeRange(from, until))
+        {
+            MessageType = messageType, ExceptionType = exceptionType, PageNumber = page ?? 1, PageSize = pageSize ?? 50
+        };
+        var results = await store.DeadLetters.QueryAsync(query, ct);
+        var letters = results.Envelopes.Select(e => new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage,
+            e.FailureGroup, e.FailedAt, e.Replayable, e.ReplayCount)).ToList();
+        return TypedResults.Ok(new DeadLetterPage(letters, results.TotalCount, query.PageNumber, query.PageSize));
+    }
+
+    public static async Task<IReadOnlyList<DeadLetterGroup>> Groups(IMessageStore store, IWolverineRuntime runtime, CancellationToken ct)
+    {
+        var groups = await store.DeadLetters.SummarizeAllAsync(runtime.Options.ServiceName,
+            new DeadLetterSummaryOptions { Grouping = DeadLetterGrouping.FailureGroup }, ct);
+        return groups.Select(g => new DeadLetterGroup(g.Key, g.Title, g.ExceptionType, g.Count, g.FirstFailedAt, g.LastFailedAt)).ToList();
+    }
+
+    public static Task<Results<Ok<DeadLetterOperation>, ProblemHttpResult>> Replay(
+        DeadLetterSelection selection, IMessageStore store, CancellationToken ct) =>
+        Apply(selection, query => store.DeadLetters.ReplayMatchingAsync(query, ct));
+
+    public static Task<Results<Ok<DeadLetterOperation>, ProblemHttpResult>> Discard(
+        DeadLetterSelection selection, IMessageStore store, CancellationToken ct) =>
+        Apply(selection, query => store.DeadLetters.DiscardMatchingAsync(query, ct));
+
+    private static async Task<Results<Ok<DeadLetterOperation>, ProblemHttpResult>> Apply(
+        DeadLetterSelection selection, Func<DeadLetterEnvelopeQuery, Task<DeadLetterOperationResult>> operation)
+    {
+        var ids = selection.Ids ?? [];
+        var named = (ids.Length > 0 ? 1 : 0) + (string.IsNullOrWhiteSpace(selection.Group) ? 0 : 1) + (selection.All ? 1 : 0);
+        if (named != 1)
+            return TypedResults.Problem("Name the dead letters: ids (a non-empty list), a failure group, or all: true; exactly one of them.",
+                statusCode: StatusCodes.Status400BadRequest, title: "Invalid selection");
+
+        var query = ids.Length > 0 ? new DeadLetterEnvelopeQuery(ids)
+            : selection.All ? new DeadLetterEnvelopeQuery(TimeRange.AllTime())
+            : new DeadLetterEnvelopeQuery(TimeRange.AllTime()) { FailureGroup = selection.Group };
+        var result = await operation(query);
+        return TypedResults.Ok(new DeadLetterOperation(result.Affected));
+    }
+}

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using Alba;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.DeadLetters;
+using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Users;
+
+namespace Marten.EventApp.IntegrationTests.EventBus;
+
+/// <summary>
+/// A consumer of the bus that throws on one event: the seed's policy (retries after 1, 2 and 4 s, then the dead
+/// letters), then an operator lists, groups and replays it over HTTP. Runs on the durable local queues (no broker).
+/// </summary>
+[Collection(MessagingCollection.Name)]
+public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : MessagingTest(fixture)
+{
+    private const string EnvelopeType = "Marten.EventApp.Contracts.Events.EventEnvelope";
+
+    [Fact]
+    public async Task it_retries_after_1_2_and_4_seconds_then_dead_letters_and_a_replay_delivers_it_once()
+    {
+        var id = Guid.CreateVersion7();
+        PoisonProbe.Poison(id);
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { id, email = UserScenarios.UniqueEmail("poison"), firstName = "Poi", lastName = "Son" }).ToUrl("/api/users");
+            x.StatusCodeShouldBe(201);
+        });
+
+        var page = await Eventually(async () =>
+        {
+            var result = await Host.GetAsJson<DeadLetterPage>($"/api/admin/dead-letters?messageType={EnvelopeType}");
+            return result!.Total > 0 ? result : null;
+        }, TimeSpan.FromSeconds(60));
+
+        var attempts = PoisonProbe.Attempts.ToArray();
+        Assert.Equal(4, attempts.Length);
+        var gaps = attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds).ToArray();
+        Assert.All(gaps.Zip(new[] { 1.0, 2.0, 4.0 }), g => Assert.InRange(g.First, g.Second * 0.9, g.Second + 1.5));
+        var dead = Assert.Single(page.DeadLetters);
+        Assert.Equal("System.InvalidOperationException", dead.ExceptionType);
+
+        var group = Assert.Single(await Host.GetAsJson<List<DeadLetterGroup>>("/api/admin/dead-letters/groups") ?? []);
+        Assert.Equal(1, group.Count);
+
+        // an empty selection is refused, never read as "all"
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { ids = Array.Empty<Guid>() }).ToUrl("/api/admin/dead-letters/replay");
+            x.StatusCodeShouldBe(400);
+        });
+        PoisonProbe.Heal();
+        var replayed = await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
+        Assert.Equal(1, (await replayed.ReadAsJsonAsync<DeadLetterOperation>())!.Affected);
+
+        var activity = await Eventually(async () =>
+        {
+            var result = await Host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
+            return result.Context.Response.StatusCode == 200 ? await result.ReadAsJsonAsync<List<ActivityEntry>>() : null;
+        }, TimeSpan.FromSeconds(60));
+        Assert.Equal("UserRegistered", Assert.Single(activity).EventType);
+        Assert.Equal(5, PoisonProbe.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task a_discard_must_name_what_it_discards()
+    {
+        foreach (var body in new object[] { new { }, new { ids = Array.Empty<Guid>() }, new { all = true, group = "x" } })
+        {
+            await Host.Scenario(x =>
+            {
+                x.Post.Json(body).ToUrl("/api/admin/dead-letters/discard");
+                x.StatusCodeShouldBe(400);
+            });
+        }
+
+        var all = await Host.Scenario(x => x.Post.Json(new { all = true }).ToUrl("/api/admin/dead-letters/discard"));
+        Assert.Equal(0, (await all.ReadAsJsonAsync<DeadLetterOperation>())!.Affected ?? 0);
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan patience) where T : class
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the condition did not hold within {patience}");
+            await Task.Delay(200);
+        }
+    }
+}
+
+/// <summary>A consumer of the bus in the messaging host (test assembly) that throws on one user's registration until healed.</summary>
+public static class PoisonProbe
+{
+    private static Guid _poisoned;
+    private static volatile bool _healed;
+    public static ConcurrentQueue<DateTimeOffset> Attempts { get; private set; } = new();
+
+    public static void Poison(Guid aggregateId) => (_poisoned, _healed, Attempts) = (aggregateId, false, new ConcurrentQueue<DateTimeOffset>());
+
+    public static void Heal() => _healed = true;
+
+    public static void Check(EventEnvelope e)
+    {
+        if (e.AggregateId != _poisoned || e.EventType != "UserRegistered") return;
+        Attempts.Enqueue(DateTimeOffset.UtcNow);
+        if (!_healed) throw new InvalidOperationException("poisoned by the test");
+    }
+}
+
+public static class PoisonProbeHandler
+{
+    public static void Handle(EventEnvelope e) => PoisonProbe.Check(e);
+}
