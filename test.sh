@@ -16,6 +16,8 @@ provision_postgres test
 provision_rabbitmq test
 if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi
 if [ -n "${ConnectionStrings__RabbitMq:-}" ]; then export EVENTAPP_TEST_RABBITMQ="$ConnectionStrings__RabbitMq"; fi
+# the broker outage test stops and starts the broker it was given: only one this script started
+if [ -n "${EVENTAPP_RABBITMQCTL:-}" ]; then export EVENTAPP_TEST_RABBITMQCTL="$EVENTAPP_RABBITMQCTL"; fi
 unset ConnectionStrings__Marten ConnectionStrings__RabbitMq  # the fixtures choose their own database, schema and broker
 
 rm -rf "$RESULTS"

@@ -214,6 +214,15 @@ ENV
   _STARTED_RABBIT_DIR=$dir
   as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n '$node' wait --timeout 90 '$dir/rabbit.pid'" >/dev/null 2>&1 \
     || { tail -n 30 "$dir/log/console.log" >&2; die "RabbitMQ did not start"; }
+  # rabbitmqctl for this node, so that tests can stop and start the broker (an outage)
+  if is_root; then
+    printf '#!/usr/bin/env bash\nexec runuser -u %s -- bash -c %q _ "$@"\n' "$SERVICE_USER" \
+      ". '$dir/env'; exec $RABBITMQCTL -n '$node' \"\$@\"" >"$dir/ctl"
+  else
+    printf '#!/usr/bin/env bash\n. %q\nexec %q -n %q "$@"\n' "$dir/env" "$RABBITMQCTL" "$node" >"$dir/ctl"
+  fi
+  chmod +x "$dir/ctl"
+  export EVENTAPP_RABBITMQCTL="$dir/ctl"
   export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp"
   log "RabbitMQ running: AMQP amqp://guest:guest@127.0.0.1:$amqp, management UI http://127.0.0.1:$mgmt (guest/guest; data: $dir)"
 }

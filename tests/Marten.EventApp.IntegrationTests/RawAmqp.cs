@@ -26,6 +26,17 @@ public sealed class RawAmqp : IAsyncDisposable
         return queue.QueueName;
     }
 
+    /// <summary>A durable named queue bound to the exchange: it keeps its messages while the broker is stopped.</summary>
+    public async Task<string> BindDurableQueueAsync(string exchange, string queue, string bindingKey)
+    {
+        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
+        await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await _channel.QueueBindAsync(queue, exchange, bindingKey);
+        return queue;
+    }
+
+    public async Task DeleteQueueAsync(string queue) => await _channel.QueueDeleteAsync(queue);
+
     /// <summary>The next message on the queue, waiting for it up to the timeout (polling the queue, not sleeping blind).</summary>
     public async Task<BasicGetResult> NextAsync(string queue, TimeSpan? timeout = null)
     {

@@ -62,6 +62,39 @@ public static class TestBroker
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static Uri? _uri;
+    private static RabbitMqContainer? _container;
+
+    /// <summary>Stops the broker's RabbitMQ application (connections drop, durable queues and their messages stay).</summary>
+    public static Task StopAsync() => Control("stop_app");
+
+    public static async Task StartAsync()
+    {
+        await Control("start_app");
+        await Control("await_startup");
+    }
+
+    private static async Task Control(string command)
+    {
+        await Uri();
+        if (_container is not null)
+        {
+            var result = await _container.ExecAsync(["rabbitmqctl", command]);
+            if (result.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command}: {result.Stderr}");
+            return;
+        }
+
+        var ctl = Environment.GetEnvironmentVariable("EVENTAPP_TEST_RABBITMQCTL");
+        if (string.IsNullOrWhiteSpace(ctl))
+            throw new InvalidOperationException("The broker cannot be stopped from here: run ./test.sh, which starts one and sets EVENTAPP_TEST_RABBITMQCTL.");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ctl, [command])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true
+        })!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command}: {await error}");
+    }
 
     public static async Task<Uri> Uri()
     {
@@ -82,9 +115,9 @@ public static class TestBroker
     {
         try
         {
-            var container = new RabbitMqBuilder("rabbitmq:3-management").Build();
-            await container.StartAsync();
-            return container.GetConnectionString();
+            _container = new RabbitMqBuilder("rabbitmq:3-management").Build();
+            await _container.StartAsync();
+            return _container.GetConnectionString();
         }
         catch (Exception e)
         {

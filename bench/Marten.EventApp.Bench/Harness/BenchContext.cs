@@ -1,7 +1,10 @@
 using Alba;
 using JasperFx.CommandLine;
 using Microsoft.AspNetCore.Hosting;
+using Marten.Events;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Wolverine.Persistence.Durability;
 
 namespace Marten.EventApp.Bench.Harness;
 
@@ -53,6 +56,25 @@ public sealed class BenchContext : IAsyncDisposable
                 if (exchange is not null) b.UseSetting("EventApp:EventBus:Exchange", exchange);
                 b.UseSetting("EventApp:SchemaName", schema);
             });
+        }
+    }
+
+    /// <summary>
+    /// Waits until every service host has finished the work its writes left behind (async projections, the event
+    /// forwarder, the bus's consumers), so that a measurement does not share the machine with an earlier backlog.
+    /// </summary>
+    public async Task SettleAsync(CancellationToken ct)
+    {
+        List<IAlbaHost> hosts;
+        lock (_hosts) hosts = _hosts.Values.Where(h => h.IsCompletedSuccessfully).Select(h => h.Result).ToList();
+        foreach (var host in hosts)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+            var admin = host.Services.GetRequiredService<IMessageStore>().Admin;
+            while (await admin.FetchCountsAsync() is { Incoming: > 0 } or { Outgoing: > 0 })
+                await Task.Delay(200, ct);
+            if (started.Elapsed > TimeSpan.FromSeconds(1)) Log($"  settled a host's backlog in {started.Elapsed.TotalSeconds:0.0} s");
         }
     }
 

@@ -25,6 +25,7 @@ public static class BenchRunner
 
         foreach (var scenario in Scenarios().Where(s => settings.Selected(s.Id)))
         {
+            await context.SettleAsync(ct);
             context.Log($"scenario {scenario.Id} ({scenario.GetType().Name})");
             var rows = await scenario.RunAsync(context, ct);
             foreach (var row in rows)

@@ -39,6 +39,7 @@ public sealed class AggregateLoad : IScenario
             }
 
             var samples = Math.Clamp(context.Settings.Samples * 100 / size, 10, context.Settings.Samples);
+            await context.SettleAsync(ct);
             var latencies = await Load.SequentialAsync(samples, async _ =>
             {
                 await using var session = store.LightweightSession();

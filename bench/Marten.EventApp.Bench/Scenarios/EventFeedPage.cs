@@ -24,6 +24,7 @@ public sealed class EventFeedPage : IScenario
         }
 
         var maxStart = Math.Max(0, events - EventFeedEndpoints.MaxBatch);
+        await context.SettleAsync(ct);
         var samples = Math.Max(10, context.Settings.Samples / 3);
         var latencies = await Load.SequentialAsync(samples, async _ =>
         {

@@ -16,6 +16,7 @@ public sealed class ReadModelLoad : IScenario
         var store = host.Services.GetRequiredService<IDocumentStore>();
         var users = await SeedUsers.RegisterAsync(host.Services.GetRequiredService<IMessageBus>(), context.Settings.ReadModelUsers, ct);
 
+        await context.SettleAsync(ct);
         var samples = context.Settings.Samples * 10;
         var latencies = await Load.SequentialAsync(samples, async i =>
         {

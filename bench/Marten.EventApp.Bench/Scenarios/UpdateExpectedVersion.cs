@@ -22,6 +22,7 @@ public sealed class UpdateExpectedVersion : IScenario
         var bus = host.Services.GetRequiredService<IMessageBus>();
         var store = host.Services.GetRequiredService<IDocumentStore>();
         var users = await SeedUsers.RegisterAsync(bus, context.Settings.UpdateUsers, ct);
+        await context.SettleAsync(ct);
 
         var result = await Load.RunAsync(context.Settings.Writers, context.Settings, async (n, token) =>
         {

@@ -31,6 +31,7 @@ public sealed class UserSearch : IScenario
             loaded = size;
             await context.ExecuteAsync($"analyze {context.Schema("search")}.mt_doc_userdetails", ct);
 
+            await context.SettleAsync(ct);
             var terms = Terms(size);
             long matched = 0;
             var perTerm = terms.ToDictionary(t => t, _ => new List<double>());

@@ -6,33 +6,22 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>What happened to a user, as the bus told it: a consumer of the bus, kept for the user to read.</summary>
-public sealed class UserActivity
-{
-    public Guid Id { get; set; }
-    public List<ActivityEntry> Entries { get; set; } = [];
-}
-
-public sealed record ActivityEntry(Guid EventId, string EventType, long AggregateVersion, DateTimeOffset OccurredOn, string Summary);
-
 /// <summary>
-/// Records each user event (and each refused command) from the bus in the user's activity log. Idempotent by event
-/// id: a redelivered event is already there. One user's events arrive one after another and in order (partitioned
-/// by aggregate id), so the log needs no lock.
+/// One entry of a user's activity log, as the bus told it. A document per entry, keyed by the event's id: storing it
+/// again is the same entry (a redelivered event has no second effect), and a user with many events costs one insert
+/// each rather than a rewrite of a growing list.
 /// </summary>
+public sealed record ActivityEntry(Guid Id, Guid UserId, string EventType, long AggregateVersion, DateTimeOffset OccurredOn, string Summary);
+
+/// <summary>Records each user event (and each refused command) from the bus in the user's activity log.</summary>
 public static class UserActivityHandler
 {
     public const string Queue = "marten-eventapp.user-activity";
 
-    public static async Task Handle(EventEnvelope e, IDocumentSession session, CancellationToken ct)
+    public static void Handle(EventEnvelope e, IDocumentSession session)
     {
         if (Summary(e) is not { } summary) return;
-
-        var activity = await session.LoadAsync<UserActivity>(e.AggregateId, ct) ?? new UserActivity { Id = e.AggregateId };
-        if (activity.Entries.Exists(x => x.EventId == e.EventId)) return;
-
-        activity.Entries.Add(new ActivityEntry(e.EventId, e.EventType, e.AggregateVersion, e.OccurredOn, summary));
-        session.Store(activity);
+        session.Store(new ActivityEntry(e.EventId, e.AggregateId, e.EventType, e.AggregateVersion, e.OccurredOn, summary));
     }
 
     internal static string? Summary(EventEnvelope e) => e.EventType switch
@@ -51,9 +40,19 @@ public static class UserActivityHandler
 
 internal static class GetUserActivityEndpoint
 {
+    public const int MaxEntries = 1_000;
+
+    /// <summary>The newest entries (at most <see cref="MaxEntries"/>), in the order they happened.</summary>
     public static async Task<Results<Ok<IReadOnlyList<ActivityEntry>>, ProblemHttpResult>> Get(
-        Guid id, IQuerySession session, CancellationToken ct) =>
-        await session.LoadAsync<UserActivity>(id, ct) is { } activity
-            ? TypedResults.Ok<IReadOnlyList<ActivityEntry>>(activity.Entries)
-            : TypedResults.Problem(Rejection.NotFound("User activity").ToProblem());
+        Guid id, IQuerySession session, CancellationToken ct)
+    {
+        var newest = await session.Query<ActivityEntry>()
+            .Where(x => x.UserId == id)
+            .OrderByDescending(x => x.OccurredOn).ThenByDescending(x => x.AggregateVersion)
+            .Take(MaxEntries)
+            .ToListAsync(ct);
+        return newest.Count == 0
+            ? TypedResults.Problem(Rejection.NotFound("User activity").ToProblem())
+            : TypedResults.Ok<IReadOnlyList<ActivityEntry>>(newest.AsEnumerable().Reverse().ToList());
+    }
 }

@@ -56,6 +56,9 @@ public static class UsersConfiguration
         // trigram indexes serve ILIKE '%term%' for email lookup and search
         users.Index(x => x.Email, i => Trigram(i, "ix_userdetails_email_trgm"));
         users.Index(x => x.FullName, i => Trigram(i, "ix_userdetails_fullname_trgm"));
+        // a user's activity log is read by user id
+        opts.Schema.For<ActivityEntry>().Duplicate(x => x.UserId, configure: i => i.Name = "ix_activityentry_user_id");
+
         // search pages newest first: a real column and index let broad terms stop after a page of rows
         users.Duplicate(x => x.LastUpdated, pgType: "timestamptz", configure: i =>
         {
