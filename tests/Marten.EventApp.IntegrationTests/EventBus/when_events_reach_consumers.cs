@@ -1,0 +1,76 @@
+using Alba;
+using JasperFx.Core;
+using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.IntegrationTests.Messaging;
+using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Messaging;
+using Marten.EventApp.Users;
+using Marten.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+using Wolverine.Runtime;
+using Wolverine.Tracking;
+
+namespace Marten.EventApp.IntegrationTests.EventBus;
+
+/// <summary>The bus on durable local queues (no broker): what reaches the consumers, and what never does.</summary>
+[Collection(MessagingCollection.Name)]
+public sealed class when_events_reach_consumers(MessagingFixture fixture) : MessagingTest(fixture)
+{
+    [Fact]
+    public async Task an_event_delivered_twice_has_one_effect()
+    {
+        var user = await Host.RegisteredUser();
+        var registered = (await Host.StoredEvents(user.Id)).Single();
+        var again = new EventEnvelope(registered.EventId, "UserRegistered", user.Id, 1, 1, registered.Timestamp,
+            System.Text.Json.JsonSerializer.SerializeToElement(new { email = "x@example.com", firstName = "A", lastName = "B", registrationSource = "tests" }));
+
+        await Host.TrackActivity(Tracking.Patience).SendMessageAndWaitAsync(again);
+        await Host.TrackActivity(Tracking.Patience).SendMessageAndWaitAsync(again);
+        await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
+
+        var entries = await Host.GetAsJson<List<ActivityEntry>>($"/api/users/{user.Id}/activity");
+        Assert.Equal(registered.EventId, Assert.Single(entries!).Id);
+    }
+
+    [Fact]
+    public async Task events_of_a_transaction_that_rolled_back_are_never_published()
+    {
+        var id = Guid.CreateVersion7();
+        var bus = new MessageBus(Host.Services.GetRequiredService<IWolverineRuntime>());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bus.InvokeAsync<CommandOutcome>(new StartProbeThenFail(id)));
+        await Host.RegisteredUser(); // a later event, so that the forwarder has moved past where the probe's would be
+        await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
+
+        await using var session = Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        Assert.Null(await session.Events.FetchStreamStateAsync(id));
+        Assert.DoesNotContain(ForwardedProbe.Seen, e => e.AggregateId == id);
+        Assert.NotEmpty(ForwardedProbe.Seen);
+    }
+}
+
+/// <summary>A command of the test assembly that appends an event, then fails before its transaction commits.</summary>
+public sealed record StartProbeThenFail(Guid ProbeId);
+
+public static class StartProbeThenFailHandler
+{
+    public static async Task Handle(StartProbeThenFail cmd, IDocumentSession session)
+    {
+        session.Events.StartStream<Probe>(cmd.ProbeId, new ProbeOpened(cmd.ProbeId));
+        await Task.Yield();
+        throw new InvalidOperationException("fails after appending, before the commit");
+    }
+}
+
+/// <summary>Every envelope the messaging host's consumers receive.</summary>
+public static class ForwardedProbe
+{
+    public static System.Collections.Concurrent.ConcurrentBag<EventEnvelope> Seen { get; } = [];
+}
+
+public static class ForwardedProbeHandler
+{
+    public static void Handle(EventEnvelope e) => ForwardedProbe.Seen.Add(e);
+}
