@@ -17,6 +17,11 @@ public sealed class EventBusOptions
     /// <summary>How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.</summary>
     public TimeSpan TransientPause { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Kafka brokers (host:port,...): when set, every event also goes to <see cref="KafkaTopic"/>, keyed by aggregate id.</summary>
+    public string? KafkaBootstrapServers { get; set; }
+
+    public string KafkaTopic { get; set; } = "domain-events";
+
     public static EventBusOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<EventBusOptions>() ?? new();
 }

@@ -28,6 +28,8 @@ public static class EventBusSetup
         builder.Services.AddSingleton<EventExchangePublisher>();
         builder.Services.AddOptions<WireFormat>();
         builder.Services.SubscribeToEventsWithServices<EventForwarder>(ServiceLifetime.Singleton);
+        if (!string.IsNullOrWhiteSpace(options.KafkaBootstrapServers))
+            builder.Services.SubscribeToEventsWithServices<KafkaEventStream>(ServiceLifetime.Singleton);
         builder.Services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)

@@ -26,14 +26,16 @@ public static class UsersConfiguration
             "Email is already in use", "Another active user already has this email address."));
         return builder
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
-            .PutEventsOnTheWire(wire => wire
-                // the seed's getEventData(), in its order
-                .Map<UserRegistered>("UserRegistered", e => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource })
-                .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
-                .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy }))
+            .PutEventsOnTheWire(OnTheWire)
             .ConsumeEvents(UserActivityHandler.Queue, "#")
             .AddEndpoints(MapUsers);
     }
+
+    /// <summary>The seed's names and <c>getEventData()</c> of the user events, keys in the seed's order.</summary>
+    public static void OnTheWire(WireFormat wire) => wire
+        .Map<UserRegistered>("UserRegistered", e => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource })
+        .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
+        .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy });
 
     private static StoreOptions AddUserStorage(this StoreOptions opts)
     {

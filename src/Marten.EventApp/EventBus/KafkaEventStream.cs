@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten.EventApp.Contracts.Events;
+using Microsoft.Extensions.Options;
+using Wolverine;
+using Wolverine.Marten.Subscriptions;
+
+namespace Marten.EventApp.EventBus;
+
+/// <summary>An event as a Kafka record, as the seed's <c>KafkaEventStreaming</c> writes it: keyed by aggregate id (one aggregate, one partition, its order kept).</summary>
+public static class KafkaWire
+{
+    public static Message<string, byte[]> Record(IEvent stored, EventEnvelope e) => new()
+    {
+        Key = e.AggregateId.ToString(),
+        Value = JsonSerializer.SerializeToUtf8Bytes(e, WireJson.Options),
+        Timestamp = new Timestamp(e.OccurredOn),
+        Headers = new Headers
+        {
+            { "event-type", Encoding.UTF8.GetBytes(e.EventType) },
+            { "aggregate-type", Encoding.UTF8.GetBytes(stored.AggregateTypeName ?? "unknown") },
+            { "event-version", Encoding.UTF8.GetBytes(e.EventVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
+        }
+    };
+}
+
+/// <summary>
+/// Streams every stored event to a Kafka topic: a subscription of its own (its own progress), so that Kafka being away
+/// never holds up the RabbitMQ bus. As the exchange forwarder, it commits its progress only after the broker has
+/// acknowledged the page (acks=all, idempotent producer). Not Wolverine's Kafka transport for the reason the exchange
+/// forwarder does not use the outbox (BENCHMARKS.md, row 6). Not run against a live Kafka broker: none can run here.
+/// </summary>
+public sealed class KafkaEventStream : BatchSubscription, IDisposable
+{
+    public const string Name = "EventStream";
+    private readonly IOptions<WireFormat> _wire;
+    private readonly EventBusOptions _options;
+    private readonly ILogger<KafkaEventStream> _logger;
+    private readonly Lazy<IProducer<string, byte[]>> _producer;
+
+    public KafkaEventStream(IOptions<WireFormat> wire, EventBusOptions options, ILogger<KafkaEventStream> logger) : base(Name)
+    {
+        (_wire, _options, _logger) = (wire, options, logger);
+        _producer = new(() => new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = options.KafkaBootstrapServers,
+            Acks = Acks.All,
+            EnableIdempotence = true
+        }).Build());
+    }
+
+    public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
+        IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
+    {
+        var sends = new List<Task>(page.Events.Count);
+        foreach (var e in page.Events)
+        {
+            Message<string, byte[]> record;
+            try
+            {
+                record = KafkaWire.Record(e, _wire.Value.Envelope(e));
+            }
+            catch (Exception ex)
+            {
+                _logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on Kafka: recorded as a dead letter event and skipped",
+                    e.Id, e.EventTypeName, e.Sequence);
+                await controller.RecordDeadLetterEventAsync(e, ex);
+                continue;
+            }
+
+            sends.Add(_producer.Value.ProduceAsync(_options.KafkaTopic, record, cancellationToken));
+        }
+
+        await Task.WhenAll(sends);
+    }
+
+    public void Dispose()
+    {
+        if (_producer.IsValueCreated) _producer.Value.Dispose();
+    }
+}
