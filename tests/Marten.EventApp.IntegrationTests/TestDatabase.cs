@@ -38,6 +38,14 @@ public static class TestDatabase
         }
     }
 
+    /// <summary>Removes a schema a test made for its own hosts.</summary>
+    public static async Task DropSchemaAsync(string schema)
+    {
+        await using var connection = new NpgsqlConnection(await ConnectionString());
+        await connection.OpenAsync();
+        await new NpgsqlCommand($"drop schema if exists {schema} cascade", connection).ExecuteNonQueryAsync();
+    }
+
     private static async Task<string> StartContainer()
     {
         try

@@ -23,4 +23,19 @@ public static class Tracking
     /// <summary>Sends a one-way message as another service would and waits until it and its cascades are handled.</summary>
     public static Task<ITrackedSession> SentAndHandled(this IAlbaHost host, object message) =>
         host.TrackActivity(Patience).SendMessageAndWaitAsync(message);
+
+    /// <summary>
+    /// Polls a condition until it holds, for what no tracking sees (a consumer of the broker, the durability agent's
+    /// replay); fails after <paramref name="patience"/> (30 s unless given).
+    /// </summary>
+    public static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan? patience = null) where T : class
+    {
+        var deadline = DateTime.UtcNow + (patience ?? Patience);
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the condition did not hold within {patience ?? Patience}");
+            await Task.Delay(100);
+        }
+    }
 }

@@ -28,7 +28,7 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
             x.StatusCodeShouldBe(201);
         });
 
-        var page = await Eventually(async () =>
+        var page = await Tracking.Eventually(async () =>
         {
             var result = await Host.GetAsJson<DeadLetterPage>($"/api/admin/dead-letters?messageType={EnvelopeType}");
             return result!.Total > 0 ? result : null;
@@ -54,7 +54,7 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
         var replayed = await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
         Assert.Equal(1, (await replayed.ReadAsJsonAsync<DeadLetterOperation>())!.Affected);
 
-        var activity = await Eventually(async () =>
+        var activity = await Tracking.Eventually(async () =>
         {
             var result = await Host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
             return result.Context.Response.StatusCode == 200 ? await result.ReadAsJsonAsync<List<ActivityEntry>>() : null;
@@ -77,17 +77,6 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
 
         var all = await Host.Scenario(x => x.Post.Json(new { all = true }).ToUrl("/api/admin/dead-letters/discard"));
         Assert.Equal(0, (await all.ReadAsJsonAsync<DeadLetterOperation>())!.Affected ?? 0);
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan patience) where T : class
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (true)
-        {
-            if (await probe() is { } value) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the condition did not hold within {patience}");
-            await Task.Delay(200);
-        }
     }
 }
 

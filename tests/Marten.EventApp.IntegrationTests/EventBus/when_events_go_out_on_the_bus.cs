@@ -3,7 +3,6 @@ using Alba;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using RabbitMQ.Client;
 using Wolverine.Persistence.Durability;
 using Wolverine.Persistence.Durability.DeadLetterManagement;
@@ -105,7 +104,7 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         Assert.Equal(["reason", "deactivatedBy"], Keys(bodies[2].GetProperty("eventData")));
         Assert.Equal($"UserDeactivated.{user.Id}", messages[2].RoutingKey);
 
-        var activity = await Eventually(async () =>
+        var activity = await Tracking.Eventually(async () =>
         {
             var entries = await Activity(user.Id);
             return entries.Count == 3 ? entries : null;
@@ -158,7 +157,7 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         await _amqp.SendAsync(_commands, body, messageId.ToString(), type: type);
 
         var deadLetters = _service.Services.GetRequiredService<IMessageStore>().DeadLetters;
-        var dead = await Eventually(async () =>
+        var dead = await Tracking.Eventually(async () =>
             (await deadLetters.QueryAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] }, CancellationToken.None)).Envelopes.SingleOrDefault());
         Assert.InRange(dead.Envelope.Attempts, 0, 1); // no retries
         Assert.False(string.IsNullOrEmpty(dead.ExceptionType), "the dead letter keeps its reason");
@@ -174,24 +173,10 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         return result.Context.Response.StatusCode == 200 ? (await result.ReadAsJsonAsync<List<ActivityEntry>>())! : [];
     }
 
-    /// <summary>Polls a condition until it holds (a consumer runs on its own schedule); fails after 30 s.</summary>
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe) where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (await probe() is { } value) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition did not hold within 30 s");
-            await Task.Delay(100);
-        }
-    }
-
     public async Task DisposeAsync()
     {
         await _amqp.DisposeAsync();
         await _service.DisposeAsync();
-        await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
-        await connection.OpenAsync();
-        await new NpgsqlCommand($"drop schema if exists {_schema} cascade", connection).ExecuteNonQueryAsync();
+        await TestDatabase.DropSchemaAsync(_schema);
     }
 }

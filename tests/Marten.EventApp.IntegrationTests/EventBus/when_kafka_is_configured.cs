@@ -1,7 +1,6 @@
 using Alba;
 using Marten.EventApp.EventBus;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
@@ -29,8 +28,6 @@ public sealed class when_kafka_is_configured : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _service.DisposeAsync();
-        await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
-        await connection.OpenAsync();
-        await new NpgsqlCommand($"drop schema if exists {_schema} cascade", connection).ExecuteNonQueryAsync();
+        await TestDatabase.DropSchemaAsync(_schema);
     }
 }

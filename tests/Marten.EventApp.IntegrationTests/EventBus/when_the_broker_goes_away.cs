@@ -1,6 +1,5 @@
 using Alba;
 using Marten.EventApp.IntegrationTests.Users;
-using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
@@ -73,8 +72,6 @@ public sealed class when_the_broker_goes_away : IAsyncLifetime
     {
         if (_service is not null) await _service.DisposeAsync();
         await using (var amqp = await RawAmqp.ConnectAsync(_broker)) await amqp.DeleteQueueAsync(_queue);
-        await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
-        await connection.OpenAsync();
-        await new NpgsqlCommand($"drop schema if exists {_schema} cascade", connection).ExecuteNonQueryAsync();
+        await TestDatabase.DropSchemaAsync(_schema);
     }
 }

@@ -6,7 +6,6 @@ using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using Wolverine;
 using Wolverine.RabbitMQ;
 using Wolverine.Tracking;
@@ -79,8 +78,6 @@ public sealed class when_another_service_sends_commands_over_rabbitmq : IAsyncLi
         await _sender.StopAsync();
         _sender.Dispose();
         await _service.DisposeAsync();
-        await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
-        await connection.OpenAsync();
-        await new NpgsqlCommand($"drop schema if exists {_schema} cascade", connection).ExecuteNonQueryAsync();
+        await TestDatabase.DropSchemaAsync(_schema);
     }
 }

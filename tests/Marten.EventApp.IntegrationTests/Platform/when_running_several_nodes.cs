@@ -4,7 +4,6 @@ using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Users;
 using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
@@ -63,8 +62,6 @@ public sealed class when_running_several_nodes : IAsyncLifetime
     {
         await _second.DisposeAsync();
         await _first.DisposeAsync();
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await new NpgsqlCommand($"drop schema if exists {_schema} cascade", connection).ExecuteNonQueryAsync();
+        await TestDatabase.DropSchemaAsync(_schema);
     }
 }
