@@ -57,7 +57,11 @@ public sealed class MessagingFixture : IAsyncLifetime
 {
     public IAlbaHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", s => s.ConfigureWolverine(o =>
+    // a transient failure pauses a consumer for 1 s here, not the default 5
+    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
+    {
+        ["EventApp:EventBus:TransientPause"] = "00:00:01"
+    }, services: s => s.ConfigureWolverine(o =>
     {
         // scheduled messages are found within a second, not the default five
         o.Durability.ScheduledJobPollingTime = 1.Seconds();

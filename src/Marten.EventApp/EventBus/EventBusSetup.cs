@@ -100,8 +100,9 @@ internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerP
     {
         foreach (var chain in chains.Where(c => c.MessageType == typeof(EventEnvelope)))
         {
+            // every time, not only on the first attempt: an outage is not the message's fault
             chain.OnException<NpgsqlException>(e => e.IsTransient, "transient database failure")
-                .PauseThenRequeue(options.TransientPause);
+                .RequeueIndefinitely().AndPauseProcessing(options.TransientPause);
             chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
         }
     }

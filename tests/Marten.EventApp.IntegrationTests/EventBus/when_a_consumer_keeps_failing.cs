@@ -5,6 +5,7 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.DeadLetters;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Users;
+using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
@@ -64,6 +65,44 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
     }
 
     [Fact]
+    public async Task a_transient_failure_pauses_and_retries_without_spending_the_retries_into_the_dead_letters()
+    {
+        var id = Guid.CreateVersion7();
+        PoisonProbe.Poison(id, transientFailures: 5);
+        PoisonProbe.Heal();
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { id, email = UserScenarios.UniqueEmail("blip"), firstName = "Bl", lastName = "Ip" }).ToUrl("/api/users");
+            x.StatusCodeShouldBe(201);
+        });
+
+        List<ActivityEntry> activity;
+        try
+        {
+            activity = await Tracking.Eventually(async () =>
+            {
+                var result = await Host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
+                return result.Context.Response.StatusCode == 200 ? await result.ReadAsJsonAsync<List<ActivityEntry>>() : null;
+            }, TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            var stuck = await Host.GetAsJson<DeadLetterPage>($"/api/admin/dead-letters?messageType={EnvelopeType}");
+            Assert.Fail($"not delivered: {PoisonProbe.Attempts.Count} attempts at " +
+                        string.Join(", ", PoisonProbe.Attempts.Select(a => a.ToString("HH:mm:ss.fff"))) + $"; {stuck!.Total} dead letters");
+            throw;
+        }
+
+        // five transient failures (more than the three retries a fault gets), then it went through
+        Assert.Single(activity);
+        var attempts = PoisonProbe.Attempts.ToArray();
+        Assert.Equal(6, attempts.Length);
+        Assert.All(attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds), gap => Assert.True(gap >= 0.8, $"retried after {gap:0.00} s, without a pause"));
+        var dead = await Host.GetAsJson<DeadLetterPage>($"/api/admin/dead-letters?messageType={EnvelopeType}");
+        Assert.Equal(0, dead!.Total);
+    }
+
+    [Fact]
     public async Task a_discard_must_name_what_it_discards()
     {
         foreach (var body in new object[] { new { }, new { ids = Array.Empty<Guid>() }, new { all = true, group = "x" } })
@@ -85,9 +124,11 @@ public static class PoisonProbe
 {
     private static Guid _poisoned;
     private static volatile bool _healed;
+    private static int _transientFailures;
     public static ConcurrentQueue<DateTimeOffset> Attempts { get; private set; } = new();
 
-    public static void Poison(Guid aggregateId) => (_poisoned, _healed, Attempts) = (aggregateId, false, new ConcurrentQueue<DateTimeOffset>());
+    public static void Poison(Guid aggregateId, int transientFailures = 0) =>
+        (_poisoned, _healed, _transientFailures, Attempts) = (aggregateId, false, transientFailures, new ConcurrentQueue<DateTimeOffset>());
 
     public static void Heal() => _healed = true;
 
@@ -95,6 +136,8 @@ public static class PoisonProbe
     {
         if (e.AggregateId != _poisoned || e.EventType != "UserRegistered") return;
         Attempts.Enqueue(DateTimeOffset.UtcNow);
+        // as Npgsql reports a database it cannot reach
+        if (Interlocked.Decrement(ref _transientFailures) >= 0) throw new NpgsqlException("the database is away", new TimeoutException());
         if (!_healed) throw new InvalidOperationException("poisoned by the test");
     }
 }
