@@ -14,6 +14,8 @@ trap 'exit 143' TERM
 command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH)"
 provision_postgres test
 provision_rabbitmq test
+# the seed's own consumer runs under Node in a test (tests/seed-consumer)
+command -v npm >/dev/null || apt_install nodejs npm
 if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi
 if [ -n "${ConnectionStrings__RabbitMq:-}" ]; then export EVENTAPP_TEST_RABBITMQ="$ConnectionStrings__RabbitMq"; fi
 # the broker outage test stops and starts the broker it was given: only one this script started
