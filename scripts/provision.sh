@@ -230,8 +230,9 @@ ENV
 stop_rabbitmq() {
   [ -n "$_STARTED_RABBIT_DIR" ] || return 0
   local dir=$_STARTED_RABBIT_DIR
-  # epmd refuses to stop while the node is still registered, and otherwise outlives the broker
-  as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop >/dev/null 2>&1
+  # stop waits for the node's process to exit (given its pid file); epmd refuses to stop while the node is still
+  # registered, and otherwise outlives the broker
+  as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop \"\$RABBITMQ_PID_FILE\" >/dev/null 2>&1
     for _ in \$(seq 1 20); do epmd -kill >/dev/null 2>&1 && break; sleep 0.5; done" || true
   [ -n "$_STARTED_RABBIT_THROWAWAY" ] && rm -rf "$dir"
   _STARTED_RABBIT_DIR=""
