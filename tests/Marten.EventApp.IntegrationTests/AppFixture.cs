@@ -5,6 +5,7 @@ using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Persistence;
+using Wolverine.Runtime;
 
 namespace Marten.EventApp.IntegrationTests;
 
@@ -88,6 +89,9 @@ public sealed class MessagingCollection : ICollectionFixture<MessagingFixture>
 public abstract class MessagingTest(MessagingFixture fixture) : IAsyncLifetime
 {
     protected IAlbaHost Host => fixture.Host;
+
+    // IMessageBus is scoped: a bus of its own for each call, as each request or message gets
+    protected IMessageBus Bus => new MessageBus(Host.Services.GetRequiredService<IWolverineRuntime>());
 
     public Task InitializeAsync() => fixture.ResetAsync();
 

@@ -14,8 +14,7 @@ namespace Marten.EventApp.EventBus;
 /// whose transaction rolled back never exists to be sent, and nothing is added to the append. Its progress commits
 /// only after the page is on the broker (<see cref="EventExchangePublisher"/>) or, without a broker, in Wolverine's
 /// outbox: a crash or an outage delays events, never loses one, and may send one again under the same id.
-/// An event that cannot be put on the wire is recorded as a dead letter event and skipped, loudly, instead of
-/// stopping every event behind it.
+/// An event that cannot be put on the wire is recorded as a dead letter event and skipped (<see cref="WireFormat.EnvelopesAsync"/>).
 /// </summary>
 public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange, ILogger<EventForwarder> logger)
     : BatchSubscription(Name)
@@ -25,25 +24,7 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
     {
-        var envelopes = new List<EventEnvelope>(page.Events.Count);
-        foreach (var e in page.Events)
-        {
-            EventEnvelope envelope;
-            try
-            {
-                envelope = wire.Value.Envelope(e);
-            }
-            catch (Exception ex)
-            {
-                logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on the bus: recorded as a dead letter event and skipped",
-                    e.Id, e.EventTypeName, e.Sequence);
-                await controller.RecordDeadLetterEventAsync(e, ex);
-                continue;
-            }
-
-            envelopes.Add(envelope);
-        }
-
+        var envelopes = (await wire.Value.EnvelopesAsync(page, controller, logger)).Select(x => x.Envelope).ToList();
         if (broker.IsConfigured) await exchange.PublishAsync(envelopes, cancellationToken);
         // no broker: the consumers' durable local queues, through Wolverine's outbox in this page's transaction
         else foreach (var envelope in envelopes) await bus.PublishAsync(envelope);

@@ -56,25 +56,8 @@ public sealed class KafkaEventStream : BatchSubscription, IDisposable
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
     {
-        var sends = new List<Task>(page.Events.Count);
-        foreach (var e in page.Events)
-        {
-            Message<string, byte[]> record;
-            try
-            {
-                record = KafkaWire.Record(e, _wire.Value.Envelope(e));
-            }
-            catch (Exception ex)
-            {
-                _logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on Kafka: recorded as a dead letter event and skipped",
-                    e.Id, e.EventTypeName, e.Sequence);
-                await controller.RecordDeadLetterEventAsync(e, ex);
-                continue;
-            }
-
-            sends.Add(_producer.Value.ProduceAsync(_options.KafkaTopic, record, cancellationToken));
-        }
-
+        var sends = (await _wire.Value.EnvelopesAsync(page, controller, _logger))
+            .Select(x => _producer.Value.ProduceAsync(_options.KafkaTopic, KafkaWire.Record(x.Stored, x.Envelope), cancellationToken));
         await Task.WhenAll(sends);
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Persistence;
 
@@ -20,7 +22,7 @@ public sealed class WireFormat
         return this;
     }
 
-    public string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;
+    private string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;
 
     public EventEnvelope Envelope(IEvent e)
     {
@@ -29,5 +31,30 @@ public sealed class WireFormat
             : JsonSerializer.SerializeToElement(e.Data, e.EventType, WireJson.Options);
         return new EventEnvelope(e.Id, NameOf(e.EventType), e.StreamId, e.Version, EventSchemaVersionStamp.VersionOf(e),
             e.Timestamp, data, e.CorrelationId, e.CausationId);
+    }
+
+    /// <summary>
+    /// A page of a forwarding subscription on the wire. An event that cannot be put on it (a mapping bug) is logged as
+    /// Critical, recorded as a dead letter event and skipped, instead of stopping every event behind it.
+    /// </summary>
+    public async Task<IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)>> EnvelopesAsync(
+        EventRange page, ISubscriptionController controller, ILogger logger)
+    {
+        var envelopes = new List<(IEvent, EventEnvelope)>(page.Events.Count);
+        foreach (var e in page.Events)
+        {
+            try
+            {
+                envelopes.Add((e, Envelope(e)));
+            }
+            catch (Exception ex)
+            {
+                logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on the wire for {Subscription}: recorded as a dead letter event and skipped",
+                    e.Id, e.EventTypeName, e.Sequence, controller.Name.Identity);
+                await controller.RecordDeadLetterEventAsync(e, ex);
+            }
+        }
+
+        return envelopes;
     }
 }

@@ -1,5 +1,4 @@
 using JasperFx;
-using Marten.EventApp.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -8,11 +7,10 @@ namespace Marten.EventApp.Http;
 /// <summary>
 /// Turns the exceptions that are the caller's doing into problem details instead of a 500: a request that does not
 /// bind (malformed JSON, a query value of the wrong type) and a version conflict that outlasted every retry.
-/// Business rules never get here: commands answer them as <see cref="Contracts.Commands.CommandOutcome"/> values.
-/// A store rule is mapped too, for a write outside the command handlers.
+/// Business rules and the rules the store enforces never get here: commands answer them as
+/// <see cref="Contracts.Commands.CommandOutcome"/> values.
 /// </summary>
-internal sealed class ProblemExceptionHandler(
-    IProblemDetailsService problems, IDocumentStore store, StoreRules rules) : IExceptionHandler
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, IDocumentStore store) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -32,7 +30,6 @@ internal sealed class ProblemExceptionHandler(
     {
         if (exception is BadHttpRequestException bad)
             return new ProblemDetails { Status = bad.StatusCode, Title = "The request is malformed", Detail = bad.Message };
-        if (rules.RefusalFor(exception) is { } refusal) return refusal.ToProblem();
         if (exception is ConcurrencyException || exception.InnerException is ConcurrencyException)
             return await VersionConflict(http, ct);
         return null;

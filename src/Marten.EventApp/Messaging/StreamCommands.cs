@@ -12,14 +12,15 @@ namespace Marten.EventApp.Messaging;
 /// Carries out a decision on an event stream and ends every command the same way, whether it came over HTTP or a
 /// broker: a <see cref="CommandOutcome"/>. Rules the store enforces (a taken stream id, a feature's unique index)
 /// become refusals here, not exceptions. A redelivered message that already took effect is recognised by its
-/// command id, which every event it appended carries in the <see cref="CommandIdHeader"/> header: the sender's own
+/// command id, which the events of every command that can arrive again (from a queue, or with a sender's key) carry
+/// in the <see cref="CommandIdHeader"/> header: the sender's own
 /// <see cref="CommandIdHeader"/> message header when given (an idempotency key kept across resends), else the
 /// message id (kept by brokers and outboxes across redeliveries).
 /// </summary>
 public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogger<StreamCommands> logger)
 {
     public const string CommandIdHeader = "command-id";
-    private readonly string _events = $"{store.Options.Events.DatabaseSchemaName}.mt_events";
+    private readonly string _schema = store.Options.Events.DatabaseSchemaName;
 
     /// <summary>Starts a stream with the decision's events; a taken id is refused (or recognised as this very message's).</summary>
     public async Task StartAsync<TAggregate>(
@@ -71,7 +72,9 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
     private async Task CommitAsync(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version, CancellationToken ct)
     {
-        if (CommandId(context) is { } commandId) session.SetHeader(CommandIdHeader, commandId);
+        // only a command that can arrive again needs its id on the events; an in-process invocation's is never asked for
+        if (context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
+            session.SetHeader(CommandIdHeader, commandId);
         foreach (var message in decision.Messages)
         {
             if (message is ISendMyself sendsItself) await sendsItself.ApplyAsync(context);
@@ -99,11 +102,11 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
         if (rejection.Kind is RejectionKind.Conflict or RejectionKind.VersionMismatch
             && context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
         {
-            var applied = await session.QueryAsync<long>(
-                $"select version from {_events} where stream_id = ? and headers ->> '{CommandIdHeader}' = ? limit 1",
-                ct, id, commandId);
-            if (applied.Count > 0 && await session.Events.FetchStreamStateAsync(id, ct) is { } state)
-                return new CommandOutcome(id, state.Version, AlreadyApplied: true);
+            // the stream's current version, if one of its events was appended by this command
+            var current = await session.QueryAsync<long>(
+                $"select s.version from {_schema}.mt_streams s where s.id = ? and exists (select 1 from {_schema}.mt_events e " +
+                $"where e.stream_id = s.id and e.headers ->> '{CommandIdHeader}' = ?)", ct, id, commandId);
+            if (current.Count > 0) return new CommandOutcome(id, current[0], AlreadyApplied: true);
         }
 
         return CommandOutcome.Refused(id, rejection);

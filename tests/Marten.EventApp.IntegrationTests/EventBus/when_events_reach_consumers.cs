@@ -10,7 +10,6 @@ using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Persistence.Durability;
-using Wolverine.Runtime;
 using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
@@ -39,9 +38,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
     public async Task events_of_a_transaction_that_rolled_back_are_never_published()
     {
         var id = Guid.CreateVersion7();
-        var bus = new MessageBus(Host.Services.GetRequiredService<IWolverineRuntime>());
 
-        await Assert.ThrowsAnyAsync<Exception>(() => bus.InvokeAsync<CommandOutcome>(new StartProbeThenFail(id)));
+        await Assert.ThrowsAnyAsync<Exception>(() => Bus.InvokeAsync<CommandOutcome>(new StartProbeThenFail(id)));
         // a later event: once it has reached the consumers and nothing waits in their queues, the bus is past the probe's
         var later = await Host.RegisteredUser();
         await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());

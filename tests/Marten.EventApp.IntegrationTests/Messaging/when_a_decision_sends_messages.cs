@@ -29,11 +29,10 @@ public sealed class when_a_decision_sends_messages(MessagingFixture fixture) : M
     public async Task a_refusal_by_the_store_sends_none_of_them()
     {
         var id = Guid.CreateVersion7();
-        var bus = new MessageBus(Host.Services.GetRequiredService<IWolverineRuntime>());
         await Host.TrackActivity(Tracking.Patience).InvokeMessageAndWaitAsync(new StartProbe(id));
 
         var again = await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(
-            (Func<IMessageContext, Task>)(async _ => Assert.NotNull((await bus.InvokeAsync<Contracts.Commands.CommandOutcome>(new StartProbe(id))).Rejection)));
+            (Func<IMessageContext, Task>)(async _ => Assert.NotNull((await Bus.InvokeAsync<Contracts.Commands.CommandOutcome>(new StartProbe(id))).Rejection)));
 
         Assert.Empty(again.Sent.MessagesOf<ProbeStarted>());
         Assert.Empty(again.Executed.MessagesOf<ProbeStarted>());

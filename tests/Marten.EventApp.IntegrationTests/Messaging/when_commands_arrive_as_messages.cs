@@ -19,9 +19,6 @@ namespace Marten.EventApp.IntegrationTests.Messaging;
 [Collection(MessagingCollection.Name)]
 public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) : MessagingTest(fixture)
 {
-    // IMessageBus is scoped; a bus of its own for each command, as each request or message gets
-    private IMessageBus Bus => new MessageBus(Host.Services.GetRequiredService<IWolverineRuntime>());
-
     private static DeliveryOptions WithCommandId(string key) => new DeliveryOptions().WithHeader(StreamCommands.CommandIdHeader, key);
 
     private static RegisterUser Registration(string? email = null) =>
