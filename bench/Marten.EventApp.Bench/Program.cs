@@ -32,6 +32,8 @@ public static class BenchProgram
                 "--output" => settings with { OutputFile = Path.GetFullPath(value) },
                 "--service-dll" => settings with { ServiceDll = Path.GetFullPath(value) },
                 "--command-line" => settings with { CommandLine = value },
+                "--writers" => settings with { Writers = int.Parse(value) },
+                "--bus-rate" => settings with { BusRate = int.Parse(value) },
                 _ => settings
             };
         }

@@ -37,6 +37,26 @@ public sealed class RawAmqp : IAsyncDisposable
 
     public async Task DeleteQueueAsync(string queue) => await _channel.QueueDeleteAsync(queue);
 
+    public async Task DeleteExchangeAsync(string exchange) => await _channel.ExchangeDeleteAsync(exchange);
+
+    /// <summary>
+    /// Declares a durable queue with these arguments: false when the broker refuses because it exists with others
+    /// (on a channel of its own, which that refusal closes).
+    /// </summary>
+    public async Task<bool> DeclareQueueAsync(string queue, IDictionary<string, object?>? arguments = null)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The next message on the queue, waiting for it up to the timeout (polling the queue, not sleeping blind).</summary>
     public async Task<BasicGetResult> NextAsync(string queue, TimeSpan? timeout = null)
     {

@@ -73,20 +73,22 @@ public static class TestBroker
     private static RabbitMqContainer? _container;
 
     /// <summary>Stops the broker's RabbitMQ application (connections drop, durable queues and their messages stay).</summary>
-    public static Task StopAsync() => Control("stop_app");
+    public static Task StopAsync() => ControlAsync("stop_app");
 
     public static async Task StartAsync()
     {
-        await Control("start_app");
-        await Control("await_startup");
+        await ControlAsync("start_app");
+        await ControlAsync("await_startup");
     }
 
-    private static async Task Control(string command)
+    /// <summary>Runs rabbitmqctl on the test broker, as an operator would (stop_app, set_policy...).</summary>
+    public static async Task ControlAsync(params string[] arguments)
     {
         await Uri();
+        var command = string.Join(' ', arguments);
         if (_container is not null)
         {
-            var result = await _container.ExecAsync(["rabbitmqctl", command]);
+            var result = await _container.ExecAsync(["rabbitmqctl", ..arguments]);
             if (result.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command}: {result.Stderr}");
             return;
         }
@@ -94,7 +96,7 @@ public static class TestBroker
         var ctl = Environment.GetEnvironmentVariable("EVENTAPP_TEST_RABBITMQCTL");
         if (string.IsNullOrWhiteSpace(ctl))
             throw new InvalidOperationException("The broker cannot be stopped from here: run ./test.sh, which starts one and sets EVENTAPP_TEST_RABBITMQCTL.");
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ctl, [command])
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ctl, arguments)
         {
             RedirectStandardOutput = true, RedirectStandardError = true
         })!;

@@ -27,6 +27,8 @@ public sealed record BenchSettings
     public int FeedEvents { get; init; } = 20_000;
     /// <summary>Events the bus scenario writes and waits to see on the exchange.</summary>
     public int BusEvents { get; init; } = 10_000;
+    /// <summary>Events per second the bus capacity scenario (6b) offers, for <see cref="Duration"/>.</summary>
+    public int BusRate { get; init; } = 2_500;
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
@@ -40,6 +42,7 @@ public sealed record BenchSettings
         RepoRoot = repoRoot,
         RabbitMq = rabbitMq,
         BusEvents = 200,
+        BusRate = 250,
         CommandLine = "smoke",
         SchemaPrefix = "benchsmoke",
         Warmup = TimeSpan.FromMilliseconds(200),

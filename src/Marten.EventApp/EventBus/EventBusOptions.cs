@@ -17,6 +17,13 @@ public sealed class EventBusOptions
     /// <summary>How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.</summary>
     public TimeSpan TransientPause { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Broker-side dead letters, as the seed's <c>events.dlx</c>: when set, this topic exchange is declared with a queue of
+    /// the same name bound to it, for a RabbitMQ policy to send what expires in (or is rejected by) the consumers'
+    /// queues to (README, "Consumers, retries, dead letters"). Off by default: the service cannot replay what is there.
+    /// </summary>
+    public string? BrokerDeadLetterExchange { get; set; }
+
     /// <summary>Kafka brokers (host:port,...): when set, every event also goes to <see cref="KafkaTopic"/>, keyed by aggregate id.</summary>
     public string? KafkaBootstrapServers { get; set; }
 

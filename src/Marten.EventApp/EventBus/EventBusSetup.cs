@@ -30,8 +30,18 @@ public static class EventBusSetup
         builder.Services.SubscribeToEventsWithServices<EventForwarder>(ServiceLifetime.Singleton);
         if (!string.IsNullOrWhiteSpace(options.KafkaBootstrapServers))
             builder.Services.SubscribeToEventsWithServices<KafkaEventStream>(ServiceLifetime.Singleton);
+        // before Wolverine declares the queues (hosted services start in order)
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ConsumerQueueArguments>());
         builder.Services.ConfigureWolverine(opts =>
         {
+            if (broker.IsConfigured && !string.IsNullOrWhiteSpace(options.BrokerDeadLetterExchange))
+            {
+                var dlx = options.BrokerDeadLetterExchange;
+                opts.ConfigureRabbitMq()
+                    .DeclareExchange(dlx, e => e.ExchangeType = ExchangeType.Topic)
+                    .DeclareQueue(dlx, q => q.BindExchange(dlx, "#"));
+            }
+
             if (broker.IsConfigured)
             {
                 // declares the topic exchange, and carries the events handlers publish (CommandRejected) through the
@@ -62,19 +72,23 @@ public static class EventBusSetup
     }
 
     /// <summary>
-    /// A consumer of the bus with its own durable queue: bound to the exchange with <paramref name="bindingKey"/>
+    /// A consumer of the bus with its own durable queue: bound to the exchange with each of <paramref name="bindingKeys"/>
     /// (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, every event reaches the
     /// consumer through a durable local queue of that name and its handler picks what it wants.
     /// </summary>
-    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, string bindingKey)
+    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, params string[] bindingKeys)
     {
         var options = EventBusOptions.From(builder.Configuration);
         var broker = Broker.From(builder.Configuration);
+        builder.Services.AddSingleton(new ConsumerQueue(queue, bindingKeys));
         builder.Services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)
             {
-                opts.ListenToRabbitQueue(queue, q => q.BindExchange(options.Exchange, bindingKey))
+                opts.ListenToRabbitQueue(queue, q =>
+                    {
+                        foreach (var key in bindingKeys) q.BindExchange(options.Exchange, key);
+                    })
                     .DefaultIncomingMessage<EventEnvelope>()
                     .DefaultSerializer(WireJson.Serializer())
                     .PartitionProcessingByGroupId(PartitionSlots.Five);

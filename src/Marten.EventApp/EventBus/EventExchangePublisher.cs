@@ -9,7 +9,7 @@ namespace Marten.EventApp.EventBus;
 /// Publishes a page of events straight to the exchange and returns once the broker has confirmed every one of them
 /// (publisher confirms), so that the forwarder's progress commits only for events the broker holds. Not Wolverine's
 /// outbox: through it each event cost an outbox row, its send and a delete of the row, one at a time, and the bus
-/// carried 401 events/s with a p99 of 15 s from commit to consumer (BENCHMARKS.md, row 6); an outbox recovered after
+/// carried 401 events/s with a p99 of 15 s from commit to consumer (BENCHMARKS.md, rows 6a and 6b); an outbox recovered after
 /// an outage also resends without regard to order. The event log is the outbox here: a failed publish fails the page,
 /// the daemon retries it from the same position, in order, and a consumer sees a resent event under the same id.
 /// </summary>

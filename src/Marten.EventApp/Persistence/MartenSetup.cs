@@ -34,9 +34,10 @@ public static class MartenSetup
                 opts.Projections.Errors.SkipApplyErrors = false;
                 opts.Projections.Errors.SkipSerializationErrors = false;
                 opts.Projections.Errors.SkipUnknownEvents = true;
-                // how soon the daemon sees new events: the bus's commit-to-consumer latency (BENCHMARKS.md, row 6)
+                // how soon the daemon sees new events: the bus's commit-to-consumer latency (BENCHMARKS.md, rows 6a, 6b);
+                // idle as busy: under a steady stream it is often "caught up", and a longer idle wait doubled the latency
                 opts.Projections.FastPollingTime = options.DaemonPolling;
-                opts.Projections.SlowPollingTime = options.DaemonPolling * 4;
+                opts.Projections.SlowPollingTime = options.DaemonPolling;
             })
             .UseLightweightSessions()
             .IntegrateWithWolverine(w =>

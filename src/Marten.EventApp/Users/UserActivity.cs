@@ -18,6 +18,10 @@ public static class UserActivityHandler
 {
     public const string Queue = "marten-eventapp.user-activity";
 
+    /// <summary>The events the log records (those <see cref="Summary"/> knows), so the queue is not sent the rest.</summary>
+    public static readonly string[] BindingKeys =
+        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", $"{EventBusNames.CommandRejected}.*"];
+
     public static void Handle(EventEnvelope e, IDocumentSession session)
     {
         if (Summary(e) is not { } summary) return;

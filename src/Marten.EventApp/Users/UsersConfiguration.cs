@@ -27,7 +27,7 @@ public static class UsersConfiguration
         return builder
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
             .PutEventsOnTheWire(OnTheWire)
-            .ConsumeEvents(UserActivityHandler.Queue, "#")
+            .ConsumeEvents(UserActivityHandler.Queue, UserActivityHandler.BindingKeys)
             .AddEndpoints(MapUsers);
     }
 

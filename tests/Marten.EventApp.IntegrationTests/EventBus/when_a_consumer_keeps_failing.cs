@@ -55,11 +55,7 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
         var replayed = await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
         Assert.Equal(1, (await replayed.ReadAsJsonAsync<DeadLetterOperation>())!.Affected);
 
-        var activity = await Tracking.Eventually(async () =>
-        {
-            var result = await Host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
-            return result.Context.Response.StatusCode == 200 ? await result.ReadAsJsonAsync<List<ActivityEntry>>() : null;
-        }, TimeSpan.FromSeconds(60));
+        var activity = await Host.ActivityOf(id, patience: TimeSpan.FromSeconds(60));
         Assert.Equal("UserRegistered", Assert.Single(activity).EventType);
         Assert.Equal(5, PoisonProbe.Attempts.Count);
     }
@@ -79,11 +75,7 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
         List<ActivityEntry> activity;
         try
         {
-            activity = await Tracking.Eventually(async () =>
-            {
-                var result = await Host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
-                return result.Context.Response.StatusCode == 200 ? await result.ReadAsJsonAsync<List<ActivityEntry>>() : null;
-            }, TimeSpan.FromSeconds(60));
+            activity = await Host.ActivityOf(id, patience: TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException)
         {

@@ -104,11 +104,7 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         Assert.Equal(["reason", "deactivatedBy"], Keys(bodies[2].GetProperty("eventData")));
         Assert.Equal($"UserDeactivated.{user.Id}", messages[2].RoutingKey);
 
-        var activity = await Tracking.Eventually(async () =>
-        {
-            var entries = await Activity(user.Id);
-            return entries.Count == 3 ? entries : null;
-        });
+        var activity = await _service.ActivityOf(user.Id, 3);
         Assert.Equal(["UserRegistered", "UserProfileUpdated", "UserDeactivated"], activity.Select(a => a.EventType));
         Assert.Equal("Deactivated: moved away", activity[2].Summary);
     }
@@ -161,16 +157,6 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
             (await deadLetters.QueryAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] }, CancellationToken.None)).Envelopes.SingleOrDefault());
         Assert.InRange(dead.Envelope.Attempts, 0, 1); // no retries
         Assert.False(string.IsNullOrEmpty(dead.ExceptionType), "the dead letter keeps its reason");
-    }
-
-    private async Task<IReadOnlyList<ActivityEntry>> Activity(Guid id)
-    {
-        var result = await _service.Scenario(x =>
-        {
-            x.Get.Url($"/api/users/{id}/activity");
-            x.IgnoreStatusCode();
-        });
-        return result.Context.Response.StatusCode == 200 ? (await result.ReadAsJsonAsync<List<ActivityEntry>>())! : [];
     }
 
     public async Task DisposeAsync()

@@ -21,6 +21,16 @@ public static class UserScenarios
         return (await result.ReadAsJsonAsync<UserVersion>())!;
     }
 
+    /// <summary>The user's activity log once it holds <paramref name="count"/> entries (it is fed by the bus, so later).</summary>
+    public static Task<List<ActivityEntry>> ActivityOf(this IAlbaHost host, Guid id, int count = 1, TimeSpan? patience = null) =>
+        Tracking.Eventually(async () =>
+        {
+            var result = await host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
+            if (result.Context.Response.StatusCode != 200) return null;
+            var entries = await result.ReadAsJsonAsync<List<ActivityEntry>>();
+            return entries!.Count >= count ? entries : null;
+        }, patience);
+
     /// <summary>Deactivates the user over HTTP and expects it to succeed.</summary>
     public static Task<IScenarioResult> Deactivated(this IAlbaHost host, Guid id, string reason = "r", string deactivatedBy = "a") =>
         host.Scenario(x =>
