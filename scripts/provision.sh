@@ -224,7 +224,7 @@ ENV
   chmod +x "$dir/ctl"
   export EVENTAPP_RABBITMQCTL="$dir/ctl"
   export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp"
-  log "RabbitMQ running: AMQP amqp://guest:guest@127.0.0.1:$amqp, management UI http://127.0.0.1:$mgmt (guest/guest; data: $dir)"
+  log "RabbitMQ running: AMQP amqp://guest:guest@127.0.0.1:$amqp, management UI http://127.0.0.1:$mgmt (guest/guest; data: $dir; rabbitmqctl for it: $dir/ctl)"
 }
 
 stop_rabbitmq() {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Marten.EventApp.Contracts.Events;
 using RabbitMQ.Client;
 using Wolverine;
@@ -14,8 +15,10 @@ internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
 {
     public void MapEnvelopeToOutgoing(Envelope envelope, IBasicProperties props)
     {
-        if (envelope.Message is not EventEnvelope e)
-            throw new InvalidOperationException($"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
+        // an envelope the outbox recovered after a restart carries only its serialized body
+        var e = envelope.Message as EventEnvelope
+                ?? (envelope.Data is { Length: > 0 } body ? JsonSerializer.Deserialize<EventEnvelope>(body, WireJson.Options) : null)
+                ?? throw new InvalidOperationException($"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
         Write(e, props);
     }
 
