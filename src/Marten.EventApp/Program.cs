@@ -1,5 +1,6 @@
 using JasperFx;
 using Marten.EventApp;
+using Marten.EventApp.Analytics;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
@@ -15,7 +16,8 @@ builder.AddEventStore()      // Marten on PostgreSQL: events, documents, project
     .AddHttpApi()            // minimal APIs, problem details, OpenAPI, health
     .AddEventBus()           // every stored event to the exchange (or local queues), consumers, dead letters
     .AddEventFeeds()
-    .AddUsers();
+    .AddUsers()
+    .AddAnalytics();         // event analytics and daily metrics (async projection)
 
 var app = builder.Build();
 app.MapHttpApi();

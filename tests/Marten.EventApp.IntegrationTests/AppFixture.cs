@@ -1,3 +1,4 @@
+using Marten.EventApp.Analytics;
 using Alba;
 using JasperFx.CommandLine;
 using JasperFx.Core;
@@ -58,11 +59,14 @@ public sealed class MessagingFixture : IAsyncLifetime
 {
     public IAlbaHost Host { get; private set; } = null!;
 
+    /// <summary>The host's clock (decisions and event timestamps): the system's unless a test sets it.</summary>
+    public TestClock Clock { get; } = new();
+
     // a transient failure pauses a consumer for 1 s here, not the default 5
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:TransientPause"] = "00:00:01"
-    }, services: s => s.ConfigureWolverine(o =>
+    }, services: s => s.AddSingleton<TimeProvider>(Clock).ConfigureWolverine(o =>
     {
         // scheduled messages are found within a second, not the default five
         o.Durability.ScheduledJobPollingTime = 1.Seconds();
@@ -72,8 +76,15 @@ public sealed class MessagingFixture : IAsyncLifetime
 
     public async Task ResetAsync()
     {
+        Clock.Reset();
         await Host.ClearAllPersistedWolverineDataAsync();
         await Host.ResetAllMartenDataAsync();
+        // Marten's reset leaves the tables projections keep outside its documents
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.LightweightSession();
+        foreach (var table in ((StoreOptions)store.Options).Projections.All.OfType<AnalyticsProjection>().SelectMany(p => new[] { p.Events, p.Hourly }))
+            session.QueueSqlCommand($"truncate {table.Identifier}");
+        await session.SaveChangesAsync();
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
@@ -85,10 +96,21 @@ public sealed class MessagingCollection : ICollectionFixture<MessagingFixture>
     public const string Name = "messaging";
 }
 
+/// <summary>A settable clock: the system's time until <see cref="Set"/>, again after <see cref="Reset"/>.</summary>
+public sealed class TestClock : TimeProvider
+{
+    private DateTimeOffset? _now;
+
+    public void Set(DateTimeOffset now) => _now = now;
+    public void Reset() => _now = null;
+    public override DateTimeOffset GetUtcNow() => _now ?? System.GetUtcNow();
+}
+
 /// <summary>A test of the "messaging" collection: starts from empty storage.</summary>
 public abstract class MessagingTest(MessagingFixture fixture) : IAsyncLifetime
 {
     protected IAlbaHost Host => fixture.Host;
+    protected TestClock Clock => fixture.Clock;
 
     // IMessageBus is scoped: a bus of its own for each call, as each request or message gets
     protected IMessageBus Bus => new MessageBus(Host.Services.GetRequiredService<IWolverineRuntime>());

@@ -22,7 +22,8 @@ public sealed class WireFormat
         return this;
     }
 
-    private string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;
+    /// <summary>The seed's name of an event type (its class name when no feature mapped it).</summary>
+    public string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;
 
     public EventEnvelope Envelope(IEvent e)
     {

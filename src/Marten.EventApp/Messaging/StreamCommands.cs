@@ -17,7 +17,7 @@ namespace Marten.EventApp.Messaging;
 /// <see cref="CommandIdHeader"/> message header when given (an idempotency key kept across resends), else the
 /// message id (kept by brokers and outboxes across redeliveries).
 /// </summary>
-public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogger<StreamCommands> logger)
+public sealed class StreamCommands(StoreRules rules, IDocumentStore store, TimeProvider clock, ILogger<StreamCommands> logger)
 {
     public const string CommandIdHeader = "command-id";
     private readonly string _schema = store.Options.Events.DatabaseSchemaName;
@@ -155,8 +155,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, ILogg
     /// A refused command that came through a queue with nobody waiting: its sender learns it from the bus, as a
     /// <see cref="EventBusNames.CommandRejected"/> event with the command's id and what HTTP would have answered.
     /// </summary>
-    private static EventEnvelope Rejected(Envelope command, string? commandId, Guid aggregateId, Rejection rejection) => new(
-        Guid.CreateVersion7(), EventBusNames.CommandRejected, aggregateId, rejection.CurrentVersion ?? 0, 1, DateTimeOffset.UtcNow,
+    private EventEnvelope Rejected(Envelope command, string? commandId, Guid aggregateId, Rejection rejection) => new(
+        Guid.CreateVersion7(), EventBusNames.CommandRejected, aggregateId, rejection.CurrentVersion ?? 0, 1, clock.GetUtcNow(),
         JsonSerializer.SerializeToElement(new
         {
             commandId,

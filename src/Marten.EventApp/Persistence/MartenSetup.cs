@@ -1,5 +1,6 @@
 using JasperFx.Events.Daemon;
 using JasperFx.Resources;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Weasel.Core;
 using Wolverine.Marten;
 
@@ -22,7 +23,9 @@ public static class MartenSetup
                 opts.DatabaseSchemaName = options.SchemaName;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
                 opts.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsGuid;
-                opts.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
+                // Quick, with each event's timestamp from the service's clock (TimeProvider) rather than the database's:
+                // the same clock the decisions use, and one a test can set (analytics across days)
+                opts.Events.AppendMode = JasperFx.Events.EventAppendMode.QuickWithServerTimestamps;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
                 opts.Events.MetadataConfig.HeadersEnabled = true;
@@ -45,6 +48,8 @@ public static class MartenSetup
                 // several nodes: Wolverine spreads projections and subscriptions across them
                 w.UseWolverineManagedEventSubscriptionDistribution = options.Nodes == NodeMode.Distributed;
             });
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.ConfigureMarten((services, opts) => opts.Events.TimeProvider = services.GetRequiredService<TimeProvider>());
         // refusals the store enforces (taken id, taken email, lost race) are answers: logged in one line at Debug
         builder.Services.ConfigureMarten((services, opts) =>
             opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>(), services.GetRequiredService<StoreRules>())));

@@ -34,8 +34,8 @@ public static class DeactivateUserHandler
     }
 
     public static Task Handle(DeactivateUser cmd, IDocumentSession session, IMessageContext context,
-        StreamCommands commands, DateTimeOffset now, CancellationToken ct) =>
-        commands.AppendAsync<User>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, now), ct);
+        StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
+        commands.AppendAsync<User>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
 }
 
 public sealed record DeactivateUserRequest(string? Reason, string? DeactivatedBy, long? ExpectedVersion = null);

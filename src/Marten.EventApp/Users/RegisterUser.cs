@@ -29,8 +29,8 @@ public static class RegisterUserHandler
     /// emails (kept by the inline projection in the same transaction) refuses a taken email; both are refusals.
     /// </summary>
     public static Task Handle(
-        RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, DateTimeOffset now, CancellationToken ct) =>
-        commands.StartAsync<User>(session, context, cmd.UserId, Decide(cmd, now), ct);
+        RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
+        commands.StartAsync<User>(session, context, cmd.UserId, Decide(cmd, clock.GetUtcNow()), ct);
 }
 
 public sealed record RegisterUserRequest(

@@ -69,8 +69,9 @@ public static class UpdateUserProfileHandler
     }
 
     public static Task Handle(UpdateUserProfile cmd, IDocumentSession session, IMessageContext context,
-        StreamCommands commands, DateTimeOffset now, CancellationToken ct)
+        StreamCommands commands, TimeProvider clock, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
         var (values, errors) = CheckInput(cmd, now);
         return commands.AppendAsync<User>(session, context, cmd.UserId, errors, user => Decide(cmd, values, user, now), ct);
     }
