@@ -1,3 +1,5 @@
+using Marten.EventApp.Contracts.Events;
+
 namespace Marten.EventApp.Contracts.Users;
 
 /// <summary>A user registered. Email and names are trimmed; the email keeps the case it was given.</summary>
@@ -7,7 +9,10 @@ public sealed record UserRegistered(
     string FirstName,
     string LastName,
     string RegistrationSource,
-    DateTimeOffset RegisteredAt);
+    DateTimeOffset RegisteredAt) : IDomainEvent
+{
+    DateTimeOffset IDomainEvent.OccurredOn => RegisteredAt;
+}
 
 /// <summary>
 /// Profile fields changed. Both maps are keyed by <see cref="ProfileFields"/> names, as in the seed:
@@ -18,13 +23,19 @@ public sealed record UserProfileUpdated(
     Guid UserId,
     IReadOnlyDictionary<string, string?> UpdatedFields,
     IReadOnlyDictionary<string, string?> PreviousValues,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : IDomainEvent
+{
+    DateTimeOffset IDomainEvent.OccurredOn => UpdatedAt;
+}
 
 public sealed record UserDeactivated(
     Guid UserId,
     string Reason,
     string DeactivatedBy,
-    DateTimeOffset DeactivatedAt);
+    DateTimeOffset DeactivatedAt) : IDomainEvent
+{
+    DateTimeOffset IDomainEvent.OccurredOn => DeactivatedAt;
+}
 
 /// <summary>The names of a user's profile fields, as they appear in <see cref="UserProfileUpdated"/>.</summary>
 public static class ProfileFields

@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using JasperFx.Events.Projections;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
 using Marten.Events.Projections;
 using Weasel.Postgresql;
@@ -92,7 +93,8 @@ public sealed class AnalyticsProjection : EventProjection, IJasperFxProjection<I
             types[i] = wire.NameOf(e.EventType);
             aggregates[i] = e.StreamId;
             aggregateTypes[i] = e.AggregateTypeName;
-            times[i] = e.Timestamp.ToUniversalTime();
+            // when it occurred, as the seed buckets it: the domain event's own time, else when it was stored
+            times[i] = (e.Data is IDomainEvent domain ? domain.OccurredOn : e.Timestamp).ToUniversalTime();
         }
 
         operations.QueueSqlCommand(_insert, ids, types, aggregates, aggregateTypes, times);

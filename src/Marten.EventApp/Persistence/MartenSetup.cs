@@ -23,9 +23,9 @@ public static class MartenSetup
                 opts.DatabaseSchemaName = options.SchemaName;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
                 opts.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsGuid;
-                // Quick, with each event's timestamp from the service's clock (TimeProvider) rather than the database's:
-                // the same clock the decisions use, and one a test can set (analytics across days)
-                opts.Events.AppendMode = JasperFx.Events.EventAppendMode.QuickWithServerTimestamps;
+                // the stored timestamp is the database's: timestamps from the service's clock (QuickWithServerTimestamps)
+                // cost 1c a quarter of its rate (1770 → 1331/s); the domain events carry their own time instead
+                opts.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
                 opts.Events.MetadataConfig.HeadersEnabled = true;
@@ -48,8 +48,8 @@ public static class MartenSetup
                 // several nodes: Wolverine spreads projections and subscriptions across them
                 w.UseWolverineManagedEventSubscriptionDistribution = options.Nodes == NodeMode.Distributed;
             });
+        // the clock of decisions (each domain event's time): a test sets its own
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.ConfigureMarten((services, opts) => opts.Events.TimeProvider = services.GetRequiredService<TimeProvider>());
         // refusals the store enforces (taken id, taken email, lost race) are answers: logged in one line at Debug
         builder.Services.ConfigureMarten((services, opts) =>
             opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>(), services.GetRequiredService<StoreRules>())));
