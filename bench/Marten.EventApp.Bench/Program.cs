@@ -34,6 +34,7 @@ public static class BenchProgram
                 "--command-line" => settings with { CommandLine = value },
                 "--writers" => settings with { Writers = int.Parse(value) },
                 "--bus-rate" => settings with { BusRate = int.Parse(value) },
+                "--rebuild-events" => settings with { RebuildEvents = int.Parse(value) },
                 _ => settings
             };
         }

@@ -59,6 +59,14 @@ public sealed class BenchContext : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops a scenario's host and forgets it (its leftovers are then nobody's backlog).</summary>
+    public async Task DisposeHostAsync(string schema)
+    {
+        Task<IAlbaHost>? host;
+        lock (_hosts) _hosts.Remove(schema, out host);
+        if (host is not null) await (await host).DisposeAsync();
+    }
+
     /// <summary>
     /// Waits until every service host has finished the work its writes left behind (async projections, the event
     /// forwarder, the bus's consumers), so that a measurement does not share the machine with an earlier backlog.

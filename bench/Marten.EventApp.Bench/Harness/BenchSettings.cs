@@ -29,6 +29,8 @@ public sealed record BenchSettings
     public int BusEvents { get; init; } = 10_000;
     /// <summary>Events per second the bus capacity scenario (6b) offers, for <see cref="Duration"/>.</summary>
     public int BusRate { get; init; } = 2_500;
+    /// <summary>Events the projection rebuild scenario (7) imports and rebuilds every async projection over.</summary>
+    public int RebuildEvents { get; init; } = 1_000_000;
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
@@ -43,6 +45,7 @@ public sealed record BenchSettings
         RabbitMq = rabbitMq,
         BusEvents = 200,
         BusRate = 250,
+        RebuildEvents = 2_000,
         CommandLine = "smoke",
         SchemaPrefix = "benchsmoke",
         Warmup = TimeSpan.FromMilliseconds(200),

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Marten.EventApp.Analytics;
+using Marten.EventApp.Bench.Harness;
+using Marten.EventApp.Contracts.Users;
+using Marten.EventApp.Users;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Marten.EventApp.Bench.Scenarios;
+
+/// <summary>
+/// 7: the rebuild of each async projection from scratch over <see cref="BenchSettings.RebuildEvents"/> user events
+/// (a quarter of a million users over a year: registered, two profile updates, and a deactivation for one in four),
+/// imported with Marten's bulk event insert while the host's daemon is stopped, so that nothing else runs meanwhile.
+/// </summary>
+public sealed class ProjectionRebuild : IScenario
+{
+    private const int EventsPerUser = 4;
+    public string Id => "7";
+
+    public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var schema = context.Schema("rebuild");
+        var host = await context.ServiceHost(schema);
+        try
+        {
+            var store = host.Services.GetRequiredService<IDocumentStore>();
+            var daemon = host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+            // nothing projects or forwards the import live: what is measured is the rebuild alone
+            await daemon.StopAllAsync();
+            var users = context.Settings.RebuildEvents / EventsPerUser;
+            var imported = Stopwatch.StartNew();
+            await ImportAsync(store, users, ct);
+            context.Log($"  imported {users * EventsPerUser:N0} events in {imported.Elapsed.TotalSeconds:0.0} s");
+
+            var rows = new List<ResultRow>();
+            foreach (var projection in new[] { AnalyticsProjection.ProjectionName, nameof(UserStatistics) })
+            {
+                var rebuilt = Stopwatch.StartNew();
+                await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(10), ct);
+                var seconds = rebuilt.Elapsed.TotalSeconds;
+                rows.Add(new ResultRow($"{Id}.{projection}", $"Rebuild of {projection} over {users * EventsPerUser:N0} events")
+                {
+                    Rate = users * EventsPerUser / seconds,
+                    Targets = [Target.RateAtLeast(20_000)],
+                    Note = $"{seconds:0.0} s wall time"
+                });
+            }
+
+            return rows;
+        }
+        finally
+        {
+            // its daemon stays stopped: a million events must not become the next scenario's backlog
+            await context.DisposeHostAsync(schema);
+        }
+    }
+
+    private static async Task ImportAsync(IDocumentStore store, int users, CancellationToken ct)
+    {
+        var registry = (IEventRegistry)((StoreOptions)store.Options).Events;
+        var start = DateTimeOffset.UtcNow.AddDays(-365);
+        var step = TimeSpan.FromDays(365) / Math.Max(1, users);
+        const int chunk = 25_000;
+        for (var first = 0; first < users; first += chunk)
+        {
+            var actions = new List<StreamAction>(chunk);
+            for (var u = first; u < Math.Min(users, first + chunk); u++)
+            {
+                var at = start + step * u;
+                var registered = Synthetic.Registered(u) with { RegisteredAt = at };
+                var id = registered.UserId;
+                var action = StreamAction.Start(registry, id, registered,
+                    Renamed(id, registered.FirstName, "Ann", at.AddHours(1)),
+                    Renamed(id, "Ann", "Bo", at.AddHours(2)),
+                    u % 4 == 0 ? new UserDeactivated(id, "bench", "bench", at.AddHours(3)) : (object)Renamed(id, "Bo", "Cy", at.AddHours(3)));
+                action.AggregateType = typeof(User);
+                actions.Add(action);
+            }
+
+            await store.BulkInsertEventsAsync(actions, 10_000, ct);
+        }
+    }
+
+    private static UserProfileUpdated Renamed(Guid id, string from, string to, DateTimeOffset at) =>
+        new(id, new Dictionary<string, string?> { [ProfileFields.FirstName] = to },
+            new Dictionary<string, string?> { [ProfileFields.FirstName] = from }, at);
+}
