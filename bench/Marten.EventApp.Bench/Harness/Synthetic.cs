@@ -35,6 +35,6 @@ public static class Synthetic
     public static UserRegistered Registered(long n)
     {
         var cmd = Registration(n);
-        return new UserRegistered(cmd.UserId, cmd.Email!, cmd.FirstName!, cmd.LastName!, cmd.RegistrationSource!, DateTimeOffset.UtcNow);
+        return new UserRegistered(cmd.UserId, cmd.Email!, cmd.FirstName!, cmd.LastName!, cmd.RegistrationSource!, null, false, DateTimeOffset.UtcNow);
     }
 }

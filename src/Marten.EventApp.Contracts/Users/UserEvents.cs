@@ -2,13 +2,20 @@ using Marten.EventApp.Contracts.Events;
 
 namespace Marten.EventApp.Contracts.Users;
 
-/// <summary>A user registered. Email and names are trimmed; the email keeps the case it was given.</summary>
+/// <summary>
+/// A user registered. Email and names are trimmed; the email keeps the case it was given. Schema version 2 added
+/// <c>Locale</c> (a BCP 47 tag, null when not given) and <c>MarketingConsent</c>; version 1 events, stored without them,
+/// are read as version 2 with no locale and no consent (an upcaster in the service).
+/// </summary>
+[EventSchemaVersion(2)]
 public sealed record UserRegistered(
     Guid UserId,
     string Email,
     string FirstName,
     string LastName,
     string RegistrationSource,
+    string? Locale,
+    bool MarketingConsent,
     DateTimeOffset RegisteredAt) : IDomainEvent
 {
     DateTimeOffset IDomainEvent.OccurredOn => RegisteredAt;

@@ -30,7 +30,8 @@ public sealed class WireFormat
         var data = _types.TryGetValue(e.EventType, out var mapping)
             ? JsonSerializer.SerializeToElement(mapping.Data(e.Data), WireJson.Options)
             : JsonSerializer.SerializeToElement(e.Data, e.EventType, WireJson.Options);
-        return new EventEnvelope(e.Id, NameOf(e.EventType), e.StreamId, e.Version, EventSchemaVersionStamp.VersionOf(e),
+        // the version of the shape sent: an event stored in an older one was read through its upcaster
+        return new EventEnvelope(e.Id, NameOf(e.EventType), e.StreamId, e.Version, EventSchemaVersionStamp.VersionOf(e.EventType),
             e.Timestamp, data, e.CorrelationId, e.CausationId);
     }
 

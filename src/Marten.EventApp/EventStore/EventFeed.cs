@@ -18,13 +18,24 @@ internal static class EventFeedEndpoints
         if (batchSize is < 1 or > MaxBatch) return Problems.BadQuery($"batchSize must be between 1 and {MaxBatch}.");
 
         var from = fromPosition ?? 0;
+        // Sequence numbers are taken before commit: an event whose transaction commits late can appear below one
+        // already read. The daemon's high-water mark only passes a sequence once everything below it is committed
+        // (or long given up as rolled back), so a reader that pages up to it never skips one.
+        var highWater = await HighWaterMarkAsync(session, ct);
         var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > from)
+            .Where(e => e.Sequence > from && e.Sequence <= highWater)
             .OrderBy(e => e.Sequence)
             .Take(batchSize ?? MaxBatch)
             .ToListAsync(ct);
         var page = events.Select(StoredEvent.From).ToList();
         return TypedResults.Ok(new EventPage(page, page.Count > 0 ? page[^1].Sequence : from));
+    }
+
+    private static async Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct)
+    {
+        var marks = await session.QueryAsync<long>(
+            $"select last_seq_id from {session.DocumentStore.Options.DatabaseSchemaName}.mt_event_progression where name = 'HighWaterMark'", ct);
+        return marks.Count > 0 ? marks[0] : 0;
     }
 
     /// <summary>One stream's events after fromVersion, in order; 404 when the stream does not exist.</summary>

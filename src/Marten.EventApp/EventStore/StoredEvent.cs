@@ -3,7 +3,11 @@ using Marten.EventApp.Persistence;
 
 namespace Marten.EventApp.EventStore;
 
-/// <summary>An event as stored, with all of its metadata: what the stream and global feed endpoints return.</summary>
+/// <summary>
+/// An event as stored, with all of its metadata: what the stream and global feed endpoints return. <c>EventType</c> is
+/// the stored name without a version suffix, <c>SchemaVersion</c> the version it was written with; <c>Data</c> is
+/// always in the current shape (an older one is read through its upcaster).
+/// </summary>
 public sealed record StoredEvent(
     Guid EventId,
     Guid StreamId,
@@ -17,6 +21,6 @@ public sealed record StoredEvent(
     object Data)
 {
     public static StoredEvent From(IEvent e) => new(
-        e.Id, e.StreamId, e.Version, e.Sequence, e.Timestamp, e.EventTypeName,
+        e.Id, e.StreamId, e.Version, e.Sequence, e.Timestamp, EventSchemaVersionStamp.BaseName(e),
         EventSchemaVersionStamp.VersionOf(e), e.CorrelationId, e.CausationId, e.Data);
 }

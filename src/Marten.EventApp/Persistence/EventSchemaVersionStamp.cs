@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using JasperFx.Events;
 using Marten.EventApp.Contracts;
 
@@ -11,7 +12,7 @@ namespace Marten.EventApp.Persistence;
 /// <see cref="Header"/> header, read from <see cref="EventSchemaVersionAttribute"/> (1 when absent),
 /// so a reader can tell which shape of an event it holds after the type has evolved.
 /// </summary>
-public sealed class EventSchemaVersionStamp : DocumentSessionListenerBase
+public sealed partial class EventSchemaVersionStamp : DocumentSessionListenerBase
 {
     public const string Header = "schema-version";
     private static readonly ConcurrentDictionary<Type, int> Versions = new();
@@ -19,13 +20,22 @@ public sealed class EventSchemaVersionStamp : DocumentSessionListenerBase
     public static int VersionOf(Type eventType) => Versions.GetOrAdd(eventType,
         static t => t.GetCustomAttribute<EventSchemaVersionAttribute>()?.Version ?? 1);
 
-    /// <summary>The schema version a stored event was written with (its header), else its type's current one.</summary>
+    /// <summary>
+    /// The schema version a stored event was written with: its header, else the <c>_vN</c> suffix of its stored type
+    /// name, else 1. Its data is always read in the current shape (upcasters).
+    /// </summary>
     public static int VersionOf(IEvent e) => e.GetHeader(Header) switch
     {
         JsonElement { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
         IConvertible c => c.ToInt32(null),
-        _ => VersionOf(e.EventType)
+        _ => NameSuffix().Match(e.EventTypeName) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 1
     };
+
+    /// <summary>The stored type name without its version suffix (<c>user_registered_v2</c> → <c>user_registered</c>).</summary>
+    public static string BaseName(IEvent e) => NameSuffix().Replace(e.EventTypeName, "");
+
+    [GeneratedRegex(@"_v([0-9]+)$")]
+    private static partial Regex NameSuffix();
 
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {

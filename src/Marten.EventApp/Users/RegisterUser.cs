@@ -19,9 +19,11 @@ public static class RegisterUserHandler
         var firstName = UserRules.Name(errors, ProfileFields.FirstName, cmd.FirstName, "First name", required: true);
         var lastName = UserRules.Name(errors, ProfileFields.LastName, cmd.LastName, "Last name", required: true);
         var source = errors.Text("registrationSource", cmd.RegistrationSource, "Registration source", UserRules.MaxName, required: false);
+        var locale = UserRules.Locale(errors, cmd.Locale);
         if (errors.Any) return Rejection.Invalid(errors.ToDictionary());
 
-        return Decision.Accept(new UserRegistered(cmd.UserId, email!, firstName!, lastName!, source ?? DefaultSource, now));
+        return Decision.Accept(new UserRegistered(cmd.UserId, email!, firstName!, lastName!, source ?? DefaultSource, locale,
+            cmd.MarketingConsent ?? false, now));
     }
 
     /// <summary>
@@ -38,7 +40,9 @@ public sealed record RegisterUserRequest(
     string? Email,
     string? FirstName,
     string? LastName,
-    string? RegistrationSource);
+    string? RegistrationSource,
+    string? Locale = null,
+    bool? MarketingConsent = null);
 
 public sealed record UserVersion(Guid Id, long Version);
 
@@ -48,7 +52,8 @@ internal static class RegisterUserEndpoint
         RegisterUserRequest body, IMessageBus bus, HttpContext http, CancellationToken ct)
     {
         var id = body.Id ?? Guid.CreateVersion7();
-        var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource);
+        var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource, body.Locale,
+            body.MarketingConsent);
         var outcome = await bus.InvokeAsync<CommandOutcome>(command, RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
 

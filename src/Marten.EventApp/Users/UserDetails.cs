@@ -18,6 +18,8 @@ public sealed record UserDetails
     public string? ProfilePictureUrl { get; init; }
     public bool IsActive { get; init; }
     public string RegistrationSource { get; init; } = "";
+    public string? Locale { get; init; }
+    public bool MarketingConsent { get; init; }
     public DateTimeOffset RegistrationDate { get; init; }
     public DateTimeOffset LastUpdated { get; init; }
     public DateTimeOffset? DeactivatedAt { get; init; }
@@ -54,6 +56,8 @@ public sealed partial class UserDetailsProjection : SingleStreamProjection<UserD
         FullName = "",
         IsActive = true,
         RegistrationSource = e.Data.RegistrationSource,
+        Locale = e.Data.Locale,
+        MarketingConsent = e.Data.MarketingConsent,
         RegistrationDate = e.Data.RegisteredAt,
         LastUpdated = e.Data.RegisteredAt,
         Version = 1

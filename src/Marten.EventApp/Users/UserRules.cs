@@ -13,9 +13,14 @@ internal static partial class UserRules
     public const int MaxAddress = 500;
     public const int MaxUrl = 2048;
     public const int MaxReason = 500;
+    public const int MaxLocale = 35;
 
     [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+$")]
     private static partial Regex EmailPattern();
+
+    // BCP 47 in its common shape: a language, then subtags (script, region, variant): en, en-US, zh-Hant-TW
+    [GeneratedRegex(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    private static partial Regex LocalePattern();
 
     [GeneratedRegex(@"^\+?[0-9][0-9 ().\-]{3,30}$")]
     private static partial Regex PhonePattern();
@@ -29,6 +34,13 @@ internal static partial class UserRules
 
     public static string? Name(FieldErrors errors, string field, string? value, string label, bool required) =>
         errors.Text(field, value, label, MaxName, required);
+
+    public static string? Locale(FieldErrors errors, string? value)
+    {
+        var locale = errors.Text("locale", value, "Locale", MaxLocale, required: false);
+        if (locale is not null && !LocalePattern().IsMatch(locale)) errors.Add("locale", "Locale must be a BCP 47 language tag such as en or en-US.");
+        return locale;
+    }
 
     public static string? Phone(FieldErrors errors, string? value)
     {

@@ -52,7 +52,7 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         var email = UserScenarios.UniqueEmail("wire");
         var result = await _service.Scenario(x =>
         {
-            x.Post.Json(new { email, firstName = "Wi", lastName = "Re", registrationSource = "web" }).ToUrl("/api/users");
+            x.Post.Json(new { email, firstName = "Wi", lastName = "Re", registrationSource = "web", locale = "ja-JP", marketingConsent = true }).ToUrl("/api/users");
             x.WithRequestHeader("X-Correlation-ID", "corr-bus");
             x.StatusCodeShouldBe(201);
         });
@@ -69,7 +69,7 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         Assert.Equal("UserRegistered", props.Type);
         Assert.Equal(stored.Timestamp.ToUnixTimeSeconds(), props.Timestamp.UnixTime);
         var headers = props.Headers!;
-        Assert.Equal(("UserRegistered", id.ToString(), "1", "1", "corr-bus"), (RawAmqp.Text(headers["event-type"]),
+        Assert.Equal(("UserRegistered", id.ToString(), "1", "2", "corr-bus"), (RawAmqp.Text(headers["event-type"]),
             RawAmqp.Text(headers["aggregate-id"]), RawAmqp.Text(headers["aggregate-version"]), RawAmqp.Text(headers["event-version"]),
             RawAmqp.Text(headers["correlation-id"])));
 
@@ -78,13 +78,15 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         Assert.Equal(["eventId", "eventType", "aggregateId", "aggregateVersion", "eventVersion", "occurredOn", "eventData", "correlationId", "causationId"],
             Keys(envelope));
         Assert.Equal(stored.EventId, envelope.GetProperty("eventId").GetGuid());
-        Assert.Equal(("UserRegistered", id, 1, 1), (envelope.GetProperty("eventType").GetString(), envelope.GetProperty("aggregateId").GetGuid(),
+        Assert.Equal(("UserRegistered", id, 1, 2), (envelope.GetProperty("eventType").GetString(), envelope.GetProperty("aggregateId").GetGuid(),
             envelope.GetProperty("aggregateVersion").GetInt64(), envelope.GetProperty("eventVersion").GetInt32()));
         Assert.Equal(stored.Timestamp, envelope.GetProperty("occurredOn").GetDateTimeOffset());
         var data = envelope.GetProperty("eventData");
-        // the seed's EventFactory passes Object.values(eventData) to the constructor by position
-        Assert.Equal(["email", "firstName", "lastName", "registrationSource"], Keys(data));
-        Assert.Equal([email, "Wi", "Re", "web"], data.EnumerateObject().Select(p => p.Value.GetString()));
+        // the seed's EventFactory passes Object.values(eventData) to the constructor by position: its keys first, in its
+        // order; version 2's after them
+        Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"], Keys(data));
+        Assert.Equal([email, "Wi", "Re", "web", "ja-JP"], data.EnumerateObject().Take(5).Select(p => p.Value.GetString()));
+        Assert.True(data.GetProperty("marketingConsent").GetBoolean());
     }
 
     [Fact]

@@ -1,5 +1,9 @@
 using Alba;
+using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.EventStore;
+using Marten.EventApp.Users;
+using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Users;
 
@@ -22,6 +26,10 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
         await Host.Scenario(x => x.Patch.Json(new { firstName = "Next" }).ToUrl($"/api/users/{user.Id}"));
         await Host.Scenario(x => x.Patch.Json(new { firstName = "Last" }).ToUrl($"/api/users/{user.Id}"));
 
+        // the feed reads up to the daemon's high-water mark, which passes the last write within a poll or two
+        var last = (await Host.StoredEvents(user.Id)).Last().Sequence;
+        await Tracking.Eventually(async () => (await Page(last - 1, 1)).Events.Count == 1 ? "" : null);
+
         var first = await Page(start, 2);
         Assert.Equal(2, first.Events.Count);
         Assert.True(first.Events[0].Sequence < first.Events[1].Sequence);
@@ -33,6 +41,56 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
             mine.AddRange(page.Events.Where(e => e.StreamId == user.Id));
         Assert.Equal([1L, 2L, 3L], mine.Select(e => e.Version));
         Assert.Equal(["user_registered", "user_profile_updated", "user_profile_updated"], mine.Select(e => e.EventType));
+    }
+
+    [Fact]
+    public async Task an_event_committed_late_below_one_already_visible_is_not_skipped()
+    {
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+        var held = new HoldBeforeCommit();
+        var early = await Host.RegisteredUser();
+        var lateId = Guid.CreateVersion7();
+        // a transaction takes its sequence number, then waits before it commits
+        await using var slow = store.LightweightSession();
+        ((ITransactionParticipantRegistrar)slow).AddTransactionParticipant(held);
+        slow.Events.StartStream<User>(lateId, new UserRegistered(lateId, UserScenarios.UniqueEmail(), "Late", "Commit", "test", null, false, DateTimeOffset.UtcNow));
+        var saving = slow.SaveChangesAsync();
+        await held.Reached.Task.WaitAsync(Tracking.Patience);
+        // meanwhile a later sequence number commits
+        var after = await Host.RegisteredUser();
+        var afterSequence = (await Host.StoredEvents(after.Id)).Single().Sequence;
+        var lateSequence = (await store.QuerySession().Events.QueryAllRawEvents().Where(e => e.StreamId == lateId).ToListAsync()).Count;
+        Assert.Equal(0, lateSequence); // not committed: invisible to anyone
+
+        var from = (await Host.StoredEvents(early.Id)).Single().Sequence;
+        var beforeCommit = await Page(from, 1000);
+        Assert.DoesNotContain(beforeCommit.Events, e => e.Sequence >= afterSequence);
+
+        held.Release.SetResult();
+        await saving;
+        var seen = new List<StoredEvent>(beforeCommit.Events);
+        await Tracking.Eventually(async () =>
+        {
+            var page = await Page(seen.Count > 0 ? seen[^1].Sequence : from, 1000);
+            seen.AddRange(page.Events);
+            return seen.Any(e => e.StreamId == after.Id) ? "" : null;
+        });
+        var late = seen.Single(e => e.StreamId == lateId);
+        Assert.True(late.Sequence < afterSequence, "the held transaction took its sequence number first");
+        Assert.Equal(seen.Select(e => e.Sequence).Order(), seen.Select(e => e.Sequence));
+    }
+
+    /// <summary>Keeps a session's transaction open after its inserts, until released.</summary>
+    private sealed class HoldBeforeCommit : ITransactionParticipant
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        {
+            Reached.TrySetResult();
+            await Release.Task;
+        }
     }
 
     [Fact]

@@ -167,7 +167,7 @@ public sealed class when_registering_a_user(AppFixture fixture)
         Assert.True(stored.Sequence > 0);
         Assert.InRange(stored.Timestamp, before, DateTimeOffset.UtcNow.AddSeconds(5));
         Assert.Equal("user_registered", stored.EventType);
-        Assert.Equal(1, stored.SchemaVersion);
+        Assert.Equal(2, stored.SchemaVersion);
         Assert.Equal("corr-42", stored.CorrelationId);
         Assert.Equal("cause-7", stored.CausationId);
         Assert.Contains(email, stored.Data.ToString());

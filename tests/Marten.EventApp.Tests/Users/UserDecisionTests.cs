@@ -16,7 +16,28 @@ public sealed class when_deciding_a_registration
         var decision = RegisterUserHandler.Decide(new RegisterUser(id, " Ada@Example.com ", " Ada", "Lovelace ", null), Now);
 
         Assert.Null(decision.Rejection);
-        Assert.Equal(new UserRegistered(id, "Ada@Example.com", "Ada", "Lovelace", "api", Now), Assert.Single(decision.Events));
+        Assert.Equal(new UserRegistered(id, "Ada@Example.com", "Ada", "Lovelace", "api", null, false, Now), Assert.Single(decision.Events));
+    }
+
+    [Fact]
+    public void a_locale_and_marketing_consent_are_kept_as_given()
+    {
+        var id = Guid.NewGuid();
+        var decision = RegisterUserHandler.Decide(new RegisterUser(id, "ada@example.com", "Ada", "Lovelace", "web", " zh-Hant-TW ", true), Now);
+
+        Assert.Equal(new UserRegistered(id, "ada@example.com", "Ada", "Lovelace", "web", "zh-Hant-TW", true, Now), Assert.Single(decision.Events));
+    }
+
+    [Theory]
+    [InlineData("english")]
+    [InlineData("en_US")]
+    [InlineData("e")]
+    [InlineData("en-US-x-this-subtag-is-far-too-long-to-be-a-tag")]
+    public void a_locale_that_is_not_a_language_tag_is_rejected(string locale)
+    {
+        var decision = RegisterUserHandler.Decide(new RegisterUser(Guid.NewGuid(), "ada@example.com", "Ada", "Lovelace", null, locale), Now);
+
+        Assert.Equal(["locale"], decision.Rejection!.Errors!.Keys);
     }
 
     [Theory]

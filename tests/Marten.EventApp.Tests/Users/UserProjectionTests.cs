@@ -10,7 +10,7 @@ public sealed class the_user_details_projection
     private static readonly Guid Id = Guid.NewGuid();
 
     private static UserDetails Ada() =>
-        UserDetailsProjection.Create(new Event<UserRegistered>(new UserRegistered(Id, "ada@example.com", "Ada", "Lovelace", "web", Registered)));
+        UserDetailsProjection.Create(new Event<UserRegistered>(new UserRegistered(Id, "ada@example.com", "Ada", "Lovelace", "web", "en-GB", true, Registered)));
 
     [Fact]
     public void a_registration_creates_an_active_user_at_version_1_with_the_events_time()
@@ -56,9 +56,9 @@ public sealed class the_user_statistics_projection
     public void registrations_count_by_source_and_deactivations_move_users_from_active()
     {
         var stats = new UserStatistics();
-        _projection.Apply(stats, new UserRegistered(Guid.NewGuid(), "a@x.io", "A", "B", "web", At));
-        _projection.Apply(stats, new UserRegistered(Guid.NewGuid(), "c@x.io", "C", "D", "api", At.AddMinutes(1)));
-        _projection.Apply(stats, new UserRegistered(Guid.NewGuid(), "e@x.io", "E", "F", "web", At.AddMinutes(2)));
+        _projection.Apply(stats, new UserRegistered(Guid.NewGuid(), "a@x.io", "A", "B", "web", null, false, At));
+        _projection.Apply(stats, new UserRegistered(Guid.NewGuid(), "c@x.io", "C", "D", "api", null, false, At.AddMinutes(1)));
+        _projection.Apply(stats, new UserRegistered(Guid.NewGuid(), "e@x.io", "E", "F", "web", null, false, At.AddMinutes(2)));
         _projection.Apply(stats, new UserDeactivated(Guid.NewGuid(), "left", "admin", At.AddMinutes(3)));
 
         Assert.Equal((3L, 2L, 1L), (stats.Registered, stats.Active, stats.Deactivated));
