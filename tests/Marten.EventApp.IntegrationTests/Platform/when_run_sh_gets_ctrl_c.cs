@@ -17,7 +17,8 @@ public sealed class when_run_sh_gets_ctrl_c
     {
         var repo = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
         var port = FreePort();
-        var start = new ProcessStartInfo("setsid", ["bash", Path.Combine(repo, "run.sh")])
+        // SIGINT back to its default first: a shell started from a background job ignores it, as a terminal's never does
+        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
         {
             WorkingDirectory = repo,
             RedirectStandardOutput = true,
@@ -29,7 +30,7 @@ public sealed class when_run_sh_gets_ctrl_c
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        // not a group leader, setsid runs bash in place: the process id is the new group's id
+        // not a group leader, setsid (then env) runs bash in place: the process id is the new group's id
         using var script = Process.Start(start)!;
         void Read(object _, DataReceivedEventArgs e)
         {
@@ -58,12 +59,21 @@ public sealed class when_run_sh_gets_ctrl_c
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
-            Assert.Fail($"run.sh failed while {phase}: {e.Message}\n{string.Join('\n', output)}");
+            // what is still running in the script's group, and in which state, says where it hangs
+            Assert.Fail($"run.sh failed while {phase}: {e.Message}\n{await Output("ps", "-o", "pid,ppid,stat,etime,args", "-g", script.Id.ToString())}\n{string.Join('\n', output)}");
         }
         finally
         {
             await Run("kill", "-KILL", "--", $"-{script.Id}");
         }
+    }
+
+    private static async Task<string> Output(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return text;
     }
 
     private static async Task<int> Run(string file, params string[] args)
