@@ -6,6 +6,7 @@ using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Persistence;
+using Marten.EventApp.Projections;
 using Marten.EventApp.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,7 +18,8 @@ builder.AddEventStore()      // Marten on PostgreSQL: events, documents, project
     .AddEventBus()           // every stored event to the exchange (or local queues), consumers, dead letters
     .AddEventFeeds()
     .AddUsers()
-    .AddAnalytics();         // event analytics and daily metrics (async projection)
+    .AddAnalytics()          // event analytics and daily metrics (async projection)
+    .AddProjectionOperations();  // projections' state and lag, rebuilds with progress
 
 var app = builder.Build();
 app.MapHttpApi();

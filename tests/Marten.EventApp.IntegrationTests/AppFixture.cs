@@ -1,4 +1,6 @@
 using Marten.EventApp.Analytics;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.IntegrationTests.Projections;
 using Alba;
 using JasperFx.CommandLine;
 using JasperFx.Core;
@@ -66,7 +68,9 @@ public sealed class MessagingFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:TransientPause"] = "00:00:01"
-    }, services: s => s.AddSingleton<TimeProvider>(Clock).ConfigureWolverine(o =>
+    }, services: s => s.AddSingleton<TimeProvider>(Clock)
+        .Configure<WireFormat>(w => w.Map<WireProbe>(nameof(WireProbe), WireProbe.OnTheWire))
+        .ConfigureWolverine(o =>
     {
         // scheduled messages are found within a second, not the default five
         o.Durability.ScheduledJobPollingTime = 1.Seconds();

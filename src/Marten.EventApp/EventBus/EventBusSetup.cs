@@ -4,6 +4,7 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.DeadLetters;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Wolverine;
 using Wolverine.Configuration;
@@ -28,6 +29,8 @@ public static class EventBusSetup
         builder.Services.AddSingleton<EventExchangePublisher>();
         builder.Services.AddOptions<WireFormat>();
         builder.Services.SubscribeToEventsWithServices<EventForwarder>(ServiceLifetime.Singleton);
+        // also for an operator's retry of an event it skipped
+        builder.Services.TryAddSingleton<EventForwarder>();
         if (!string.IsNullOrWhiteSpace(options.KafkaBootstrapServers))
             builder.Services.SubscribeToEventsWithServices<KafkaEventStream>(ServiceLifetime.Singleton);
         // before Wolverine declares the queues (hosted services start in order)

@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Events;
@@ -22,11 +23,16 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
     public const string Name = "EventBus";
 
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
-        IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
+        IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken) =>
+        await SendAsync((await wire.Value.EnvelopesAsync(page, controller, logger)).Select(x => x.Envelope).ToList(), bus, cancellationToken);
+
+    /// <summary>Sends an event it skipped once more (an operator's retry); throws when it still cannot go on the wire.</summary>
+    public Task ResendAsync(IEvent skipped, IMessageBus bus, CancellationToken ct) => SendAsync([wire.Value.Envelope(skipped)], bus, ct);
+
+    private async Task SendAsync(IReadOnlyList<EventEnvelope> envelopes, IMessageBus bus, CancellationToken ct)
     {
-        var envelopes = (await wire.Value.EnvelopesAsync(page, controller, logger)).Select(x => x.Envelope).ToList();
-        if (broker.IsConfigured) await exchange.PublishAsync(envelopes, cancellationToken);
-        // no broker: the consumers' durable local queues, through Wolverine's outbox in this page's transaction
+        if (broker.IsConfigured) await exchange.PublishAsync(envelopes, ct);
+        // no broker: the consumers' durable local queues, through Wolverine's outbox (in the page's transaction)
         else foreach (var envelope in envelopes) await bus.PublishAsync(envelope);
     }
 }

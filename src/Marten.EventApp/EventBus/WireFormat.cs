@@ -53,7 +53,10 @@ public sealed class WireFormat
             {
                 logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on the wire for {Subscription}: recorded as a dead letter event and skipped",
                     e.Id, e.EventTypeName, e.Sequence, controller.Name.Identity);
-                await controller.RecordDeadLetterEventAsync(e, ex);
+                // with the cause's own message: the controller's record keeps only "Failure to apply event #n"
+                if (controller is ISubscriptionAgent agent)
+                    await agent.RecordDeadLetterEventAsync(new DeadLetterEvent(e, controller.Name, new ApplyEventException(e, ex)) { ExceptionMessage = ex.Message });
+                else await controller.RecordDeadLetterEventAsync(e, ex);
             }
         }
 

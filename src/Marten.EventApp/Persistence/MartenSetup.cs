@@ -16,6 +16,7 @@ public static class MartenSetup
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException("ConnectionStrings:Marten is not configured (appsettings.json or ConnectionStrings__Marten).");
 
+        builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<StoreRules>();
         var marten = builder.Services.AddMarten(opts =>
             {

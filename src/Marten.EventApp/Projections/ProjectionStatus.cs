@@ -1,0 +1,115 @@
+using JasperFx;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Wolverine;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.Projections;
+
+/// <summary>What stopped or paused a shard, and on which event; <c>Detail</c> holds the whole exception, inner ones included.</summary>
+public sealed record ShardError(string Category, string ExceptionType, string RootExceptionType, string Message, string Detail,
+    long? EventSequence, string? EventType, DateTimeOffset OccurredAt);
+
+/// <summary>
+/// One projection or subscription. Inline ones are written with the events (no position, no lag). An async shard's
+/// <c>Position</c> is the last sequence it applied; lag is counted up to the store's high-water mark, in events and in
+/// seconds since the oldest event it has not applied was stored. <c>State</c>: inline, running, rebuilding, paused
+/// (with <c>Error</c>), stopped, or elsewhere (another node runs it: <c>Node</c>).
+/// </summary>
+public sealed record ProjectionState(
+    string Name,
+    string Kind,
+    string Lifecycle,
+    string? Shard,
+    long? Position,
+    long? LagEvents,
+    double? LagSeconds,
+    string State,
+    ShardError? Error,
+    int? Node,
+    string? Rebuild);
+
+public sealed record ProjectionsOverview(long HighWaterMark, int? ThisNode, IReadOnlyList<ProjectionState> Projections);
+
+internal static class ProjectionStatusEndpoint
+{
+    public static async Task<ProjectionsOverview> Get(IDocumentStore store, Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IWolverineRuntime wolverine,
+        ProjectionRebuilds rebuilds, EventAppOptions options, CancellationToken ct)
+    {
+        var projections = ((StoreOptions)store.Options).Projections;
+        var schema = store.Options.DatabaseSchemaName;
+        var distributed = options.Nodes == NodeMode.Distributed;
+        await using var session = store.QuerySession();
+        var shards = projections.AllShards();
+        // each shard's position (0 before its first page) and the time of the oldest event it has not applied, in one statement
+        var rows = await session.QueryAsync<ProgressRow>($"""
+            with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression where name = 'HighWaterMark')
+            select jsonb_build_object('name', s.name, 'position', coalesce(p.last_seq_id, 0), 'highWaterMark', hwm.seq,
+              'oldestPending', (select e.timestamp from {schema}.mt_events e where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hwm.seq
+                                order by e.seq_id limit 1))
+            from unnest(?::text[]) as s(name) cross join hwm left join {schema}.mt_event_progression p on p.name = s.name
+            """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray()); // one array parameter, not params
+        var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
+        var progress = rows.ToDictionary(r => r.Name);
+        var owners = distributed ? await OwnersAsync(session, schema, ct) : new Dictionary<string, int>();
+        var daemon = (await coordinator.AllDaemonsAsync()).FirstOrDefault();
+        var agents = daemon?.CurrentAgents().ToDictionary(a => a.Name.Identity) ?? [];
+        var now = DateTimeOffset.UtcNow;
+
+        var states = new List<ProjectionState>();
+        foreach (var source in projections.All.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
+            states.Add(new ProjectionState(source.Name, "projection", "inline", null, null, null, null,
+                rebuilds.Running(source.Name) is null ? "inline" : "rebuilding", null, null, rebuilds.Running(source.Name)));
+
+        foreach (var shard in shards)
+        {
+            var identity = shard.Name.Identity;
+            var name = shard.Name.Name;
+            var row = progress.GetValueOrDefault(identity);
+            var position = row?.Position ?? 0;
+            agents.TryGetValue(identity, out var agent);
+            int? node = owners.TryGetValue(AgentKey(shard.Name), out var n) ? n : null;
+            var running = rebuilds.Running(name);
+            var state = running is not null ? "rebuilding"
+                : agent is { Status: AgentStatus.Paused } ? "paused"
+                : agent is { Status: AgentStatus.Running } ? "running"
+                : distributed && node is not null && node != wolverine.Options.Durability.AssignedNodeNumber ? "elsewhere"
+                : "stopped";
+            var failure = agent?.Failure;
+            var error = failure is null ? null : new ShardError(failure.Category.ToString(), failure.ExceptionType, failure.RootExceptionType, failure.Message, failure.Detail,
+                failure.Event?.Sequence, failure.Event?.EventTypeName, failure.OccurredAt);
+            var kind = projections.All.Any(p => p.Name == name) ? "projection" : "subscription";
+            states.Add(new ProjectionState(name, kind, "async", identity, position, Math.Max(0, highWater - position),
+                row?.OldestPending is { } oldest ? Math.Max(0, (now - oldest).TotalSeconds) : 0, state, error,
+                distributed ? node : null, running));
+        }
+
+        return new ProjectionsOverview(highWater, distributed ? wolverine.Options.Durability.AssignedNodeNumber : null, states);
+    }
+
+    // a shard's agent in Wolverine's assignments: event-subscriptions://marten/main/{database}/{name}/{key}
+    private static string AgentKey(ShardName shard) => $"/{shard.Name}/{shard.ShardKey}".ToLowerInvariant();
+
+    /// <summary>Which node runs each shard, from Wolverine's agent assignments (several nodes only).</summary>
+    private static async Task<Dictionary<string, int>> OwnersAsync(IQuerySession session, string schema, CancellationToken ct)
+    {
+        var assignments = await session.QueryAsync<Assignment>($"""
+            select jsonb_build_object('agent', a.id, 'node', n.node_number)
+            from {schema}.wolverine_node_assignments a join {schema}.wolverine_nodes n on n.id = a.node_id
+            where a.id like 'event-subscriptions://%'
+            """, ct);
+        var owners = new Dictionary<string, int>();
+        foreach (var a in assignments)
+        {
+            var path = new Uri(a.Agent).AbsolutePath.TrimEnd('/');
+            var parts = path.Split('/');
+            if (parts.Length >= 2) owners[$"/{parts[^2]}/{parts[^1]}".ToLowerInvariant()] = a.Node;
+        }
+
+        return owners;
+    }
+
+    private sealed record ProgressRow(string Name, long Position, long HighWaterMark, DateTimeOffset? OldestPending);
+
+    private sealed record Assignment(string Agent, int Node);
+}

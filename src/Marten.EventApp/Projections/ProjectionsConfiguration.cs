@@ -1,0 +1,65 @@
+using Marten.EventApp.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Marten.EventApp.Projections;
+
+public static class ProjectionsConfiguration
+{
+    /// <summary>Projection operations for operators: every projection's position, lag and state; rebuilds with progress.</summary>
+    public static WebApplicationBuilder AddProjectionOperations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ProjectionRebuilds>();
+        return builder.AddEndpoints(app =>
+        {
+            var group = app.MapGroup("/api/admin/projections").WithTags("Projections");
+            group.MapGet("", ProjectionStatusEndpoint.Get).WithName("ListProjections");
+            group.MapPost("/{name}/rebuild", RebuildEndpoints.Start).WithName("RebuildProjection")
+                .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            group.MapGet("/rebuilds/{id:guid}", RebuildEndpoints.Get).WithName("GetProjectionRebuild")
+                .ProducesProblem(StatusCodes.Status404NotFound);
+            group.MapGet("/skipped-events", SkippedEventEndpoints.List).WithName("ListSkippedEvents")
+                .ProducesProblem(StatusCodes.Status400BadRequest);
+            group.MapPost("/skipped-events/{id:guid}/retry", SkippedEventEndpoints.Retry).WithName("RetrySkippedEvent")
+                .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        });
+    }
+}
+
+internal static class RebuildEndpoints
+{
+    public static string StatusUrl(Guid id) => $"/api/admin/projections/rebuilds/{id}";
+
+    /// <summary>202 with the rebuild's status URL; 409 while this projection is being rebuilt (or its shards run on another node).</summary>
+    public static async Task<Results<Accepted<RebuildStatus>, ProblemHttpResult>> Start(
+        string name, IDocumentStore store, ProjectionRebuilds rebuilds, EventAppOptions options)
+    {
+        var source = ((StoreOptions)store.Options).Projections.All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (source is null || source.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Live)
+            return TypedResults.Problem($"There is no projection named '{name}' (GET /api/admin/projections lists them).",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown projection");
+        // several nodes: this node's daemon may not run the shards, and another node would keep projecting into the
+        // data a rebuild tears down
+        if (options.Nodes == NodeMode.Distributed && source.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Async)
+            return TypedResults.Problem("With several nodes, rebuild an async projection from the command line with the service stopped: projections rebuild -p NAME.",
+                statusCode: StatusCodes.Status409Conflict, title: "Rebuild not available here");
+
+        var (started, running) = await rebuilds.StartAsync(source);
+        if (running is not null)
+        {
+            var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict, Title = "A rebuild is running",
+                Detail = $"Projection {source.Name} is being rebuilt: {StatusUrl(running.Id)}"
+            };
+            problem.Extensions["rebuild"] = StatusUrl(running.Id);
+            return TypedResults.Problem(problem);
+        }
+
+        return TypedResults.Accepted(StatusUrl(started!.Id), started);
+    }
+
+    public static Results<Ok<RebuildStatus>, ProblemHttpResult> Get(Guid id, ProjectionRebuilds rebuilds) =>
+        rebuilds.Find(id) is { } status
+            ? TypedResults.Ok(status)
+            : TypedResults.Problem("No such rebuild on this node (the last 50 are kept).", statusCode: StatusCodes.Status404NotFound, title: "Unknown rebuild");
+}
