@@ -17,7 +17,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ServiceProcess> StartAsync(BenchContext context, string schema, CancellationToken ct)
+    public static async Task<ServiceProcess> StartAsync(BenchContext context, string schema, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = context.Settings.ServiceDll ?? FindServiceDll(context.Settings.RepoRoot);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -36,6 +37,7 @@ public sealed class ServiceProcess : IAsyncDisposable
                 ["ASPNETCORE_ENVIRONMENT"] = "Production"
             }
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Keep(output, e.Data); };
@@ -82,6 +84,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         double Read(string key) => File.ReadLines(status).Where(l => l.StartsWith(key, StringComparison.Ordinal))
             .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024).FirstOrDefault();
         return (Read("VmHWM:"), Read("VmRSS:"));
+    }
+
+    /// <summary>kill -9: no shutdown, no goodbye to the other nodes.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

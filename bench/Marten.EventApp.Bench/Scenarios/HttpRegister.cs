@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Marten.EventApp.Bench.Harness;
+using Marten.EventApp.Projections;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
@@ -25,6 +26,9 @@ public sealed class HttpRegister : IScenario
         }) { BaseAddress = service.BaseAddress };
         var idle = service.Memory();
 
+        // the async projections' lag while the writes go on (scenario 2l)
+        using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var lag = SampleLagAsync(service.BaseAddress, sampling.Token);
         var result = await Load.RunAsync(clients, context.Settings, async (n, token) =>
         {
             var cmd = Synthetic.Registration(n);
@@ -34,6 +38,9 @@ public sealed class HttpRegister : IScenario
                 ? true
                 : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
+
+        await sampling.CancelAsync();
+        var lags = await lag;
 
         var taken = Synthetic.Registration(0);
         using (var first = await http.PostAsJsonAsync("/api/users", new { taken.Email, taken.FirstName, taken.LastName }, ct))
@@ -56,10 +63,36 @@ public sealed class HttpRegister : IScenario
             {
                 Note = $"{refused.Rate / result.Rate:0.00} of row 2's rate {refused.ErrorNote}".Trim()
             },
+            new ResultRow("2l", "Async projections' lag during 2 (the largest, sampled every 250 ms)")
+            {
+                P50Ms = lags.P50, P99Ms = lags.P99, Targets = [Target.P99AtMost(1000)],
+                Note = $"{lags.Count} samples; time since the oldest event below the high-water mark that a projection has not applied"
+            },
             new ResultRow("5", "Memory: service peak working set during 2 and 2r")
             {
                 Note = $"peak {memory.PeakMiB:0} MiB (VmHWM); {idle.CurrentMiB:0} MiB before the load, {memory.CurrentMiB:0} MiB after"
             }
         ];
+    }
+
+    /// <summary>Polls the service's projection status and keeps the largest lag of its async projections, in ms.</summary>
+    private static async Task<Latencies> SampleLagAsync(Uri service, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = service };
+        var samples = new List<double>();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var overview = await http.GetFromJsonAsync<ProjectionsOverview>("/api/admin/projections", ct);
+                samples.Add(overview!.Projections.Where(p => p.Lifecycle == "async").Max(p => p.LagSeconds ?? 0) * 1000);
+                await Task.Delay(250, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        return new Latencies(samples);
     }
 }

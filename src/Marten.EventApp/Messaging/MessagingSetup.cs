@@ -21,6 +21,16 @@ public static class MessagingSetup
             opts.ApplicationAssembly = typeof(MessagingSetup).Assembly;
             opts.CodeGeneration.TypeLoadMode = options.TypeLoadMode;
             opts.Durability.Mode = options.Nodes == NodeMode.Solo ? DurabilityMode.Solo : DurabilityMode.Balanced;
+            // a killed node's projections move once its heartbeat is NodeTimeout old, seen on the leader's next check;
+            // Wolverine's defaults (10 s, 1 min) left a projection idle for a minute (BENCHMARKS.md, row 8)
+            if (options.Nodes == NodeMode.Distributed)
+            {
+                if (options.NodeTimeout < 2 * options.NodeHeartbeat)
+                    throw new InvalidOperationException($"EventApp:NodeTimeout ({options.NodeTimeout}) must be at least twice " +
+                        $"EventApp:NodeHeartbeat ({options.NodeHeartbeat}): a live node would look dead between two heartbeats.");
+                opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
+                opts.Durability.StaleNodeTimeout = options.NodeTimeout;
+            }
 
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();

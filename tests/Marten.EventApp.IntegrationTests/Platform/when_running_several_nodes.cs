@@ -1,6 +1,7 @@
 using Alba;
 using JasperFx.Core;
 using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Projections;
 using Marten.EventApp.Users;
 using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,18 +28,24 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         _second = await Node();
     }
 
-    private Task<IAlbaHost> Node() => AlbaHost.For<Program>(b =>
+    private readonly List<IAlbaHost> _running = [];
+
+    private async Task<IAlbaHost> Node()
+    {
+        var node = await StartNode();
+        _running.Add(node);
+        return node;
+    }
+
+    private Task<IAlbaHost> StartNode() => AlbaHost.For<Program>(b =>
     {
         b.UseSetting("ConnectionStrings:Marten", _connectionString);
         b.UseSetting("ConnectionStrings:RabbitMq", "");
         b.UseSetting("EventApp:SchemaName", _schema);
         b.UseSetting("EventApp:Nodes", "Distributed");
-        b.ConfigureServices(s => s.ConfigureWolverine(o =>
-        {
-            // the defaults (10 s health checks, 30 s assignment) are for production, not a test's patience
-            o.Durability.HealthCheckPollingTime = 1.Seconds();
-            o.Durability.CheckAssignmentPeriod = 1.Seconds();
-        }));
+        // quicker than the service's defaults, for a test's patience
+        b.UseSetting("EventApp:NodeHeartbeat", "00:00:01");
+        b.UseSetting("EventApp:NodeTimeout", "00:00:03");
     });
 
     [Fact]
@@ -62,10 +69,36 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task each_projection_runs_on_exactly_one_node_and_moves_when_that_node_stops()
+    {
+        var nodes = new[] { _first, _second };
+        // every async shard assigned, each running on exactly one node, which both nodes name
+        var views = await Tracking.Eventually(async () =>
+        {
+            var overviews = await Task.WhenAll(nodes.Select(n => n.GetAsJson<ProjectionsOverview>("/api/admin/projections")!));
+            var shards = overviews[0]!.Projections.Where(p => p.Lifecycle == "async").Select(p => p.Name).ToList();
+            var settled = shards.All(name =>
+                overviews.Count(o => o!.Projections.Single(p => p.Name == name).State == "running") == 1 &&
+                overviews.All(o => o!.Projections.Single(p => p.Name == name).Node is not null));
+            return settled ? overviews : null;
+        }, 90.Seconds());
+        var statistics = views.Select(v => v!.Projections.Single(p => p.Name == nameof(UserStatistics))).ToList();
+        var owner = statistics.FindIndex(s => s.State == "running");
+        Assert.Equal(views[owner]!.ThisNode, statistics[1 - owner].Node);
+        Assert.Equal("elsewhere", statistics[1 - owner].State);
+
+        await nodes[owner].DisposeAsync();
+        _running.Remove(nodes[owner]);
+        var survivor = nodes[1 - owner];
+        await survivor.RegisteredUser();
+        await Tracking.Eventually(async () =>
+            (await survivor.GetAsJson<UserStatistics>("/api/users/statistics"))!.Registered == 1 ? "" : null, 90.Seconds());
+    }
+
     public async Task DisposeAsync()
     {
-        await _second.DisposeAsync();
-        await _first.DisposeAsync();
+        foreach (var node in Enumerable.Reverse(_running)) await node.DisposeAsync();
         await TestDatabase.DropSchemaAsync(_schema);
     }
 }
