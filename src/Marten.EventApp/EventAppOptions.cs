@@ -23,10 +23,10 @@ public sealed class EventAppOptions
     /// Several nodes: how often each node writes its heartbeat, and the leader checks the others and reassigns what a
     /// dead one ran. A few small statements per node each time (README, "Several nodes").
     /// </summary>
-    public TimeSpan NodeHeartbeat { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan NodeHeartbeat { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Several nodes: a node whose last heartbeat is older than this is taken for dead and its projections move.</summary>
-    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(6);
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Create or update the schema (tables, indexes, extensions) when the service starts.</summary>
     public bool ApplySchemaOnStartup { get; set; } = true;

@@ -38,7 +38,7 @@ public sealed class BenchContext : IAsyncDisposable
     /// The service, composed exactly as Program does, hosted in this process on its own schema (created on
     /// first use). Scenarios call its message bus and store directly: no HTTP.
     /// </summary>
-    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null)
+    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null, Action<IServiceCollection>? services = null)
     {
         lock (_hosts)
         {
@@ -55,6 +55,7 @@ public sealed class BenchContext : IAsyncDisposable
                 b.UseSetting("ConnectionStrings:RabbitMq", exchange is null ? "" : Settings.RabbitMq!.ToString());
                 if (exchange is not null) b.UseSetting("EventApp:EventBus:Exchange", exchange);
                 b.UseSetting("EventApp:SchemaName", schema);
+                if (services is not null) b.ConfigureServices(services);
             });
         }
     }

@@ -65,8 +65,8 @@ public sealed class NodeTakeover : IScenario
                 P99Ms = times[^1] * 1000,
                 Targets = [Target.P99AtMost(10_000)],
                 Note = $"{rounds} round(s): {string.Join(", ", times.Select(t => $"{t:0.0} s"))}; heartbeat " +
-                       $"{Environment.GetEnvironmentVariable("EventApp__NodeHeartbeat") ?? "2 s"}, node timeout " +
-                       $"{Environment.GetEnvironmentVariable("EventApp__NodeTimeout") ?? "6 s"}"
+                       $"{Environment.GetEnvironmentVariable("EventApp__NodeHeartbeat") ?? "1 s"}, node timeout " +
+                       $"{Environment.GetEnvironmentVariable("EventApp__NodeTimeout") ?? "5 s"}"
             }
         ];
     }

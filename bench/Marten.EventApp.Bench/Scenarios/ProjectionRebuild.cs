@@ -37,14 +37,18 @@ public sealed class ProjectionRebuild : IScenario
             var rows = new List<ResultRow>();
             foreach (var projection in new[] { AnalyticsProjection.ProjectionName, nameof(UserStatistics) })
             {
+                using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var readers = projection == AnalyticsProjection.ProjectionName ? ReadCountsAsync(context, schema, reading.Token) : null;
                 var rebuilt = Stopwatch.StartNew();
                 await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(10), ct);
                 var seconds = rebuilt.Elapsed.TotalSeconds;
+                await reading.CancelAsync();
+                var seen = readers is null ? "" : $"; {await readers}";
                 rows.Add(new ResultRow($"{Id}.{projection}", $"Rebuild of {projection} over {users * EventsPerUser:N0} events")
                 {
                     Rate = users * EventsPerUser / seconds,
                     Targets = [Target.RateAtLeast(20_000)],
-                    Note = $"{seconds:0.0} s wall time"
+                    Note = $"{seconds:0.0} s wall time{seen}"
                 });
             }
 
@@ -81,6 +85,30 @@ public sealed class ProjectionRebuild : IScenario
 
             await store.BulkInsertEventsAsync(actions, 10_000, ct);
         }
+    }
+
+    /// <summary>What a reader of the analytics sees while they are rebuilt: the events counted so far, every 250 ms.</summary>
+    private static async Task<string> ReadCountsAsync(BenchContext context, string schema, CancellationToken ct)
+    {
+        var times = new List<double>();
+        var counts = new List<long>();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var read = Stopwatch.StartNew();
+                await using var command = context.DataSource.CreateCommand($"select coalesce(sum(count), 0)::bigint from {schema}.analytics_hourly");
+                counts.Add((long)(await command.ExecuteScalarAsync(ct))!);
+                times.Add(read.Elapsed.TotalMilliseconds);
+                await Task.Delay(250, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        return times.Count == 0 ? "no read during the rebuild"
+            : $"{times.Count} reads of the counts meanwhile (p99 {new Latencies(times).P99:0.0} ms) saw {counts.Min():N0} to {counts.Max():N0} events counted";
     }
 
     private static UserProfileUpdated Renamed(Guid id, string from, string to, DateTimeOffset at) =>

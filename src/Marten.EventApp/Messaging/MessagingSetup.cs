@@ -30,6 +30,9 @@ public static class MessagingSetup
                         $"EventApp:NodeHeartbeat ({options.NodeHeartbeat}): a live node would look dead between two heartbeats.");
                 opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
                 opts.Durability.StaleNodeTimeout = options.NodeTimeout;
+                // a projection being moved off a node that dies meanwhile is assigned again after twice this (30 s by
+                // default): with the default, a takeover took 65 s whenever the nodes were rebalancing (a node had joined)
+                opts.Durability.CheckAssignmentPeriod = 2 * options.NodeHeartbeat;
             }
 
             opts.Policies.AutoApplyTransactions();
