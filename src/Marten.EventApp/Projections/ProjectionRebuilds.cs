@@ -47,7 +47,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         var inline = source.Lifecycle == ProjectionLifecycle.Inline;
         var daemon = inline ? null : await DaemonAsync();
         var run = new Run(source.Name, inline ? "streams" : "events");
-        if (!_running.TryAdd(source.Name, run)) return (null, _running[source.Name].Status());
+        if (!_running.TryAdd(source.Name, run))
+            return _running.TryGetValue(source.Name, out var other) ? (null, other.Status()) : await StartAsync(source); // it just ended
         _runs[run.Id] = run;
         foreach (var old in _runs.Values.Where(r => r.FinishedAt is not null).OrderByDescending(r => r.StartedAt).Skip(50))
             _runs.TryRemove(old.Id, out _);
