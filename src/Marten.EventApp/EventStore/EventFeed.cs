@@ -1,3 +1,4 @@
+using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,12 +32,8 @@ internal static class EventFeedEndpoints
         return TypedResults.Ok(new EventPage(page, page.Count > 0 ? page[^1].Sequence : from));
     }
 
-    private static async Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct)
-    {
-        var marks = await session.QueryAsync<long>(
-            $"select last_seq_id from {session.DocumentStore.Options.DatabaseSchemaName}.mt_event_progression where name = 'HighWaterMark'", ct);
-        return marks.Count > 0 ? marks[0] : 0;
-    }
+    private static Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct) =>
+        session.DocumentStore.Advanced.ProjectionProgressFor(ShardName.HighWaterMarkFor(), token: ct);
 
     /// <summary>One stream's events after fromVersion, in order; 404 when the stream does not exist.</summary>
     public static async Task<Results<Ok<IReadOnlyList<StoredEvent>>, ProblemHttpResult>> Stream(
