@@ -80,7 +80,10 @@ public sealed class NodeTakeover : IScenario
             foreach (var node in nodes)
             {
                 using var http = new HttpClient { BaseAddress = node.BaseAddress };
-                var overview = await http.GetFromJsonAsync<ProjectionsOverview>("/api/admin/projections", ct);
+                using var response = await http.GetAsync("/api/admin/projections", ct);
+                if (!response.IsSuccessStatusCode)
+                    throw new HttpRequestException($"GET /api/admin/projections answered {(int)response.StatusCode}:\n{node.RecentOutput}");
+                var overview = await response.Content.ReadFromJsonAsync<ProjectionsOverview>(ct);
                 var statistics = overview!.Projections.Single(p => p.Name == nameof(UserStatistics));
                 if (statistics is { State: "running", LagEvents: 0 }) return (node, nodes.Single(n => n != node));
             }
