@@ -53,13 +53,18 @@ internal static class ProjectionStatusEndpoint
         var progress = rows.ToDictionary(r => r.Name);
         var owners = distributed ? await OwnersAsync(session, schema, ct) : new Dictionary<string, int>();
         var daemon = (await coordinator.AllDaemonsAsync()).FirstOrDefault();
-        var agents = daemon?.CurrentAgents().ToDictionary(a => a.Name.Identity) ?? [];
+        // one shard can be listed twice while its agent restarts (or a rebuild replaces it): the running one counts
+        var agents = (daemon?.CurrentAgents() ?? []).GroupBy(a => a.Name.Identity)
+            .ToDictionary(g => g.Key, g => g.OrderBy(a => a.Status == AgentStatus.Running ? 0 : 1).First());
         var now = DateTimeOffset.UtcNow;
 
         var states = new List<ProjectionState>();
         foreach (var source in projections.All.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
+        {
+            var rebuild = rebuilds.Running(source.Name);
             states.Add(new ProjectionState(source.Name, "projection", "inline", null, null, null, null,
-                rebuilds.Running(source.Name) is null ? "inline" : "rebuilding", null, null, rebuilds.Running(source.Name)));
+                rebuild is null ? "inline" : "rebuilding", null, null, rebuild));
+        }
 
         foreach (var shard in shards)
         {
