@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
+using Wolverine;
+using Wolverine.Runtime;
+using Wolverine.Runtime.Agents;
 
 namespace Marten.EventApp.Projections;
 
@@ -28,10 +31,17 @@ public sealed record RebuildStatus(
 /// grow back. An inline projection is rebuilt in place, stream by stream, each stream's row locked while its document
 /// is replaced: readers always find a document, the unique email index keeps holding, and an append to that stream
 /// waits instead of being overwritten by an older state.
+/// With several nodes, an async projection's agents are paused across the cluster (a Wolverine agent restriction, so
+/// no node projects into the data being torn down), this node replays it, and the pause is lifted for the leader to
+/// assign the agents again.
 /// </summary>
 public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IHostApplicationLifetime lifetime,
-    ILogger<ProjectionRebuilds> logger)
+    EventAppOptions options, IServiceProvider services, ILogger<ProjectionRebuilds> logger)
 {
+    /// <summary>The advisory lock of a rebuild across nodes: (hashtext(this), hashtext('{schema}.{projection}')).</summary>
+    public const string ClusterLockScope = "eventapp projection rebuild";
+
+    private static readonly TimeSpan ProgressPoll = TimeSpan.FromMilliseconds(250);
     private const int StreamsPerTransaction = 200;
     private readonly ConcurrentDictionary<string, Run> _running = new();
     private readonly ConcurrentDictionary<Guid, Run> _runs = new();
@@ -45,10 +55,18 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
     public async Task<(RebuildStatus? Started, RebuildStatus? AlreadyRunning)> StartAsync(IProjectionSource<IDocumentOperations, IQuerySession> source)
     {
         var inline = source.Lifecycle == ProjectionLifecycle.Inline;
-        var daemon = inline ? null : await DaemonAsync();
+        var distributed = !inline && options.Nodes == NodeMode.Distributed;
+        var daemon = inline || distributed ? null : await DaemonAsync();
         var run = new Run(source.Name, inline ? "streams" : "events");
         if (!_running.TryAdd(source.Name, run))
             return _running.TryGetValue(source.Name, out var other) ? (null, other.Status()) : await StartAsync(source); // it just ended
+        var clusterLock = options.Nodes == NodeMode.Distributed ? await ClusterLockAsync(source.Name) : null;
+        if (options.Nodes == NodeMode.Distributed && clusterLock is null)
+        {
+            _running.TryRemove(source.Name, out _);
+            throw new RebuildRunningElsewhereException(source.Name);
+        }
+
         _runs[run.Id] = run;
         foreach (var old in _runs.Values.Where(r => r.FinishedAt is not null).OrderByDescending(r => r.StartedAt).Skip(50))
             _runs.TryRemove(old.Id, out _);
@@ -58,6 +76,7 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
             try
             {
                 if (inline) await RebuildInPlaceAsync(source, run, lifetime.ApplicationStopping);
+                else if (distributed) await RebuildAcrossNodesAsync(source, run, lifetime.ApplicationStopping);
                 else await RebuildAsync(daemon!, source, run, lifetime.ApplicationStopping);
                 run.Finish(null);
                 logger.LogInformation("Rebuilt projection {Projection}: {Done} {Unit} in {Seconds:0.0} s", run.Projection, run.Done, run.Unit,
@@ -71,9 +90,52 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
             finally
             {
                 _running.TryRemove(source.Name, out _);
+                if (clusterLock is not null) await ReleaseAsync(clusterLock);
             }
         });
         return (run.Status(), null);
+    }
+
+    /// <summary>
+    /// One rebuild of a projection across the nodes: a session advisory lock on a connection held for the rebuild, so that
+    /// it is released also when this node dies mid-way (and a new request may start over, lifting the pause it left).
+    /// </summary>
+    private async Task<Npgsql.NpgsqlConnection?> ClusterLockAsync(string projection)
+    {
+        var connection = store.Storage.Database.CreateConnection();
+        try
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("select pg_try_advisory_lock(hashtext($1), hashtext($2))", connection);
+            command.Parameters.AddWithValue(ClusterLockScope);
+            command.Parameters.AddWithValue($"{store.Options.DatabaseSchemaName}.{projection}");
+            if (await command.ExecuteScalarAsync() is true) return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    private async Task ReleaseAsync(Npgsql.NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var unlock = new Npgsql.NpgsqlCommand("select pg_advisory_unlock_all()", connection);
+            await unlock.ExecuteNonQueryAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not release a projection rebuild's lock; it goes with its connection");
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
     }
 
     /// <summary>The daemon of this node; several nodes spread the shards, so a rebuild must run where they are.</summary>
@@ -96,6 +158,65 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         // the daemon leaves a rebuilt shard stopped
         foreach (var shard in shards) await daemon.StartAgentAsync(shard, ct);
     }
+
+    private async Task RebuildAcrossNodesAsync(IProjectionSource<IDocumentOperations, IQuerySession> source, Run run, CancellationToken ct)
+    {
+        var family = services.GetRequiredService<IEventSubscriptionAgentFamily>();
+        var agents = services.GetRequiredService<IWolverineRuntime>().Agents;
+        var shards = source.Shards().Select(s => s.Name).ToList();
+        var uris = new List<Uri>();
+        foreach (var shard in shards)
+            uris.Add(await family.FindAgentUriAsync(shard.Identity, null, ct)
+                     ?? throw new InvalidOperationException($"Wolverine knows no agent for {shard.Identity}."));
+        run.Total = await HighWaterMarkAsync(ct);
+
+        await agents.ApplyRestrictionsAsync(Restrictions(uris, AgentRestrictionType.Paused), ct);
+        try
+        {
+            // this node has no daemon handle before the rebuild builds one: progress is read from the store's progression rows
+            using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var progress = Task.Run(async () =>
+            {
+                // a rebuild starts by resetting the positions: until one reads below where they stood, they are the old run's
+                var before = await PositionAsync(shards, polling.Token);
+                var reset = before == 0;
+                while (!polling.IsCancellationRequested)
+                {
+                    await Task.Delay(ProgressPoll, polling.Token);
+                    var position = await PositionAsync(shards, polling.Token);
+                    reset |= position < before;
+                    if (reset) run.Done = Math.Max(run.Done, position);
+                }
+            }, polling.Token);
+            try
+            {
+                if (!await family.TryRebuildRegisteredProjectionAsync(shards[0].Identity, null, ct))
+                    throw new InvalidOperationException($"Wolverine found no registered projection {source.Name} to rebuild.");
+            }
+            finally
+            {
+                await polling.CancelAsync();
+                try { await progress; } catch (OperationCanceledException) { }
+            }
+
+            run.Done = run.Total;
+        }
+        finally
+        {
+            // lifted also after a failure: the agents go on from the progress the rebuild committed, as Wolverine's own rebuilds do
+            await agents.ApplyRestrictionsAsync(Restrictions(uris, AgentRestrictionType.None), CancellationToken.None);
+        }
+    }
+
+    private async Task<long> PositionAsync(IEnumerable<ShardName> shards, CancellationToken ct)
+    {
+        long least = long.MaxValue;
+        foreach (var shard in shards) least = Math.Min(least, await store.Advanced.ProjectionProgressFor(shard, token: ct));
+        return least;
+    }
+
+    private static AgentRestrictions Restrictions(IEnumerable<Uri> agents, AgentRestrictionType type) =>
+        new([.. agents.Select(uri => new AgentRestriction(Guid.NewGuid(), uri, type, 0))]);
 
     private async Task<long> HighWaterMarkAsync(CancellationToken ct) =>
         await store.Advanced.ProjectionProgressFor(ShardName.HighWaterMarkFor(), token: ct);
@@ -172,3 +293,7 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         }
     }
 }
+
+/// <summary>Another node is rebuilding this projection.</summary>
+public sealed class RebuildRunningElsewhereException(string projection)
+    : Exception($"Projection {projection} is being rebuilt on another node; its status is on that node.");

@@ -52,6 +52,11 @@ internal static class ProjectionStatusEndpoint
         var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
         var progress = rows.ToDictionary(r => r.Name);
         var owners = distributed ? await OwnersAsync(session, schema, ct) : new Dictionary<string, int>();
+        // paused across the nodes (a rebuild on one of them pauses the agents everywhere)
+        var paused = distributed
+            ? (await wolverine.Storage.Nodes.LoadNodeAgentStateAsync(ct)).Restrictions.FindPausedAgentUris()
+                .Select(uri => AgentKeyOf(uri)).OfType<string>().ToHashSet()
+            : [];
         var daemon = (await coordinator.AllDaemonsAsync()).FirstOrDefault();
         // one shard can be listed twice while its agent restarts (or a rebuild replaces it): the running one counts
         var agents = (daemon?.CurrentAgents() ?? []).GroupBy(a => a.Name.Identity)
@@ -78,6 +83,7 @@ internal static class ProjectionStatusEndpoint
             var state = running is not null ? "rebuilding"
                 : agent is { Status: AgentStatus.Paused } ? "paused"
                 : agent is { Status: AgentStatus.Running } ? "running"
+                : paused.Contains(AgentKey(shard.Name)) ? "paused"
                 : distributed && node is not null && node != wolverine.Options.Durability.AssignedNodeNumber ? "elsewhere"
                 : "stopped";
             var failure = agent?.Failure;
@@ -105,13 +111,15 @@ internal static class ProjectionStatusEndpoint
             """, ct);
         var owners = new Dictionary<string, int>();
         foreach (var a in assignments)
-        {
-            var path = new Uri(a.Agent).AbsolutePath.TrimEnd('/');
-            var parts = path.Split('/');
-            if (parts.Length >= 2) owners[$"/{parts[^2]}/{parts[^1]}".ToLowerInvariant()] = a.Node;
-        }
+            if (AgentKeyOf(new Uri(a.Agent)) is { } key) owners[key] = a.Node;
 
         return owners;
+    }
+
+    private static string? AgentKeyOf(Uri agent)
+    {
+        var parts = agent.AbsolutePath.TrimEnd('/').Split('/');
+        return parts.Length >= 2 ? $"/{parts[^2]}/{parts[^1]}".ToLowerInvariant() : null;
     }
 
     private sealed record ProgressRow(string Name, long Position, long HighWaterMark, DateTimeOffset? OldestPending);

@@ -29,21 +29,24 @@ internal static class RebuildEndpoints
 {
     public static string StatusUrl(Guid id) => $"/api/admin/projections/rebuilds/{id}";
 
-    /// <summary>202 with the rebuild's status URL; 409 while this projection is being rebuilt (or its shards run on another node).</summary>
+    /// <summary>202 with the rebuild's status URL; 409 while this projection is being rebuilt on this node.</summary>
     public static async Task<Results<Accepted<RebuildStatus>, ProblemHttpResult>> Start(
-        string name, IDocumentStore store, ProjectionRebuilds rebuilds, EventAppOptions options)
+        string name, IDocumentStore store, ProjectionRebuilds rebuilds)
     {
         var source = ((StoreOptions)store.Options).Projections.All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
         if (source is null || source.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Live)
             return TypedResults.Problem($"There is no projection named '{name}' (GET /api/admin/projections lists them).",
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown projection");
-        // several nodes: this node's daemon may not run the shards, and another node would keep projecting into the
-        // data a rebuild tears down
-        if (options.Nodes == NodeMode.Distributed && source.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Async)
-            return TypedResults.Problem("With several nodes, rebuild an async projection from the command line with the service stopped: projections rebuild -p NAME.",
-                statusCode: StatusCodes.Status409Conflict, title: "Rebuild not available here");
+        RebuildStatus? started, running;
+        try
+        {
+            (started, running) = await rebuilds.StartAsync(source);
+        }
+        catch (RebuildRunningElsewhereException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "A rebuild is running");
+        }
 
-        var (started, running) = await rebuilds.StartAsync(source);
         if (running is not null)
         {
             var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
