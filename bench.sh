@@ -18,6 +18,8 @@ provision_postgres bench
 # the bus scenario (6) publishes through a throwaway RabbitMQ
 provision_rabbitmq bench
 [ -n "${ConnectionStrings__RabbitMq:-}" ] || die "no RabbitMQ for the benchmark"
+# wrk, the HTTP load generator of row 2w
+command -v wrk >/dev/null || apt_install wrk
 # statement statistics, when the server was started with them (see scripts/provision.sh)
 "$(pg_bindir)/psql" -h "$(conn_value "$ConnectionStrings__Marten" Host)" -p "$(conn_value "$ConnectionStrings__Marten" Port)" \
   -U postgres -d eventapp -qc "create extension if not exists pg_stat_statements" >/dev/null 2>&1 || true

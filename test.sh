@@ -16,6 +16,8 @@ provision_postgres test
 provision_rabbitmq test
 # the seed's own consumer runs under Node in a test (tests/seed-consumer)
 command -v npm >/dev/null || apt_install nodejs npm
+# wrk, the HTTP load generator of bench row 2w (the harness smoke test runs it too)
+command -v wrk >/dev/null || apt_install wrk
 if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi
 if [ -n "${ConnectionStrings__RabbitMq:-}" ]; then export EVENTAPP_TEST_RABBITMQ="$ConnectionStrings__RabbitMq"; fi
 # the broker outage test stops and starts the broker it was given: only one this script started

@@ -91,6 +91,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return (Read("VmHWM:"), Read("VmRSS:"));
     }
 
+    /// <summary>The CPU time the service process has used so far (user and system).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>kill -9: no shutdown, no goodbye to the other nodes.</summary>
     public async Task KillAsync()
     {

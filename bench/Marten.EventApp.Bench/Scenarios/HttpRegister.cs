@@ -30,6 +30,7 @@ public sealed class HttpRegister : IScenario
         // the async projections' lag while the writes go on (scenario 2l)
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var lag = SampleLagAsync(service, context, sampling.Token);
+        var cpu = CpuClock.Start(service);
         var result = await Load.RunAsync(clients, context.Settings, async (n, token) =>
         {
             var cmd = Synthetic.Registration(n);
@@ -40,8 +41,15 @@ public sealed class HttpRegister : IScenario
                 : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
 
+        var shares = cpu.Shares();
         await sampling.CancelAsync();
         var lags = await lag;
+
+        // 2w: the same requests from wrk, a generator that costs the service's two cores little
+        var wrkCpu = CpuClock.Start(service);
+        var wrk = await Wrk.PostAsync(context, service.BaseAddress, "register.lua", clients, context.Settings.Duration, $"{Guid.NewGuid():N}"[..8], ct);
+        var wrkServiceShare = wrkCpu.Shares().Service;
+        var wrkShare = wrk.Cpu / (wrk.Wall * Environment.ProcessorCount);
 
         var taken = Synthetic.Registration(0);
         using (var first = await http.PostAsJsonAsync("/api/users", new { taken.Email, taken.FirstName, taken.LastName }, ct))
@@ -73,7 +81,17 @@ public sealed class HttpRegister : IScenario
         return
         [
             AppendRow.From(Id, $"HTTP: POST /api/users, {clients} keep-alive clients", result, true,
-                Target.RatioAtLeast(0.40), Target.P99AtMost(50)),
+                Target.RatioAtLeast(0.40), Target.P99AtMost(50)) with
+            {
+                Note = $"generator (HttpClient) {shares.Generator:P0} of the cores' time, service {shares.Service:P0} {result.ErrorNote}".Trim()
+            },
+            new ResultRow("2w", $"HTTP: POST /api/users from wrk, {clients} connections")
+            {
+                Rate = wrk.Rate, P50Ms = wrk.P50Ms, P99Ms = wrk.P99Ms, VersusCeiling = true, Errors = wrk.Failed,
+                Targets = [Target.RatioAtLeast(0.40), Target.P99AtMost(50)],
+                Note = $"generator (wrk) {wrkShare:P0} of the cores' time, service {wrkServiceShare:P0}; {wrk.Rate / result.Rate:0.00} of row 2's rate" +
+                       (wrk.Failed > 0 ? $"; {wrk.Failed} of {wrk.Requests} failed" : "")
+            },
             AppendRow.From("2r", "HTTP: POST /api/users refused (email taken, 409)", refused) with
             {
                 Note = $"{refused.Rate / result.Rate:0.00} of row 2's rate {refused.ErrorNote}".Trim()
@@ -92,6 +110,20 @@ public sealed class HttpRegister : IScenario
                 Note = $"peak {memory.PeakMiB:0} MiB (VmHWM); {idle.CurrentMiB:0} MiB before the load, {memory.CurrentMiB:0} MiB after"
             }
         ];
+    }
+
+    /// <summary>The share of the machine's CPU time (all cores) this process (the generator) and the service used since start.</summary>
+    private sealed class CpuClock(ServiceProcess service, TimeSpan generator, TimeSpan serviceCpu)
+    {
+        private readonly Stopwatch _wall = Stopwatch.StartNew();
+
+        public static CpuClock Start(ServiceProcess service) => new(service, Process.GetCurrentProcess().TotalProcessorTime, service.CpuTime());
+
+        public (double Generator, double Service) Shares()
+        {
+            var available = _wall.Elapsed * Environment.ProcessorCount;
+            return ((Process.GetCurrentProcess().TotalProcessorTime - generator) / available, (service.CpuTime() - serviceCpu) / available);
+        }
     }
 
     /// <summary>Waits until the service's async projections have applied every event below the high-water mark.</summary>

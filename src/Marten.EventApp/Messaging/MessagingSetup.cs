@@ -21,6 +21,7 @@ public static class MessagingSetup
             opts.ApplicationAssembly = typeof(MessagingSetup).Assembly;
             opts.CodeGeneration.TypeLoadMode = options.TypeLoadMode;
             opts.Durability.Mode = options.Nodes == NodeMode.Solo ? DurabilityMode.Solo : DurabilityMode.Balanced;
+            opts.Durability.UpdateMetricsPeriod = options.MessageStoreMetricsPeriod;
             // a killed node's projections move once its heartbeat is NodeTimeout old, seen on the leader's next check;
             // Wolverine's defaults (10 s, 1 min) left a projection idle for a minute (BENCHMARKS.md, row 8)
             if (options.Nodes == NodeMode.Distributed)
