@@ -22,7 +22,7 @@ public sealed record BenchSettings
     public int HttpClients { get; init; } = 32;
     public int UpdateUsers { get; init; } = 1_000;
     public IReadOnlyList<int> AggregateSizes { get; init; } = [10, 1_000, 10_000];
-    public IReadOnlyList<int> SearchSizes { get; init; } = [10_000, 100_000];
+    public IReadOnlyList<int> SearchSizes { get; init; } = [10_000, 100_000, 1_000_000];
     public int ReadModelUsers { get; init; } = 1_000;
     public int FeedEvents { get; init; } = 20_000;
     /// <summary>Events the bus scenario writes and waits to see on the exchange.</summary>
