@@ -18,7 +18,7 @@ public sealed class when_searching_users_only_this_test_made(MessagingFixture fi
         async Task<UserSearchResult> SearchCounting(int countLimit)
         {
             await using var session = store.QuerySession();
-            var result = await FindUsersEndpoint.SearchCountingUpTo(countLimit, "zq", 1, 0, session, store, CancellationToken.None);
+            var result = await FindUsersEndpoint.SearchWith(new SearchLimits(CountLimit: countLimit), "zq", 1, 0, session, store, CancellationToken.None);
             return Assert.IsType<Ok<UserSearchResult>>(result.Result).Value!;
         }
 
@@ -28,5 +28,37 @@ public sealed class when_searching_users_only_this_test_made(MessagingFixture fi
         Assert.Single(capped.Users);
         var exact = await SearchCounting(3);
         Assert.Equal((3L, false), (exact.Total, exact.TotalCapped));
+    }
+
+    [Fact]
+    public async Task a_broad_term_finds_its_page_among_the_newest_users_with_an_estimated_total_and_the_same_order()
+    {
+        for (var i = 0; i < 5; i++) await Host.RegisteredUser(firstName: "Broadterm" + i);
+        await Host.RegisteredUser(firstName: "Other");
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+
+        async Task<UserSearchResult> Search(SearchLimits limits, int limit, int offset)
+        {
+            await using var session = store.QuerySession();
+            var result = await FindUsersEndpoint.SearchWith(limits, "broadterm", limit, offset, session, store, CancellationToken.None);
+            return Assert.IsType<Ok<UserSearchResult>>(result.Result).Value!;
+        }
+
+        var exact = new SearchLimits(BroadTerm: int.MaxValue);
+        var broad = new SearchLimits(BroadTerm: 0); // every estimate is above it
+        foreach (var offset in new[] { 0, 2 })
+        {
+            var expected = await Search(exact, 2, offset);
+            var walked = await Search(broad, 2, offset);
+            Assert.Equal((5L, false), (expected.Total, expected.TotalEstimated));
+            Assert.True(walked.TotalEstimated);
+            Assert.Equal(expected.Users.Select(u => u.Id), walked.Users.Select(u => u.Id));
+        }
+
+        // a page the newest users cannot fill (past the matches, or beyond the window) is found by sorting every match
+        var last = await Search(broad, 2, 4);
+        Assert.Equal((1, 5L, false), (last.Users.Count, last.Total, last.TotalEstimated));
+        var narrow = await Search(broad with { RecentWindow = 1 }, 2, 0);
+        Assert.Equal((2, 5L, false), (narrow.Users.Count, narrow.Total, narrow.TotalEstimated));
     }
 }
