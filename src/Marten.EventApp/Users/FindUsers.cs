@@ -79,7 +79,7 @@ internal static class FindUsersEndpoint
             // the newest users first, stopping after the page: a filter over a subquery with its own limit cannot use
             // the trigram indexes, so this plan is the one taken
             var newest = await session.QueryAsync<UserDetails>($"""
-                select recent.data from (select id, data, last_updated from {table} order by last_updated desc limit ?) as recent
+                select recent.data from (select id, data, last_updated from {table} order by last_updated desc, id limit ?) as recent
                 where {SearchMatches} order by recent.last_updated desc, recent.id limit ? offset ?
                 """, ct, limits.RecentWindow, pattern, pattern, limit ?? 20, offset ?? 0);
             if (newest.Count == (limit ?? 20)) return TypedResults.Ok(new UserSearchResult(newest, estimate, false, TotalEstimated: true));
