@@ -51,12 +51,19 @@ internal static class ProjectionStatusEndpoint
             """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray()); // one array parameter, not params
         var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
         var progress = rows.ToDictionary(r => r.Name);
-        var owners = distributed ? await OwnersAsync(session, schema, ct) : new Dictionary<string, int>();
-        // paused across the nodes (a rebuild on one of them pauses the agents everywhere)
-        var paused = distributed
-            ? (await wolverine.Storage.Nodes.LoadNodeAgentStateAsync(ct)).Restrictions.FindPausedAgentUris()
-                .Select(uri => AgentKeyOf(uri)).OfType<string>().ToHashSet()
-            : [];
+        // several nodes: which node runs each shard, and which are paused everywhere (a rebuild on one node pauses them),
+        // from Wolverine's own record of its nodes, assignments and restrictions (one round trip)
+        var owners = new Dictionary<string, int>();
+        var paused = new HashSet<string>();
+        if (distributed)
+        {
+            var (nodes, restrictions) = await wolverine.Storage.Nodes.LoadNodeAgentStateAsync(ct);
+            foreach (var node in nodes)
+            foreach (var agent in node.ActiveAgents)
+                if (AgentKeyOf(agent) is { } key) owners[key] = node.AssignedNodeNumber;
+            paused.UnionWith(restrictions.FindPausedAgentUris().Select(AgentKeyOf).OfType<string>());
+        }
+
         var daemon = (await coordinator.AllDaemonsAsync()).FirstOrDefault();
         // one shard can be listed twice while its agent restarts (or a rebuild replaces it): the running one counts
         var agents = (daemon?.CurrentAgents() ?? []).GroupBy(a => a.Name.Identity)
@@ -101,21 +108,6 @@ internal static class ProjectionStatusEndpoint
     // a shard's agent in Wolverine's assignments: event-subscriptions://marten/main/{database}/{name}/{key}
     private static string AgentKey(ShardName shard) => $"/{shard.Name}/{shard.ShardKey}".ToLowerInvariant();
 
-    /// <summary>Which node runs each shard, from Wolverine's agent assignments (several nodes only).</summary>
-    private static async Task<Dictionary<string, int>> OwnersAsync(IQuerySession session, string schema, CancellationToken ct)
-    {
-        var assignments = await session.QueryAsync<Assignment>($"""
-            select jsonb_build_object('agent', a.id, 'node', n.node_number)
-            from {schema}.wolverine_node_assignments a join {schema}.wolverine_nodes n on n.id = a.node_id
-            where a.id like 'event-subscriptions://%'
-            """, ct);
-        var owners = new Dictionary<string, int>();
-        foreach (var a in assignments)
-            if (AgentKeyOf(new Uri(a.Agent)) is { } key) owners[key] = a.Node;
-
-        return owners;
-    }
-
     private static string? AgentKeyOf(Uri agent)
     {
         var parts = agent.AbsolutePath.TrimEnd('/').Split('/');
@@ -123,6 +115,4 @@ internal static class ProjectionStatusEndpoint
     }
 
     private sealed record ProgressRow(string Name, long Position, long HighWaterMark, DateTimeOffset? OldestPending);
-
-    private sealed record Assignment(string Agent, int Node);
 }
