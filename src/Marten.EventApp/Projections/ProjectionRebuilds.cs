@@ -55,13 +55,13 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
     public async Task<(RebuildStatus? Started, RebuildStatus? AlreadyRunning)> StartAsync(IProjectionSource<IDocumentOperations, IQuerySession> source)
     {
         var inline = source.Lifecycle == ProjectionLifecycle.Inline;
-        var distributed = !inline && options.Nodes == NodeMode.Distributed;
-        var daemon = inline || distributed ? null : await DaemonAsync();
+        var cluster = options.Nodes == NodeMode.Distributed;
+        var daemon = inline || cluster ? null : await DaemonAsync();
         var run = new Run(source.Name, inline ? "streams" : "events");
         if (!_running.TryAdd(source.Name, run))
             return _running.TryGetValue(source.Name, out var other) ? (null, other.Status()) : await StartAsync(source); // it just ended
-        var clusterLock = options.Nodes == NodeMode.Distributed ? await ClusterLockAsync(source.Name) : null;
-        if (options.Nodes == NodeMode.Distributed && clusterLock is null)
+        Npgsql.NpgsqlConnection? clusterLock = null;
+        if (cluster && (clusterLock = await ClusterLockAsync(source.Name)) is null)
         {
             _running.TryRemove(source.Name, out _);
             throw new RebuildRunningElsewhereException(source.Name);
@@ -76,7 +76,7 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
             try
             {
                 if (inline) await RebuildInPlaceAsync(source, run, lifetime.ApplicationStopping);
-                else if (distributed) await RebuildAcrossNodesAsync(source, run, lifetime.ApplicationStopping);
+                else if (cluster) await RebuildAcrossNodesAsync(source, run, lifetime.ApplicationStopping);
                 else await RebuildAsync(daemon!, source, run, lifetime.ApplicationStopping);
                 run.Finish(null);
                 logger.LogInformation("Rebuilt projection {Projection}: {Done} {Unit} in {Seconds:0.0} s", run.Projection, run.Done, run.Unit,
