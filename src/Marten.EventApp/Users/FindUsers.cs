@@ -47,15 +47,19 @@ internal static class FindUsersEndpoint
     /// <summary>How many of the newest users a broad term's page is looked for in before every match is sorted after all.</summary>
     public const int RecentWindow = 50_000;
 
-    public static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmail(
-        string? email, int? limit, IQuerySession session, CancellationToken ct)
+    public static Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmail(
+        string? email, int? limit, IQuerySession session, IDocumentStore store, CancellationToken ct) =>
+        ByEmailWith(new SearchLimits(), email, limit, session, store, ct);
+
+    internal static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmailWith(
+        SearchLimits limits, string? email, int? limit, IQuerySession session, IDocumentStore store, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(email) || email.Trim().Length > MaxTerm)
             return Problems.BadQuery($"email is required, at most {MaxTerm} characters.");
         if (limit is < 1 or > 100) return Problems.BadQuery("limit must be between 1 and 100.");
 
-        var users = await session.QueryAsync<UserDetails>(
-            $"where {EmailMatches} order by (data ->> 'email'), id limit ?", ct, Contains(email), limit ?? 100);
+        var (users, _) = await NewestFirstAsync(limits, store, EmailMatches, [Contains(email)], email.Trim().Length >= 3,
+            limit ?? 100, 0, session, ct);
         return TypedResults.Ok(users);
     }
 
@@ -72,26 +76,12 @@ internal static class FindUsersEndpoint
         if (offset is < 0) return Problems.BadQuery("offset must be 0 or more.");
 
         var pattern = Contains(term);
-        var table = store.Options.Schema.For<UserDetails>(qualified: true);
         var trigrams = term.Trim().Length >= 3;
-        if (trigrams && await EstimateAsync(session, table, pattern, ct) is var estimate && estimate > limits.BroadTerm)
-        {
-            // the newest users first, stopping after the page: a filter over a subquery with its own limit cannot use
-            // the trigram indexes, so this plan is the one taken
-            var newest = await session.QueryAsync<UserDetails>($"""
-                select recent.data from (select id, data, last_updated from {table} order by last_updated desc, id limit ?) as recent
-                where {SearchMatches} order by recent.last_updated desc, recent.id limit ? offset ?
-                """, ct, limits.RecentWindow, pattern, pattern, limit ?? 20, offset ?? 0);
-            if (newest.Count == (limit ?? 20)) return TypedResults.Ok(new UserSearchResult(newest, estimate, false, TotalEstimated: true));
-            // the page is not among the newest: sort every match after all
-        }
+        var (users, estimate) = await NewestFirstAsync(limits, store, SearchMatches, [pattern, pattern], trigrams,
+            limit ?? 20, offset ?? 0, session, ct);
+        if (estimate is { } broad) return TypedResults.Ok(new UserSearchResult(users, broad, false, TotalEstimated: true));
 
-        // With trigrams, filter by the trigram indexes and sort the matches: ordered by the indexed column, the
-        // planner may walk it for a rare term and read every row. Without trigrams, walk the last_updated index
-        // and stop after a page rather than sort every match.
-        var order = trigrams ? "(data ->> 'lastUpdated')::timestamptz desc, id" : "last_updated desc, id";
-        var users = await session.QueryAsync<UserDetails>(
-            $"where {SearchMatches} order by {order} limit ? offset ?", ct, pattern, pattern, limit ?? 20, offset ?? 0);
+        var table = store.Options.Schema.For<UserDetails>(qualified: true);
         var counted = (trigrams
             ? await session.QueryAsync<long>($"select count(*) from {table} where {SearchMatches}", ct, pattern, pattern)
             : await session.QueryAsync<long>(
@@ -102,10 +92,38 @@ internal static class FindUsersEndpoint
         return TypedResults.Ok(new UserSearchResult(users, capped ? limits.CountLimit : counted, capped));
     }
 
-    /// <summary>PostgreSQL's estimate of the active users matching the pattern: planning only, nothing is read.</summary>
-    private static async Task<long> EstimateAsync(IQuerySession session, string table, string pattern, CancellationToken ct)
+    /// <summary>
+    /// A page of the users matching <paramref name="filter"/>, newest first, by the plan that suits the term; with
+    /// PostgreSQL's estimate of the matches when the page came from the newest users (a broad term, not counted).
+    /// </summary>
+    private static async Task<(IReadOnlyList<UserDetails> Page, long? Estimate)> NewestFirstAsync(SearchLimits limits,
+        IDocumentStore store, string filter, object[] args, bool trigrams, int limit, int offset, IQuerySession session, CancellationToken ct)
     {
-        var plan = (await session.AdvancedSql.QueryAsync<string>($"explain (format json) select 1 from {table} where {SearchMatches}", ct, pattern, pattern)).Single();
+        var table = store.Options.Schema.For<UserDetails>(qualified: true);
+        if (trigrams && await EstimateAsync(session, table, filter, args, ct) is var estimate && estimate > limits.BroadTerm)
+        {
+            // the newest users first, stopping after the page: a filter over a subquery with its own limit cannot use
+            // the trigram indexes, so this plan is the one taken
+            var newest = await session.QueryAsync<UserDetails>($"""
+                select recent.data from (select id, data, last_updated from {table} order by last_updated desc, id limit ?) as recent
+                where {filter} order by recent.last_updated desc, recent.id limit ? offset ?
+                """, ct, [limits.RecentWindow, .. args, limit, offset]);
+            if (newest.Count == limit) return (newest, estimate);
+            // the page is not among the newest: sort every match after all
+        }
+
+        // With trigrams, filter by the trigram indexes and sort the matches: ordered by the indexed column, the
+        // planner may walk it for a rare term and read every row. Without trigrams, walk the last_updated index
+        // and stop after a page rather than sort every match.
+        var order = trigrams ? "(data ->> 'lastUpdated')::timestamptz desc, id" : "last_updated desc, id";
+        return (await session.QueryAsync<UserDetails>($"where {filter} order by {order} limit ? offset ?", ct,
+            [.. args, limit, offset]), null);
+    }
+
+    /// <summary>PostgreSQL's estimate of the users matching the filter: planning only, nothing is read.</summary>
+    private static async Task<long> EstimateAsync(IQuerySession session, string table, string filter, object[] args, CancellationToken ct)
+    {
+        var plan = (await session.AdvancedSql.QueryAsync<string>($"explain (format json) select 1 from {table} where {filter}", ct, args)).Single();
         using var json = System.Text.Json.JsonDocument.Parse(plan);
         return (long)json.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
     }

@@ -61,4 +61,31 @@ public sealed class when_searching_users_only_this_test_made(MessagingFixture fi
         var narrow = await Search(broad with { RecentWindow = 1 }, 2, 0);
         Assert.Equal((2, 5L, false), (narrow.Users.Count, narrow.Total, narrow.TotalEstimated));
     }
+
+    [Fact]
+    public async Task an_email_lookup_lists_the_newest_first_whichever_plan_its_term_takes()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var registered = new List<Guid>();
+        for (var i = 0; i < 5; i++) registered.Add((await Host.RegisteredUser($"u{i}.{marker}@Example.org")).Id);
+        await Host.RegisteredUser(UserScenarios.UniqueEmail("other"));
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+
+        async Task<IReadOnlyList<Guid>> Lookup(SearchLimits limits, string email, int limit)
+        {
+            await using var session = store.QuerySession();
+            var result = await FindUsersEndpoint.ByEmailWith(limits, email, limit, session, store, CancellationToken.None);
+            return Assert.IsType<Ok<IReadOnlyList<UserDetails>>>(result.Result).Value!.Select(u => u.Id).ToList();
+        }
+
+        var newestFirst = Enumerable.Reverse(registered).ToList();
+        foreach (var limits in new[] { new SearchLimits(BroadTerm: int.MaxValue), new SearchLimits(BroadTerm: 0), new SearchLimits(BroadTerm: 0, RecentWindow: 1) })
+        {
+            Assert.Equal(newestFirst, await Lookup(limits, marker.ToUpperInvariant(), 100));
+            Assert.Equal(newestFirst.Take(2), await Lookup(limits, "@example.org", 2));
+            Assert.Equal([registered[3]], await Lookup(limits, $"u3.{marker}@example.org", 100));
+        }
+        // shorter than a trigram: the newest users walked until the page is full
+        Assert.Equal(newestFirst.Take(2), await Lookup(new SearchLimits(), "u", 2));
+    }
 }
