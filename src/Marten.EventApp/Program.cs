@@ -5,8 +5,10 @@ using Marten.EventApp.EventBus;
 using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Onboarding;
 using Marten.EventApp.Persistence;
 using Marten.EventApp.Projections;
+using Marten.EventApp.Sagas;
 using Marten.EventApp.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +20,8 @@ builder.AddEventStore()      // Marten on PostgreSQL: events, documents, project
     .AddEventBus()           // every stored event to the exchange (or local queues), consumers, dead letters
     .AddEventFeeds()
     .AddUsers()
+    .AddSagaMonitoring()     // /api/sagas: every saga's state, steps, pending timeouts and timeline; operators' actions
+    .AddOnboarding()         // a saga per registered user: welcome email, preferences, push, analytics; compensation
     .AddAnalytics()          // event analytics and daily metrics (async projection)
     .AddProjectionOperations();  // projections' state and lag, rebuilds with progress
 

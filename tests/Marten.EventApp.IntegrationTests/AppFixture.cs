@@ -1,5 +1,7 @@
 using Marten.EventApp.Analytics;
 using Marten.EventApp.EventBus;
+using Marten.EventApp.IntegrationTests.EventBus;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.IntegrationTests.Projections;
 using Alba;
 using JasperFx.CommandLine;
@@ -25,6 +27,8 @@ public static class TestHost
             b.UseSetting("ConnectionStrings:Marten", connectionString);
             b.UseSetting("ConnectionStrings:RabbitMq", broker?.ToString() ?? "");
             b.UseSetting("EventApp:SchemaName", schema);
+            // onboarding appends to users' streams and writes activity entries: on only where a test is about it
+            b.UseSetting("EventApp:Onboarding:Enabled", "false");
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) b.UseSetting(key, value);
             b.ConfigureServices(s =>
             {
@@ -76,6 +80,13 @@ public sealed class MessagingFixture : IAsyncLifetime
         o.Durability.ScheduledJobPollingTime = 1.Seconds();
         // the probe commands and handlers of Messaging/when_a_decision_sends_messages
         o.Discovery.IncludeAssembly(typeof(MessagingFixture).Assembly);
+        // the bus probes are consumers of their own, as ConsumeEvents makes them without a broker (one handler a queue)
+        foreach (var probe in new[] { typeof(PoisonProbeHandler), typeof(ForwardedProbeHandler) })
+        {
+            var queue = "tests." + probe.Name.ToLowerInvariant();
+            o.PublishMessage<EventEnvelope>().ToLocalQueue(queue);
+            o.LocalQueue(queue).AddStickyHandler(probe);
+        }
     }));
 
     public async Task ResetAsync()

@@ -58,3 +58,15 @@ public static class ProfileFields
     public static readonly IReadOnlyList<string> Required = [Email, FirstName, LastName];
     public static readonly IReadOnlyList<string> Optional = [PhoneNumber, Address, BirthDate, ProfilePictureUrl];
 }
+
+/// <summary>The user's onboarding finished: welcome email, default preferences, push notification and analytics all done.</summary>
+public sealed record OnboardingCompleted(Guid UserId, DateTimeOffset CompletedAt) : IDomainEvent
+{
+    DateTimeOffset IDomainEvent.OccurredOn => CompletedAt;
+}
+
+/// <summary>The user's onboarding failed at <c>Step</c> (one of the seed's step names); the steps done before it were compensated.</summary>
+public sealed record OnboardingFailed(Guid UserId, string Step, string Reason, DateTimeOffset FailedAt) : IDomainEvent
+{
+    DateTimeOffset IDomainEvent.OccurredOn => FailedAt;
+}

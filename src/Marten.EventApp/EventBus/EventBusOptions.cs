@@ -29,6 +29,12 @@ public sealed class EventBusOptions
 
     public string KafkaTopic { get; set; } = "domain-events";
 
-    public static EventBusOptions From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<EventBusOptions>() ?? new();
+    public static EventBusOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var options = section.Get<EventBusOptions>() ?? new();
+        // the binder writes configured items over the default array's: the configured delays alone are meant
+        if (section.GetSection(nameof(RetryDelays)).Exists()) options.RetryDelays = section.GetSection(nameof(RetryDelays)).Get<TimeSpan[]>() ?? [];
+        return options;
+    }
 }

@@ -77,9 +77,11 @@ public static class EventBusSetup
     /// <summary>
     /// A consumer of the bus with its own durable queue: bound to the exchange with each of <paramref name="bindingKeys"/>
     /// (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, every event reaches the
-    /// consumer through a durable local queue of that name and its handler picks what it wants.
+    /// consumer through a durable local queue of that name and its handler picks what it wants. The handler is sticky
+    /// to its queue: each consumer handles each event on its own, with its own retries (Wolverine would otherwise run
+    /// every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
     /// </summary>
-    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, params string[] bindingKeys)
+    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, params string[] bindingKeys)
     {
         var options = EventBusOptions.From(builder.Configuration);
         var broker = Broker.From(builder.Configuration);
@@ -94,12 +96,13 @@ public static class EventBusSetup
                     })
                     .DefaultIncomingMessage<EventEnvelope>()
                     .DefaultSerializer(WireJson.Serializer())
-                    .PartitionProcessingByGroupId(PartitionSlots.Five);
+                    .PartitionProcessingByGroupId(PartitionSlots.Five)
+                    .AddStickyHandler(handler);
             }
             else
             {
                 opts.PublishMessage<EventEnvelope>().ToLocalQueue(queue);
-                opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five);
+                opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(handler);
             }
         });
         return builder;

@@ -36,6 +36,8 @@ public static class MessagingSetup
                 opts.Durability.CheckAssignmentPeriod = 2 * options.NodeHeartbeat;
             }
 
+            // one event reaches several consumers' queues under the same message id: each inbox keeps its own copy
+            opts.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Policies.UseDurableOutboxOnAllSendingEndpoints();

@@ -20,7 +20,8 @@ public static class UserActivityHandler
 
     /// <summary>The events the log records (those <see cref="Summary"/> knows), so the queue is not sent the rest.</summary>
     public static readonly string[] BindingKeys =
-        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", $"{EventBusNames.CommandRejected}.*"];
+        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "OnboardingCompleted.*", "OnboardingFailed.*",
+            $"{EventBusNames.CommandRejected}.*"];
 
     public static void Handle(EventEnvelope e, IDocumentSession session)
     {
@@ -34,6 +35,8 @@ public static class UserActivityHandler
         "UserProfileUpdated" => "Profile updated: " + string.Join(", ",
             e.EventData.GetProperty("updatedFields").EnumerateObject().Select(p => p.Name)),
         "UserDeactivated" => $"Deactivated: {Text(e.EventData, "reason")}",
+        "OnboardingCompleted" => "Onboarding completed",
+        "OnboardingFailed" => $"Onboarding failed at {Text(e.EventData, "step")}: {Text(e.EventData, "reason")}",
         EventBusNames.CommandRejected => $"{Text(e.EventData, "commandType")} refused: {Text(e.EventData, "title")}",
         _ => null
     };

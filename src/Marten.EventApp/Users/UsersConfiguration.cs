@@ -27,7 +27,7 @@ public static class UsersConfiguration
         return builder
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
             .PutEventsOnTheWire(OnTheWire)
-            .ConsumeEvents(UserActivityHandler.Queue, UserActivityHandler.BindingKeys)
+            .ConsumeEvents(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys)
             .AddEndpoints(MapUsers);
     }
 
@@ -36,7 +36,9 @@ public static class UsersConfiguration
         // version 2's fields after the seed's: its EventFactory passes the values by position and ignores extra ones
         .Map<UserRegistered>("UserRegistered", e => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource, e.Locale, e.MarketingConsent })
         .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
-        .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy });
+        .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy })
+        .Map<OnboardingCompleted>("OnboardingCompleted", _ => new { })
+        .Map<OnboardingFailed>("OnboardingFailed", e => new { e.Step, e.Reason });
 
     private static StoreOptions AddUserStorage(this StoreOptions opts)
     {

@@ -1,0 +1,62 @@
+using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.Http;
+using Marten.EventApp.Sagas;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Wolverine;
+
+namespace Marten.EventApp.Onboarding;
+
+public static class OnboardingConfiguration
+{
+    /// <summary>
+    /// User onboarding: a consumer of the bus starts a saga per registered user; the saga's steps run as durable local
+    /// messages calling the services behind their interfaces (in-process stand-ins unless the host registers others).
+    /// </summary>
+    public static WebApplicationBuilder AddOnboarding(this WebApplicationBuilder builder)
+    {
+        var options = OnboardingOptions.From(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton<InProcessOnboardingServices>();
+        builder.Services.TryAddSingleton<IEmailService>(s => s.GetRequiredService<InProcessOnboardingServices>());
+        builder.Services.TryAddSingleton<IPushNotificationService>(s => s.GetRequiredService<InProcessOnboardingServices>());
+        builder.Services.TryAddSingleton<IUserPreferencesService>(s => s.GetRequiredService<InProcessOnboardingServices>());
+        builder.Services.TryAddSingleton<IRegistrationAnalyticsService>(s => s.GetRequiredService<InProcessOnboardingServices>());
+        builder.Services.ConfigureMarten(opts =>
+        {
+            opts.Schema.For<UserOnboardingSaga>();
+            opts.Schema.For<UserPreferences>();
+        });
+        builder.Services.ConfigureWolverine(opts => opts.Policies.Add(new OnboardingStepFailures(options)));
+        builder.MonitorSaga<UserOnboardingSaga>("UserOnboarding",
+            (id, reason) => new ForceOnboardingCompensation(id, reason), (id, note) => new OnboardingOperatorNote(id, note));
+        if (options.Enabled)
+        {
+            // not a handler by Wolverine's naming convention: it exists only where onboarding is on
+            builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OnboardingTrigger)));
+            builder.ConsumeEvents(OnboardingTrigger.Queue, typeof(OnboardingTrigger), OnboardingTrigger.BindingKeys);
+        }
+        return builder.AddEndpoints(app =>
+            app.MapGroup("/api/users").WithTags("Users")
+                .MapGet("/{id:guid}/preferences", GetPreferences).WithName("GetUserPreferences")
+                .ProducesProblem(StatusCodes.Status404NotFound));
+    }
+
+    private static async Task<Results<Ok<UserPreferences>, ProblemHttpResult>> GetPreferences(Guid id, IQuerySession session, CancellationToken ct) =>
+        await session.LoadAsync<UserPreferences>(id, ct) is { } preferences
+            ? TypedResults.Ok(preferences)
+            : TypedResults.Problem(Rejection.NotFound("User preferences").ToProblem());
+}
+
+/// <summary>The bus consumer that starts onboarding: its own durable queue, bound to registrations only.</summary>
+public static class OnboardingTrigger
+{
+    public const string Queue = "marten-eventapp.user-onboarding";
+    public static readonly string[] BindingKeys = ["UserRegistered.*"];
+
+    /// <summary>A redelivered registration sends the start again; the saga records it as a duplicate.</summary>
+    public static StartOnboarding? Handle(EventEnvelope e) =>
+        e.EventType == "UserRegistered" ? new StartOnboarding(e.AggregateId, e.EventId) : null;
+}

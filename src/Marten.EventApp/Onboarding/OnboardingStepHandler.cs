@@ -1,0 +1,109 @@
+using JasperFx;
+using JasperFx.CodeGeneration;
+using Marten.EventApp.Users;
+using Wolverine;
+using Wolverine.Configuration;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime.Handlers;
+
+namespace Marten.EventApp.Onboarding;
+
+/// <summary>
+/// One handler per step: it calls the step's service and answers the saga with <see cref="OnboardingStepDone"/>.
+/// A step that keeps failing is answered by <see cref="OnboardingStepFailures"/> instead.
+/// </summary>
+public static class OnboardingStepHandler
+{
+    public static Task<OutgoingMessages> Handle(SendWelcomeEmail cmd, IQuerySession session, IEmailService email, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, to => email.SendWelcomeEmailAsync(to, ct), ct);
+
+    public static Task<OutgoingMessages> Handle(CreateDefaultPreferences cmd, IQuerySession session, IUserPreferencesService preferences, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, to => preferences.CreateDefaultsAsync(to, ct), ct);
+
+    public static Task<OutgoingMessages> Handle(SendWelcomePush cmd, IQuerySession session, IPushNotificationService push, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, to => push.SendWelcomeNotificationAsync(to, ct), ct);
+
+    public static Task<OutgoingMessages> Handle(TrackRegistration cmd, IQuerySession session, IRegistrationAnalyticsService analytics, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, to => analytics.TrackRegistrationAsync(to, ct), ct);
+
+    /// <summary>
+    /// Calls the step's service and answers done. A failure is retried by Wolverine after the configured delays
+    /// (<see cref="OnboardingStepFailures"/>); on the last attempt it is answered as <see cref="OnboardingStepFailed"/>
+    /// instead, in the handler's transaction, so the saga fails and compensates at once.
+    /// </summary>
+    private static async Task<OutgoingMessages> RunAsync(IOnboardingStep cmd, IQuerySession session, OnboardingOptions options,
+        IMessageContext context, ILogger logger, Func<OnboardingRecipient, Task> call, CancellationToken ct)
+    {
+        try
+        {
+            var user = await session.LoadAsync<UserDetails>(cmd.UserId, ct)
+                       ?? throw new InvalidOperationException($"User {cmd.UserId} has no read model: the step has no one to address.");
+            var fault = options.Faults.FirstOrDefault(f => f.Matches(cmd.Step, user.Email));
+            if (fault?.Mode == FaultMode.Fail) throw new SimulatedStepFailure(cmd.Step);
+            if (fault?.Mode == FaultMode.NoAnswer) return []; // the saga hears nothing; its timeout decides
+
+            await call(new OnboardingRecipient(user.Id, user.Email, user.FirstName, user.Locale));
+            return [new OnboardingStepDone(cmd.UserId, cmd.Step)];
+        }
+        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length)
+        {
+            logger.LogWarning(ex, "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
+                cmd.Step, cmd.UserId, context.Envelope.Attempts);
+            return [new OnboardingStepFailed(cmd.UserId, cmd.Step, ex.Message)];
+        }
+    }
+
+    /// <summary>
+    /// Runs the compensations one after another in the order given (the saga's reverse order), each on its own: one that
+    /// throws is reported and the next still runs, as in the seed.
+    /// </summary>
+    public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IEmailService email, IPushNotificationService push,
+        IUserPreferencesService preferences, TimeProvider clock, ILogger<CompensateOnboarding> logger, CancellationToken ct)
+    {
+        var results = new List<StepCompensation>();
+        foreach (var step in cmd.Steps)
+        {
+            try
+            {
+                await (step switch
+                {
+                    OnboardingSteps.WelcomeEmail => email.CompensateWelcomeEmailAsync(cmd.UserId, ct),
+                    OnboardingSteps.UserPreferences => preferences.DeleteAsync(cmd.UserId, ct),
+                    OnboardingSteps.PushNotification => push.CompensateWelcomeNotificationAsync(cmd.UserId, ct),
+                    // tracked analytics keep the fact that the user registered: nothing to undo
+                    _ => Task.CompletedTask
+                });
+                results.Add(new StepCompensation(step, true, null, clock.GetUtcNow()));
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Compensation of onboarding step {Step} for user {UserId} failed", step, cmd.UserId);
+                results.Add(new StepCompensation(step, false, ex.Message, clock.GetUtcNow()));
+            }
+        }
+
+        return new OnboardingCompensated(cmd.UserId, results);
+    }
+}
+
+/// <summary>
+/// A step's retries: after the configured delays (the last attempt answers the saga, see
+/// <see cref="OnboardingStepHandler"/>). Telling the saga from a failure continuation (<c>.And(...)</c> after
+/// <c>MoveToErrorQueue</c>) was tried: on a durable local queue the message was then neither dead-lettered nor the saga
+/// told (seen in a run). Should the answer itself fail to be stored, the command goes to the dead letters.
+/// </summary>
+internal sealed class OnboardingStepFailures(OnboardingOptions options) : IHandlerPolicy
+{
+    public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
+    {
+        foreach (var chain in chains.Where(c => c.MessageType.IsAssignableTo(typeof(IOnboardingStep))))
+        {
+            if (options.RetryDelays.Length > 0) chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
+            else chain.OnAnyException().MoveToErrorQueue();
+        }
+    }
+}

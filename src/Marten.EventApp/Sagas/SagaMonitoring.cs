@@ -1,0 +1,156 @@
+using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Wolverine;
+using Wolverine.Persistence.Durability.ScheduledMessageManagement;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.Sagas;
+
+/// <summary>
+/// A saga type the monitoring endpoints read (the seed's <c>SagaMonitoringService</c>, from the stored sagas, not from
+/// memory), with the messages through which operators act on one: the saga handles them, so its own concurrency
+/// check and timeline cover them.
+/// </summary>
+public sealed record MonitoredSaga(
+    string Type,
+    Func<IQuerySession, Guid, CancellationToken, Task<TrackedSaga?>> Load,
+    Func<IQuerySession, SagaStatus?, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Newest,
+    Func<Guid, string, object> ForceCompensation,
+    Func<Guid, string, object> OperatorNote);
+
+public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    DateTimeOffset? FailedAt, string? Error);
+
+public sealed record SagaPage(IReadOnlyList<SagaSummary> Sagas, long Total, int Page, int PageSize);
+
+/// <summary>A timeout still scheduled; <c>StepStatus</c> says whether it still matters (a done step's timeout is ignored when it fires).</summary>
+public sealed record PendingTimeout(Guid Id, string Step, StepStatus StepStatus, string? MessageType, DateTimeOffset? DueAt);
+
+public sealed record SagaDetails(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    DateTimeOffset? FailedAt, string? Error, int Version, IReadOnlyList<SagaStep> Steps, IReadOnlyList<PendingTimeout> PendingTimeouts,
+    IReadOnlyList<SagaTimelineEntry> Timeline);
+
+public sealed record ForceCompensationRequest(string? Reason);
+
+public sealed record SagaAction(Guid SagaId, string Action, DateTimeOffset At);
+
+public static class SagaMonitoring
+{
+    /// <summary>The saga endpoints; each saga type joins with <see cref="MonitorSaga{TSaga}"/>.</summary>
+    public static WebApplicationBuilder AddSagaMonitoring(this WebApplicationBuilder builder) => builder.AddEndpoints(Map);
+
+    public const int MaxPageSize = 100;
+    public const int MaxPage = 100;
+
+    /// <summary>Makes <typeparamref name="TSaga"/> visible under <c>/api/sagas</c> as <paramref name="type"/>.</summary>
+    public static WebApplicationBuilder MonitorSaga<TSaga>(this WebApplicationBuilder builder, string type,
+        Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote) where TSaga : TrackedSaga
+    {
+        // newest first, by status: the listing's order and filter
+        builder.Services.ConfigureMarten(opts => opts.Schema.For<TSaga>().Index(x => x.StartedAt));
+        builder.Services.AddSingleton(new MonitoredSaga(type,
+            async (session, id, ct) => await session.LoadAsync<TSaga>(id, ct),
+            async (session, status, take, ct) =>
+            {
+                var query = status is { } s ? session.Query<TSaga>().Where(x => x.Status == s) : session.Query<TSaga>();
+                var newest = await query.OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
+                return (newest, await query.CountAsync(ct));
+            },
+            forceCompensation, operatorNote));
+        return builder;
+    }
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var sagas = app.MapGroup("/api/sagas").WithTags("Sagas");
+        sagas.MapGet("", List).WithName("ListSagas").ProducesProblem(StatusCodes.Status400BadRequest);
+        sagas.MapGet("/{id:guid}", Get).WithName("GetSaga").ProducesProblem(StatusCodes.Status404NotFound);
+        var admin = app.MapGroup("/api/admin/sagas").WithTags("Sagas");
+        admin.MapPost("/{id:guid}/timeouts/{timeoutId:guid}/fire", FireTimeout).WithName("FireSagaTimeout")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/{id:guid}/compensate", Compensate).WithName("CompensateSaga")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>Running, completed and failed sagas, newest first, of one type or all.</summary>
+    private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type, SagaStatus? status, int? page, int? pageSize,
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, CancellationToken ct)
+    {
+        if (page is < 1 or > MaxPage) return Problems.BadQuery($"page must be between 1 and {MaxPage}.");
+        if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
+        var types = monitored.Where(m => type is null || string.Equals(m.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (types.Count == 0) return Problems.BadQuery($"type must be one of {string.Join(", ", monitored.Select(m => m.Type))}.");
+
+        var (number, size) = (page ?? 1, pageSize ?? 20);
+        var summaries = new List<SagaSummary>();
+        long total = 0;
+        foreach (var m in types)
+        {
+            // each type's newest up to the end of the page, merged: pages stay shallow (MaxPage)
+            var (newest, count) = await m.Newest(session, status, number * size, ct);
+            total += count;
+            summaries.AddRange(newest.Select(s => new SagaSummary(s.Id, m.Type, s.Status, s.StartedAt, s.CompletedAt, s.FailedAt, s.Error)));
+        }
+
+        var onPage = summaries.OrderByDescending(s => s.StartedAt).ThenBy(s => s.Id).Skip((number - 1) * size).Take(size).ToList();
+        return TypedResults.Ok(new SagaPage(onPage, total, number, size));
+    }
+
+    private static async Task<Results<Ok<SagaDetails>, ProblemHttpResult>> Get(Guid id, IEnumerable<MonitoredSaga> monitored,
+        IQuerySession session, IWolverineRuntime wolverine, CancellationToken ct)
+    {
+        if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
+
+        var pending = await PendingTimeoutsAsync(saga, wolverine, ct);
+        return TypedResults.Ok(new SagaDetails(saga.Id, m.Type, saga.Status, saga.StartedAt, saga.CompletedAt, saga.FailedAt, saga.Error,
+            saga.Version, saga.Steps, pending, saga.Timeline));
+    }
+
+    /// <summary>An operator's "now" for a pending timeout: the durable message becomes due at once, on whichever node.</summary>
+    private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> FireTimeout(Guid id, Guid timeoutId,
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus, TimeProvider clock, CancellationToken ct)
+    {
+        if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
+        if ((await PendingTimeoutsAsync(saga, wolverine, ct)).FirstOrDefault(t => t.Id == timeoutId) is not { } timeout)
+            return TypedResults.Problem(Rejection.NotFound("Pending timeout").ToProblem());
+
+        var now = clock.GetUtcNow();
+        await wolverine.Storage.ScheduledMessages.RescheduleAsync(timeoutId, now, ct);
+        await bus.PublishAsync(m.OperatorNote(id, $"operator fired the {timeout.Step} timeout now (was due {timeout.DueAt:O})"));
+        return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "fire-timeout", now));
+    }
+
+    /// <summary>An operator ends a stuck saga: it fails and compensates what it did, as after a failed step.</summary>
+    private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> Compensate(Guid id, ForceCompensationRequest body,
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Trim().Length > 500)
+            return Problems.BadQuery("reason is required, at most 500 characters.");
+        if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
+        if (saga.IsFinished) return TypedResults.Problem(Rejection.Conflict($"The saga is already {saga.Status}").ToProblem());
+
+        await bus.PublishAsync(m.ForceCompensation(id, body.Reason.Trim()));
+        return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "compensate", clock.GetUtcNow()));
+    }
+
+    private static async Task<(MonitoredSaga, TrackedSaga)?> FindAsync(Guid id, IEnumerable<MonitoredSaga> monitored, IQuerySession session, CancellationToken ct)
+    {
+        foreach (var m in monitored)
+            if (await m.Load(session, id, ct) is { } saga) return (m, saga);
+        return null;
+    }
+
+    /// <summary>The saga's timeouts still scheduled in Wolverine's store, read by their ids (never by an empty list: that is every one).</summary>
+    private static async Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(TrackedSaga saga, IWolverineRuntime wolverine, CancellationToken ct)
+    {
+        var steps = saga.Steps.Where(s => s.TimeoutId is not null).ToDictionary(s => s.TimeoutId!.Value);
+        if (steps.Count == 0) return [];
+        var found = await wolverine.Storage.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { MessageIds = steps.Keys.ToArray(), PageSize = 0 }, ct);
+        return found.Messages.Where(m => steps.ContainsKey(m.Id)).OrderBy(m => m.ScheduledTime)
+            .Select(m => new PendingTimeout(m.Id, steps[m.Id].Name, steps[m.Id].Status, m.MessageType, m.ScheduledTime)).ToList();
+    }
+
+    private static ProblemHttpResult NotFound() => TypedResults.Problem(Rejection.NotFound("Saga").ToProblem());
+}

@@ -1,0 +1,114 @@
+using JasperFx;
+using Wolverine;
+using Wolverine.Runtime;
+using Wolverine.Persistence.Durability.ScheduledMessageManagement;
+
+namespace Marten.EventApp.Sagas;
+
+public enum SagaStatus { Started, Completed, Failed }
+
+public enum StepStatus { Running, Done, Failed, Compensating, Compensated, CompensationFailed }
+
+/// <summary>One step of a saga: where it stands and since when.</summary>
+public sealed class SagaStep
+{
+    public string Name { get; set; } = "";
+    public StepStatus Status { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    /// <summary>When the step's service answered done (kept when the step is compensated later).</summary>
+    public DateTimeOffset? DoneAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public string? Error { get; set; }
+
+    /// <summary>The envelope id of the step's durable timeout while it is scheduled (cancelled by id, see <see cref="TrackedSaga"/>).</summary>
+    public Guid? TimeoutId { get; set; }
+    public DateTimeOffset? TimeoutDueAt { get; set; }
+}
+
+/// <summary>A message that moved the saga (or was refused by it), and what it did.</summary>
+public sealed record SagaTimelineEntry(DateTimeOffset At, string Message, string Note);
+
+/// <summary>
+/// A Wolverine saga stored by Marten that keeps its own history for monitoring: status, steps, timeline. It is never
+/// deleted (no <c>MarkCompleted</c>): a finished saga stays readable, and a late or duplicate message finds it and is
+/// recorded instead of starting anything. <see cref="IRevisioned"/> makes Marten check the version on update, so of two
+/// messages racing on one saga one commits and the other is retried on the new state (without it one update is lost).
+/// </summary>
+public abstract class TrackedSaga : Saga, IRevisioned
+{
+    /// <summary>The timeline keeps the newest entries: a saga flooded with duplicates must not grow without bound.</summary>
+    public const int MaxTimeline = 200;
+
+    public Guid Id { get; set; }
+    public SagaStatus Status { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public DateTimeOffset? FailedAt { get; set; }
+    public string? Error { get; set; }
+    public List<SagaStep> Steps { get; set; } = [];
+    public List<SagaTimelineEntry> Timeline { get; set; } = [];
+
+    public bool IsFinished => Status != SagaStatus.Started;
+
+    public SagaStep? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
+
+    protected void Record(DateTimeOffset at, object message, string note)
+    {
+        Timeline.Add(new SagaTimelineEntry(at, message.GetType().Name, note));
+        if (Timeline.Count > MaxTimeline) Timeline.RemoveAt(0);
+    }
+
+    protected SagaStep BeginStep(string name, DateTimeOffset at)
+    {
+        var step = new SagaStep { Name = name, Status = StepStatus.Running, StartedAt = at };
+        Steps.Add(step);
+        return step;
+    }
+
+    protected static void Finish(SagaStep step, StepStatus status, DateTimeOffset at, string? error = null)
+    {
+        step.Status = status;
+        step.FinishedAt = at;
+        if (status == StepStatus.Done) step.DoneAt = at;
+        step.Error = error;
+    }
+
+    /// <summary>
+    /// Schedules the step's timeout in Wolverine's durable store, in the handler's transaction, and keeps its envelope
+    /// id. Wolverine can cancel a saga's messages by saga id, but that reads and decodes every scheduled message of the
+    /// service (its store has no saga column), once per finished saga: cancelling by the kept ids deletes only these.
+    /// </summary>
+    protected async Task ScheduleTimeoutAsync(IMessageContext context, SagaStep step, object timeout, TimeSpan after, DateTimeOffset now)
+    {
+        await context.ScheduleAsync(timeout, after, new DeliveryOptions { SagaId = Id.ToString() });
+        step.TimeoutId = ((MessageBus)context).Outstanding.Last(e => ReferenceEquals(e.Message, timeout)).Id;
+        step.TimeoutDueAt = now + after;
+    }
+
+    /// <summary>The timeouts still scheduled (the seed clears its timers when the process ends).</summary>
+    protected async Task CancelTimeoutsAsync(IMessageContext context, CancellationToken ct)
+    {
+        var ids = Steps.Where(s => s.TimeoutId is not null).Select(s => s.TimeoutId!.Value).ToArray();
+        // an empty id list would mean "every scheduled message" to the store
+        if (ids.Length == 0) return;
+        await ((MessageBus)context).Storage.ScheduledMessages.CancelAsync(new ScheduledMessageQuery { MessageIds = ids }, ct);
+        foreach (var step in Steps) step.TimeoutId = null;
+    }
+
+    /// <summary>The step's timeout fired or is no longer needed.</summary>
+    protected static void TimeoutDone(SagaStep step) => step.TimeoutId = null;
+
+    protected void Complete(DateTimeOffset at)
+    {
+        Status = SagaStatus.Completed;
+        CompletedAt = at;
+    }
+
+    protected void Fail(DateTimeOffset at, string error)
+    {
+        Status = SagaStatus.Failed;
+        FailedAt = at;
+        Error = error;
+    }
+}
+
