@@ -13,8 +13,14 @@ public static class OnboardingSteps
     public static readonly IReadOnlyList<string> All = [WelcomeEmail, UserPreferences, PushNotification, AnalyticsTracked];
 }
 
+/// <summary>A message the saga handles: one user's are handled one at a time (partitioned by user on one queue).</summary>
+public interface IOnboardingSagaMessage
+{
+    Guid UserId { get; }
+}
+
 /// <summary>Starts one user's onboarding; sent by the bus consumer for each <c>UserRegistered</c> (again on a redelivery).</summary>
-public sealed record StartOnboarding([property: SagaIdentity] Guid UserId, Guid RegisteredEventId);
+public sealed record StartOnboarding([property: SagaIdentity] Guid UserId, Guid RegisteredEventId) : IOnboardingSagaMessage;
 
 /// <summary>A step's command: each has its own handler calling its service.</summary>
 public interface IOnboardingStep
@@ -44,13 +50,13 @@ public sealed record TrackRegistration(Guid UserId) : IOnboardingStep
 }
 
 /// <summary>A step's service did its work (the seed's <c>WelcomeEmailSent</c>, <c>UserPreferencesCreated</c>, ...).</summary>
-public sealed record OnboardingStepDone([property: SagaIdentity] Guid UserId, string Step);
+public sealed record OnboardingStepDone([property: SagaIdentity] Guid UserId, string Step) : IOnboardingSagaMessage;
 
 /// <summary>A step still failed after its retries (its command went to the dead letters with the exception).</summary>
-public sealed record OnboardingStepFailed([property: SagaIdentity] Guid UserId, string Step, string Error);
+public sealed record OnboardingStepFailed([property: SagaIdentity] Guid UserId, string Step, string Error) : IOnboardingSagaMessage;
 
 /// <summary>A step's durable timeout: sent by the saga to itself, scheduled in PostgreSQL.</summary>
-public sealed record OnboardingStepTimeout([property: SagaIdentity] Guid UserId, string Step);
+public sealed record OnboardingStepTimeout([property: SagaIdentity] Guid UserId, string Step) : IOnboardingSagaMessage;
 
 /// <summary>Undo the completed steps, in this order (the reverse of their completion).</summary>
 public sealed record CompensateOnboarding(Guid UserId, IReadOnlyList<string> Steps);
@@ -58,10 +64,10 @@ public sealed record CompensateOnboarding(Guid UserId, IReadOnlyList<string> Ste
 public sealed record StepCompensation(string Step, bool Succeeded, string? Error, DateTimeOffset At);
 
 /// <summary>What compensation did, step by step in the order it ran.</summary>
-public sealed record OnboardingCompensated([property: SagaIdentity] Guid UserId, IReadOnlyList<StepCompensation> Results);
+public sealed record OnboardingCompensated([property: SagaIdentity] Guid UserId, IReadOnlyList<StepCompensation> Results) : IOnboardingSagaMessage;
 
 /// <summary>An operator's action on the saga, recorded in its timeline.</summary>
-public sealed record OnboardingOperatorNote([property: SagaIdentity] Guid UserId, string Note);
+public sealed record OnboardingOperatorNote([property: SagaIdentity] Guid UserId, string Note) : IOnboardingSagaMessage;
 
 /// <summary>An operator's "compensate now" for a stuck onboarding.</summary>
-public sealed record ForceOnboardingCompensation([property: SagaIdentity] Guid UserId, string Reason);
+public sealed record ForceOnboardingCompensation([property: SagaIdentity] Guid UserId, string Reason) : IOnboardingSagaMessage;
