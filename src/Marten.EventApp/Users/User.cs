@@ -15,4 +15,9 @@ public sealed record User(Guid Id, UserProfile Profile, bool IsActive, long Vers
     public User Apply(UserProfileUpdated e) => this with { Profile = Profile.With(e.UpdatedFields) };
 
     public User Apply(UserDeactivated e) => this with { IsActive = false };
+
+    // onboarding's outcome changes nothing a decision reads, but the stream's version moves with it
+    public User Apply(OnboardingCompleted e) => this;
+
+    public User Apply(OnboardingFailed e) => this;
 }

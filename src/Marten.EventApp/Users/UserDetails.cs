@@ -25,6 +25,8 @@ public sealed record UserDetails
     public DateTimeOffset? DeactivatedAt { get; init; }
     public string? DeactivationReason { get; init; }
     public int ProfileCompleteness { get; init; }
+    /// <summary>Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>.</summary>
+    public string? Onboarding { get; init; }
     public long Version { get; init; }
 
     internal UserProfile Profile() =>
@@ -65,6 +67,11 @@ public sealed partial class UserDetailsProjection : SingleStreamProjection<UserD
 
     public static UserDetails Apply(IEvent<UserProfileUpdated> e, UserDetails user) =>
         user.With(user.Profile().With(e.Data.UpdatedFields)) with { LastUpdated = e.Data.UpdatedAt };
+
+    // the version follows the stream (the ETag a client sends back); lastUpdated stays the profile's
+    public static UserDetails Apply(OnboardingCompleted e, UserDetails user) => user with { Onboarding = "Completed" };
+
+    public static UserDetails Apply(OnboardingFailed e, UserDetails user) => user with { Onboarding = "Failed" };
 
     public static UserDetails Apply(IEvent<UserDeactivated> e, UserDetails user) => user with
     {
