@@ -36,9 +36,11 @@ public sealed class BenchContext : IAsyncDisposable
 
     /// <summary>
     /// The service, composed exactly as Program does, hosted in this process on its own schema (created on
-    /// first use). Scenarios call its message bus and store directly: no HTTP.
+    /// first use). Scenarios call its message bus and store directly: no HTTP. User onboarding is off unless asked
+    /// for: it is measured in its own row (9), and its backlog would follow every write scenario (it carries tens of
+    /// sagas a second here, 1f writes tens of thousands of users).
     /// </summary>
-    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null, Action<IServiceCollection>? services = null)
+    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null, Action<IServiceCollection>? services = null, bool onboarding = false)
     {
         lock (_hosts)
         {
@@ -55,6 +57,7 @@ public sealed class BenchContext : IAsyncDisposable
                 b.UseSetting("ConnectionStrings:RabbitMq", exchange is null ? "" : Settings.RabbitMq!.ToString());
                 if (exchange is not null) b.UseSetting("EventApp:EventBus:Exchange", exchange);
                 b.UseSetting("EventApp:SchemaName", schema);
+                b.UseSetting("EventApp:Onboarding:Enabled", onboarding ? "true" : "false");
                 if (services is not null) b.ConfigureServices(services);
             });
         }

@@ -31,6 +31,8 @@ public sealed record BenchSettings
     public int BusRate { get; init; } = 2_500;
     /// <summary>Events the projection rebuild scenario (7) imports and rebuilds every async projection over.</summary>
     public int RebuildEvents { get; init; } = 1_000_000;
+    /// <summary>Users registered for the onboarding scenario (9), whose sagas must all complete.</summary>
+    public int OnboardingUsers { get; init; } = 2_000;
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
@@ -57,6 +59,7 @@ public sealed record BenchSettings
         SearchSizes = [100, 300],
         ReadModelUsers = 20,
         FeedEvents = 300,
+        OnboardingUsers = 20,
         Samples = 10
     };
 

@@ -37,6 +37,8 @@ public sealed class ServiceProcess : IAsyncDisposable
                 ["ConnectionStrings__Marten"] = context.Settings.ConnectionString,
                 ["ConnectionStrings__RabbitMq"] = "",
                 ["EventApp__SchemaName"] = schema,
+                // measured in row 9 (see BenchContext.ServiceHost)
+                ["EventApp__Onboarding__Enabled"] = "false",
                 ["ASPNETCORE_URLS"] = baseAddress.ToString(),
                 ["DOTNET_ENVIRONMENT"] = "Production",
                 ["ASPNETCORE_ENVIRONMENT"] = "Production"
