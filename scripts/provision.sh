@@ -35,14 +35,23 @@ ensure_service_user() {
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 20000 ))
-    port_open 127.0.0.1 "$p" || { echo "$p"; return 0; }
+# Ports nothing listens on, distinct, below the kernel's ephemeral range (from 32768 by default): a port some
+# outgoing connection holds looks free but cannot be bound, which once failed RabbitMQ's distribution port.
+free_ports() {
+  local count=$1 p low given=" "
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 21000 ] 2>/dev/null || low=32768
+  for _ in $(seq 1 400); do
+    [ "$count" -gt 0 ] || { echo; return 0; }
+    p=$(( (RANDOM % (low - 20000)) + 20000 ))
+    case "$given" in *" $p "*) continue ;; esac
+    port_open 127.0.0.1 "$p" && continue
+    given="$given$p "; printf '%s ' "$p"; count=$((count - 1))
   done
   die "no free port found"
 }
+
+free_port() { free_ports 1 | tr -d ' \n'; }
 
 docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
 
@@ -193,7 +202,7 @@ provision_rabbitmq() {
   root=$(data_root)
   if [ "$mode" != run ]; then dir=$(mktemp -d "$root/rabbit-$mode.XXXXXX"); _STARTED_RABBIT_THROWAWAY=1
   else dir="$root/rabbit-run"; mkdir -p "$dir"; fi
-  amqp=$(free_port); mgmt=$(free_port); dist=$(free_port); epmd=$(free_port)
+  read -r amqp mgmt dist epmd < <(free_ports 4)
   node="eventapp$(printf '%s' "$dir" | md5sum | cut -c1-6)@localhost"
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
   echo '[rabbitmq_management].' >"$dir/enabled_plugins"
