@@ -6,6 +6,7 @@ using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Onboarding;
+using Marten.EventApp.Orders;
 using Marten.EventApp.Persistence;
 using Marten.EventApp.Projections;
 using Marten.EventApp.Sagas;
@@ -20,6 +21,7 @@ builder.AddEventStore()      // Marten on PostgreSQL: events, documents, project
     .AddEventBus()           // every stored event to the exchange (or local queues), consumers, dead letters
     .AddEventFeeds()
     .AddUsers()
+    .AddOrders()             // orders: placed, paid, reserved, shipped or cancelled; their read model
     .AddSagaMonitoring()     // /api/sagas: every saga's state, steps, pending timeouts and timeline; operators' actions
     .AddOnboarding()         // a saga per registered user: welcome email, preferences, push, analytics; compensation
     .AddAnalytics()          // event analytics and daily metrics (async projection)

@@ -1,0 +1,34 @@
+using Marten.EventApp.Contracts.Commands;
+using Marten.EventApp.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Marten.EventApp.Orders;
+
+public sealed record OrderPage(IReadOnlyList<OrderSummary> Orders, long Total, int Page, int PageSize);
+
+internal static class GetOrdersEndpoint
+{
+    public const int MaxPageSize = 100;
+
+    public static async Task<Results<Ok<OrderSummary>, ProblemHttpResult>> Get(Guid id, IQuerySession session, HttpContext http, CancellationToken ct)
+    {
+        if (await session.LoadAsync<OrderSummary>(id, ct) is not { } order) return TypedResults.Problem(Rejection.NotFound("Order").ToProblem());
+        http.Response.Headers.ETag = Versioning.ETag(order.Version);
+        return TypedResults.Ok(order);
+    }
+
+    /// <summary>A customer's orders (or everyone's), of one status or all, newest first.</summary>
+    public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId, OrderStatus? status, int? page, int? pageSize,
+        IQuerySession session, CancellationToken ct)
+    {
+        if (page is < 1) return Problems.BadQuery("page starts at 1.");
+        if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
+        var (number, size) = (page ?? 1, pageSize ?? 20);
+
+        IQueryable<OrderSummary> query = session.Query<OrderSummary>().Stats(out var stats);
+        if (customerId is { } customer) query = query.Where(o => o.CustomerId == customer);
+        if (status is { } s) query = query.Where(o => o.Status == s);
+        var orders = await query.OrderByDescending(o => o.CreatedAt).ThenBy(o => o.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        return TypedResults.Ok(new OrderPage(orders, stats.TotalResults, number, size));
+    }
+}

@@ -1,0 +1,30 @@
+using Marten.EventApp.Contracts.Orders;
+
+namespace Marten.EventApp.Orders;
+
+public enum OrderStatus { Placed, Paid, AwaitingShipment, Shipped, Completed, Cancelled }
+
+/// <summary>
+/// The write-side state of an order: what its decisions need. Kept as an inline snapshot, as the user's is. The steps
+/// between the events (payment, inventory, fulfilment, their timeouts) belong to the order process manager.
+/// </summary>
+public sealed record Order(Guid Id, Guid CustomerId, decimal Total, OrderStatus Status, bool Paid, long Version)
+{
+    public static Order Create(OrderCreated e) => new(e.OrderId, e.CustomerId, e.Total, OrderStatus.Placed, false, 1);
+
+    public Order Apply(PaymentProcessed e) => this with { Status = OrderStatus.Paid, Paid = true };
+
+    public Order Apply(PaymentFailed e) => this;
+
+    public Order Apply(InventoryReserved e) => this with { Status = OrderStatus.AwaitingShipment };
+
+    public Order Apply(InventoryReservationFailed e) => this;
+
+    public Order Apply(OrderShipped e) => this with { Status = OrderStatus.Shipped };
+
+    public Order Apply(PaymentRefunded e) => this with { Paid = false };
+
+    public Order Apply(OrderCancelled e) => this with { Status = OrderStatus.Cancelled };
+
+    public Order Apply(OrderCompleted e) => this with { Status = OrderStatus.Completed };
+}
