@@ -27,8 +27,9 @@ public static class TestHost
             b.UseSetting("ConnectionStrings:Marten", connectionString);
             b.UseSetting("ConnectionStrings:RabbitMq", broker?.ToString() ?? "");
             b.UseSetting("EventApp:SchemaName", schema);
-            // onboarding appends to users' streams and writes activity entries: on only where a test is about it
+            // onboarding and the order process append to streams in the background: on only where a test is about them
             b.UseSetting("EventApp:Onboarding:Enabled", "false");
+            b.UseSetting("EventApp:Orders:ProcessEnabled", "false");
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) b.UseSetting(key, value);
             b.ConfigureServices(s =>
             {

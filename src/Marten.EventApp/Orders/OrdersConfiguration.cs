@@ -3,6 +3,9 @@ using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Sagas;
+using Wolverine;
+using Wolverine.RabbitMQ;
 
 namespace Marten.EventApp.Orders;
 
@@ -11,6 +14,36 @@ public static class OrdersConfiguration
     /// <summary>The Orders feature: its store parts, its commands, its events on the wire, its endpoints.</summary>
     public static WebApplicationBuilder AddOrders(this WebApplicationBuilder builder)
     {
+        var options = OrderOptions.From(builder.Configuration);
+        var broker = Broker.From(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.MonitorSaga<OrderSaga>("Order", (id, reason) => new ForceOrderCompensation(id, reason), (id, note) => new OrderOperatorNote(id, note));
+        if (options.ProcessEnabled)
+        {
+            // not a handler by Wolverine's naming convention: it exists only where the process is on
+            builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OrderProcessTrigger)));
+            builder.ConsumeEvents(OrderProcessTrigger.Queue, typeof(OrderProcessTrigger), OrderProcessTrigger.BindingKeys);
+        }
+
+        if (options.Simulators)
+            builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OrderSimulators)));
+        else if (broker.IsConfigured)
+        {
+            // the real services: commands to their queues, their answers on this service's command queue
+            builder.Services.ConfigureWolverine(opts =>
+            {
+                opts.PublishMessage<ProcessPayment>().ToRabbitQueue(options.PaymentQueue);
+                opts.PublishMessage<RefundPayment>().ToRabbitQueue(options.PaymentQueue);
+                opts.PublishMessage<ReserveInventory>().ToRabbitQueue(options.InventoryQueue);
+                opts.PublishMessage<FulfillOrder>().ToRabbitQueue(options.ShippingQueue);
+                opts.PublishMessage<SendOrderConfirmation>().ToRabbitQueue(options.NotificationQueue);
+            });
+            builder.ReceiveCommands(typeof(PaymentSucceeded), typeof(PaymentDeclined), typeof(InventoryReservationConfirmed),
+                typeof(InventoryReservationRejected));
+        }
+        else throw new InvalidOperationException($"{OrderOptions.Section}:Simulators is off but no broker is configured (ConnectionStrings:RabbitMq): " +
+                                                 "the payment and inventory services would never hear of an order.");
+
         builder.Services.ConfigureMarten(opts =>
         {
             opts.Projections.Add<OrderSummaryProjection>(ProjectionLifecycle.Inline);

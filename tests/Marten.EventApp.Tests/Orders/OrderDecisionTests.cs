@@ -56,3 +56,20 @@ public sealed class when_deciding_an_order
         Assert.Equal(RejectionKind.NotFound, ReportShipmentHandler.Decide(new ReportShipment(waiting.Id, null), null, Now).Rejection?.Kind);
     }
 }
+
+public sealed class when_the_order_simulators_answer
+{
+    private static readonly ProcessPayment Payment = new(Guid.NewGuid(), Guid.NewGuid(), 20m);
+    private static readonly ReserveInventory Reservation = new(Guid.NewGuid(), [new OrderLine("A", 1, 20m)]);
+
+    [Fact]
+    public void they_approve_decline_or_stay_silent_as_configured()
+    {
+        Assert.IsType<PaymentSucceeded>(OrderSimulators.Handle(Payment, new OrderOptions()));
+        Assert.IsType<PaymentDeclined>(OrderSimulators.Handle(Payment, new OrderOptions { Payment = SimulatedAnswer.Decline }));
+        Assert.Null(OrderSimulators.Handle(Payment, new OrderOptions { Payment = SimulatedAnswer.NoAnswer }));
+        Assert.IsType<InventoryReservationConfirmed>(OrderSimulators.Handle(Reservation, new OrderOptions()));
+        Assert.IsType<InventoryReservationRejected>(OrderSimulators.Handle(Reservation, new OrderOptions { Inventory = SimulatedAnswer.Decline }));
+        Assert.Null(OrderSimulators.Handle(Reservation, new OrderOptions { Inventory = SimulatedAnswer.NoAnswer }));
+    }
+}

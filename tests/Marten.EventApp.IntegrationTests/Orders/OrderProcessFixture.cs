@@ -1,0 +1,43 @@
+using Alba;
+using JasperFx.Core;
+using Marten.EventApp.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+using Wolverine.Persistence;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.IntegrationTests.Orders;
+
+/// <summary>
+/// A host with the order process on and the simulated payment and inventory services silent: the tests answer for
+/// them, as the real services would over the bus, so that every path (late, duplicate, racing answers) is theirs.
+/// </summary>
+public sealed class OrderProcessFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StepTimeout = 1.Minutes();
+
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_orders", settings: new Dictionary<string, string>
+    {
+        ["EventApp:Orders:ProcessEnabled"] = "true",
+        ["EventApp:Orders:Payment"] = nameof(SimulatedAnswer.NoAnswer),
+        ["EventApp:Orders:Inventory"] = nameof(SimulatedAnswer.NoAnswer),
+        ["EventApp:Orders:PaymentTimeout"] = StepTimeout.ToString(),
+        ["EventApp:Orders:InventoryTimeout"] = StepTimeout.ToString()
+    }, services: s => s.ConfigureWolverine(o => o.Durability.ScheduledJobPollingTime = 1.Seconds()));
+
+    public async Task ResetAsync()
+    {
+        await Host.ClearAllPersistedWolverineDataAsync();
+        await Host.ResetAllMartenDataAsync();
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class OrderProcessCollection : ICollectionFixture<OrderProcessFixture>
+{
+    public const string Name = "order-process";
+}
