@@ -175,4 +175,20 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         var processed = Assert.Single((await OrderEvents(id)).OfType<PaymentProcessed>());
         Assert.Equal(saga.PaymentId, processed.PaymentId);
     }
+
+    [Fact]
+    public async Task an_operator_forces_compensation_of_a_stuck_order()
+    {
+        var id = await Placed();
+        await Host.SentAndHandled(new PaymentSucceeded(id, "pay_1"));
+        await SagaWhen(id, s => s.State == OrderProcessState.InventoryPending);
+
+        await Host.Scenario(x => { x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{id}/compensate"); x.StatusCodeShouldBe(202); });
+
+        var saga = await SagaWhen(id, s => s.Status == SagaStatus.Failed);
+        Assert.Equal("Compensation forced by an operator: stuck", saga.Error);
+        Assert.Contains(saga.Timeline, t => t.Message == nameof(ForceOrderCompensation));
+        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(PaymentRefunded), typeof(OrderCancelled)], Types(await OrderEvents(id)));
+        Assert.Empty(await Scheduled());
+    }
 }
