@@ -2,6 +2,7 @@ using Alba;
 using JasperFx.Core;
 using Wolverine;
 using Wolverine.Tracking;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests;
 
@@ -36,6 +37,26 @@ public static class Tracking
             if (await probe() is { } value) return value;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"the condition did not hold within {patience ?? Patience}");
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The stored saga once <paramref name="condition"/> holds; on a timeout the message shows the saga as last read.</summary>
+    public static async Task<TSaga> SagaWhen<TSaga>(this IAlbaHost host, Guid id, Func<TSaga, bool> condition, TimeSpan? patience = null)
+        where TSaga : Marten.EventApp.Sagas.TrackedSaga
+    {
+        TSaga? last = null;
+        try
+        {
+            return await Eventually(async () =>
+            {
+                await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+                last = await session.LoadAsync<TSaga>(id);
+                return last is not null && condition(last) ? last : null;
+            }, patience);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; the saga: {System.Text.Json.JsonSerializer.Serialize(last)}", e);
         }
     }
 }

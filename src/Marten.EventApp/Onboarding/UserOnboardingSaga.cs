@@ -69,7 +69,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
         {
             Complete(now);
             Record(now, done, "onboarding completed");
-            await AppendToUserAsync(session, new OnboardingCompleted(Id, now), ct);
+            await AppendToStreamAsync<User>(session, ct, new OnboardingCompleted(Id, now));
             await CancelTimeoutsAsync(context, ct);
         }
     }
@@ -131,7 +131,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
     {
         Fail(now, error);
         Record(now, message, error);
-        await AppendToUserAsync(session, new OnboardingFailed(Id, stepName, error, now), ct);
+        await AppendToStreamAsync<User>(session, ct, new OnboardingFailed(Id, stepName, error, now));
         await CancelTimeoutsAsync(context, ct);
 
         // the completed steps, last done first
@@ -141,13 +141,6 @@ public sealed class UserOnboardingSaga : TrackedSaga
         Record(now, message, "compensating " + string.Join(", ", undo.Select(s => s.Name)));
         await context.SendAsync(new CompensateOnboarding(Id, undo.Select(s => s.Name).ToList()));
     }
-
-    /// <summary>
-    /// Through FetchForWriting, so the inline read model learns the event's version (a plain append under Marten's quick
-    /// append leaves it 0) and a concurrent command on the user makes this save fail and run again.
-    /// </summary>
-    private async Task AppendToUserAsync(IDocumentSession session, object e, CancellationToken ct) =>
-        (await session.Events.FetchForWriting<User>(Id, ct)).AppendOne(e);
 
     private async Task BeginAsync(string name, object command, IMessageContext context, OnboardingOptions options, DateTimeOffset now)
     {

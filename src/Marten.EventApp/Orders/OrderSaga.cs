@@ -64,7 +64,7 @@ public sealed class OrderSaga : TrackedSaga
         PaymentId = paid.PaymentId;
         State = OrderProcessState.InventoryPending;
         Record(now, paid, $"payment {paid.PaymentId} processed: inventory pending");
-        await AppendAsync(session, new PaymentProcessed(Id, paid.PaymentId, Total, now), ct);
+        await AppendToStreamAsync<Order>(session, ct, new PaymentProcessed(Id, paid.PaymentId, Total, now));
         await BeginAsync(Inventory, new ReserveInventory(Id, Lines), options.InventoryTimeout, context, now);
     }
 
@@ -82,7 +82,7 @@ public sealed class OrderSaga : TrackedSaga
         Finish(Step(Inventory)!, StepStatus.Done, now);
         State = OrderProcessState.FulfillmentPending;
         Record(now, reserved, $"inventory reserved ({reserved.ReservationId}): fulfillment pending");
-        await AppendAsync(session, new InventoryReserved(Id, reserved.ReservationId, now), ct);
+        await AppendToStreamAsync<Order>(session, ct, new InventoryReserved(Id, reserved.ReservationId, now));
         BeginStep(Fulfillment, now);
         await context.SendAsync(new FulfillOrder(Id));
     }
@@ -102,7 +102,7 @@ public sealed class OrderSaga : TrackedSaga
         State = OrderProcessState.Completed;
         Complete(now);
         Record(now, shipped, "shipped: order completed");
-        await AppendAsync(session, new OrderCompleted(Id, now), ct);
+        await AppendToStreamAsync<Order>(session, ct, new OrderCompleted(Id, now));
         await context.SendAsync(new SendOrderConfirmation(Id, CustomerId));
         await CancelTimeoutsAsync(context, ct);
     }
@@ -157,7 +157,7 @@ public sealed class OrderSaga : TrackedSaga
 
         events.Add(new OrderCancelled(Id, reason, now));
         Record(now, message, PaymentId is null ? $"failed: {reason}; order cancelled" : $"failed: {reason}; payment refunded, order cancelled");
-        await AppendAsync(session, events.ToArray(), ct);
+        await AppendToStreamAsync<Order>(session, ct, events.ToArray());
         await CancelTimeoutsAsync(context, ct);
     }
 
@@ -167,12 +167,6 @@ public sealed class OrderSaga : TrackedSaga
         await context.SendAsync(command);
         await ScheduleTimeoutAsync(context, step, new OrderStepTimeout(Id, name), timeout, now);
     }
-
-    /// <summary>Through FetchForWriting: the order's read model learns each event's version, and a concurrent writer fails this save.</summary>
-    private async Task AppendAsync(IDocumentSession session, object e, CancellationToken ct) => await AppendAsync(session, [e], ct);
-
-    private async Task AppendAsync(IDocumentSession session, object[] events, CancellationToken ct) =>
-        (await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events);
 
     private static string Capitalized(string step) => char.ToUpperInvariant(step[0]) + step[1..];
 }

@@ -53,9 +53,11 @@ public static class SagaMonitoring
             async (session, id, ct) => await session.LoadAsync<TSaga>(id, ct),
             async (session, status, take, ct) =>
             {
-                var query = status is { } s ? session.Query<TSaga>().Where(x => x.Status == s) : session.Query<TSaga>();
+                IQueryable<TSaga> query = session.Query<TSaga>().Stats(out var stats);
+                if (status is { } s) query = query.Where(x => x.Status == s);
+                // the page and the total in one round trip
                 var newest = await query.OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
-                return (newest, await query.CountAsync(ct));
+                return (newest, stats.TotalResults);
             },
             forceCompensation, operatorNote));
         return builder;

@@ -98,6 +98,15 @@ public abstract class TrackedSaga : Saga, IRevisioned
     /// <summary>The step's timeout fired or is no longer needed.</summary>
     protected static void TimeoutDone(SagaStep step) => step.TimeoutId = null;
 
+    /// <summary>
+    /// Appends to the stream the saga is about (the user's, the order's) through FetchForWriting: its inline read model
+    /// learns each event's version (a plain append under Marten's quick append leaves it 0), and a concurrent command on
+    /// that stream makes this save fail and run again.
+    /// </summary>
+    protected async Task AppendToStreamAsync<TAggregate>(IDocumentSession session, CancellationToken ct, params object[] events)
+        where TAggregate : class =>
+        (await session.Events.FetchForWriting<TAggregate>(Id, ct)).AppendMany(events);
+
     protected void Complete(DateTimeOffset at)
     {
         Status = SagaStatus.Completed;

@@ -62,23 +62,7 @@ public abstract class OnboardingTest(OnboardingFixture fixture) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>The user's onboarding saga once <paramref name="condition"/> holds.</summary>
-    protected async Task<UserOnboardingSaga> SagaWhen(Guid userId, Func<UserOnboardingSaga, bool> condition)
-    {
-        UserOnboardingSaga? last = null;
-        try
-        {
-            return await Tracking.Eventually(async () =>
-            {
-                await using var session = Store.QuerySession();
-                last = await session.LoadAsync<UserOnboardingSaga>(userId);
-                return last is not null && condition(last) ? last : null;
-            });
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}; the saga: {System.Text.Json.JsonSerializer.Serialize(last)}", e);
-        }
-    }
+    protected Task<UserOnboardingSaga> SagaWhen(Guid userId, Func<UserOnboardingSaga, bool> condition) => Host.SagaWhen(userId, condition);
 
     protected async Task<IReadOnlyList<object>> StreamEvents(Guid userId)
     {

@@ -48,11 +48,7 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
     }
 
     private static Task<UserOnboardingSaga> SagaWhen(IAlbaHost host, Guid id, Func<UserOnboardingSaga, bool> condition) =>
-        Tracking.Eventually(async () =>
-        {
-            await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
-            return await session.LoadAsync<UserOnboardingSaga>(id) is { } saga && condition(saga) ? saga : null;
-        }, 60.Seconds());
+        host.SagaWhen(id, condition, 60.Seconds());
 
     [Fact]
     public async Task it_fires_once_on_the_node_started_after_its_own_stopped()

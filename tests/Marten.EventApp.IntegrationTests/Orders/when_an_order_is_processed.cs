@@ -31,23 +31,7 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         return id;
     }
 
-    private async Task<OrderSaga> SagaWhen(Guid id, Func<OrderSaga, bool> condition)
-    {
-        OrderSaga? last = null;
-        try
-        {
-            return await Tracking.Eventually(async () =>
-            {
-                await using var session = Store.QuerySession();
-                last = await session.LoadAsync<OrderSaga>(id);
-                return last is not null && condition(last) ? last : null;
-            });
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}; the saga: {System.Text.Json.JsonSerializer.Serialize(last)}", e);
-        }
-    }
+    private Task<OrderSaga> SagaWhen(Guid id, Func<OrderSaga, bool> condition) => Host.SagaWhen(id, condition);
 
     private async Task<IReadOnlyList<object>> OrderEvents(Guid id)
     {
