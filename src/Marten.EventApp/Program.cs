@@ -6,6 +6,7 @@ using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Onboarding;
+using Marten.EventApp.Operations;
 using Marten.EventApp.Orders;
 using Marten.EventApp.Persistence;
 using Marten.EventApp.Projections;
@@ -17,7 +18,8 @@ builder.Configuration.AddServiceDefaults();
 
 builder.AddEventStore()      // Marten on PostgreSQL: events, documents, projections, the async daemon
     .AddMessaging()          // Wolverine: handlers, durable queues, outbox, RabbitMQ when configured
-    .AddHttpApi()            // minimal APIs, problem details, OpenAPI, health
+    .AddHttpApi()            // minimal APIs, problem details, OpenAPI
+    .AddOperations()         // OpenTelemetry (/metrics, OTLP), health, /api/monitoring/events, error-rate alerts
     .AddEventBus()           // every stored event to the exchange (or local queues), consumers, dead letters
     .AddEventFeeds()
     .AddUsers()

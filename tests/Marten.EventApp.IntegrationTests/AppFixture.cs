@@ -46,7 +46,11 @@ public sealed class AppFixture : IAsyncLifetime
 {
     public IAlbaHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_tests");
+    // spans are recorded when they have somewhere to go: a collector that is not there (the exporter drops what it cannot send)
+    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_tests", settings: new Dictionary<string, string>
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
+    });
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }

@@ -4,8 +4,8 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>A consumer's durable queue on the broker and its bindings to the exchange.</summary>
-public sealed record ConsumerQueue(string Name, string[] BindingKeys);
+/// <summary>A consumer's durable queue on the broker, its bindings to the exchange, and its handler's name (metrics, alerts).</summary>
+public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler);
 
 /// <summary>
 /// Runs before Wolverine declares the consumers' queues (durable, no arguments: TTL and broker dead letters are a

@@ -85,7 +85,7 @@ public static class EventBusSetup
     {
         var options = EventBusOptions.From(builder.Configuration);
         var broker = Broker.From(builder.Configuration);
-        builder.Services.AddSingleton(new ConsumerQueue(queue, bindingKeys));
+        builder.Services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name));
         builder.Services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)

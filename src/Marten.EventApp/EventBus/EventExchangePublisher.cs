@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Marten.EventApp.Operations;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Messaging;
 using RabbitMQ.Client;
@@ -19,7 +21,8 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
     private IConnection? _connection;
     private IChannel? _channel;
 
-    public async Task PublishAsync(IReadOnlyList<EventEnvelope> events, CancellationToken ct)
+    /// <summary>Publishes <paramref name="events"/>; each one's span (if traced) goes with it as its parent for the consumers.</summary>
+    public async Task PublishAsync(IReadOnlyList<EventEnvelope> events, IReadOnlyList<Activity?> spans, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
@@ -27,13 +30,8 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
             var channel = await ChannelAsync(ct);
             // all published before any confirm is awaited: the broker confirms a page in one round trip, not one per event
             var confirms = new Task[events.Count];
-            for (var i = 0; i < events.Count; i++)
-            {
-                var e = events[i];
-                confirms[i] = channel.BasicPublishAsync(options.Exchange, EventBusNames.RoutingKey(e.EventType, e.AggregateId),
-                    mandatory: false, EventWireMapper.Properties(e), JsonSerializer.SerializeToUtf8Bytes(e, WireJson.Options), ct).AsTask();
-            }
-
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < events.Count; i++) confirms[i] = PublishAsync(channel, events[i], spans[i]?.Id, started, ct);
             await Task.WhenAll(confirms);
         }
         catch
@@ -45,6 +43,13 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
         {
             _gate.Release();
         }
+    }
+
+    private async Task PublishAsync(IChannel channel, EventEnvelope e, string? traceParent, long started, CancellationToken ct)
+    {
+        await channel.BasicPublishAsync(options.Exchange, EventBusNames.RoutingKey(e.EventType, e.AggregateId),
+            mandatory: false, EventWireMapper.Properties(e, traceParent), JsonSerializer.SerializeToUtf8Bytes(e, WireJson.Options), ct);
+        Telemetry.RecordPublished(e.EventType, started);
     }
 
     private async Task<IChannel> ChannelAsync(CancellationToken ct)

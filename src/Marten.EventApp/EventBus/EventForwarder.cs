@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using JasperFx.Events;
+using Marten.EventApp.Operations;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Events;
@@ -24,15 +26,44 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
 
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken) =>
-        await SendAsync((await wire.Value.EnvelopesAsync(page, controller, logger)).Select(x => x.Envelope).ToList(), bus, cancellationToken);
+        await SendAsync(await wire.Value.EnvelopesAsync(page, controller, logger), bus, cancellationToken);
 
     /// <summary>Sends an event it skipped once more (an operator's retry); throws when it still cannot go on the wire.</summary>
-    public Task ResendAsync(IEvent skipped, IMessageBus bus, CancellationToken ct) => SendAsync([wire.Value.Envelope(skipped)], bus, ct);
+    public Task ResendAsync(IEvent skipped, IMessageBus bus, CancellationToken ct) => SendAsync([(skipped, wire.Value.Envelope(skipped))], bus, ct);
 
-    private async Task SendAsync(IReadOnlyList<EventEnvelope> envelopes, IMessageBus bus, CancellationToken ct)
+    private async Task SendAsync(IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)> events, IMessageBus bus, CancellationToken ct)
     {
-        if (broker.IsConfigured) await exchange.PublishAsync(envelopes, ct);
-        // no broker: the consumers' durable local queues, through Wolverine's outbox (in the page's transaction)
-        else foreach (var envelope in envelopes) await bus.PublishAsync(envelope);
+        // a producer span per event in the trace that stored it: the consumers' spans continue that trace
+        var spans = new Activity?[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var (stored, e) = events[i];
+            spans[i] = Telemetry.Source.StartActivity($"{e.EventType} publish", ActivityKind.Producer, Telemetry.ParentOf(stored))
+                ?.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType).SetTag("messaging.destination.name", broker.IsConfigured ? "events" : "local");
+        }
+
+        try
+        {
+            if (broker.IsConfigured) await exchange.PublishAsync(events.Select(x => x.Envelope).ToList(), spans, ct);
+            // no broker: the consumers' durable local queues, through Wolverine's outbox (in the page's transaction)
+            else
+                for (var i = 0; i < events.Count; i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    // Wolverine takes the current span as the message's parent
+                    Activity.Current = spans[i] ?? Activity.Current;
+                    await bus.PublishAsync(events[i].Envelope);
+                    Telemetry.RecordPublished(events[i].Envelope.EventType, started);
+                }
+        }
+        catch (Exception ex)
+        {
+            foreach (var span in spans) span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            foreach (var span in spans) span?.Dispose();
+        }
     }
 }

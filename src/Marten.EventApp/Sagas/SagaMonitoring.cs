@@ -17,7 +17,8 @@ public sealed record MonitoredSaga(
     Func<IQuerySession, Guid, CancellationToken, Task<TrackedSaga?>> Load,
     Func<IQuerySession, SagaStatus?, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Newest,
     Func<Guid, string, object> ForceCompensation,
-    Func<Guid, string, object> OperatorNote);
+    Func<Guid, string, object> OperatorNote,
+    Func<IQuerySession, CancellationToken, Task<IReadOnlyList<(SagaStatus Status, long Count)>>> CountByStatus);
 
 public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     DateTimeOffset? FailedAt, string? Error);
@@ -59,7 +60,15 @@ public static class SagaMonitoring
                 var newest = await query.OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
                 return (newest, stats.TotalResults);
             },
-            forceCompensation, operatorNote));
+            forceCompensation, operatorNote,
+            async (session, ct) =>
+            {
+                // one round trip for every status
+                var batch = session.CreateBatchQuery();
+                var counts = Enum.GetValues<SagaStatus>().Select(s => (s, batch.Query<TSaga>().Where(x => x.Status == s).Count())).ToList();
+                await batch.Execute(ct);
+                return counts.Select(c => (c.s, c.Item2.Result)).ToList();
+            }));
         return builder;
     }
 

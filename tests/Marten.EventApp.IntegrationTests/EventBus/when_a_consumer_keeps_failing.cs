@@ -114,7 +114,7 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
 /// <summary>A consumer of the bus in the messaging host (test assembly) that throws on one user's registration until healed.</summary>
 public static class PoisonProbe
 {
-    private static Guid _poisoned;
+    private static HashSet<Guid> _poisoned = [];
     private static volatile bool _healed;
     private static int _transientFailures;
     public static ConcurrentQueue<DateTimeOffset> Attempts { get; private set; } = new();
@@ -122,15 +122,17 @@ public static class PoisonProbe
     /// <summary>Completed when the poisoned registration went through the probe.</summary>
     public static TaskCompletionSource Delivered { get; private set; } = new();
 
-    public static void Poison(Guid aggregateId, int transientFailures = 0) =>
+    public static void Poison(Guid aggregateId, int transientFailures = 0) => Poison([aggregateId], transientFailures);
+
+    public static void Poison(Guid[] aggregateIds, int transientFailures = 0) =>
         (_poisoned, _healed, _transientFailures, Attempts, Delivered) =
-        (aggregateId, false, transientFailures, new ConcurrentQueue<DateTimeOffset>(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        ([.. aggregateIds], false, transientFailures, new ConcurrentQueue<DateTimeOffset>(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public static void Heal() => _healed = true;
 
     public static void Check(EventEnvelope e)
     {
-        if (e.AggregateId != _poisoned || e.EventType != "UserRegistered") return;
+        if (!_poisoned.Contains(e.AggregateId) || e.EventType != "UserRegistered") return;
         Attempts.Enqueue(DateTimeOffset.UtcNow);
         // as Npgsql reports a database it cannot reach
         if (Interlocked.Decrement(ref _transientFailures) >= 0) throw new NpgsqlException("the database is away", new TimeoutException());

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Wolverine;
+
+namespace Marten.EventApp.Operations;
+
+/// <summary>The seed's <c>EventSystemHealth</c>: HEALTHY, DEGRADED or UNHEALTHY, with why.</summary>
+public sealed record EventSystemHealth(
+    string Status,
+    IReadOnlyList<string> Reasons,
+    IReadOnlyList<ProcessedEvents> ProcessedEvents,
+    IReadOnlyList<RecentErrors> RecentErrors,
+    DateTimeOffset Timestamp);
+
+/// <summary>Events a consumer handled since this node started.</summary>
+public sealed record ProcessedEvents(string EventType, string Handler, long Count);
+
+/// <summary>Failures of one consumer on one event type within the error window (retries count: each attempt that threw).</summary>
+public sealed record RecentErrors(string EventType, string Handler, int Count, string? LastExceptionType, DateTimeOffset LastFailedAt);
+
+/// <summary>An alert: raised once per window while a consumer keeps failing.</summary>
+public sealed record Alert(string Severity, string Message, string EventType, string Handler, int ErrorCount, TimeSpan Window,
+    string? ExceptionType, DateTimeOffset At);
+
+/// <summary>Where alerts go: a Critical log entry always, a webhook when <c>EventApp:Monitoring:AlertWebhook</c> is set.</summary>
+public interface IAlertSink
+{
+    Task SendAsync(Alert alert, CancellationToken ct);
+}
+
+/// <summary>
+/// Watches Wolverine's own instruments (messages succeeded, execution failures) for the bus consumers' measurements,
+/// which carry the event type and the handler (<see cref="ConsumerTelemetry"/>): the processed counts and the recent
+/// errors of <c>/api/monitoring/events</c>, and the error-rate alert over a sliding window, come from the metrics.
+/// </summary>
+public sealed class EventMonitor : IHostedService, IDisposable
+{
+    private readonly MonitoringOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly IEnumerable<IAlertSink> _sinks;
+    private readonly ILogger<EventMonitor> _logger;
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<(string EventType, string Handler), long> _processed = new();
+    private readonly ConcurrentDictionary<(string EventType, string Handler), FailureWindow> _failures = new();
+    private readonly Channel<Alert> _alerts = Channel.CreateUnbounded<Alert>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _sending;
+    private long _raised;
+
+    /// <summary>Alerts raised since the node started (each goes to every sink).</summary>
+    public long AlertsRaised => Interlocked.Read(ref _raised);
+
+    public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger)
+    {
+        (_options, _clock, _sinks, _logger) = (options, clock, sinks, logger);
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name.StartsWith("Wolverine", StringComparison.Ordinal)
+                && instrument.Name is MetricsConstants.MessagesSucceeded or MetricsConstants.MessagesFailed)
+                listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => OnMeasurement(instrument.Name, value, tags));
+    }
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        _listener.Start();
+        _sending = Task.Run(SendAlertsAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        _listener.Dispose();
+        _alerts.Writer.TryComplete();
+        if (_sending is not null) await _sending.WaitAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private void OnMeasurement(string instrument, int value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        string? eventType = null, handler = null, exception = null;
+        foreach (var (key, tag) in tags)
+        {
+            if (key == Telemetry.EventTypeTag) eventType = tag as string;
+            else if (key == Telemetry.HandlerTag) handler = tag as string;
+            else if (key == MetricsConstants.ExceptionType) exception = tag as string;
+        }
+
+        if (eventType is null || handler is null) return;  // not a bus consumer's message
+        if (instrument == MetricsConstants.MessagesSucceeded) _processed.AddOrUpdate((eventType, handler), value, (_, n) => n + value);
+        else RecordFailure(eventType, handler, exception);
+    }
+
+    /// <summary>One failure of <paramref name="handler"/> on <paramref name="eventType"/>; the alert when it is one too many for the window.</summary>
+    internal void RecordFailure(string eventType, string handler, string? exceptionType)
+    {
+        var now = _clock.GetUtcNow();
+        var window = _failures.GetOrAdd((eventType, handler), _ => new FailureWindow());
+        int count;
+        bool raise;
+        lock (window)
+        {
+            window.Drop(now - _options.ErrorWindow);
+            window.Times.Enqueue(now);
+            window.LastExceptionType = exceptionType;
+            count = window.Times.Count;
+            // once per window: a consumer failing for an hour raises one alert every ErrorWindow, not one per failure
+            raise = count > _options.ErrorThreshold && (window.LastAlertAt is not { } last || now - last >= _options.ErrorWindow);
+            if (raise) window.LastAlertAt = now;
+        }
+
+        if (!raise) return;
+        Interlocked.Increment(ref _raised);
+        _alerts.Writer.TryWrite(new Alert("HIGH", $"High error rate for event processing: {eventType}.{handler}", eventType, handler,
+                count, _options.ErrorWindow, exceptionType, now));
+    }
+
+    private async Task SendAlertsAsync()
+    {
+        await foreach (var alert in _alerts.Reader.ReadAllAsync())
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.SendAsync(alert, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Alert sink {Sink} failed to send an alert", sink.GetType().Name);
+            }
+        }
+    }
+
+    public IReadOnlyList<ProcessedEvents> Processed() =>
+        _processed.Select(p => new ProcessedEvents(p.Key.EventType, p.Key.Handler, p.Value))
+            .OrderBy(p => p.EventType).ThenBy(p => p.Handler).ToList();
+
+    public IReadOnlyList<RecentErrors> Recent()
+    {
+        var since = _clock.GetUtcNow() - _options.ErrorWindow;
+        var recent = new List<RecentErrors>();
+        foreach (var ((eventType, handler), window) in _failures)
+            lock (window)
+            {
+                window.Drop(since);
+                if (window.Times.Count > 0)
+                    recent.Add(new RecentErrors(eventType, handler, window.Times.Count, window.LastExceptionType, window.Times.Last()));
+            }
+
+        return recent.OrderByDescending(r => r.Count).ToList();
+    }
+
+    /// <summary>True while some consumer is over the alert threshold within the window.</summary>
+    public bool Alerting() => Recent().Any(r => r.Count > _options.ErrorThreshold);
+
+    private sealed class FailureWindow
+    {
+        public Queue<DateTimeOffset> Times { get; } = new();
+        public string? LastExceptionType { get; set; }
+        public DateTimeOffset? LastAlertAt { get; set; }
+
+        public void Drop(DateTimeOffset before)
+        {
+            while (Times.Count > 0 && Times.Peek() < before) Times.Dequeue();
+        }
+    }
+}
+
+/// <summary>The default sink: one Critical log entry per alert.</summary>
+public sealed class LogAlertSink(ILogger<LogAlertSink> logger) : IAlertSink
+{
+    public Task SendAsync(Alert alert, CancellationToken ct)
+    {
+        logger.LogCritical("ALERT {Severity}: {Message}: {ErrorCount} failures within {Window} (last {ExceptionType})",
+            alert.Severity, alert.Message, alert.ErrorCount, alert.Window, alert.ExceptionType);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>POSTs each alert as JSON to <c>EventApp:Monitoring:AlertWebhook</c>.</summary>
+public sealed class WebhookAlertSink(HttpClient http, MonitoringOptions options) : IAlertSink
+{
+    public async Task SendAsync(Alert alert, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync(options.AlertWebhook, alert, ct);
+        response.EnsureSuccessStatusCode();
+    }
+}

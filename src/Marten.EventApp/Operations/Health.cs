@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Marten.EventApp.Messaging;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitMQ.Client;
+
+namespace Marten.EventApp.Operations;
+
+/// <summary>
+/// Health: <c>/health/live</c> (the process answers), <c>/health/ready</c> (PostgreSQL, RabbitMQ when configured, and
+/// Degraded while projections lag, dead letters pile up or the outbox is stuck), <c>/health</c> (all of them), each with
+/// a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise.
+/// </summary>
+public static class Health
+{
+    public const string Ready = "ready";
+
+    public static void AddHealth(this WebApplicationBuilder builder)
+    {
+        var checks = builder.Services.AddHealthChecks()
+            .AddNpgSql(builder.Configuration.GetConnectionString("Marten")!, name: "postgres", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
+            .AddCheck<ProjectionLagCheck>("projections", tags: [Ready])
+            .AddCheck<DeadLettersCheck>("dead-letters", tags: [Ready])
+            .AddCheck<OutboxCheck>("outbox", tags: [Ready]);
+        if (Broker.From(builder.Configuration).Uri is { } broker)
+        {
+            builder.Services.AddSingleton(new BrokerProbe(broker));
+            checks.AddRabbitMQ(sp => sp.GetRequiredService<BrokerProbe>().ConnectionAsync(), name: "rabbitmq", tags: [Ready],
+                timeout: TimeSpan.FromSeconds(5));
+        }
+    }
+
+    public static void MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(Ready),
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+            ResponseWriter = WriteJson
+        });
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+            ResponseWriter = WriteJson
+        });
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static Task WriteJson(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            durationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description ?? e.Value.Exception?.Message,
+                durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                data = e.Value.Data.Count > 0 ? e.Value.Data : null
+            })
+        }, Json);
+    }
+}
+
+/// <summary>One connection for the RabbitMQ health check, made on first use and again after a failed attempt.</summary>
+internal sealed class BrokerProbe(Uri broker) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+
+    public async Task<IConnection> ConnectionAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return _connection ??= await new ConnectionFactory { Uri = broker, ClientProvidedName = "marten-eventapp health" }.CreateConnectionAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null) await _connection.DisposeAsync();
+    }
+}
+
+/// <summary>A check on the latest store reading (<see cref="OperationsSnapshot"/>); Healthy until the first one.</summary>
+internal abstract class ReadingCheck(OperationsSnapshot snapshot) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+        Task.FromResult(snapshot.Reading is { } reading ? Check(reading) : HealthCheckResult.Healthy("no reading yet"));
+
+    protected abstract HealthCheckResult Check(StoreReading reading);
+}
+
+internal sealed class ProjectionLagCheck(OperationsSnapshot snapshot, MonitoringOptions options) : ReadingCheck(snapshot)
+{
+    protected override HealthCheckResult Check(StoreReading reading)
+    {
+        var lagging = reading.Projections.Where(p => p.Lifecycle == "async" && p.LagSeconds > options.ProjectionLagDegraded.TotalSeconds).ToList();
+        var data = reading.Projections.Where(p => p.Lifecycle == "async")
+            .ToDictionary(p => p.Name, p => (object)new { p.State, p.LagEvents, p.LagSeconds });
+        return lagging.Count == 0
+            ? HealthCheckResult.Healthy("every async projection within " + options.ProjectionLagDegraded, data)
+            : HealthCheckResult.Degraded($"behind by more than {options.ProjectionLagDegraded}: {string.Join(", ", lagging.Select(p => p.Name))}", data: data);
+    }
+}
+
+internal sealed class DeadLettersCheck(OperationsSnapshot snapshot, MonitoringOptions options) : ReadingCheck(snapshot)
+{
+    protected override HealthCheckResult Check(StoreReading reading)
+    {
+        var data = new Dictionary<string, object> { ["count"] = reading.DeadLetters, ["threshold"] = options.DeadLettersDegraded };
+        return reading.DeadLetters > options.DeadLettersDegraded
+            ? HealthCheckResult.Degraded($"{reading.DeadLetters} dead letters (more than {options.DeadLettersDegraded})", data: data)
+            : HealthCheckResult.Healthy($"{reading.DeadLetters} dead letters", data);
+    }
+}
+
+internal sealed class OutboxCheck(OperationsSnapshot snapshot, MonitoringOptions options) : ReadingCheck(snapshot)
+{
+    protected override HealthCheckResult Check(StoreReading reading)
+    {
+        var data = new Dictionary<string, object> { ["messages"] = reading.OutboxMessages, ["oldestSeconds"] = reading.OutboxOldestSeconds ?? 0 };
+        return reading.OutboxOldestSeconds > options.OutboxAgeDegraded.TotalSeconds
+            ? HealthCheckResult.Degraded($"a message has waited {reading.OutboxOldestSeconds:0} s in the outbox (more than {options.OutboxAgeDegraded})", data: data)
+            : HealthCheckResult.Healthy($"{reading.OutboxMessages} messages waiting", data);
+    }
+}

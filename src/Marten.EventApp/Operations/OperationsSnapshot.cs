@@ -1,0 +1,108 @@
+using System.Diagnostics.Metrics;
+using Marten.EventApp.Projections;
+using Marten.EventApp.Sagas;
+using Marten.Events.Daemon.Coordination;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.Operations;
+
+/// <summary>What the store said at <see cref="At"/>: sagas by type and status, each async projection's lag, the outbox and the dead letters.</summary>
+public sealed record StoreReading(
+    DateTimeOffset At,
+    IReadOnlyList<(string Type, SagaStatus Status, long Count)> Sagas,
+    IReadOnlyList<ProjectionState> Projections,
+    long OutboxMessages,
+    double? OutboxOldestSeconds,
+    long DeadLetters);
+
+/// <summary>
+/// Reads the store every <see cref="MonitoringOptions.PollInterval"/> for what no instrument counts as it happens
+/// (state held in tables), and publishes it as gauges; readiness reads the same reading. A gauge callback runs on
+/// the scrape, so it never queries the database itself.
+/// </summary>
+public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOptions options, ILogger<OperationsSnapshot> logger) : BackgroundService
+{
+    private StoreReading? _reading;
+    private Exception? _error;
+
+    public StoreReading? Reading => _reading;
+
+    /// <summary>Why the last reading failed, if it did (the reading before it stays).</summary>
+    public Exception? Error => _error;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.PollInterval);
+        do
+        {
+            try
+            {
+                _reading = await ReadAsync(stoppingToken);
+                _error = null;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                _error = e;
+                logger.LogWarning(e, "Reading the store for the operations gauges failed");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public async Task<StoreReading> ReadAsync(CancellationToken ct)
+    {
+        var store = services.GetRequiredService<IDocumentStore>();
+        var sagas = new List<(string, SagaStatus, long)>();
+        await using (var session = store.QuerySession())
+        {
+            foreach (var saga in services.GetServices<MonitoredSaga>())
+            foreach (var (status, count) in await saga.CountByStatus(session, ct))
+                sagas.Add((saga.Type, status, count));
+        }
+
+        var projections = await ProjectionStatusEndpoint.Get(store, services.GetRequiredService<IProjectionCoordinator>(),
+            services.GetRequiredService<IWolverineRuntime>(), services.GetRequiredService<ProjectionRebuilds>(),
+            services.GetRequiredService<EventAppOptions>(), ct);
+
+        var schema = store.Options.DatabaseSchemaName;
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        // the outbox's timestamp column exists because OutboxStaleTime is set (AddOperations)
+        command.CommandText = $"""
+            select (select count(*) from {schema}.wolverine_outgoing_envelopes),
+                   (select extract(epoch from clock_timestamp() - min(timestamp))::float8 from {schema}.wolverine_outgoing_envelopes),
+                   (select count(*) from {schema}.wolverine_dead_letters)
+            """;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new StoreReading(DateTimeOffset.UtcNow, sagas, projections.Projections, reader.GetInt64(0),
+            reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2));
+    }
+
+    /// <summary>The gauges, read from the latest reading.</summary>
+    internal void PublishGauges()
+    {
+        Telemetry.Meter.CreateObservableGauge("eventapp.sagas", () => (_reading?.Sagas ?? []).Select(s =>
+                new Measurement<long>(s.Count, Tag("saga.type", s.Type), Tag("saga.status", s.Status.ToString()))),
+            "{saga}", "Sagas by type and status");
+        Telemetry.Meter.CreateObservableGauge("eventapp.projection.lag", () => AsyncProjections().Select(p =>
+                new Measurement<double>(p.LagSeconds ?? 0, Tag("projection", p.Name))),
+            "s", "Seconds since the oldest event an async projection or subscription has not applied was stored");
+        Telemetry.Meter.CreateObservableGauge("eventapp.projection.lag.events", () => AsyncProjections().Select(p =>
+                new Measurement<long>(p.LagEvents ?? 0, Tag("projection", p.Name))),
+            "{event}", "Events an async projection or subscription has not applied yet");
+        Telemetry.Meter.CreateObservableGauge("eventapp.outbox.messages", () => Value(r => r.OutboxMessages),
+            "{message}", "Messages waiting in the outbox");
+        Telemetry.Meter.CreateObservableGauge("eventapp.outbox.oldest.age", () => Value(r => r.OutboxOldestSeconds ?? 0),
+            "s", "Age of the oldest message waiting in the outbox (0 when empty)");
+        Telemetry.Meter.CreateObservableGauge("eventapp.dead_letters", () => Value(r => r.DeadLetters),
+            "{message}", "Messages in the dead letters");
+    }
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    private IEnumerable<ProjectionState> AsyncProjections() => (_reading?.Projections ?? []).Where(p => p.Lifecycle == "async");
+
+    private IEnumerable<Measurement<T>> Value<T>(Func<StoreReading, T> value) where T : struct =>
+        _reading is { } reading ? [new Measurement<T>(value(reading))] : [];
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Alba;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.IntegrationTests.EventBus;
+using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Operations;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Wolverine;
+
+namespace Marten.EventApp.IntegrationTests.Operations;
+
+/// <summary>Readiness through a database outage, and the error-rate alert of a consumer that keeps failing: hosts of their own.</summary>
+[Collection(OwnHostsCollection.Name)]
+public sealed class when_things_go_wrong
+{
+    [Fact]
+    public async Task readiness_turns_unhealthy_while_postgresql_is_away_and_healthy_when_it_returns()
+    {
+        // a database of its own: the outage must not reach the other tests' hosts
+        var database = "eventapp_outage_" + Guid.NewGuid().ToString("N")[..8];
+        var admin = await TestDatabase.ConnectionString();
+        await Sql(admin, $"create database {database}");
+        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        await Sql(connectionString, "create extension if not exists pg_trgm");
+        try
+        {
+            await using (var host = await TestHost.StartAsync("eventapp", settings: new Dictionary<string, string>
+                         {
+                             ["ConnectionStrings:Marten"] = connectionString,
+                             ["EventApp:Monitoring:PollInterval"] = "00:00:01"
+                         }))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await Ready(host)).Status);
+
+                await Sql(admin, $"alter database {database} allow_connections false");
+                await Sql(admin, $"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}'");
+                var down = await Tracking.Eventually(async () => await Ready(host) is { Status: HttpStatusCode.ServiceUnavailable } r ? r : null);
+                Assert.Equal("Unhealthy", down.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+                Assert.Equal("UNHEALTHY", (await Tracking.Eventually(async () =>
+                    await host.GetAsJson<EventSystemHealth>("/api/monitoring/events") is { Status: "UNHEALTHY" } h ? h : null)).Status);
+
+                await Sql(admin, $"alter database {database} allow_connections true");
+                var up = await Tracking.Eventually(async () => await Ready(host) is { Status: HttpStatusCode.OK } r ? r : null, TimeSpan.FromSeconds(60));
+                Assert.Equal("Healthy", up.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+                // and it works again without a restart
+                await host.RegisteredUser();
+            }
+        }
+        finally
+        {
+            await Sql(admin, $"drop database if exists {database} with (force)");
+        }
+    }
+
+    [Fact]
+    public async Task a_consumer_failing_more_than_ten_times_in_the_window_raises_one_alert()
+    {
+        var alerts = new RecordingSink();
+        var schema = "eventapp_alerts_" + Guid.NewGuid().ToString("N")[..8];
+        var ids = new[] { Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7() };
+        PoisonProbe.Poison(ids);
+        try
+        {
+            await using var host = await TestHost.StartAsync(schema, settings: new Dictionary<string, string>
+            {
+                // three users' registrations fail four times each (one try, three retries): 12 failures in the window
+                ["EventApp:EventBus:RetryDelays:0"] = "00:00:00.1",
+                ["EventApp:EventBus:RetryDelays:1"] = "00:00:00.1",
+                ["EventApp:EventBus:RetryDelays:2"] = "00:00:00.1"
+            }, services: s => s.AddSingleton<IAlertSink>(alerts)
+                .AddSingleton(new ConsumerQueue("tests.alerts", ["#"], nameof(PoisonProbeHandler))).ConfigureWolverine(o =>
+            {
+                o.Discovery.IncludeAssembly(typeof(PoisonProbeHandler).Assembly);
+                o.PublishMessage<EventEnvelope>().ToLocalQueue("tests.alerts");
+                o.LocalQueue("tests.alerts").AddStickyHandler(typeof(PoisonProbeHandler));
+            }));
+
+            foreach (var id in ids)
+                await host.Scenario(x =>
+                {
+                    x.Post.Json(new { id, email = UserScenarios.UniqueEmail("alert"), firstName = "Al", lastName = "Ert" }).ToUrl("/api/users");
+                    x.StatusCodeShouldBe(201);
+                });
+
+            var health = await Tracking.Eventually(async () =>
+                await host.GetAsJson<EventSystemHealth>("/api/monitoring/events") is { } h
+                && h.RecentErrors.Any(r => r is { EventType: "UserRegistered", Handler: nameof(PoisonProbeHandler), Count: 12 }) ? h : null);
+            Assert.Equal("UNHEALTHY", health.Status);
+            // raised once, when the count went over ten; the sinks get it in the background
+            Assert.Equal(1, host.Services.GetRequiredService<EventMonitor>().AlertsRaised);
+            var alert = (await Tracking.Eventually(async () =>
+            {
+                await Task.Yield();
+                return alerts.Alerts.TryPeek(out var a) ? a : null;
+            }))!;
+            Assert.Single(alerts.Alerts);
+            Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11), (alert.EventType, alert.Handler, alert.ErrorCount));
+            Assert.Equal("InvalidOperationException", alert.ExceptionType);
+        }
+        finally
+        {
+            PoisonProbe.Heal();
+            await TestDatabase.DropSchemaAsync(schema);
+        }
+    }
+
+    private sealed class RecordingSink : IAlertSink
+    {
+        public ConcurrentQueue<Alert> Alerts { get; } = new();
+
+        public Task SendAsync(Alert alert, CancellationToken ct)
+        {
+            Alerts.Enqueue(alert);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed record Readiness(HttpStatusCode Status, JsonElement Body);
+
+    private static async Task<Readiness> Ready(IAlbaHost host)
+    {
+        var result = await host.Scenario(x =>
+        {
+            x.Get.Url("/health/ready");
+            x.IgnoreStatusCode();
+        });
+        return new Readiness((HttpStatusCode)result.Context.Response.StatusCode, await result.ReadAsJsonAsync<JsonElement>());
+    }
+
+    private static async Task Sql(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync();
+    }
+}
