@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the service on a fresh machine: provisions PostgreSQL (kept between runs), applies the schema,
 # and serves the API. `./run.sh --rabbitmq` also provisions RabbitMQ and routes messages through it.
-# Other arguments go to the service (e.g. `./run.sh -- codegen write`, `./run.sh -- projections list`).
+# Other arguments go to the service (e.g. `./run.sh -- codegen write`, `./run.sh -- token --role admin --ttl 1h`).
+# It runs as Development with a signing key of its own in .local and prints an admin token (README, "Security").
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/provision.sh
@@ -17,6 +18,20 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH)"
+# Development, with a signing key kept in .local (the tokens it signs outlive a restart), unless one is configured
+export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+if [ -z "${EventApp__Auth__SigningKey:-}" ] && [ -z "${EventApp__Auth__Authority:-}" ]; then
+  key_file="$LOCAL_ROOT/dev-signing-key"
+  [ -s "$key_file" ] || (mkdir -p "$LOCAL_ROOT"; umask 077; head -c 32 /dev/urandom | base64 > "$key_file")
+  export EventApp__Auth__SigningKey="$(cat "$key_file")"
+fi
+DLL=bin/Release/net10.0/Marten.EventApp.dll
+# a token needs neither the servers nor a fresh build: it works beside a running service
+if [ "${1:-}" = token ]; then
+  [ -f "src/Marten.EventApp/$DLL" ] || dotnet build src/Marten.EventApp -c Release -v q -nologo >&2
+  cd src/Marten.EventApp && dotnet "$DLL" "$@" | tail -n1
+  exit "${PIPESTATUS[0]}"
+fi
 dotnet build src/Marten.EventApp -c Release -v q -nologo
 provision_postgres run
 if [ -n "$use_rabbit" ]; then provision_rabbitmq run; else export ConnectionStrings__RabbitMq=""; fi
@@ -25,7 +40,12 @@ cd src/Marten.EventApp
 if [ $# -gt 0 ]; then
   dotnet bin/Release/net10.0/Marten.EventApp.dll "$@"
 else
-  echo "Marten.EventApp on $URL (OpenAPI: $URL/openapi/v1.json); Ctrl-C stops it" >&2
+  if [ -n "${EventApp__Auth__SigningKey:-}" ]; then
+    token=$(dotnet "$DLL" token --role admin --ttl 8h --subject developer | tail -n1)
+    echo "Admin token (8 h; others: ./run.sh -- token --role admin --ttl 1h):" >&2
+    echo "  export TOKEN=$token" >&2
+  fi
+  echo "Marten.EventApp on $URL (API reference: $URL/docs); Ctrl-C stops it" >&2
   # In the background so that this script's traps run at once. A background job of a non-interactive shell
   # ignores SIGINT, so Ctrl-C reaches the service from the trap as SIGTERM (a graceful stop).
   dotnet bin/Release/net10.0/Marten.EventApp.dll --urls "$URL" &

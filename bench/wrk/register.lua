@@ -18,7 +18,10 @@ function request()
   local body = string.format(
     '{"email":"wrk.%s.%d.%d@bench.example","firstName":"Wrk","lastName":"Client%d","registrationSource":"bench"}',
     tag, tid, n, tid)
-  return wrk.format("POST", "/api/users", { ["Content-Type"] = "application/json" }, body)
+  -- wrk.format takes these headers instead of wrk's own: the command line's (-H, the bearer token) are copied in
+  local headers = { ["Content-Type"] = "application/json" }
+  for name, value in pairs(wrk.headers) do headers[name] = headers[name] or value end
+  return wrk.format("POST", "/api/users", headers, body)
 end
 
 function done(summary, latency, requests)

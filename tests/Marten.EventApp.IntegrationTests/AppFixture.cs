@@ -22,8 +22,9 @@ public static class TestHost
     {
         var connectionString = await TestDatabase.ConnectionString();
         JasperFxEnvironment.AutoStartHost = true;
-        return await AlbaHost.For<Program>(b =>
+        var host = await AlbaHost.For<Program>(b =>
         {
+            b.UseTestSigningKey();
             b.UseSetting("ConnectionStrings:Marten", connectionString);
             b.UseSetting("ConnectionStrings:RabbitMq", broker?.ToString() ?? "");
             b.UseSetting("EventApp:SchemaName", schema);
@@ -38,6 +39,7 @@ public static class TestHost
                 services?.Invoke(s);
             });
         });
+        return host.AsAdmin();
     }
 }
 

@@ -52,6 +52,7 @@ public sealed class BenchContext : IAsyncDisposable
             return _hosts[schema] = AlbaHost.For<global::Program>(b =>
             {
                 b.UseEnvironment("Production");
+                b.UseSetting("EventApp:Auth:SigningKey", ServiceProcess.SigningKey);
                 b.UseSetting("ConnectionStrings:Marten", Settings.ConnectionString);
                 // with an exchange: the bus on RabbitMQ; without: the bus on durable local queues, as ./run.sh
                 b.UseSetting("ConnectionStrings:RabbitMq", exchange is null ? "" : Settings.RabbitMq!.ToString());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Marten.EventApp.Security;
 
 namespace Marten.EventApp.Bench.Harness;
 
@@ -22,6 +23,21 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The key the benchmark's services sign and validate tokens with (one per harness run), and an admin token signed with it.</summary>
+    public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public static readonly string AdminToken =
+        new TokenIssuer(new AuthOptions { SigningKey = SigningKey }).Mint("bench", [Authentication.AdminRole], TimeSpan.FromDays(1));
+
+    /// <summary>An HTTP client of this service that sends the admin token.</summary>
+    public HttpClient Client(HttpMessageHandler? handler = null)
+    {
+        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        http.BaseAddress = BaseAddress;
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        return http;
+    }
+
     public static async Task<ServiceProcess> StartAsync(BenchContext context, string schema, CancellationToken ct,
         IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -37,6 +53,7 @@ public sealed class ServiceProcess : IAsyncDisposable
                 ["ConnectionStrings__Marten"] = context.Settings.ConnectionString,
                 ["ConnectionStrings__RabbitMq"] = "",
                 ["EventApp__SchemaName"] = schema,
+                ["EventApp__Auth__SigningKey"] = SigningKey,
                 // measured in row 9 (see BenchContext.ServiceHost)
                 ["EventApp__Onboarding__Enabled"] = "false",
                 ["ASPNETCORE_URLS"] = baseAddress.ToString(),

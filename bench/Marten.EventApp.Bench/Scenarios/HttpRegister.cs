@@ -19,12 +19,12 @@ public sealed class HttpRegister : IScenario
     {
         await using var service = await ServiceProcess.StartAsync(context, context.Schema("http"), ct);
         var clients = context.Settings.HttpClients;
-        using var http = new HttpClient(new SocketsHttpHandler
+        using var http = service.Client(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = clients,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5)
-        }) { BaseAddress = service.BaseAddress };
+        });
         var idle = service.Memory();
 
         // the async projections' lag while the writes go on (scenario 2l)
@@ -153,7 +153,7 @@ public sealed class HttpRegister : IScenario
     /// <summary>Polls the service's projection status: the largest lag of its async shards, and each shard's, in ms.</summary>
     private static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service, BenchContext context, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        using var http = service.Client();
         var largest = new List<double>();
         var shards = new Dictionary<string, List<double>>();
         var failed = 0;

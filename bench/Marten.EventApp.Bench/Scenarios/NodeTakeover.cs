@@ -31,7 +31,7 @@ public sealed class NodeTakeover : IScenario
             for (var round = 0; round < rounds; round++)
             {
                 var (owner, survivor) = await OwnerAsync(nodes, ct);
-                using var http = new HttpClient { BaseAddress = survivor.BaseAddress };
+                using var http = survivor.Client();
                 var before = await RegisteredAsync(http, ct);
 
                 await owner.KillAsync();
@@ -79,7 +79,7 @@ public sealed class NodeTakeover : IScenario
         {
             foreach (var node in nodes)
             {
-                using var http = new HttpClient { BaseAddress = node.BaseAddress };
+                using var http = node.Client();
                 using var response = await http.GetAsync("/api/admin/projections", ct);
                 if (!response.IsSuccessStatusCode)
                     throw new HttpRequestException($"GET /api/admin/projections answered {(int)response.StatusCode}:\n{node.RecentOutput}");

@@ -1,8 +1,12 @@
 using System.Text.Json.Serialization;
+using Marten.EventApp.Security;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>The HTTP surface: JSON, problem details for every error, OpenAPI, and the features' endpoints.</summary>
+/// <summary>The HTTP surface: JSON, problem details for every error, authentication, OpenAPI (and Scalar at /docs), and the features' endpoints.</summary>
 public static class HttpApi
 {
     public static WebApplicationBuilder AddHttpApi(this WebApplicationBuilder builder)
@@ -14,8 +18,8 @@ public static class HttpApi
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // binding failures reach ProblemExceptionHandler, which answers them with their message as problem details
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi();
-        return builder;
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
+        return builder.AddSecurity();
     }
 
     /// <summary>A feature's endpoints, mapped by <see cref="MapHttpApi"/> once the app is built.</summary>
@@ -29,11 +33,34 @@ public static class HttpApi
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
-        foreach (var feature in app.Services.GetServices<FeatureEndpoints>()) feature.Map(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Marten.EventApp")).AllowAnonymous();
+        // the features' endpoints in one group: its convention puts the admin role on every /api/admin route
+        var endpoints = app.MapGroup("").RequireAdminUnderAdminPrefix();
+        foreach (var feature in app.Services.GetServices<FeatureEndpoints>()) feature.Map(endpoints);
         return app;
     }
 }
 
 public sealed record FeatureEndpoints(Action<IEndpointRouteBuilder> Map);
 
+/// <summary>The OpenAPI document names the bearer scheme every operation needs (health, metrics and the documents excepted).</summary>
+internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
+{
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "JWT",
+            Description = "A JWT with role admin for /api/admin (./run.sh prints one; ./run.sh -- token --role admin mints others)"
+        };
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
+        return Task.CompletedTask;
+    }
+}

@@ -32,18 +32,19 @@ public static class Health
 
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
+        // probes come without credentials
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(Ready),
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
             ResponseWriter = WriteJson
-        });
+        }).AllowAnonymous();
         app.MapHealthChecks("/health", new HealthCheckOptions
         {
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
             ResponseWriter = WriteJson
-        });
+        }).AllowAnonymous();
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };

@@ -24,7 +24,7 @@ public static class OperationsSetup
         return builder.AddEndpoints(app =>
         {
             app.ServiceProvider.GetRequiredService<OperationsSnapshot>().PublishGauges();
-            app.MapPrometheusScrapingEndpoint("/metrics");
+            app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();  // scrapers come without credentials; no label holds personal data
             app.MapHealth();
             app.MapGet("/api/monitoring/events", Events).WithTags("Monitoring").WithName("GetEventSystemHealth");
         });

@@ -32,6 +32,7 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         var connectionString = await TestDatabase.ConnectionString();
         var host = await AlbaHost.For<Program>(b =>
         {
+            b.UseTestSigningKey();
             b.UseSetting("ConnectionStrings:Marten", connectionString);
             b.UseSetting("ConnectionStrings:RabbitMq", "");
             b.UseSetting("EventApp:SchemaName", _schema);
@@ -43,7 +44,7 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
             b.UseSetting("EventApp:Onboarding:Faults:0:Mode", nameof(FaultMode.NoAnswer));
             b.ConfigureServices(s => s.ConfigureWolverine(o => o.Durability.ScheduledJobPollingTime = 1.Seconds()));
         });
-        _running.Add(host);
+        _running.Add(host.AsAdmin());
         return host;
     }
 

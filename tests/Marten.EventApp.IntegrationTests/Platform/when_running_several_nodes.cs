@@ -32,13 +32,14 @@ public sealed class when_running_several_nodes : IAsyncLifetime
 
     private async Task<IAlbaHost> Node()
     {
-        var node = await StartNode();
+        var node = (await StartNode()).AsAdmin();
         _running.Add(node);
         return node;
     }
 
     private Task<IAlbaHost> StartNode() => AlbaHost.For<Program>(b =>
     {
+        b.UseTestSigningKey();
         b.UseSetting("ConnectionStrings:Marten", _connectionString);
         b.UseSetting("ConnectionStrings:RabbitMq", "");
         b.UseSetting("EventApp:SchemaName", _schema);

@@ -148,7 +148,7 @@ public sealed class when_updating_a_profile(AppFixture fixture)
     public async Task of_concurrent_patches_with_the_same_if_match_exactly_one_succeeds()
     {
         var user = await Host.RegisteredUser();
-        var client = Host.Server.CreateClient();
+        var client = Host.AdminClient();
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
             client.Patch(user.Id, new { firstName = $"Writer{i}" }, ifMatch: 1)));
 

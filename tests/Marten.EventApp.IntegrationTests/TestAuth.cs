@@ -1,0 +1,36 @@
+using Alba;
+using Marten.EventApp.Security;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Marten.EventApp.IntegrationTests;
+
+/// <summary>The test hosts' signing key, and real tokens signed with it: the service validates them as it would any.</summary>
+public static class TestAuth
+{
+    public const string SigningKey = "marten-eventapp-tests-signing-key-0123456789";
+
+    public static string Token(IReadOnlyCollection<string> roles, TimeSpan? lifetime = null, DateTime? issuedAt = null) =>
+        new TokenIssuer(new AuthOptions { SigningKey = SigningKey }).Mint("tests", roles, lifetime ?? TimeSpan.FromHours(1), issuedAt);
+
+    public static readonly string AdminToken = Token([Authentication.AdminRole], TimeSpan.FromDays(1));
+
+    public static void UseTestSigningKey(this IWebHostBuilder builder) => builder.UseSetting("EventApp:Auth:SigningKey", SigningKey);
+
+    /// <summary>Every scenario of <paramref name="host"/> runs as an admin unless it sets its own Authorization header.</summary>
+    public static IAlbaHost AsAdmin(this IAlbaHost host)
+    {
+        host.BeforeEach(http =>
+        {
+            if (!http.Request.Headers.ContainsKey("Authorization")) http.Request.Headers.Authorization = "Bearer " + AdminToken;
+        });
+        return host;
+    }
+
+    /// <summary>An HTTP client of the host that sends the admin token.</summary>
+    public static HttpClient AdminClient(this IAlbaHost host)
+    {
+        var client = host.Server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+}
