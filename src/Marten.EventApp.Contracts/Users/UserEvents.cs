@@ -59,6 +59,15 @@ public static class ProfileFields
     public static readonly IReadOnlyList<string> Optional = [PhoneNumber, Address, BirthDate, ProfilePictureUrl];
 }
 
+/// <summary>
+/// The user's personal data was erased (GDPR): every earlier event of the stream now holds placeholders instead of
+/// the email, names and profile values; the user is inactive and can no longer be changed.
+/// </summary>
+public sealed record UserErased(Guid UserId, string ErasedBy, DateTimeOffset ErasedAt) : IDomainEvent
+{
+    DateTimeOffset IDomainEvent.OccurredOn => ErasedAt;
+}
+
 /// <summary>The user's onboarding finished: welcome email, default preferences, push notification and analytics all done.</summary>
 public sealed record OnboardingCompleted(Guid UserId, DateTimeOffset CompletedAt) : IDomainEvent
 {

@@ -16,6 +16,16 @@ public sealed record User(Guid Id, UserProfile Profile, bool IsActive, long Vers
 
     public User Apply(UserDeactivated e) => this with { IsActive = false };
 
+    /// <summary>True once its personal data was erased: the user stays inactive and unchangeable.</summary>
+    public bool Erased { get; init; }
+
+    public User Apply(UserErased e) => this with
+    {
+        IsActive = false,
+        Erased = true,
+        Profile = new UserProfile(EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, EraseUserHandler.Placeholder)
+    };
+
     // onboarding's outcome changes nothing a decision reads, but the stream's version moves with it
     public User Apply(OnboardingCompleted e) => this;
 

@@ -20,7 +20,7 @@ public static class UserActivityHandler
 
     /// <summary>The events the log records (those <see cref="Summary"/> knows), so the queue is not sent the rest.</summary>
     public static readonly string[] BindingKeys =
-        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "OnboardingCompleted.*", "OnboardingFailed.*",
+        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "UserErased.*", "OnboardingCompleted.*", "OnboardingFailed.*",
             $"{EventBusNames.CommandRejected}.*"];
 
     public static void Handle(EventEnvelope e, IDocumentSession session)
@@ -35,6 +35,7 @@ public static class UserActivityHandler
         "UserProfileUpdated" => "Profile updated: " + string.Join(", ",
             e.EventData.GetProperty("updatedFields").EnumerateObject().Select(p => p.Name)),
         "UserDeactivated" => $"Deactivated: {Text(e.EventData, "reason")}",
+        "UserErased" => "Personal data erased",
         "OnboardingCompleted" => "Onboarding completed",
         "OnboardingFailed" => $"Onboarding failed at {Text(e.EventData, "step")}: {Text(e.EventData, "reason")}",
         EventBusNames.CommandRejected => $"{Text(e.EventData, "commandType")} refused: {Text(e.EventData, "title")}",

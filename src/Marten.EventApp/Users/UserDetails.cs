@@ -24,6 +24,8 @@ public sealed record UserDetails
     public DateTimeOffset LastUpdated { get; init; }
     public DateTimeOffset? DeactivatedAt { get; init; }
     public string? DeactivationReason { get; init; }
+    /// <summary>When its personal data was erased: email and names are placeholders, the other profile values gone.</summary>
+    public DateTimeOffset? ErasedAt { get; init; }
     public int ProfileCompleteness { get; init; }
     /// <summary>Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>.</summary>
     public string? Onboarding { get; init; }
@@ -72,6 +74,15 @@ public sealed partial class UserDetailsProjection : SingleStreamProjection<UserD
     public static UserDetails Apply(OnboardingCompleted e, UserDetails user) => user with { Onboarding = "Completed" };
 
     public static UserDetails Apply(OnboardingFailed e, UserDetails user) => user with { Onboarding = "Failed" };
+
+    public static UserDetails Apply(IEvent<UserErased> e, UserDetails user) =>
+        user.With(new UserProfile(EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, EraseUserHandler.Placeholder)) with
+        {
+            IsActive = false,
+            DeactivatedAt = user.DeactivatedAt ?? e.Data.ErasedAt,
+            ErasedAt = e.Data.ErasedAt,
+            LastUpdated = e.Data.ErasedAt
+        };
 
     public static UserDetails Apply(IEvent<UserDeactivated> e, UserDetails user) => user with
     {

@@ -38,11 +38,13 @@ public static class UsersConfiguration
         .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
         .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy })
         .Map<OnboardingCompleted>("OnboardingCompleted", _ => new { })
-        .Map<OnboardingFailed>("OnboardingFailed", e => new { e.Step, e.Reason });
+        .Map<OnboardingFailed>("OnboardingFailed", e => new { e.Step, e.Reason })
+        .Map<UserErased>("UserErased", e => new { e.ErasedBy });
 
     private static StoreOptions AddUserStorage(this StoreOptions opts)
     {
         opts.AddUserEventVersions();
+        EraseUserHandler.Masking(opts);
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
         // commands read the User snapshot and the events after it, not the whole stream (BENCHMARKS.md, 4a);
         // the snapshot is one more upsert in the same transaction
@@ -107,5 +109,7 @@ public static class UsersConfiguration
             .ProducesProblem(StatusCodes.Status404NotFound);
         users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPost("/api/admin/users/{id:guid}/erase", EraseUserEndpoint.Post).WithTags("Users").WithName("EraseUser")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 }
