@@ -19,7 +19,7 @@ public static class HttpApi
         // binding failures reach ProblemExceptionHandler, which answers them with their message as problem details
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
-        return builder.AddSecurity();
+        return builder.AddSecurity().AddRequestLimits();
     }
 
     /// <summary>A feature's endpoints, mapped by <see cref="MapHttpApi"/> once the app is built.</summary>
@@ -34,6 +34,7 @@ public static class HttpApi
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRequestLimits();  // after authentication (the caller is its partition), before authorization (a flood of 401s is limited too)
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Marten.EventApp")).AllowAnonymous();

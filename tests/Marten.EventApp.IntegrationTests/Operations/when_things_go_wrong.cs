@@ -108,6 +108,45 @@ public sealed class when_things_go_wrong
         }
     }
 
+    [Fact]
+    public async Task a_client_over_its_rate_gets_429_with_retry_after_and_health_stays_open()
+    {
+        var schema = "eventapp_limits_" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await using var host = await TestHost.StartAsync(schema, settings: new Dictionary<string, string>
+            {
+                ["EventApp:Limits:PermitsPerSecond"] = "1",
+                ["EventApp:Limits:Burst"] = "3"
+            });
+            var statuses = new List<int>();
+            IScenarioResult? refused = null;
+            for (var i = 0; i < 10; i++)
+            {
+                var result = await host.Scenario(x =>
+                {
+                    x.Get.Url("/api/users/search?term=abc");
+                    x.IgnoreStatusCode();
+                });
+                statuses.Add(result.Context.Response.StatusCode);
+                if (result.Context.Response.StatusCode == 429) refused ??= result;
+            }
+
+            // the bucket starts full: three at once, then one a second
+            Assert.Equal([200, 200, 200], statuses.Take(3));
+            Assert.NotNull(refused);
+            Assert.Equal("application/problem+json", refused.Context.Response.ContentType);
+            Assert.True(int.Parse(refused.Context.Response.Headers.RetryAfter.ToString()) >= 1);
+            Assert.Equal("Too many requests", (await refused.ReadAsJsonAsync<JsonElement>()).GetProperty("title").GetString());
+            // probes and scrapes are never limited
+            for (var i = 0; i < 5; i++) await host.Scenario(x => x.Get.Url("/health/live"));
+        }
+        finally
+        {
+            await TestDatabase.DropSchemaAsync(schema);
+        }
+    }
+
     private sealed class RecordingSink : IAlertSink
     {
         public ConcurrentQueue<Alert> Alerts { get; } = new();

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Marten.EventApp.Operations;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Marten.EventApp.Http;
+
+/// <summary>The "EventApp:Limits" section: how much one client may send.</summary>
+public sealed class RequestLimitOptions
+{
+    public const string Section = "EventApp:Limits";
+
+    /// <summary>Requests a second one client (a token's subject, else an address) may make on average; 0 turns the limit off.</summary>
+    public int PermitsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests one client may make at once before the average applies.</summary>
+    public int Burst { get; set; } = 1_000;
+
+    /// <summary>The largest request body Kestrel reads (413 above it).</summary>
+    public long MaxBodyBytes { get; set; } = 1_048_576;
+
+    public static RequestLimitOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<RequestLimitOptions>() ?? new();
+}
+
+/// <summary>
+/// Request limits with ASP.NET Core's parts: Kestrel's body size limit (its 413 answered as problem details by the
+/// exception handler) and a token bucket per client (429 with <c>Retry-After</c>); health and metrics are not limited.
+/// </summary>
+public static class RequestLimits
+{
+    public static WebApplicationBuilder AddRequestLimits(this WebApplicationBuilder builder)
+    {
+        var options = RequestLimitOptions.From(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        if (options.PermitsPerSecond <= 0) return builder;
+
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => Telemetry.IsOperational(http.Request.Path)
+                ? RateLimitPartition.GetNoLimiter("operations")
+                : RateLimitPartition.GetTokenBucketLimiter(ClientOf(http), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(options.Burst, options.PermitsPerSecond),
+                    TokensPerPeriod = options.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true
+                }));
+            o.OnRejected = async (rejected, ct) =>
+            {
+                var http = rejected.HttpContext;
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many requests",
+                        Detail = $"More than {options.PermitsPerSecond} requests a second from this client; try again after {http.Response.Headers.RetryAfter} s."
+                    }
+                });
+            };
+        });
+        builder.Services.AddSingleton(new RateLimiting());
+        return builder;
+    }
+
+    /// <summary>After authentication: the caller's subject is its partition.</summary>
+    public static WebApplication UseRequestLimits(this WebApplication app)
+    {
+        if (app.Services.GetService<RateLimiting>() is not null) app.UseRateLimiter();
+        return app;
+    }
+
+    private static string ClientOf(HttpContext http) => http.User.Identity is { IsAuthenticated: true, Name: { } name }
+        ? "subject:" + name
+        : "address:" + http.Connection.RemoteIpAddress;
+
+    private sealed class RateLimiting;
+}
