@@ -36,6 +36,7 @@ public static class TestHost
             {
                 if (broker is null) s.DisableAllExternalWolverineTransports();
                 s.RunWolverineInSoloMode();
+                s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider, LogCapture>();
                 services?.Invoke(s);
             });
         });

@@ -48,8 +48,22 @@ public sealed class when_run_sh_gets_ctrl_c
         {
             await started.Task.WaitAsync(TimeSpan.FromMinutes(3));
             phase = "stopping on SIGINT";
-            using (var http = new HttpClient())
-                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/health")).StatusCode);
+            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
+            {
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+                // the admin token run.sh printed opens the API; without it, 401
+                var token = output.Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("export TOKEN=", StringComparison.Ordinal))?["export TOKEN=".Length..];
+                Assert.False(string.IsNullOrEmpty(token), "run.sh printed no token");
+                Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/sagas")).StatusCode);
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/admin/projections")).StatusCode);
+                // Kestrel's body limit (1 MiB) answers as problem details
+                var oversized = await http.PostAsync("/api/users", new StringContent(
+                    $"{{\"email\":\"big@example.com\",\"firstName\":\"{new string('x', 2 * 1024 * 1024)}\",\"lastName\":\"B\"}}",
+                    System.Text.Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+                Assert.Equal("application/problem+json", oversized.Content.Headers.ContentType?.MediaType);
+            }
 
             await Run("kill", "-INT", "--", $"-{script.Id}");
             await script.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));

@@ -30,6 +30,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         // the bus has carried both events to the activity log: Wolverine keeps the handled messages, PII included
         await Host.ActivityOf(user.Id, count: 2);
         Assert.NotEmpty(await Where(email));
+        // a lookup by email puts it in the request's URL, which request logging would write
+        await Host.Scenario(x => x.Get.Url($"/api/users?email={Uri.EscapeDataString(email)}"));
 
         var erased = await Host.Scenario(x =>
         {
@@ -59,6 +61,10 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         Assert.Equal("UserErased", activity[^1].EventType);
         foreach (var value in new[] { email, lastName, phone, address, $"Augusta{tag}" })
             Assert.True((await Where(value)).Count == 0, $"'{value}' is still in {string.Join(", ", await Where(value))}");
+
+        // nor in the service's log at Information or above (the filters of appsettings.json apply)
+        Assert.NotEmpty(LogCapture.Entries);
+        Assert.DoesNotContain(LogCapture.Entries, entry => entry.Contains(email) || entry.Contains(lastName));
 
         // an erased user cannot be changed, and the email is free again
         var refused = await Host.AdminClient().Patch(user.Id, new { firstName = "Again" });
