@@ -45,8 +45,8 @@ internal static class ProjectionStatusEndpoint
         var rows = await session.QueryAsync<ProgressRow>($"""
             with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression where name = 'HighWaterMark')
             select jsonb_build_object('name', s.name, 'position', coalesce(p.last_seq_id, 0), 'highWaterMark', hwm.seq,
-              'oldestPending', extract(epoch from (select e.timestamp from {schema}.mt_events e where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hwm.seq
-                                order by e.seq_id limit 1)))
+              'oldestPending', (extract(epoch from (select e.timestamp from {schema}.mt_events e where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hwm.seq
+                                order by e.seq_id limit 1)))::text)
             from unnest(?::text[]) as s(name) cross join hwm left join {schema}.mt_event_progression p on p.name = s.name
             """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray()); // one array parameter, not params
         var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
@@ -98,7 +98,7 @@ internal static class ProjectionStatusEndpoint
                 failure.Event?.Sequence, failure.Event?.EventTypeName, failure.OccurredAt);
             var kind = projections.All.Any(p => p.Name == name) ? "projection" : "subscription";
             states.Add(new ProjectionState(name, kind, "async", identity, position, Math.Max(0, highWater - position),
-                row?.OldestPending is { } oldest ? Math.Max(0, (now - DateTimeOffset.UnixEpoch.AddSeconds(oldest)).TotalSeconds) : 0, state, error,
+                row?.OldestSeconds() is { } oldest ? Math.Max(0, (now - DateTimeOffset.UnixEpoch.AddSeconds(oldest)).TotalSeconds) : 0, state, error,
                 distributed ? node : null, running));
         }
 
@@ -114,7 +114,16 @@ internal static class ProjectionStatusEndpoint
         return parts.Length >= 2 ? $"/{parts[^2]}/{parts[^1]}".ToLowerInvariant() : null;
     }
 
-    /// <summary><c>OldestPending</c> in seconds since the epoch: as a JSON date, PostgreSQL's text of a timestamp was now and
-    /// then one System.Text.Json refused (a 500 under row 2's load, seen in two bench runs).</summary>
-    private sealed record ProgressRow(string Name, long Position, long HighWaterMark, double? OldestPending);
+    /// <summary>
+    /// <c>OldestPending</c>: seconds since the epoch, as text. As a JSON date, PostgreSQL's text of a timestamp was now and
+    /// then one System.Text.Json refused; as a JSON number, a value now and then arrived as a string (jsonb writes a
+    /// numeric it cannot hold as a number, such as Infinity, as a string): a 500 under row 2's load, seen in bench runs.
+    /// Text parsed here cannot fail the status; a value that is not a finite number reads as unknown.
+    /// </summary>
+    private sealed record ProgressRow(string Name, long Position, long HighWaterMark, string? OldestPending)
+    {
+        public double? OldestSeconds() =>
+            double.TryParse(OldestPending, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s)
+            && double.IsFinite(s) ? s : null;
+    }
 }
