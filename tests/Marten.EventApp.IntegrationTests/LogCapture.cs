@@ -3,27 +3,40 @@ using Microsoft.Extensions.Logging;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>Every log entry of the test hosts at Information or above, as written (message and exception), for the PII check.</summary>
-public sealed class LogCapture : ILoggerProvider
+/// <summary>
+/// Every log entry of the test hosts at Information or above, as written (level, category, message, exception, and its
+/// scopes: the span's trace and span ids and tags), for the checks on what logs carry and never hold.
+/// </summary>
+public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 {
     public static ConcurrentQueue<string> Entries { get; } = new();
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category) : ILogger
+    private sealed class Logger(string category, LogCapture capture) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => capture._scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
-            Entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            var scopes = new List<string>();
+            capture._scopes.ForEachScope((scope, list) =>
+            {
+                if (scope is IEnumerable<KeyValuePair<string, object?>> pairs) list.AddRange(pairs.Select(p => $"{p.Key}={p.Value}"));
+                else if (scope is not null) list.Add(scope.ToString()!);
+            }, scopes);
+            Entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception} [{string.Join("; ", scopes)}]");
             // bounded: the newest entries are the ones a test looks at
             while (Entries.Count > 20_000) Entries.TryDequeue(out _);
         }

@@ -61,6 +61,7 @@ public static class Telemetry
                     .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsOperational(http.Request.Path))
                     .AddSource(Name, "Marten", "Wolverine"))
                 .UseOtlpExporter();
+        else builder.Services.AddHostedService<TraceContextPropagation>();
 
         // each log entry's scope: the trace and span ids and the current span's tags (message id, event id and type)
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
@@ -84,6 +85,30 @@ public static class Telemetry
     public static ActivityContext ParentOf(JasperFx.Events.IEvent e) =>
         e.GetHeader(TraceContextStamp.Header)?.ToString() is { } traceParent && ActivityContext.TryParse(traceParent, null, out var context)
             ? context : default;
+}
+
+/// <summary>
+/// Without an exporter, spans are still created but not recorded (sampled as propagation data only): a caller's
+/// <c>traceparent</c> is continued, the trace id becomes the events' correlation id, Wolverine carries the context from
+/// the request to the consumers and sagas, and log scopes carry the trace and span ids. Nothing is collected.
+/// </summary>
+internal sealed class TraceContextPropagation : IHostedService, IDisposable
+{
+    private readonly ActivityListener _listener = new()
+    {
+        ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" or "Wolverine" or Telemetry.Name,
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData
+    };
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        ActivitySource.AddActivityListener(_listener);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    public void Dispose() => _listener.Dispose();
 }
 
 /// <summary>

@@ -61,6 +61,11 @@ public sealed class when_things_go_wrong
     {
         var alerts = new RecordingSink();
         var schema = "eventapp_alerts_" + Guid.NewGuid().ToString("N")[..8];
+        // the webhook sink's receiver
+        var port = FreePort();
+        using var webhook = new HttpListener { Prefixes = { $"http://127.0.0.1:{port}/alerts/" } };
+        webhook.Start();
+        var posted = ReceiveOneAsync(webhook);
         var ids = new[] { Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7() };
         PoisonProbe.Poison(ids);
         try
@@ -70,7 +75,8 @@ public sealed class when_things_go_wrong
                 // three users' registrations fail four times each (one try, three retries): 12 failures in the window
                 ["EventApp:EventBus:RetryDelays:0"] = "00:00:00.1",
                 ["EventApp:EventBus:RetryDelays:1"] = "00:00:00.1",
-                ["EventApp:EventBus:RetryDelays:2"] = "00:00:00.1"
+                ["EventApp:EventBus:RetryDelays:2"] = "00:00:00.1",
+                ["EventApp:Monitoring:AlertWebhook"] = $"http://127.0.0.1:{port}/alerts/"
             }, services: s => s.AddSingleton<IAlertSink>(alerts)
                 .AddSingleton(new ConsumerQueue("tests.alerts", ["#"], nameof(PoisonProbeHandler))).ConfigureWolverine(o =>
             {
@@ -100,6 +106,16 @@ public sealed class when_things_go_wrong
             Assert.Single(alerts.Alerts);
             Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11), (alert.EventType, alert.Handler, alert.ErrorCount));
             Assert.Equal("InvalidOperationException", alert.ExceptionType);
+            // the same alert, POSTed as JSON to the webhook
+            var body = await posted.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11),
+                (body.GetProperty("eventType").GetString(), body.GetProperty("handler").GetString(), body.GetProperty("errorCount").GetInt32()));
+
+            // the consumer's failures are logged with the trace, the message and the event they were about
+            var failure = LogCapture.Entries.FirstOrDefault(e => e.Contains("poisoned by the test") && e.Contains(ids[0].ToString()));
+            Assert.True(failure is not null, "no failure of the first poisoned user's event in the log");
+            foreach (var key in new[] { "TraceId=", "SpanId=", "messaging.message_id=", "event.id=", "event.type=UserRegistered" })
+                Assert.Contains(key, failure);
         }
         finally
         {
@@ -145,6 +161,22 @@ public sealed class when_things_go_wrong
         {
             await TestDatabase.DropSchemaAsync(schema);
         }
+    }
+
+    private static async Task<JsonElement> ReceiveOneAsync(HttpListener listener)
+    {
+        var context = await listener.GetContextAsync();
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.InputStream);
+        context.Response.StatusCode = 204;
+        context.Response.Close();
+        return body;
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private sealed class RecordingSink : IAlertSink
