@@ -47,6 +47,13 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
     private static string[] Keys(JsonElement element) => element.EnumerateObject().Select(p => p.Name).ToArray();
 
     [Fact]
+    public async Task readiness_checks_the_broker_too()
+    {
+        var ready = await _service.GetAsJson<JsonElement>("/health/ready");
+        Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("rabbitmq").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task a_registration_is_one_message_in_the_seeds_wire_format()
     {
         var email = UserScenarios.UniqueEmail("wire");

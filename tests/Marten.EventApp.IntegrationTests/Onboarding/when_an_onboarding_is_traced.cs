@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Alba;
+using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Onboarding;
+using Marten.EventApp.Sagas;
+using Marten.EventApp.Users;
+
+namespace Marten.EventApp.IntegrationTests.Onboarding;
+
+/// <summary>A registration's trace goes on through the bus into its onboarding saga and each of the saga's steps.</summary>
+[Collection(OnboardingCollection.Name)]
+public sealed class when_an_onboarding_is_traced(OnboardingFixture fixture) : OnboardingTest(fixture)
+{
+    [Fact]
+    public async Task the_saga_and_its_steps_are_in_the_registrations_trace()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Wolverine",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var traceId = ActivityTraceId.CreateRandom();
+        var result = await Host.Scenario(x =>
+        {
+            x.WithRequestHeader("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail("traced"), firstName = "Tra", lastName = "Ced" }).ToUrl("/api/users");
+            x.StatusCodeShouldBe(201);
+        });
+        var user = (await result.ReadAsJsonAsync<UserVersion>())!;
+        await SagaWhen(user.Id, s => s.Status == SagaStatus.Completed);
+
+        var handled = await Tracking.Eventually(async () =>
+        {
+            await Task.Yield();
+            var names = spans.Where(s => s.TraceId == traceId).Select(s => s.OperationName).ToHashSet();
+            return new[] { nameof(StartOnboarding), nameof(SendWelcomeEmail), nameof(CreateDefaultPreferences), nameof(SendWelcomePush),
+                nameof(TrackRegistration), nameof(OnboardingStepDone) }.All(m => names.Any(n => n.EndsWith(m))) ? names : null;
+        });
+        Assert.Contains(handled, n => n.EndsWith("EventEnvelope"));
+    }
+}
