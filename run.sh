@@ -18,9 +18,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH)"
-# Development, with a signing key kept in .local (the tokens it signs outlive a restart), unless one is configured
+# Development, with a signing key kept in .local (the tokens it signs outlive a restart), unless one is configured;
+# in any other environment the service's own check applies (no key or authority: it does not start)
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
-if [ -z "${EventApp__Auth__SigningKey:-}" ] && [ -z "${EventApp__Auth__Authority:-}" ]; then
+if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${EventApp__Auth__SigningKey:-}" ] && [ -z "${EventApp__Auth__Authority:-}" ]; then
   key_file="$LOCAL_ROOT/dev-signing-key"
   [ -s "$key_file" ] || (mkdir -p "$LOCAL_ROOT"; umask 077; head -c 32 /dev/urandom | base64 > "$key_file")
   export EventApp__Auth__SigningKey="$(cat "$key_file")"
@@ -40,7 +41,7 @@ cd src/Marten.EventApp
 if [ $# -gt 0 ]; then
   dotnet bin/Release/net10.0/Marten.EventApp.dll "$@"
 else
-  if [ -n "${EventApp__Auth__SigningKey:-}" ]; then
+  if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -n "${EventApp__Auth__SigningKey:-}" ]; then
     token=$(dotnet "$DLL" token --role admin --ttl 8h --subject developer | tail -n1)
     echo "Admin token (8 h; others: ./run.sh -- token --role admin --ttl 1h):" >&2
     echo "  export TOKEN=$token" >&2

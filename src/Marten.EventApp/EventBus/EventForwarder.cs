@@ -33,14 +33,20 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
 
     private async Task SendAsync(IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)> events, IMessageBus bus, CancellationToken ct)
     {
-        // a producer span per event in the trace that stored it: the consumers' spans continue that trace
+        // a producer span per event in the trace that stored it: the consumers' spans continue that trace. Starting a
+        // span makes it the current one: each starts from the page's own, or an event stored outside a trace would
+        // become the child of the one before it
+        var outer = Activity.Current;
         var spans = new Activity?[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
             var (stored, e) = events[i];
+            Activity.Current = outer;
             spans[i] = Telemetry.Source.StartActivity($"{e.EventType} publish", ActivityKind.Producer, Telemetry.ParentOf(stored))
                 ?.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType).SetTag("messaging.destination.name", broker.IsConfigured ? "events" : "local");
         }
+
+        Activity.Current = outer;
 
         try
         {
@@ -51,7 +57,7 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
                 {
                     var started = Stopwatch.GetTimestamp();
                     // Wolverine takes the current span as the message's parent
-                    Activity.Current = spans[i] ?? Activity.Current;
+                    Activity.Current = spans[i] ?? outer;
                     await bus.PublishAsync(events[i].Envelope);
                     Telemetry.RecordPublished(events[i].Envelope.EventType, started);
                 }

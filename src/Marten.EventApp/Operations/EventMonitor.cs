@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Wolverine;
+using Wolverine.Runtime;
 
 namespace Marten.EventApp.Operations;
 
@@ -50,13 +51,19 @@ public sealed class EventMonitor : IHostedService, IDisposable
     /// <summary>Alerts raised since the node started (each goes to every sink).</summary>
     public long AlertsRaised => Interlocked.Read(ref _raised);
 
-    public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger)
+    /// <summary>Watches this service's Wolverine runtime (its own meter: other hosts in the process, as in tests, are not counted).</summary>
+    public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
+        IWolverineRuntime runtime) : this(options, clock, sinks, logger, meter => meter == runtime.Meter)
+    {
+    }
+
+    internal EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
+        Func<Meter, bool> watched)
     {
         (_options, _clock, _sinks, _logger) = (options, clock, sinks, logger);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.StartsWith("Wolverine", StringComparison.Ordinal)
-                && instrument.Name is MetricsConstants.MessagesSucceeded or MetricsConstants.MessagesFailed)
+            if (watched(instrument.Meter) && instrument.Name is MetricsConstants.MessagesSucceeded or MetricsConstants.MessagesFailed)
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => OnMeasurement(instrument.Name, value, tags));
@@ -103,6 +110,8 @@ public sealed class EventMonitor : IHostedService, IDisposable
         lock (window)
         {
             window.Drop(now - _options.ErrorWindow);
+            // a storm of failures keeps the newest MaxTracked: counts above it read as that many
+            if (window.Times.Count >= MaxTracked) window.Times.Dequeue();
             window.Times.Enqueue(now);
             window.LastExceptionType = exceptionType;
             count = window.Times.Count;
@@ -155,6 +164,9 @@ public sealed class EventMonitor : IHostedService, IDisposable
     /// <summary>True while some consumer is over the alert threshold within the window.</summary>
     public bool Alerting() => Recent().Any(r => r.Count > _options.ErrorThreshold);
 
+    /// <summary>Failures remembered per (event type, handler) within the window.</summary>
+    public const int MaxTracked = 10_000;
+
     private sealed class FailureWindow
     {
         public Queue<DateTimeOffset> Times { get; } = new();
@@ -179,11 +191,12 @@ public sealed class LogAlertSink(ILogger<LogAlertSink> logger) : IAlertSink
     }
 }
 
-/// <summary>POSTs each alert as JSON to <c>EventApp:Monitoring:AlertWebhook</c>.</summary>
-public sealed class WebhookAlertSink(HttpClient http, MonitoringOptions options) : IAlertSink
+/// <summary>POSTs each alert as JSON to <c>EventApp:Monitoring:AlertWebhook</c> (a client from the factory each time: its handlers are recycled).</summary>
+public sealed class WebhookAlertSink(IHttpClientFactory clients, MonitoringOptions options) : IAlertSink
 {
     public async Task SendAsync(Alert alert, CancellationToken ct)
     {
+        using var http = clients.CreateClient(nameof(WebhookAlertSink));
         using var response = await http.PostAsJsonAsync(options.AlertWebhook, alert, ct);
         response.EnsureSuccessStatusCode();
     }

@@ -49,8 +49,10 @@ public static class Health
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>Status per check for anyone (probes come without credentials); descriptions and data for a caller with a token.</summary>
     private static Task WriteJson(HttpContext http, HealthReport report)
     {
+        var detailed = http.User.Identity?.IsAuthenticated == true;
         http.Response.ContentType = "application/json";
         return http.Response.WriteAsJsonAsync(new
         {
@@ -59,9 +61,9 @@ public static class Health
             checks = report.Entries.ToDictionary(e => e.Key, e => new
             {
                 status = e.Value.Status.ToString(),
-                description = e.Value.Description ?? e.Value.Exception?.Message,
+                description = detailed ? e.Value.Description ?? e.Value.Exception?.Message : null,
                 durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
-                data = e.Value.Data.Count > 0 ? e.Value.Data : null
+                data = detailed && e.Value.Data.Count > 0 ? e.Value.Data : null
             })
         }, Json);
     }

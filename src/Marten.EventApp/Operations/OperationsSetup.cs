@@ -16,7 +16,11 @@ public static class OperationsSetup
         builder.Services.AddSingleton<EventMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventMonitor>());
         builder.Services.AddSingleton<IAlertSink, LogAlertSink>();
-        if (options.AlertWebhook is not null) builder.Services.AddHttpClient<WebhookAlertSink>().AddTypedClient<IAlertSink, WebhookAlertSink>();
+        if (options.AlertWebhook is not null)
+        {
+            builder.Services.AddHttpClient(nameof(WebhookAlertSink), c => c.Timeout = TimeSpan.FromSeconds(10));
+            builder.Services.AddSingleton<IAlertSink, WebhookAlertSink>();
+        }
         builder.AddHealth();
         // the outbox rows get a timestamp (the outbox age gauge and check); a row older than this is released to be
         // sent again by any node, as when its sender died: at-least-once, the consumers' inboxes drop the repeat

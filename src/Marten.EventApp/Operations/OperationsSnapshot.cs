@@ -20,7 +20,8 @@ public sealed record StoreReading(
 /// (state held in tables), and publishes it as gauges; readiness reads the same reading. A gauge callback runs on
 /// the scrape, so it never queries the database itself.
 /// </summary>
-public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOptions options, ILogger<OperationsSnapshot> logger) : BackgroundService
+public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOptions options, IMeterFactory meters,
+    ILogger<OperationsSnapshot> logger) : BackgroundService
 {
     private StoreReading? _reading;
     private Exception? _error;
@@ -82,20 +83,22 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
     /// <summary>The gauges, read from the latest reading.</summary>
     internal void PublishGauges()
     {
-        Telemetry.Meter.CreateObservableGauge("eventapp.sagas", () => (_reading?.Sagas ?? []).Select(s =>
+        // this host's meter (disposed with it): gauges of another host in the process read that host's reading
+        var meter = meters.Create(Telemetry.Name);
+        meter.CreateObservableGauge("eventapp.sagas", () => (_reading?.Sagas ?? []).Select(s =>
                 new Measurement<long>(s.Count, Tag("saga.type", s.Type), Tag("saga.status", s.Status.ToString()))),
             "{saga}", "Sagas by type and status");
-        Telemetry.Meter.CreateObservableGauge("eventapp.projection.lag", () => AsyncProjections().Select(p =>
+        meter.CreateObservableGauge("eventapp.projection.lag", () => AsyncProjections().Select(p =>
                 new Measurement<double>(p.LagSeconds ?? 0, Tag("projection", p.Name))),
             "s", "Seconds since the oldest event an async projection or subscription has not applied was stored");
-        Telemetry.Meter.CreateObservableGauge("eventapp.projection.lag.events", () => AsyncProjections().Select(p =>
+        meter.CreateObservableGauge("eventapp.projection.lag.events", () => AsyncProjections().Select(p =>
                 new Measurement<long>(p.LagEvents ?? 0, Tag("projection", p.Name))),
             "{event}", "Events an async projection or subscription has not applied yet");
-        Telemetry.Meter.CreateObservableGauge("eventapp.outbox.messages", () => Value(r => r.OutboxMessages),
+        meter.CreateObservableGauge("eventapp.outbox.messages", () => Value(r => r.OutboxMessages),
             "{message}", "Messages waiting in the outbox");
-        Telemetry.Meter.CreateObservableGauge("eventapp.outbox.oldest.age", () => Value(r => r.OutboxOldestSeconds ?? 0),
+        meter.CreateObservableGauge("eventapp.outbox.oldest.age", () => Value(r => r.OutboxOldestSeconds ?? 0),
             "s", "Age of the oldest message waiting in the outbox (0 when empty)");
-        Telemetry.Meter.CreateObservableGauge("eventapp.dead_letters", () => Value(r => r.DeadLetters),
+        meter.CreateObservableGauge("eventapp.dead_letters", () => Value(r => r.DeadLetters),
             "{message}", "Messages in the dead letters");
     }
 

@@ -19,6 +19,9 @@ public sealed class AuthOptions
     /// <summary>An OpenID Connect issuer whose keys validate the tokens (instead of <see cref="SigningKey"/>).</summary>
     public string? Authority { get; set; }
 
+    /// <summary>Development without a configured key: the process made one for itself.</summary>
+    internal bool OwnKey { get; set; }
+
     public string Issuer { get; set; } = "marten-eventapp";
     public string Audience { get; set; } = "marten-eventapp";
 
@@ -47,6 +50,7 @@ public static class Authentication
                     $"Authentication is not configured: set {AuthOptions.Section}:SigningKey (a secret of at least 32 characters) or " +
                     $"{AuthOptions.Section}:Authority (an OpenID Connect issuer). ./run.sh sets a development key.");
             options.SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            options.OwnKey = true;
             builder.Services.AddHostedService<DevelopmentTokenNotice>();
         }
 

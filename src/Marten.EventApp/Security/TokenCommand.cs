@@ -23,6 +23,9 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
     {
         var lifetime = Lifetime(input.TtlFlag);
         using var host = input.BuildHost();
+        if (host.Services.GetRequiredService<AuthOptions>().OwnKey)
+            throw new InvalidOperationException("No EventApp:Auth:SigningKey is configured: a token signed with a key of this process alone " +
+                                                "would be accepted by no service. Set the key the service uses (./run.sh does).");
         var roles = input.RoleFlag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Console.WriteLine(host.Services.GetRequiredService<TokenIssuer>().Mint(input.SubjectFlag, roles, lifetime));
         return Task.FromResult(true);
@@ -42,7 +45,8 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
             }
         }
 
-        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+        // exactly hh:mm:ss: TimeSpan.Parse would read a bare 90 as ninety days
+        return TimeSpan.TryParseExact(value, @"hh\:mm\:ss", CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
             ? span
             : throw new ArgumentException($"--ttl '{ttl}': use 30m, 8h, 7d or hh:mm:ss");
     }

@@ -3,6 +3,8 @@ using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text;
+using System.Text.Json;
 using Npgsql;
 using Wolverine;
 
@@ -60,35 +62,55 @@ internal static class EraseUserEndpoint
     public static async Task<Results<Ok<ErasureResult>, ProblemHttpResult>> Post(Guid id, IMessageBus bus, IDocumentStore store,
         HttpContext http, CancellationToken ct)
     {
-        // the email as it is now: the messages Wolverine keeps are found by it or by the user's id
-        string? email;
-        await using (var query = store.QuerySession()) email = (await query.LoadAsync<UserDetails>(id, ct))?.Email;
-
+        // the emails as the events hold them, read before they are masked (a retry after a failure still finds them)
+        var emails = await EmailsOfAsync(store, id, ct);
         var outcome = await bus.InvokeAsync<CommandOutcome>(new EraseUser(id, http.User.Identity?.Name ?? "operator"),
             RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
 
+        var removed = await RemoveKeptMessagesAsync(store, id, emails, ct);
         await store.Advanced.ApplyEventDataMasking(x => x.IncludeStream(id), ct);
-        var removed = await RemoveKeptMessagesAsync(store, id, email, ct);
         return TypedResults.Ok(new ErasureResult(id, outcome.Version, removed));
     }
 
-    /// <summary>Handled messages (kept for de-duplication) and dead letters that mention the user; not those still waiting to be handled.</summary>
-    private static async Task<int> RemoveKeptMessagesAsync(IDocumentStore store, Guid id, string? email, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> EmailsOfAsync(IDocumentStore store, Guid id, CancellationToken ct)
     {
+        await using var session = store.QuerySession();
+        var emails = new HashSet<string>();
+        foreach (var e in await session.Events.FetchStreamAsync(id, token: ct))
+        {
+            if (e.Data is UserRegistered registered) emails.Add(registered.Email);
+            if (e.Data is UserProfileUpdated updated)
+                foreach (var values in new[] { updated.UpdatedFields, updated.PreviousValues })
+                    if (values.GetValueOrDefault(ProfileFields.Email) is { } email) emails.Add(email);
+        }
+
+        emails.Remove(EraseUserHandler.Placeholder);
+        return emails.ToList();
+    }
+
+    /// <summary>
+    /// Handled messages (kept for de-duplication) and dead letters of the user, found by whole JSON values: the user's id
+    /// under the keys a user's messages carry it (not an order's <c>customerId</c>), or one of its emails as a whole
+    /// string, written plainly or with JSON's escapes (<c>+</c> as <c>\u002B</c>), so that <c>ann@x</c> never matches
+    /// <c>joann@x</c>. Messages still waiting to be handled are left alone.
+    /// </summary>
+    private static async Task<int> RemoveKeptMessagesAsync(IDocumentStore store, Guid id, IReadOnlyList<string> emails, CancellationToken ct)
+    {
+        var patterns = new[] { "aggregateId", "AggregateId", "userId", "UserId", "id", "Id" }.Select(key => $"\"{key}\":\"{id}\"")
+            .Concat(emails.SelectMany(email => new[] { $"\"{email}\"", JsonSerializer.Serialize(email) }))
+            .Distinct().Select(Encoding.UTF8.GetBytes).ToArray();
         var schema = store.Options.DatabaseSchemaName;
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand($"""
-            with inbox as (delete from {schema}.wolverine_incoming_envelopes
-                           where status = 'Handled' and (position(@id in body) > 0 or position(@email in body) > 0) returning 1),
-                 dead as (delete from {schema}.wolverine_dead_letters
-                          where position(@id in body) > 0 or position(@email in body) > 0 returning 1)
+            with inbox as (delete from {schema}.wolverine_incoming_envelopes i
+                           where status = 'Handled' and exists (select 1 from unnest(@patterns) p where position(p in i.body) > 0) returning 1),
+                 dead as (delete from {schema}.wolverine_dead_letters d
+                          where exists (select 1 from unnest(@patterns) p where position(p in d.body) > 0) returning 1)
             select (select count(*) from inbox) + (select count(*) from dead)
             """, connection);
-        command.Parameters.AddWithValue("id", System.Text.Encoding.UTF8.GetBytes(id.ToString()));
-        // a user with no read model: nothing to match by email (an empty pattern would match every row)
-        command.Parameters.AddWithValue("email", System.Text.Encoding.UTF8.GetBytes(email is { Length: > 0 } ? email : id.ToString()));
+        command.Parameters.AddWithValue("patterns", patterns);
         return Convert.ToInt32(await command.ExecuteScalarAsync(ct));
     }
 }

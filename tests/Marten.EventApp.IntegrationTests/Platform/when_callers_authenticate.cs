@@ -135,5 +135,6 @@ public sealed class when_callers_authenticate(AppFixture fixture)
         Assert.Equal(TimeSpan.FromMinutes(90), TokenCommand.Lifetime("01:30:00"));
         Assert.Throws<ArgumentException>(() => TokenCommand.Lifetime("soon"));
         Assert.Throws<ArgumentException>(() => TokenCommand.Lifetime("-1h"));
+        Assert.Throws<ArgumentException>(() => TokenCommand.Lifetime("90"));  // not ninety days
     }
 }

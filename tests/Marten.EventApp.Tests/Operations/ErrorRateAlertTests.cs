@@ -12,7 +12,7 @@ public sealed class ErrorRateAlertTests
 
     private async Task<IReadOnlyList<Alert>> Failures(Action<EventMonitor> fail)
     {
-        var monitor = new EventMonitor(_options, _clock, [_sink], NullLogger<EventMonitor>.Instance);
+        var monitor = new EventMonitor(_options, _clock, [_sink], NullLogger<EventMonitor>.Instance, _ => false);
         await monitor.StartAsync(CancellationToken.None);
         fail(monitor);
         await monitor.StopAsync(CancellationToken.None);
