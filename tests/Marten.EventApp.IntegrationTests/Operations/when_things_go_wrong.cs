@@ -62,7 +62,7 @@ public sealed class when_things_go_wrong
         var alerts = new RecordingSink();
         var schema = "eventapp_alerts_" + Guid.NewGuid().ToString("N")[..8];
         // the webhook sink's receiver
-        var port = FreePort();
+        var port = FreePorts.Next();
         using var webhook = new HttpListener { Prefixes = { $"http://127.0.0.1:{port}/alerts/" } };
         webhook.Start();
         var posted = ReceiveOneAsync(webhook);
@@ -172,12 +172,6 @@ public sealed class when_things_go_wrong
         return body;
     }
 
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     private sealed class RecordingSink : IAlertSink
     {

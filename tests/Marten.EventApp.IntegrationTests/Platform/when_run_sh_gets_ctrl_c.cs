@@ -16,7 +16,7 @@ public sealed class when_run_sh_gets_ctrl_c
     public async Task the_service_and_the_script_stop_and_leave_no_process()
     {
         var repo = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
-        var port = FreePort();
+        var port = FreePorts.Next();
         // SIGINT back to its default first: a shell started from a background job ignores it, as a terminal's never does
         var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
         {
@@ -95,12 +95,5 @@ public sealed class when_run_sh_gets_ctrl_c
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         await process.WaitForExitAsync();
         return process.ExitCode;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
