@@ -33,8 +33,7 @@ public sealed class EventBusOptions
     {
         var section = configuration.GetSection(Section);
         var options = section.Get<EventBusOptions>() ?? new();
-        // the binder writes configured items over the default array's: the configured delays alone are meant
-        if (section.GetSection(nameof(RetryDelays)).Exists()) options.RetryDelays = section.GetSection(nameof(RetryDelays)).Get<TimeSpan[]>() ?? [];
+        options.RetryDelays = section.ArrayOr(nameof(RetryDelays), new EventBusOptions().RetryDelays);
         return options;
     }
 }

@@ -34,7 +34,7 @@ public static class HttpApi
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
-        app.UseRequestLimits();  // after authentication (the caller is its partition), before authorization (a flood of 401s is limited too)
+        app.UseRateLimiter();  // after authentication (the caller is its partition), before authorization (a flood of 401s is limited too)
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Marten.EventApp")).AllowAnonymous();

@@ -33,11 +33,9 @@ public static class RequestLimits
     {
         var options = RequestLimitOptions.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
-        if (options.PermitsPerSecond <= 0) return builder;
-
         builder.Services.AddRateLimiter(o =>
         {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => Telemetry.IsOperational(http.Request.Path)
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => options.PermitsPerSecond <= 0 || Telemetry.IsOperational(http.Request.Path)
                 ? RateLimitPartition.GetNoLimiter("operations")
                 : RateLimitPartition.GetTokenBucketLimiter(ClientOf(http), _ => new TokenBucketRateLimiterOptions
                 {
@@ -65,20 +63,10 @@ public static class RequestLimits
                 });
             };
         });
-        builder.Services.AddSingleton(new RateLimiting());
         return builder;
-    }
-
-    /// <summary>After authentication: the caller's subject is its partition.</summary>
-    public static WebApplication UseRequestLimits(this WebApplication app)
-    {
-        if (app.Services.GetService<RateLimiting>() is not null) app.UseRateLimiter();
-        return app;
     }
 
     private static string ClientOf(HttpContext http) => http.User.Identity is { IsAuthenticated: true, Name: { } name }
         ? "subject:" + name
         : "address:" + http.Connection.RemoteIpAddress;
-
-    private sealed class RateLimiting;
 }

@@ -23,8 +23,7 @@ public sealed class OnboardingOptions
     {
         var section = configuration.GetSection(Section);
         var options = section.Get<OnboardingOptions>() ?? new();
-        // the binder writes configured items over the default array's (one delay configured left the default's other two)
-        if (section.GetSection(nameof(RetryDelays)).Exists()) options.RetryDelays = section.GetSection(nameof(RetryDelays)).Get<TimeSpan[]>() ?? [];
+        options.RetryDelays = section.ArrayOr(nameof(RetryDelays), new OnboardingOptions().RetryDelays);
         foreach (var fault in options.Faults) fault.Check();
         return options;
     }

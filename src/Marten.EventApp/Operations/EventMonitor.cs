@@ -161,9 +161,6 @@ public sealed class EventMonitor : IHostedService, IDisposable
         return recent.OrderByDescending(r => r.Count).ToList();
     }
 
-    /// <summary>True while some consumer is over the alert threshold within the window.</summary>
-    public bool Alerting() => Recent().Any(r => r.Count > _options.ErrorThreshold);
-
     /// <summary>Failures remembered per (event type, handler) within the window.</summary>
     public const int MaxTracked = 10_000;
 

@@ -1,4 +1,5 @@
 using Marten.EventApp.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Wolverine;
 
 namespace Marten.EventApp.Operations;
@@ -34,23 +35,21 @@ public static class OperationsSetup
         });
     }
 
-    /// <summary>The seed's <c>getHealthStatus()</c>, from the metrics and the latest store reading.</summary>
-    internal static EventSystemHealth Events(EventMonitor monitor, OperationsSnapshot snapshot, MonitoringOptions options, TimeProvider clock)
+    /// <summary>
+    /// The seed's <c>getHealthStatus()</c>: the consumers' recent errors from the metrics, and the readiness checks
+    /// (database, broker, projection lag, dead letters, outbox) as they judge the store, so the two never disagree.
+    /// </summary>
+    internal static async Task<EventSystemHealth> Events(EventMonitor monitor, HealthCheckService health, MonitoringOptions options,
+        TimeProvider clock, CancellationToken ct)
     {
+        var ready = await health.CheckHealthAsync(c => c.Tags.Contains(Health.Ready), ct);
         var recent = monitor.Recent();
         var unhealthy = new List<string>();
         var degraded = new List<string>();
-        if (snapshot.Error is { } error) unhealthy.Add($"the store cannot be read: {error.Message}");
+        foreach (var (name, check) in ready.Entries.Where(e => e.Value.Status != HealthStatus.Healthy))
+            (check.Status == HealthStatus.Unhealthy ? unhealthy : degraded).Add($"{name}: {check.Description ?? check.Exception?.Message}");
         foreach (var r in recent)
             (r.Count > options.ErrorThreshold ? unhealthy : degraded).Add($"{r.EventType}.{r.Handler}: {r.Count} failures within {options.ErrorWindow}");
-        if (snapshot.Reading is { } reading)
-        {
-            foreach (var p in reading.Projections.Where(p => p.Lifecycle == "async" && p.LagSeconds > options.ProjectionLagDegraded.TotalSeconds))
-                degraded.Add($"projection {p.Name} is {p.LagSeconds:0} s behind");
-            if (reading.DeadLetters > options.DeadLettersDegraded) degraded.Add($"{reading.DeadLetters} dead letters");
-            if (reading.OutboxOldestSeconds > options.OutboxAgeDegraded.TotalSeconds)
-                degraded.Add($"a message has waited {reading.OutboxOldestSeconds:0} s in the outbox");
-        }
 
         var status = unhealthy.Count > 0 ? "UNHEALTHY" : degraded.Count > 0 ? "DEGRADED" : "HEALTHY";
         return new EventSystemHealth(status, [.. unhealthy, .. degraded], monitor.Processed(), recent, clock.GetUtcNow());

@@ -24,12 +24,9 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
     ILogger<OperationsSnapshot> logger) : BackgroundService
 {
     private StoreReading? _reading;
-    private Exception? _error;
 
+    /// <summary>The latest reading; a failed one leaves the one before (readiness checks the database itself).</summary>
     public StoreReading? Reading => _reading;
-
-    /// <summary>Why the last reading failed, if it did (the reading before it stays).</summary>
-    public Exception? Error => _error;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,17 +36,15 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             try
             {
                 _reading = await ReadAsync(stoppingToken);
-                _error = null;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                _error = e;
                 logger.LogWarning(e, "Reading the store for the operations gauges failed");
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    public async Task<StoreReading> ReadAsync(CancellationToken ct)
+    private async Task<StoreReading> ReadAsync(CancellationToken ct)
     {
         var store = services.GetRequiredService<IDocumentStore>();
         var sagas = new List<(string, SagaStatus, long)>();
