@@ -120,10 +120,20 @@ internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerP
     {
         foreach (var chain in chains.Where(c => c.MessageType == typeof(EventEnvelope)))
         {
-            // every time, not only on the first attempt: an outage is not the message's fault
-            chain.OnException<NpgsqlException>(e => e.IsTransient, "transient database failure")
-                .RequeueIndefinitely().AndPauseProcessing(options.TransientPause);
+            chain.PausesOnTransientDatabaseFailures(options.TransientPause);
             chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
         }
     }
+}
+
+public static class DatabaseOutages
+{
+    /// <summary>
+    /// The database away pauses the listener and puts the message back, every time, not only on the first attempt: an
+    /// outage is not the message's fault and must not spend its retries (then the dead letters, or a saga's failure).
+    /// </summary>
+    public static void PausesOnTransientDatabaseFailures(this HandlerChain chain, TimeSpan pause) =>
+        chain.OnException<NpgsqlException>(e => e.IsTransient, "transient database failure").RequeueIndefinitely().AndPauseProcessing(pause);
+
+    public static bool IsTransientDatabaseFailure(this Exception e) => e is NpgsqlException { IsTransient: true };
 }

@@ -35,13 +35,15 @@ public static class OnboardingConfiguration
         });
         builder.Services.ConfigureWolverine(opts =>
         {
-            opts.Policies.Add(new OnboardingStepFailures(options));
+            opts.Policies.Add(new OnboardingStepFailures(options, EventBusOptions.From(builder.Configuration)));
             // one user's saga messages one after another (answers of the parallel steps would otherwise race on the saga,
             // one retried after a concurrency error: 4,777 such retries in one run of bench row 2), other users' in parallel
             opts.MessagePartitioning.ByMessage<IOnboardingSagaMessage>(m => m.UserId.ToString());
-            foreach (var type in typeof(IOnboardingSagaMessage).Assembly.GetTypes()
-                         .Where(t => t.IsAssignableTo(typeof(IOnboardingSagaMessage)) && !t.IsInterface))
-                opts.PublishMessage(type).ToLocalQueue(SagaQueue);
+            opts.Publish(x =>
+            {
+                x.MessagesImplementing<IOnboardingSagaMessage>();
+                x.ToLocalQueue(SagaQueue);
+            });
             opts.LocalQueue(SagaQueue).PartitionProcessingByGroupId(PartitionSlots.Five);
         });
         builder.MonitorSaga<UserOnboardingSaga>("UserOnboarding",

@@ -1,3 +1,4 @@
+using Marten.EventApp.EventBus;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using Marten.EventApp.Users;
@@ -49,7 +50,7 @@ public static class OnboardingStepHandler
             await call(new OnboardingRecipient(user.Id, user.Email, user.FirstName, user.Locale));
             return [new OnboardingStepDone(cmd.UserId, cmd.Step)];
         }
-        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length)
+        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && !ex.IsTransientDatabaseFailure())
         {
             logger.LogWarning(ex, "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
                 cmd.Step, cmd.UserId, context.Envelope.Attempts);
@@ -96,12 +97,14 @@ public static class OnboardingStepHandler
 /// <c>MoveToErrorQueue</c>) was tried: on a durable local queue the message was then neither dead-lettered nor the saga
 /// told (seen in a run). Should the answer itself fail to be stored, the command goes to the dead letters.
 /// </summary>
-internal sealed class OnboardingStepFailures(OnboardingOptions options) : IHandlerPolicy
+internal sealed class OnboardingStepFailures(OnboardingOptions options, EventBusOptions bus) : IHandlerPolicy
 {
     public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
     {
         foreach (var chain in chains.Where(c => c.MessageType.IsAssignableTo(typeof(IOnboardingStep))))
         {
+            // a database outage waits, as the bus's consumers do: it does not fail the onboarding
+            chain.PausesOnTransientDatabaseFailures(bus.TransientPause);
             if (options.RetryDelays.Length > 0) chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
             else chain.OnAnyException().MoveToErrorQueue();
         }

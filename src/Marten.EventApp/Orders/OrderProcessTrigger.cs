@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Contracts.Orders;
+using Marten.EventApp.EventBus;
 
 namespace Marten.EventApp.Orders;
 
@@ -10,13 +11,11 @@ public static class OrderProcessTrigger
     public const string Queue = "marten-eventapp.order-process";
     public static readonly string[] BindingKeys = [$"{nameof(OrderCreated)}.*", $"{nameof(OrderShipped)}.*"];
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private sealed record CreatedData(Guid CustomerId, List<OrderLine> Lines, decimal Total);
 
     public static object? Handle(EventEnvelope e) => e.EventType switch
     {
-        nameof(OrderCreated) when e.EventData.Deserialize<CreatedData>(Json) is { } data =>
+        nameof(OrderCreated) when e.EventData.Deserialize<CreatedData>(WireJson.Options) is { } data =>
             new StartOrderProcess(e.AggregateId, data.CustomerId, data.Total, data.Lines),
         nameof(OrderShipped) => new OrderShipmentReported(e.AggregateId),
         _ => null

@@ -49,7 +49,8 @@ public static class SagaMonitoring
         Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote) where TSaga : TrackedSaga
     {
         // newest first, by status: the listing's order and filter
-        builder.Services.ConfigureMarten(opts => opts.Schema.For<TSaga>().Index(x => x.StartedAt));
+        // and the gauges' counts by status every PollInterval (sagas are never deleted: a scan would grow with them)
+        builder.Services.ConfigureMarten(opts => opts.Schema.For<TSaga>().Index(x => x.StartedAt).Index(x => x.Status));
         builder.Services.AddSingleton(new MonitoredSaga(type,
             async (session, id, ct) => await session.LoadAsync<TSaga>(id, ct),
             async (session, status, take, ct) =>
