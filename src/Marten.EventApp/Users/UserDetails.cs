@@ -31,6 +31,16 @@ public sealed record UserDetails
     public string? Onboarding { get; init; }
     public long Version { get; init; }
 
+    /// <summary>
+    /// What the search and the email lookup match: the full name and the email, lowercased, apart. Kept in its own
+    /// column with one trigram index (<see cref="UsersConfiguration"/>), not in the JSON.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string SearchText => FullName.ToLowerInvariant() + SearchSeparator + Email.ToLowerInvariant();
+
+    /// <summary>Between name and email: no term holds it (<see cref="FindUsersEndpoint"/>), so no match spans both.</summary>
+    internal const char SearchSeparator = '\u001f';
+
     internal UserProfile Profile() =>
         new(Email, FirstName, LastName, PhoneNumber, Address, BirthDate, ProfilePictureUrl);
 

@@ -1,0 +1,32 @@
+namespace Marten.EventApp.Users;
+
+/// <summary>
+/// Users projected before the search column existed have it empty, and search would not find them: filled once at
+/// start, as the projection writes it for new ones (<see cref="UserDetails.SearchText"/>). Registered after the
+/// schema set-up, which runs first among the hosted services; one scan of the table when nothing is missing.
+/// </summary>
+internal sealed class SearchTextBackfill(IDocumentStore store, ILogger<SearchTextBackfill> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var table = store.Options.Schema.For<UserDetails>(qualified: true);
+        await using var connection = store.Storage.Database.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using var update = new Npgsql.NpgsqlCommand($"""
+                update {table} set search_text = lower(data ->> 'fullName') || chr(31) || lower(data ->> 'email')
+                where search_text is null
+                """, connection);
+            var filled = await update.ExecuteNonQueryAsync(ct);
+            if (filled > 0) logger.LogInformation("Filled the search column of {Count} users projected before it existed", filled);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.UndefinedColumn)
+        {
+            // the schema is not applied on start (EventApp:ApplySchemaOnStartup=false): whoever applies it runs this again
+            logger.LogWarning("The users' search column is not there yet: apply the schema and restart to fill it");
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
