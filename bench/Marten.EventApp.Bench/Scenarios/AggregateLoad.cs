@@ -7,7 +7,7 @@ using Wolverine;
 namespace Marten.EventApp.Bench.Scenarios;
 
 /// <summary>
-/// 4a: the cost of loading a user for a command as its stream grows: FetchForWriting&lt;User&gt;, the read every
+/// 4a: the cost of loading a user for a command as its stream grows: FetchForWriting&lt;UserDetails&gt;, the read every
 /// update and deactivation handler makes, on streams of 10, 1,000 and 10,000 events.
 /// </summary>
 public sealed class AggregateLoad : IScenario
@@ -47,7 +47,7 @@ public sealed class AggregateLoad : IScenario
             var latencies = await Load.SequentialAsync(samples, async _ =>
             {
                 await using var session = store.LightweightSession();
-                var stream = await session.Events.FetchForWriting<User>(id, ct);
+                var stream = await session.Events.FetchForWriting<UserDetails>(id, ct);
                 if (stream.CurrentVersion != expected) throw new InvalidOperationException($"expected version {expected}, got {stream.CurrentVersion}");
             });
 

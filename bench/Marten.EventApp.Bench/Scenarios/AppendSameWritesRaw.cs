@@ -6,8 +6,8 @@ using NpgsqlTypes;
 namespace Marten.EventApp.Bench.Scenarios;
 
 /// <summary>
-/// 1e: the writes of 1c by hand, in raw Npgsql: the stream row, the event, the <c>UserDetails</c> read model and the
-/// <c>User</c> snapshot, in one batch and one transaction, into the tables (and nine indexes) the service creates. 1c/1e
+/// 1e: the writes of 1c by hand, in raw Npgsql: the stream row, the event and the <c>UserDetails</c> document (read
+/// model and the commands' state), in one batch and one transaction, into the tables (and seven indexes) the service creates. 1c/1e
 /// is what Marten and Wolverine cost over hand-written SQL; 1e/1a what the data model costs. What 1c does besides
 /// (the bus's forwarder and its consumer, the async projections) is not part of this transaction and not here.
 /// </summary>
@@ -32,36 +32,24 @@ public sealed class AppendSameWritesRaw : IScenario
             {
                 BatchCommands =
                 {
-                    Command($"insert into {schema}.mt_streams (id, type, version, tenant_id) values ($1, 'user', 1, '*DEFAULT*')", e.UserId),
+                    Command($"insert into {schema}.mt_streams (id, type, version, tenant_id) values ($1, 'user_details', 1, '*DEFAULT*')", e.UserId),
                     Command($"""
                         insert into {schema}.mt_events (data, type, mt_dotnet_type, id, stream_id, version, timestamp, tenant_id, headers, seq_id)
                         values ($1, 'user_registered_v2', 'Marten.EventApp.Contracts.Users.UserRegistered, Marten.EventApp.Contracts', $2, $3, 1, $4,
                                 '*DEFAULT*', $5, nextval('{schema}.mt_events_sequence'))
                         """, Json(e), Guid.CreateVersion7(), e.UserId, e.RegisteredAt, Json(new Dictionary<string, int> { ["schema-version"] = 2 })),
                     Command($"""
-                        insert into {schema}.mt_doc_userdetails (id, data, mt_version, mt_dotnet_type, last_updated) values ($1, $2, 1, 'Marten.EventApp.Users.UserDetails', $3)
+                        insert into {schema}.mt_doc_userdetails (id, data, mt_version, mt_dotnet_type, last_updated, search_text)
+                        values ($1, $2, 1, 'Marten.EventApp.Users.UserDetails', $3, $4)
                         on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, last_updated = excluded.last_updated,
-                          mt_last_modified = transaction_timestamp()
+                          search_text = excluded.search_text, mt_last_modified = transaction_timestamp()
                         """, e.UserId, Json(new
                     {
                         id = e.UserId, e.Email, e.Locale, address = (object?)null, version = 1, fullName, isActive = true, e.LastName,
                         birthDate = (object?)null, e.FirstName, lastUpdated = e.RegisteredAt, phoneNumber = (object?)null,
                         deactivatedAt = (object?)null, e.MarketingConsent, registrationDate = e.RegisteredAt, profilePictureUrl = (object?)null,
                         deactivationReason = (object?)null, e.RegistrationSource, profileCompleteness = 60
-                    }), e.RegisteredAt),
-                    Command($"""
-                        insert into {schema}.mt_doc_user (id, data, mt_version, mt_dotnet_type) values ($1, $2, 1, 'Marten.EventApp.Users.User')
-                        on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, mt_last_modified = transaction_timestamp()
-                        """, e.UserId, Json(new
-                    {
-                        id = e.UserId,
-                        profile = new
-                        {
-                            e.Email, address = (object?)null, fullName, e.LastName, birthDate = (object?)null, e.FirstName,
-                            phoneNumber = (object?)null, completeness = 60, profilePictureUrl = (object?)null
-                        },
-                        version = 1, isActive = true
-                    }))
+                    }), e.RegisteredAt, $"{fullName.ToLowerInvariant()}\u001f{e.Email.ToLowerInvariant()}")
                 }
             };
             await batch.ExecuteNonQueryAsync(token);
@@ -72,7 +60,7 @@ public sealed class AppendSameWritesRaw : IScenario
         var ours = context.Rows.FirstOrDefault(r => r.Id == "1c");
         return
         [
-            AppendRow.From(Id, "Append: 1c's four writes by hand (raw Npgsql, one batch, one transaction)", result) with
+            AppendRow.From(Id, "Append: 1c's three writes by hand (raw Npgsql, one batch, one transaction)", result) with
             {
                 Note = $"{(ours?.Rate is { } rate ? $"1c is {rate / result.Rate:0.00} of this (goal ≥ 0.85)" : "")} {result.ErrorNote}".Trim()
             }

@@ -79,7 +79,7 @@ public sealed class ProjectionRebuild : IScenario
                     Renamed(id, registered.FirstName, "Ann", at.AddHours(1)),
                     Renamed(id, "Ann", "Bo", at.AddHours(2)),
                     u % 4 == 0 ? new UserDeactivated(id, "bench", "bench", at.AddHours(3)) : (object)Renamed(id, "Bo", "Cy", at.AddHours(3)));
-                action.AggregateType = typeof(User);
+                action.AggregateType = typeof(UserDetails);
                 actions.Add(action);
             }
 

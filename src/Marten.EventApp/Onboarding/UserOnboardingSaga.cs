@@ -69,7 +69,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
         {
             Complete(now);
             Record(now, done, "onboarding completed");
-            await AppendToStreamAsync<User>(session, ct, new OnboardingCompleted(Id, now));
+            await AppendToStreamAsync<UserDetails>(session, ct, new OnboardingCompleted(Id, now));
             await CancelTimeoutsAsync(context, ct);
         }
     }
@@ -131,7 +131,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
     {
         Fail(now, error);
         Record(now, message, error);
-        await AppendToStreamAsync<User>(session, ct, new OnboardingFailed(Id, stepName, error, now));
+        await AppendToStreamAsync<UserDetails>(session, ct, new OnboardingFailed(Id, stepName, error, now));
         await CancelTimeoutsAsync(context, ct);
 
         // the completed steps, last done first

@@ -5,7 +5,7 @@ namespace Marten.EventApp.Orders;
 public enum OrderStatus { Placed, Paid, AwaitingShipment, Shipped, Completed, Cancelled }
 
 /// <summary>
-/// The write-side state of an order: what its decisions need. Kept as an inline snapshot, as the user's is. The steps
+/// The write-side state of an order: what its decisions need. Kept as an inline snapshot. The steps
 /// between the events (payment, inventory, fulfilment, their timeouts) belong to the order process manager.
 /// </summary>
 public sealed record Order(Guid Id, Guid CustomerId, decimal Total, OrderStatus Status, bool Paid, long Version)

@@ -18,13 +18,13 @@ public static class DeactivateUserHandler
         return errors;
     }
 
-    public static Decision Decide(DeactivateUser cmd, User? user, DateTimeOffset now)
+    public static Decision Decide(DeactivateUser cmd, UserDetails? user, DateTimeOffset now)
     {
         var errors = CheckInput(cmd);
         return errors.Any ? Rejection.Invalid(errors.ToDictionary()) : DecideChecked(cmd, user, now);
     }
 
-    private static Decision DecideChecked(DeactivateUser cmd, User? user, DateTimeOffset now)
+    private static Decision DecideChecked(DeactivateUser cmd, UserDetails? user, DateTimeOffset now)
     {
         if (user is null) return Rejection.NotFound("User");
         if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected, user.Version);
@@ -35,7 +35,7 @@ public static class DeactivateUserHandler
 
     public static Task Handle(DeactivateUser cmd, IDocumentSession session, IMessageContext context,
         StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
-        commands.AppendAsync<User>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
+        commands.AppendAsync<UserDetails>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
 }
 
 public sealed record DeactivateUserRequest(string? Reason, string? DeactivatedBy, long? ExpectedVersion = null);

@@ -16,8 +16,8 @@ public sealed record EraseUser(Guid UserId, string ErasedBy);
 public sealed record ErasureResult(Guid Id, long Version, int MessagesRemoved);
 
 /// <summary>
-/// PII erasure with Marten's event data masking: <see cref="UserErased"/> goes on the stream (the read model and the
-/// snapshot drop the profile when they apply it), then the stream's earlier events are rewritten by the masking rules
+/// PII erasure with Marten's event data masking: <see cref="UserErased"/> goes on the stream (the read model drops
+/// the profile when it applies it), then the stream's earlier events are rewritten by the masking rules
 /// (<see cref="Masking"/>), then the copies Wolverine keeps of the user's messages (handled messages kept for
 /// de-duplication, dead letters) are deleted. Each part is idempotent: after a failure, erasing again finishes it.
 /// </summary>
@@ -25,14 +25,14 @@ public static class EraseUserHandler
 {
     public const string Placeholder = "[erased]";
 
-    public static Decision Decide(EraseUser cmd, User? user, DateTimeOffset now) =>
+    public static Decision Decide(EraseUser cmd, UserDetails? user, DateTimeOffset now) =>
         user is null ? Rejection.NotFound("User")
-        : user.Erased ? Decision.Accept()  // erasing again finishes what a failed erasure left
+        : user.ErasedAt is not null ? Decision.Accept()  // erasing again finishes what a failed erasure left
         : Decision.Accept(new UserErased(user.Id, cmd.ErasedBy, now));
 
     public static Task Handle(EraseUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands,
         TimeProvider clock, CancellationToken ct) =>
-        commands.AppendAsync<User>(session, context, cmd.UserId, new FieldErrors(), user => Decide(cmd, user, clock.GetUtcNow()), ct);
+        commands.AppendAsync<UserDetails>(session, context, cmd.UserId, new FieldErrors(), user => Decide(cmd, user, clock.GetUtcNow()), ct);
 
     /// <summary>The masking rules: emails and names become the placeholder, the other profile values are removed.</summary>
     public static void Masking(StoreOptions opts)

@@ -32,7 +32,7 @@ public static class RegisterUserHandler
     /// </summary>
     public static Task Handle(
         RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
-        commands.StartAsync<User>(session, context, cmd.UserId, Decide(cmd, clock.GetUtcNow()), ct);
+        commands.StartAsync<UserDetails>(session, context, cmd.UserId, Decide(cmd, clock.GetUtcNow()), ct);
 }
 
 public sealed record RegisterUserRequest(

@@ -19,6 +19,11 @@ internal sealed class SearchTextBackfill(IDocumentStore store, ILogger<SearchTex
                 where search_text is null
                 """, connection);
             var filled = await update.ExecuteNonQueryAsync(ct);
+            // The search picks its plan from PostgreSQL's estimate of a term's matches, read from this column's
+            // histogram: 100 values (the default) left a name of one user in 40 estimated at anything from 0 to 50,000
+            // at a million users; 1,000 keep it near (BENCHMARKS.md, 4c). Taken at the next ANALYZE.
+            await using var statistics = new Npgsql.NpgsqlCommand($"alter table {table} alter column search_text set statistics 1000", connection);
+            await statistics.ExecuteNonQueryAsync(ct);
             if (filled > 0) logger.LogInformation("Filled the search column of {Count} users projected before it existed", filled);
         }
         catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.UndefinedColumn)

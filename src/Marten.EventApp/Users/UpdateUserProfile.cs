@@ -40,14 +40,14 @@ public static class UpdateUserProfileHandler
         return (values, errors);
     }
 
-    public static Decision Decide(UpdateUserProfile cmd, User? user, DateTimeOffset now)
+    public static Decision Decide(UpdateUserProfile cmd, UserDetails? user, DateTimeOffset now)
     {
         var (values, errors) = CheckInput(cmd, now);
         return errors.Any ? Rejection.Invalid(errors.ToDictionary()) : Decide(cmd, values, user, now);
     }
 
     /// <summary>The decision on input already checked by <see cref="CheckInput"/>.</summary>
-    private static Decision Decide(UpdateUserProfile cmd, Dictionary<string, string?> values, User? user, DateTimeOffset now)
+    private static Decision Decide(UpdateUserProfile cmd, Dictionary<string, string?> values, UserDetails? user, DateTimeOffset now)
     {
         if (user is null) return Rejection.NotFound("User");
         if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected, user.Version);
@@ -57,7 +57,7 @@ public static class UpdateUserProfileHandler
         var previous = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (field, value) in values)
         {
-            var current = user.Profile[field];
+            var current = user.Profile()[field];
             if (string.Equals(current, value, StringComparison.Ordinal)) continue;
             updated[field] = value;
             previous[field] = current;
@@ -73,7 +73,7 @@ public static class UpdateUserProfileHandler
     {
         var now = clock.GetUtcNow();
         var (values, errors) = CheckInput(cmd, now);
-        return commands.AppendAsync<User>(session, context, cmd.UserId, errors, user => Decide(cmd, values, user, now), ct);
+        return commands.AppendAsync<UserDetails>(session, context, cmd.UserId, errors, user => Decide(cmd, values, user, now), ct);
     }
 }
 

@@ -4,7 +4,10 @@ using Marten.Events.Aggregation;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>The user read model (GET /api/users/{id}, lists and search), projected inline with the events.</summary>
+/// <summary>
+/// The user, projected inline with the events: the read model (GET /api/users/{id}, lists and search) and the state
+/// the commands decide on (profile values to diff, active, erased, the stream's version).
+/// </summary>
 public sealed record UserDetails
 {
     public Guid Id { get; init; }

@@ -47,10 +47,10 @@ public static class UsersConfiguration
     {
         opts.AddUserEventVersions();
         EraseUserHandler.Masking(opts);
+        // the read model is also what commands decide on (FetchForWriting<UserDetails>: one row and the events after
+        // it, never the whole stream): a separate snapshot of the same user was one more write per command and one
+        // more copy of personal data (BENCHMARKS.md, "What changes bought")
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
-        // commands read the User snapshot and the events after it, not the whole stream (BENCHMARKS.md, 4a);
-        // the snapshot is one more upsert in the same transaction
-        opts.Projections.Snapshot<User>(SnapshotLifecycle.Inline);
         opts.Projections.Add<UserStatisticsProjection>(ProjectionLifecycle.Async);
         opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
 

@@ -53,7 +53,7 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
         // a transaction takes its sequence number, then waits before it commits
         await using var slow = store.LightweightSession();
         ((ITransactionParticipantRegistrar)slow).AddTransactionParticipant(held);
-        slow.Events.StartStream<User>(lateId, new UserRegistered(lateId, UserScenarios.UniqueEmail(), "Late", "Commit", "test", null, false, DateTimeOffset.UtcNow));
+        slow.Events.StartStream<UserDetails>(lateId, new UserRegistered(lateId, UserScenarios.UniqueEmail(), "Late", "Commit", "test", null, false, DateTimeOffset.UtcNow));
         var saving = slow.SaveChangesAsync();
         await held.Reached.Task.WaitAsync(Tracking.Patience);
         // meanwhile a later sequence number commits

@@ -69,7 +69,11 @@ public sealed class when_deciding_a_registration
 public sealed class when_deciding_a_profile_update
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private static readonly User Ada = new(Guid.NewGuid(), new UserProfile("ada@example.com", "Ada", "Byron", PhoneNumber: "+44 1"), true, 3);
+    private static readonly UserDetails Ada = new()
+    {
+        Id = Guid.NewGuid(), Email = "ada@example.com", FirstName = "Ada", LastName = "Byron", FullName = "Ada Byron", PhoneNumber = "+44 1",
+        IsActive = true, Version = 3
+    };
 
     [Fact]
     public void only_changed_fields_are_recorded_with_their_previous_values()
@@ -133,7 +137,10 @@ public sealed class when_deciding_a_profile_update
 public sealed class when_deciding_a_deactivation
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private static readonly User Ada = new(Guid.NewGuid(), new UserProfile("ada@example.com", "Ada", "Lovelace"), true, 1);
+    private static readonly UserDetails Ada = new()
+    {
+        Id = Guid.NewGuid(), Email = "ada@example.com", FirstName = "Ada", LastName = "Lovelace", FullName = "Ada Lovelace", IsActive = true, Version = 1
+    };
 
     [Fact]
     public void an_active_user_is_deactivated() =>
