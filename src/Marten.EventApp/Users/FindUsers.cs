@@ -145,16 +145,23 @@ internal static class FindUsersEndpoint
         }
 
         // The matches' ids and times from the trigram index (materialized, so the planner cannot walk the last_updated
-        // index instead for a rare term), sorted; the page's documents joined; the count from the same matches, so the
-        // index and the heap are read once for both (against a page query and a count: 'Sakura Garcia' at a million
-        // users 22 → 9 ms).
-        var total = counted ? "(select count(*) from matches)" : "0";
-        var page = await session.QueryAsync<MatchPage>($"""
+        // index instead for a rare term), sorted, and the page's documents joined; the search's count from the same
+        // matches, so the index and the heap are read once for both (against a page query and a count: 'Sakura Garcia'
+        // at a million users 22 → 9 ms). The count comes back in one JSON value with the page, which costs about 5 ms
+        // for a page of 100 documents: the lookup, which counts nothing, reads its documents as rows.
+        var matches = $"""
             with matches as materialized (select id, last_updated from {table} where {filter.Sql}),
             page as (select id, last_updated from matches order by last_updated desc, id limit ? offset ?)
-            select jsonb_build_object('total', {total}, 'users', coalesce(
+            """;
+        object[] args = [.. filter.Args, limit, offset];
+        if (!counted)
+            return (new MatchPage(0, await session.QueryAsync<UserDetails>(
+                $"{matches} select d.data from page p join {table} d on d.id = p.id order by p.last_updated desc, p.id", ct, args)), null);
+        var page = await session.QueryAsync<MatchPage>($"""
+            {matches}
+            select jsonb_build_object('total', (select count(*) from matches), 'users', coalesce(
                 (select jsonb_agg(d.data order by p.last_updated desc, p.id) from page p join {table} d on d.id = p.id), '[]'::jsonb))
-            """, ct, [.. filter.Args, limit, offset]);
+            """, ct, args);
         return (page.Single(), null);
     }
 
