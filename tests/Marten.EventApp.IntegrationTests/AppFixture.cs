@@ -1,5 +1,6 @@
 using Marten.EventApp.Analytics;
 using Marten.EventApp.EventBus;
+using Marten.EventApp.Messaging;
 using Marten.EventApp.IntegrationTests.EventBus;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.IntegrationTests.Projections;
@@ -80,22 +81,24 @@ public sealed class MessagingFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:TransientPause"] = "00:00:01"
-    }, services: s => s.AddSingleton<TimeProvider>(Clock)
-        .Configure<WireFormat>(w => w.Map<WireProbe>(nameof(WireProbe), WireProbe.OnTheWire))
-        .ConfigureWolverine(o =>
+    }, services: s =>
     {
-        // scheduled messages are found within a second, not the default five
-        o.Durability.ScheduledJobPollingTime = 1.Seconds();
-        // the probe commands and handlers of Messaging/when_a_decision_sends_messages
-        o.Discovery.IncludeAssembly(typeof(MessagingFixture).Assembly);
-        // the bus probes are consumers of their own, as ConsumeEvents makes them without a broker (one handler a queue)
-        foreach (var probe in new[] { typeof(PoisonProbeHandler), typeof(ForwardedProbeHandler) })
-        {
-            var queue = "tests." + probe.Name.ToLowerInvariant();
-            o.PublishMessage<EventEnvelope>().ToLocalQueue(queue);
-            o.LocalQueue(queue).AddStickyHandler(probe);
-        }
-    }));
+        s.AddSingleton<TimeProvider>(Clock)
+            .Configure<WireFormat>(w => w.Map<WireProbe>(nameof(WireProbe), WireProbe.OnTheWire))
+            .ConfigureWolverine(o =>
+            {
+                // scheduled messages are found within a second, not the default five
+                o.Durability.ScheduledJobPollingTime = 1.Seconds();
+                // the probe commands and handlers of Messaging/when_a_decision_sends_messages
+                o.Discovery.IncludeAssembly(typeof(MessagingFixture).Assembly);
+            });
+        // the bus probes are consumers of their own, each on its queue
+        s.ConsumeEvents(NoBroker, "", "tests.poison", typeof(PoisonProbeHandler), "#");
+        s.ConsumeEvents(NoBroker, "", "tests.forwarded", typeof(ForwardedProbeHandler), "#");
+        s.ConsumeEvents(NoBroker, "", "tests.orders-only", typeof(OrdersOnlyProbeHandler), "OrderCreated.*");
+    });
+
+    public static readonly Broker NoBroker = new((Uri?)null);
 
     public async Task ResetAsync()
     {

@@ -27,6 +27,7 @@ public static class EventBusSetup
         var broker = Broker.From(builder.Configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EventExchangePublisher>();
+        builder.Services.AddSingleton<EventRoutes>();
         builder.Services.AddOptions<WireFormat>();
         builder.Services.SubscribeToEventsWithServices<EventForwarder>(ServiceLifetime.Singleton);
         // also for an operator's retry of an event it skipped
@@ -76,23 +77,30 @@ public static class EventBusSetup
 
     /// <summary>
     /// A consumer of the bus with its own durable queue: bound to the exchange with each of <paramref name="bindingKeys"/>
-    /// (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, every event reaches the
-    /// consumer through a durable local queue of that name and its handler picks what it wants. The handler is sticky
+    /// (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, the events those keys match reach
+    /// the consumer through a durable local queue of that name (<see cref="EventRoutes"/>). The handler is sticky
     /// to its queue: each consumer handles each event on its own, with its own retries (Wolverine would otherwise run
     /// every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
     /// </summary>
     public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, params string[] bindingKeys)
     {
-        var options = EventBusOptions.From(builder.Configuration);
-        var broker = Broker.From(builder.Configuration);
-        builder.Services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name));
-        builder.Services.ConfigureWolverine(opts =>
+        builder.Services.ConsumeEvents(Broker.From(builder.Configuration), EventBusOptions.From(builder.Configuration).Exchange,
+            queue, handler, bindingKeys);
+        return builder;
+    }
+
+    /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[])"/>
+    public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange, string queue,
+        Type handler, params string[] bindingKeys)
+    {
+        services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name));
+        return services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)
             {
                 opts.ListenToRabbitQueue(queue, q =>
                     {
-                        foreach (var key in bindingKeys) q.BindExchange(options.Exchange, key);
+                        foreach (var key in bindingKeys) q.BindExchange(exchange, key);
                     })
                     .DefaultIncomingMessage<EventEnvelope>()
                     .DefaultSerializer(WireJson.Serializer())
@@ -101,11 +109,19 @@ public static class EventBusSetup
             }
             else
             {
-                opts.PublishMessage<EventEnvelope>().ToLocalQueue(queue);
-                opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(handler);
+                opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(handler)
+                    // EventRoutes sends through IMessageBus.EndpointFor, whose envelope (Wolverine 6.62) lacks the inbox state
+                    // the router gives a local queue's (Incoming, owned by this node) and is stored by the outbox as it is:
+                    // a transient failure's requeue then never came back (when_a_consumer_keeps_failing), nor would the
+                    // recovery after a crash have found it
+                    .CustomizeOutgoing(e =>
+                    {
+                        if (e.Status != EnvelopeStatus.Outgoing) return;
+                        e.Status = EnvelopeStatus.Incoming;
+                        e.OwnerId = opts.Durability.AssignedNodeNumber;
+                    });
             }
         });
-        return builder;
     }
 }
 

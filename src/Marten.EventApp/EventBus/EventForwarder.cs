@@ -19,7 +19,8 @@ namespace Marten.EventApp.EventBus;
 /// outbox: a crash or an outage delays events, never loses one, and may send one again under the same id.
 /// An event that cannot be put on the wire is recorded as a dead letter event and skipped (<see cref="WireFormat.EnvelopesAsync"/>).
 /// </summary>
-public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange, ILogger<EventForwarder> logger)
+public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange, EventRoutes routes,
+    ILogger<EventForwarder> logger)
     : BatchSubscription(Name)
 {
     public const string Name = "EventBus";
@@ -51,14 +52,15 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
         try
         {
             if (broker.IsConfigured) await exchange.PublishAsync(events.Select(x => x.Envelope).ToList(), spans, ct);
-            // no broker: the consumers' durable local queues, through Wolverine's outbox (in the page's transaction)
+            // no broker: the durable local queues of the consumers bound to each event, through Wolverine's outbox (in the
+            // page's transaction)
             else
                 for (var i = 0; i < events.Count; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
                     // Wolverine takes the current span as the message's parent
                     Activity.Current = spans[i] ?? outer;
-                    await bus.PublishAsync(events[i].Envelope);
+                    await routes.PublishAsync(bus, events[i].Envelope);
                     Telemetry.RecordPublished(events[i].Envelope.EventType, started);
                 }
         }

@@ -17,7 +17,7 @@ namespace Marten.EventApp.Messaging;
 /// <see cref="CommandIdHeader"/> message header when given (an idempotency key kept across resends), else the
 /// message id (kept by brokers and outboxes across redeliveries).
 /// </summary>
-public sealed class StreamCommands(StoreRules rules, IDocumentStore store, TimeProvider clock, ILogger<StreamCommands> logger)
+public sealed class StreamCommands(StoreRules rules, IDocumentStore store, EventRoutes routes, TimeProvider clock, ILogger<StreamCommands> logger)
 {
     public const string CommandIdHeader = "command-id";
     private readonly string _schema = store.Options.Events.DatabaseSchemaName;
@@ -148,7 +148,7 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, TimeP
 
         if (waiting) await Context(context).EnqueueCascadingAsync(outcome);
         else if (outcome.Rejection is { } refused && context.Envelope is { Destination: not null } command)
-            await context.PublishAsync(Rejected(command, CommandId(context), outcome.Id, refused));
+            await routes.PublishAsync(context, Rejected(command, CommandId(context), outcome.Id, refused));
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.IntegrationTests.Messaging;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Orders;
 using Marten.EventApp.Users;
 using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,28 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
 
         var entries = await Host.GetAsJson<List<ActivityEntry>>($"/api/users/{user.Id}/activity");
         Assert.Equal(registered.EventId, Assert.Single(entries!).Id);
+    }
+
+    [Fact]
+    public async Task without_a_broker_a_consumer_gets_only_the_events_its_binding_keys_match()
+    {
+        var user = await Host.RegisteredUser();
+        var placed = await Host.Scenario(x =>
+        {
+            x.Post.Json(new { customerId = user.Id, lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
+            x.StatusCodeShouldBe(201);
+        });
+        var order = (await placed.ReadAsJsonAsync<OrderVersion>())!;
+
+        // the consumer bound to "#" has both events and nothing waits in any queue: every delivery has happened
+        var admin = Host.Services.GetRequiredService<IMessageStore>().Admin;
+        await Tracking.Eventually(async () =>
+            ForwardedProbe.Seen.Any(e => e.AggregateId == user.Id) && ForwardedProbe.Seen.Any(e => e.AggregateId == order.Id)
+            && (await admin.FetchCountsAsync()).Incoming == 0 ? "delivered" : null);
+
+        // the one bound to "OrderCreated.*" got the order's event and never the registration
+        Assert.Equal("OrderCreated", Assert.Single(OrdersOnlyProbe.Seen, e => e.AggregateId == order.Id).EventType);
+        Assert.DoesNotContain(OrdersOnlyProbe.Seen, e => e.AggregateId == user.Id);
     }
 
     [Fact]
@@ -79,4 +102,15 @@ public static class ForwardedProbe
 public static class ForwardedProbeHandler
 {
     public static void Handle(EventEnvelope e) => ForwardedProbe.Seen.Add(e);
+}
+
+/// <summary>Every envelope a consumer bound to <c>OrderCreated.*</c> receives.</summary>
+public static class OrdersOnlyProbe
+{
+    public static System.Collections.Concurrent.ConcurrentBag<EventEnvelope> Seen { get; } = [];
+}
+
+public static class OrdersOnlyProbeHandler
+{
+    public static void Handle(EventEnvelope e) => OrdersOnlyProbe.Seen.Add(e);
 }

@@ -78,12 +78,8 @@ public sealed class when_things_go_wrong
                 ["EventApp:EventBus:RetryDelays:2"] = "00:00:00.1",
                 ["EventApp:Monitoring:AlertWebhook"] = $"http://127.0.0.1:{port}/alerts/"
             }, services: s => s.AddSingleton<IAlertSink>(alerts)
-                .AddSingleton(new ConsumerQueue("tests.alerts", ["#"], nameof(PoisonProbeHandler))).ConfigureWolverine(o =>
-            {
-                o.Discovery.IncludeAssembly(typeof(PoisonProbeHandler).Assembly);
-                o.PublishMessage<EventEnvelope>().ToLocalQueue("tests.alerts");
-                o.LocalQueue("tests.alerts").AddStickyHandler(typeof(PoisonProbeHandler));
-            }));
+                .ConsumeEvents(MessagingFixture.NoBroker, "", "tests.alerts", typeof(PoisonProbeHandler), "#")
+                .ConfigureWolverine(o => o.Discovery.IncludeAssembly(typeof(PoisonProbeHandler).Assembly)));
 
             foreach (var id in ids)
                 await host.Scenario(x =>

@@ -1,0 +1,45 @@
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.Messaging;
+using Wolverine;
+
+namespace Marten.EventApp.EventBus;
+
+/// <summary>
+/// Where an event goes. With a broker: to the topic exchange, whose bindings pick the consumers' queues. Without one:
+/// to the durable local queue of each consumer whose binding keys match the event's routing key, as the exchange would
+/// route it. Wolverine's routing by message type would give every consumer every event, and each delivery costs an
+/// inbox row and a handler's transaction: for a registration, the order process's queue wrote and handled one for
+/// an event it ignores (BENCHMARKS.md, "Events only to the consumers bound to them").
+/// </summary>
+public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker broker)
+{
+    private readonly (string Queue, string[][] Patterns)[] _consumers =
+        [.. consumers.Select(c => (c.Name, c.BindingKeys.Select(k => k.Split('.')).ToArray()))];
+
+    /// <summary>Publishes through the message context's outbox: the event leaves only if its transaction commits.</summary>
+    public async ValueTask PublishAsync(IMessageBus bus, EventEnvelope e)
+    {
+        if (broker.IsConfigured)
+        {
+            await bus.PublishAsync(e);
+            return;
+        }
+
+        var key = EventBusNames.RoutingKey(e.EventType, e.AggregateId).Split('.');
+        // one aggregate's events in order on each queue, as the partitioning rule would have it
+        var options = new DeliveryOptions { GroupId = e.AggregateId.ToString() };
+        foreach (var (queue, patterns) in _consumers)
+            if (patterns.Any(p => Matches(p, 0, key, 0)))
+                await bus.EndpointFor(queue).SendAsync(e, options);
+    }
+
+    /// <summary>Whether an AMQP topic binding matches a routing key (words split at dots): <c>*</c> is one word, <c>#</c> any number.</summary>
+    public static bool Matches(string bindingKey, string routingKey) => Matches(bindingKey.Split('.'), 0, routingKey.Split('.'), 0);
+
+    private static bool Matches(string[] pattern, int p, string[] key, int k)
+    {
+        if (p == pattern.Length) return k == key.Length;
+        if (pattern[p] == "#") return Matches(pattern, p + 1, key, k) || (k < key.Length && Matches(pattern, p, key, k + 1));
+        return k < key.Length && (pattern[p] == "*" || pattern[p] == key[k]) && Matches(pattern, p + 1, key, k + 1);
+    }
+}
