@@ -13,8 +13,12 @@ namespace Marten.EventApp.EventBus;
 /// </summary>
 public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker broker)
 {
+    // by queue, as the exchange delivers once per queue; Wolverine names local queues in lower case
     private readonly (string Queue, string[][] Patterns)[] _consumers =
-        [.. consumers.Select(c => (c.Name, c.BindingKeys.Select(k => k.Split('.')).ToArray()))];
+    [
+        .. consumers.GroupBy(c => c.Name.ToLowerInvariant())
+            .Select(g => (g.Key, g.SelectMany(c => c.BindingKeys).Distinct().Select(k => k.Split('.')).ToArray()))
+    ];
 
     /// <summary>Publishes through the message context's outbox: the event leaves only if its transaction commits.</summary>
     public async ValueTask PublishAsync(IMessageBus bus, EventEnvelope e)
@@ -26,7 +30,8 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
         }
 
         var key = EventBusNames.RoutingKey(e.EventType, e.AggregateId).Split('.');
-        // one aggregate's events in order on each queue, as the partitioning rule would have it
+        // one aggregate's events in order on each queue, as the partitioning rule would have it (never scheduled: the
+        // consumer queues' outgoing rule gives these envelopes the inbox state of an immediate delivery)
         var options = new DeliveryOptions { GroupId = e.AggregateId.ToString() };
         foreach (var (queue, patterns) in _consumers)
             if (patterns.Any(p => Matches(p, 0, key, 0)))
