@@ -174,6 +174,15 @@ public sealed class when_reading_users(AppFixture fixture)
         var backfill = Host.Services.GetServices<IHostedService>().OfType<SearchTextBackfill>().Single();
         await backfill.StartAsync(CancellationToken.None);
         Assert.Equal([user.Id], (await Search($"term={marker}")).Users.Select(u => u.Id));
+
+        // and the column keeps the statistics the search's estimates rest on
+        await using var check = store.Storage.Database.CreateConnection();
+        await check.OpenAsync();
+        var target = await new NpgsqlCommand($"""
+            select attstattarget::int from pg_attribute
+            where attrelid = '{store.Options.Schema.For<UserDetails>(qualified: true)}'::regclass and attname = 'search_text'
+            """, check).ExecuteScalarAsync();
+        Assert.Equal(SearchTextBackfill.StatisticsTarget, target);
     }
 
     [Fact]
