@@ -93,9 +93,9 @@ public sealed class MessagingFixture : IAsyncLifetime
                 o.Discovery.IncludeAssembly(typeof(MessagingFixture).Assembly);
             });
         // the bus probes are consumers of their own, each on its queue
-        s.ConsumeEvents(NoBroker, "", "tests.poison", typeof(PoisonProbeHandler), "#");
-        s.ConsumeEvents(NoBroker, "", "tests.forwarded", typeof(ForwardedProbeHandler), "#");
-        s.ConsumeEvents(NoBroker, "", "tests.orders-only", typeof(OrdersOnlyProbeHandler), "OrderCreated.*");
+        s.ConsumeEvents(NoBroker, "", "tests.poison", typeof(PoisonProbeHandler), ["#"]);
+        s.ConsumeEvents(NoBroker, "", "tests.forwarded", typeof(ForwardedProbeHandler), ["#"]);
+        s.ConsumeEvents(NoBroker, "", "tests.orders-only", typeof(OrdersOnlyProbeHandler), ["OrderCreated.*"]);
     });
 
     public static readonly Broker NoBroker = new((Uri?)null);

@@ -83,6 +83,40 @@ public sealed class RawAmqp : IAsyncDisposable
         await _channel.BasicPublishAsync("", queue, mandatory: false, props, Encoding.UTF8.GetBytes(body));
     }
 
+    /// <summary>
+    /// Publishes to an exchange on a channel of its own with publisher confirms, so that a refusal by the broker (a
+    /// missing permission closes the channel) surfaces here as an exception.
+    /// </summary>
+    public async Task PublishAsync(string exchange, string routingKey, string body, string? type = null)
+    {
+        await using var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var props = new BasicProperties
+        {
+            ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), Type = type
+        };
+        await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, props, Encoding.UTF8.GetBytes(body));
+    }
+
+    /// <summary>The next message on the queue if there is one now.</summary>
+    public async Task<BasicGetResult?> TryNextAsync(string queue) => await _channel.BasicGetAsync(queue, autoAck: true);
+
+    /// <summary>Whether a queue or an exchange exists (a passive declare, on a channel of its own which a miss closes).</summary>
+    public async Task<bool> ExistsAsync(string? queue = null, string? exchange = null)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        try
+        {
+            if (queue is not null) await channel.QueueDeclarePassiveAsync(queue);
+            if (exchange is not null) await channel.ExchangeDeclarePassiveAsync(exchange);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            return false;
+        }
+    }
+
     public static string Text(object? header) => header is byte[] bytes ? Encoding.UTF8.GetString(bytes) : header?.ToString() ?? "";
 
     public async ValueTask DisposeAsync()

@@ -31,8 +31,8 @@ public sealed record BenchSettings
     public int BusRate { get; init; } = 2_500;
     /// <summary>Events the projection rebuild scenario (7) imports and rebuilds every async projection over.</summary>
     public int RebuildEvents { get; init; } = 1_000_000;
-    /// <summary>Users registered for the onboarding scenario (9), whose sagas must all complete.</summary>
-    public int OnboardingUsers { get; init; } = 2_000;
+    /// <summary>How long the sustained pipeline scenario (9) writes registrations over HTTP with onboarding on.</summary>
+    public TimeSpan Sustained { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
@@ -59,7 +59,7 @@ public sealed record BenchSettings
         SearchSizes = [100, 300],
         ReadModelUsers = 20,
         FeedEvents = 300,
-        OnboardingUsers = 20,
+        Sustained = TimeSpan.FromSeconds(2),
         Samples = 10
     };
 

@@ -113,7 +113,7 @@ public sealed class HttpRegister : IScenario
     }
 
     /// <summary>The share of the machine's CPU time (all cores) this process (the generator) and the service used since start.</summary>
-    private sealed class CpuClock(ServiceProcess service, TimeSpan generator, TimeSpan serviceCpu)
+    internal sealed class CpuClock(ServiceProcess service, TimeSpan generator, TimeSpan serviceCpu)
     {
         private readonly Stopwatch _wall = Stopwatch.StartNew();
 
@@ -142,7 +142,7 @@ public sealed class HttpRegister : IScenario
     /// The service's projection status, or null when it did not answer 200: logged with the service's own last lines,
     /// since a probe that failed is not the operation measured.
     /// </summary>
-    private static async Task<ProjectionsOverview?> StatusAsync(HttpClient http, ServiceProcess service, BenchContext context, CancellationToken ct)
+    internal static async Task<ProjectionsOverview?> StatusAsync(HttpClient http, ServiceProcess service, BenchContext context, CancellationToken ct)
     {
         using var response = await http.GetAsync("/api/admin/projections", ct);
         if (response.IsSuccessStatusCode) return await response.Content.ReadFromJsonAsync<ProjectionsOverview>(ct);
@@ -151,7 +151,7 @@ public sealed class HttpRegister : IScenario
     }
 
     /// <summary>Polls the service's projection status: the largest lag of its async shards, and each shard's, in ms.</summary>
-    private static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service, BenchContext context, CancellationToken ct)
+    internal static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service, BenchContext context, CancellationToken ct)
     {
         using var http = service.Client();
         var largest = new List<double>();

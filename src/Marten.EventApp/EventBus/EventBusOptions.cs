@@ -29,6 +29,9 @@ public sealed class EventBusOptions
 
     public string KafkaTopic { get; set; } = "domain-events";
 
+    /// <summary>The largest message body a listener on the broker reads; a larger one goes to the dead letters unread.</summary>
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
     public static EventBusOptions From(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);

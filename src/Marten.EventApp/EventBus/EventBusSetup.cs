@@ -84,14 +84,15 @@ public static class EventBusSetup
     /// </summary>
     public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, params string[] bindingKeys)
     {
-        builder.Services.ConsumeEvents(Broker.From(builder.Configuration), EventBusOptions.From(builder.Configuration).Exchange,
-            queue, handler, bindingKeys);
+        var options = EventBusOptions.From(builder.Configuration);
+        builder.Services.ConsumeEvents(Broker.From(builder.Configuration), options.Exchange, queue, handler, bindingKeys,
+            options.MaxMessageBytes);
         return builder;
     }
 
     /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[])"/>
     public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange, string queue,
-        Type handler, params string[] bindingKeys)
+        Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024)
     {
         services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name));
         return services.ConfigureWolverine(opts =>
@@ -102,24 +103,17 @@ public static class EventBusSetup
                     {
                         foreach (var key in bindingKeys) q.BindExchange(exchange, key);
                     })
-                    .DefaultIncomingMessage<EventEnvelope>()
-                    .DefaultSerializer(WireJson.Serializer())
+                    // events only, of the types the queue is bound to, each read as the seed's envelope
+                    .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")), typeof(EventEnvelope))
+                    .DefaultSerializer(new BoundedSerializer(WireJson.Serializer(), maxMessageBytes))
                     .PartitionProcessingByGroupId(PartitionSlots.Five)
                     .AddStickyHandler(handler);
             }
             else
             {
                 opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(handler)
-                    // EventRoutes sends through IMessageBus.EndpointFor, whose envelope (Wolverine 6.62) lacks the inbox state
-                    // the router gives a local queue's (Incoming, owned by this node) and is stored by the outbox as it is:
-                    // a transient failure's requeue then never came back (when_a_consumer_keeps_failing), nor would the
-                    // recovery after a crash have found it
-                    .CustomizeOutgoing(e =>
-                    {
-                        if (e.Status != EnvelopeStatus.Outgoing) return;
-                        e.Status = EnvelopeStatus.Incoming;
-                        e.OwnerId = opts.Durability.AssignedNodeNumber;
-                    });
+                    // EventRoutes sends by queue name, which Wolverine stores as an outgoing envelope of no node
+                    .CustomizeOutgoing(e => WolverineInternals.AsLocalDelivery(e, opts.Durability.AssignedNodeNumber));
             }
         });
     }

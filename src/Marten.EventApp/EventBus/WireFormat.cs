@@ -14,11 +14,15 @@ namespace Marten.EventApp.EventBus;
 /// </summary>
 public sealed class WireFormat
 {
-    private readonly Dictionary<Type, (string Name, Func<object, object> Data)> _types = [];
+    private readonly Dictionary<Type, (string Name, Func<object, object> Data, Func<object, Guid>? Aggregate)> _types = [];
 
-    public WireFormat Map<TEvent>(string name, Func<TEvent, object> data) where TEvent : class
+    /// <summary>
+    /// An event type's name and data on the wire; <paramref name="aggregateId"/> names the aggregate it is about when
+    /// that is not its stream (a process's outcome on its own stream is about the user).
+    /// </summary>
+    public WireFormat Map<TEvent>(string name, Func<TEvent, object> data, Func<TEvent, Guid>? aggregateId = null) where TEvent : class
     {
-        _types[typeof(TEvent)] = (name, e => data((TEvent)e));
+        _types[typeof(TEvent)] = (name, e => data((TEvent)e), aggregateId is null ? null : e => aggregateId((TEvent)e));
         return this;
     }
 
@@ -31,7 +35,8 @@ public sealed class WireFormat
             ? JsonSerializer.SerializeToElement(mapping.Data(e.Data), WireJson.Options)
             : JsonSerializer.SerializeToElement(e.Data, e.EventType, WireJson.Options);
         // the version of the shape sent: an event stored in an older one was read through its upcaster
-        return new EventEnvelope(e.Id, NameOf(e.EventType), e.StreamId, e.Version, EventSchemaVersionStamp.VersionOf(e.EventType),
+        var aggregate = mapping.Aggregate?.Invoke(e.Data) ?? e.StreamId;
+        return new EventEnvelope(e.Id, NameOf(e.EventType), aggregate, e.Version, EventSchemaVersionStamp.VersionOf(e.EventType),
             e.Timestamp, data, e.CorrelationId, e.CausationId);
     }
 

@@ -1,25 +1,29 @@
-using System.Text;
 using Marten.EventApp.EventBus;
 using Wolverine;
 using Wolverine.RabbitMQ;
+using Wolverine.Util;
 
 namespace Marten.EventApp.Messaging;
 
 /// <summary>
 /// The one place that decides where commands travel, with or without a broker. Features name their commands; they
 /// all arrive on the command queue (<see cref="EventBusOptions.CommandQueue"/>). With RabbitMQ the service listens
-/// there (other Wolverine services send there; plain AMQP clients too, with the command's short name in the AMQP
-/// <c>type</c> property or a <c>message-type</c> header and a camelCase JSON body) and its own sends go there too;
-/// without one, the same commands go through a durable local queue of that name.
+/// there for the named commands and nothing else (<see cref="ListenerContract"/>): other Wolverine services and plain
+/// AMQP clients send them to the commands exchange of the same name, which routes only to that queue, with the
+/// command's short name in the AMQP <c>type</c> property or a <c>message-type</c> header and a camelCase JSON body.
+/// Without a broker the same commands go through a durable local queue of that name.
 /// </summary>
 public static class CommandRoutes
 {
-    public const string MessageTypeHeader = "message-type";
+    /// <summary>A command of the contract: accepted from the broker under its short or full name.</summary>
+    public sealed record AcceptedCommand(Type Type);
 
     public static WebApplicationBuilder ReceiveCommands(this WebApplicationBuilder builder, params Type[] commands)
     {
-        var queue = EventBusOptions.From(builder.Configuration).CommandQueue;
+        var bus = EventBusOptions.From(builder.Configuration);
+        var queue = bus.CommandQueue;
         var broker = Broker.From(builder.Configuration);
+        foreach (var command in commands) builder.Services.AddSingleton(new AcceptedCommand(command));
         builder.Services.ConfigureWolverine(opts =>
         {
             foreach (var command in commands)
@@ -29,17 +33,19 @@ public static class CommandRoutes
                 else opts.PublishMessage(command).ToLocalQueue(queue);
             }
 
-            if (broker.IsConfigured)
-                opts.ListenToRabbitQueue(queue)
-                    .DefaultSerializer(WireJson.Serializer())
-                    .UseInterop((_, mapper) => mapper.MapIncomingProperty(e => e.MessageType!, (e, props) =>
-                    {
-                        // Wolverine senders and the AMQP type property name the command; else the message-type header
-                        if (!string.IsNullOrEmpty(props.Type)) e.MessageType = props.Type;
-                        else if (props.Headers?.TryGetValue(MessageTypeHeader, out var raw) == true)
-                            e.MessageType = raw is byte[] bytes ? Encoding.UTF8.GetString(bytes) : raw?.ToString();
-                    }));
+            if (!broker.IsConfigured) return;
+            // senders get an exchange that reaches this queue only: a permission to write to it (README, "Security")
+            // lets them send commands and nothing else, where the default exchange reaches every queue
+            opts.ConfigureRabbitMq().DeclareExchange(queue, e => e.ExchangeType = ExchangeType.Fanout);
+            opts.ListenToRabbitQueue(queue, q => q.BindExchange(queue))
+                .DefaultSerializer(new BoundedSerializer(WireJson.Serializer(), bus.MaxMessageBytes))
+                .AcceptOnly(queue, AcceptedNames, replies: true);
         });
         return builder;
     }
+
+    private static Func<string, bool> AcceptedNames(Wolverine.Runtime.IWolverineRuntime runtime) =>
+        runtime.Services.GetServices<AcceptedCommand>()
+            .SelectMany(c => new[] { c.Type.Name, c.Type.FullName!, c.Type.ToMessageTypeName() })
+            .ToHashSet(StringComparer.Ordinal).Contains;
 }

@@ -16,7 +16,10 @@ public sealed class FieldErrors
     public IReadOnlyDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
-    /// <summary>Trims a text field and checks presence, length and control characters; returns the trimmed value.</summary>
+    /// <summary>
+    /// Trims a text field and checks presence, length and control characters; returns the trimmed value, or null when it
+    /// is missing or too long.
+    /// </summary>
     public string? Text(string field, string? value, string label, int maxLength, bool required)
     {
         var trimmed = value?.Trim();
@@ -27,7 +30,13 @@ public sealed class FieldErrors
             return null;
         }
 
-        if (trimmed.Length > maxLength) Add(field, $"{label} must be at most {maxLength} characters.");
+        // a value too long goes no further: no pattern or parser ever sees it
+        if (trimmed.Length > maxLength)
+        {
+            Add(field, $"{label} must be at most {maxLength} characters.");
+            return null;
+        }
+
         if (trimmed.Any(char.IsControl)) Add(field, $"{label} must not contain control characters.");
         return trimmed;
     }

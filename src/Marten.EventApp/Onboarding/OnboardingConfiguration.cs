@@ -26,7 +26,6 @@ public static class OnboardingConfiguration
         builder.Services.TryAddSingleton<InProcessOnboardingServices>();
         builder.Services.TryAddSingleton<IEmailService>(s => s.GetRequiredService<InProcessOnboardingServices>());
         builder.Services.TryAddSingleton<IPushNotificationService>(s => s.GetRequiredService<InProcessOnboardingServices>());
-        builder.Services.TryAddSingleton<IUserPreferencesService>(s => s.GetRequiredService<InProcessOnboardingServices>());
         builder.Services.TryAddSingleton<IRegistrationAnalyticsService>(s => s.GetRequiredService<InProcessOnboardingServices>());
         builder.Services.ConfigureMarten(opts =>
         {
@@ -64,15 +63,4 @@ public static class OnboardingConfiguration
         await session.LoadAsync<UserPreferences>(id, ct) is { } preferences
             ? TypedResults.Ok(preferences)
             : TypedResults.Problem(Rejection.NotFound("User preferences").ToProblem());
-}
-
-/// <summary>The bus consumer that starts onboarding: its own durable queue, bound to registrations only.</summary>
-public static class OnboardingTrigger
-{
-    public const string Queue = "marten-eventapp.user-onboarding";
-    public static readonly string[] BindingKeys = ["UserRegistered.*"];
-
-    /// <summary>A redelivered registration sends the start again; the saga records it as a duplicate.</summary>
-    public static StartOnboarding? Handle(EventEnvelope e) =>
-        e.EventType == "UserRegistered" ? new StartOnboarding(e.AggregateId, e.EventId) : null;
 }

@@ -7,6 +7,7 @@ namespace Marten.EventApp.Onboarding;
 /// <summary>Whom a step addresses, read from the user's read model when the step runs (so a changed email is used).</summary>
 public sealed record OnboardingRecipient(Guid UserId, string Email, string FirstName, string? Locale);
 
+/// <summary>The email service the seed names (an external service).</summary>
 public interface IEmailService
 {
     Task SendWelcomeEmailAsync(OnboardingRecipient to, CancellationToken ct);
@@ -14,69 +15,44 @@ public interface IEmailService
     Task CompensateWelcomeEmailAsync(Guid userId, CancellationToken ct);
 }
 
+/// <summary>The push notification service the seed names (an external service).</summary>
 public interface IPushNotificationService
 {
     Task SendWelcomeNotificationAsync(OnboardingRecipient to, CancellationToken ct);
     Task CompensateWelcomeNotificationAsync(Guid userId, CancellationToken ct);
 }
 
-public interface IUserPreferencesService
-{
-    Task CreateDefaultsAsync(OnboardingRecipient user, CancellationToken ct);
-    Task DeleteAsync(Guid userId, CancellationToken ct);
-}
-
+/// <summary>The analytics service the seed names (an external service).</summary>
 public interface IRegistrationAnalyticsService
 {
     Task TrackRegistrationAsync(OnboardingRecipient user, CancellationToken ct);
 }
 
-/// <summary>A user's preferences, created with defaults by onboarding and deleted by its compensation.</summary>
+/// <summary>A user's preferences: this service's own data, created with defaults by onboarding, deleted by its compensation.</summary>
 public sealed record UserPreferences(Guid Id, bool EmailNotifications, bool PushNotifications, string Language, DateTimeOffset CreatedAt);
 
 /// <summary>
-/// The in-process stand-ins for the email, push and analytics services the seed names: each records what it did as an
-/// entry of the user's activity log (<c>GET /api/users/{id}/activity</c>), under an id derived from the user and the
-/// action, so a retried call records nothing twice. Preferences are the service's own documents.
+/// The in-process stand-ins for the external services the seed names (email, push, analytics), used unless the host
+/// registers real ones: each accepts the call at once. What a step did is recorded by the step itself, in the user's
+/// activity log (<see cref="OnboardingActivity"/>); failures are injected by configuration (<see cref="OnboardingFault"/>).
 /// </summary>
-public sealed class InProcessOnboardingServices(IDocumentStore store, TimeProvider clock)
-    : IEmailService, IPushNotificationService, IUserPreferencesService, IRegistrationAnalyticsService
+public sealed class InProcessOnboardingServices : IEmailService, IPushNotificationService, IRegistrationAnalyticsService
 {
-    public Task SendWelcomeEmailAsync(OnboardingRecipient to, CancellationToken ct) =>
-        RecordAsync(to.UserId, "WelcomeEmailSent", "Welcome email sent", ct);
+    public Task SendWelcomeEmailAsync(OnboardingRecipient to, CancellationToken ct) => Task.CompletedTask;
+    public Task CompensateWelcomeEmailAsync(Guid userId, CancellationToken ct) => Task.CompletedTask;
+    public Task SendWelcomeNotificationAsync(OnboardingRecipient to, CancellationToken ct) => Task.CompletedTask;
+    public Task CompensateWelcomeNotificationAsync(Guid userId, CancellationToken ct) => Task.CompletedTask;
+    public Task TrackRegistrationAsync(OnboardingRecipient user, CancellationToken ct) => Task.CompletedTask;
+}
 
-    public Task CompensateWelcomeEmailAsync(Guid userId, CancellationToken ct) =>
-        RecordAsync(userId, "WelcomeEmailCompensated", "Welcome email compensated: onboarding failed", ct);
-
-    public Task SendWelcomeNotificationAsync(OnboardingRecipient to, CancellationToken ct) =>
-        RecordAsync(to.UserId, "PushNotificationSent", "Welcome push notification sent", ct);
-
-    public Task CompensateWelcomeNotificationAsync(Guid userId, CancellationToken ct) =>
-        RecordAsync(userId, "PushNotificationCompensated", "Welcome push notification compensated: onboarding failed", ct);
-
-    public Task TrackRegistrationAsync(OnboardingRecipient user, CancellationToken ct) =>
-        RecordAsync(user.UserId, "RegistrationAnalyticsTracked", "Registration tracked in analytics", ct);
-
-    public async Task CreateDefaultsAsync(OnboardingRecipient user, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.Store(new UserPreferences(user.UserId, true, true, user.Locale ?? "en", clock.GetUtcNow()));
-        await session.SaveChangesAsync(ct);
-    }
-
-    public async Task DeleteAsync(Guid userId, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.Delete<UserPreferences>(userId);
-        await session.SaveChangesAsync(ct);
-    }
-
-    private async Task RecordAsync(Guid userId, string what, string summary, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.Store(new ActivityEntry(IdOf(userId, what), userId, what, 0, clock.GetUtcNow(), summary));
-        await session.SaveChangesAsync(ct);
-    }
+/// <summary>
+/// What onboarding did, as entries of the user's activity log (<c>GET /api/users/{id}/activity</c>), written in the
+/// step's own transaction under an id derived from the user and the action, so a retried step records nothing twice.
+/// </summary>
+public static class OnboardingActivity
+{
+    public static void Record(IDocumentSession session, Guid userId, string what, string summary, DateTimeOffset now) =>
+        session.Store(new ActivityEntry(IdOf(userId, what), userId, what, 0, now, summary));
 
     /// <summary>One id per user and action (a name-based id), so that a retried call stores the same entry.</summary>
     internal static Guid IdOf(Guid userId, string what) =>

@@ -10,33 +10,50 @@ using Wolverine.Runtime.Handlers;
 namespace Marten.EventApp.Onboarding;
 
 /// <summary>
-/// One handler per step: it calls the step's service and answers the saga with <see cref="OnboardingStepDone"/>.
-/// A step that keeps failing is answered by <see cref="OnboardingStepFailures"/> instead.
+/// One handler per step: it calls the step's service, records what it did, and answers the saga with
+/// <see cref="OnboardingStepDone"/>, all in one transaction (the answer leaves through the outbox with it). A step
+/// that keeps failing is answered by <see cref="OnboardingStepFailures"/> instead.
 /// </summary>
 public static class OnboardingStepHandler
 {
-    public static Task<OutgoingMessages> Handle(SendWelcomeEmail cmd, IQuerySession session, IEmailService email, OnboardingOptions options,
-        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, to => email.SendWelcomeEmailAsync(to, ct), ct);
+    public static Task<OutgoingMessages> Handle(SendWelcomeEmail cmd, IDocumentSession session, IEmailService email, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, async to =>
+        {
+            await email.SendWelcomeEmailAsync(to, ct);
+            OnboardingActivity.Record(session, to.UserId, "WelcomeEmailSent", "Welcome email sent", now);
+        }, ct);
 
-    public static Task<OutgoingMessages> Handle(CreateDefaultPreferences cmd, IQuerySession session, IUserPreferencesService preferences, OnboardingOptions options,
-        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, to => preferences.CreateDefaultsAsync(to, ct), ct);
+    public static Task<OutgoingMessages> Handle(CreateDefaultPreferences cmd, IDocumentSession session, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, to =>
+        {
+            session.Store(new UserPreferences(to.UserId, true, true, to.Locale ?? "en", now));
+            return Task.CompletedTask;
+        }, ct);
 
-    public static Task<OutgoingMessages> Handle(SendWelcomePush cmd, IQuerySession session, IPushNotificationService push, OnboardingOptions options,
-        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, to => push.SendWelcomeNotificationAsync(to, ct), ct);
+    public static Task<OutgoingMessages> Handle(SendWelcomePush cmd, IDocumentSession session, IPushNotificationService push, OnboardingOptions options,
+        IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, async to =>
+        {
+            await push.SendWelcomeNotificationAsync(to, ct);
+            OnboardingActivity.Record(session, to.UserId, "PushNotificationSent", "Welcome push notification sent", now);
+        }, ct);
 
-    public static Task<OutgoingMessages> Handle(TrackRegistration cmd, IQuerySession session, IRegistrationAnalyticsService analytics, OnboardingOptions options,
-        IMessageContext context, ILogger<IOnboardingStep> logger, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, to => analytics.TrackRegistrationAsync(to, ct), ct);
+    public static Task<OutgoingMessages> Handle(TrackRegistration cmd, IDocumentSession session, IRegistrationAnalyticsService analytics,
+        OnboardingOptions options, IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
+        RunAsync(cmd, session, options, context, logger, async to =>
+        {
+            await analytics.TrackRegistrationAsync(to, ct);
+            OnboardingActivity.Record(session, to.UserId, "RegistrationAnalyticsTracked", "Registration tracked in analytics", now);
+        }, ct);
 
     /// <summary>
     /// Calls the step's service and answers done. A failure is retried by Wolverine after the configured delays
     /// (<see cref="OnboardingStepFailures"/>); on the last attempt it is answered as <see cref="OnboardingStepFailed"/>
     /// instead, in the handler's transaction, so the saga fails and compensates at once.
     /// </summary>
-    private static async Task<OutgoingMessages> RunAsync(IOnboardingStep cmd, IQuerySession session, OnboardingOptions options,
+    private static async Task<OutgoingMessages> RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingOptions options,
         IMessageContext context, ILogger logger, Func<OnboardingRecipient, Task> call, CancellationToken ct)
     {
         try
@@ -60,30 +77,39 @@ public static class OnboardingStepHandler
 
     /// <summary>
     /// Runs the compensations one after another in the order given (the saga's reverse order), each on its own: one that
-    /// throws is reported and the next still runs, as in the seed.
+    /// throws is reported and the next still runs, as in the seed. What each did is recorded in the same transaction.
     /// </summary>
-    public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IEmailService email, IPushNotificationService push,
-        IUserPreferencesService preferences, TimeProvider clock, ILogger<CompensateOnboarding> logger, CancellationToken ct)
+    public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IDocumentSession session, IEmailService email,
+        IPushNotificationService push, ILogger<CompensateOnboarding> logger, DateTimeOffset now, CancellationToken ct)
     {
         var results = new List<StepCompensation>();
         foreach (var step in cmd.Steps)
         {
             try
             {
-                await (step switch
+                switch (step)
                 {
-                    OnboardingSteps.WelcomeEmail => email.CompensateWelcomeEmailAsync(cmd.UserId, ct),
-                    OnboardingSteps.UserPreferences => preferences.DeleteAsync(cmd.UserId, ct),
-                    OnboardingSteps.PushNotification => push.CompensateWelcomeNotificationAsync(cmd.UserId, ct),
+                    case OnboardingSteps.WelcomeEmail:
+                        await email.CompensateWelcomeEmailAsync(cmd.UserId, ct);
+                        OnboardingActivity.Record(session, cmd.UserId, "WelcomeEmailCompensated", "Welcome email compensated: onboarding failed", now);
+                        break;
+                    case OnboardingSteps.UserPreferences:
+                        session.Delete<UserPreferences>(cmd.UserId);
+                        break;
+                    case OnboardingSteps.PushNotification:
+                        await push.CompensateWelcomeNotificationAsync(cmd.UserId, ct);
+                        OnboardingActivity.Record(session, cmd.UserId, "PushNotificationCompensated",
+                            "Welcome push notification compensated: onboarding failed", now);
+                        break;
                     // tracked analytics keep the fact that the user registered: nothing to undo
-                    _ => Task.CompletedTask
-                });
-                results.Add(new StepCompensation(step, true, null, clock.GetUtcNow()));
+                }
+
+                results.Add(new StepCompensation(step, true, null, now));
             }
             catch (Exception ex)
             {
                 logger.LogError(ex, "Compensation of onboarding step {Step} for user {UserId} failed", step, cmd.UserId);
-                results.Add(new StepCompensation(step, false, ex.Message, clock.GetUtcNow()));
+                results.Add(new StepCompensation(step, false, ex.Message, now));
             }
         }
 

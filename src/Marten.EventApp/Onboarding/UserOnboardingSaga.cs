@@ -1,6 +1,5 @@
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.Sagas;
-using Marten.EventApp.Users;
 using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
@@ -8,38 +7,40 @@ namespace Marten.EventApp.Onboarding;
 /// <summary>
 /// The seed's <c>UserOnboardingSaga</c>, one per user (its id is the user's): the welcome email first; once sent, the
 /// default preferences and the push notification in parallel; once the push is sent, registration analytics; when all
-/// four are done, <see cref="OnboardingCompleted"/> on the user's stream. A step that fails after its retries, or
-/// does not answer within its timeout, fails the saga: the steps done so far are compensated in reverse order and
-/// <see cref="OnboardingFailed"/> goes on the user's stream. Anything arriving after the end changes nothing and is
-/// recorded in the timeline.
+/// four are done, <see cref="OnboardingCompleted"/> on the process's own stream (<see cref="OnboardingStream"/>). A
+/// step that fails after its retries, or does not answer within its timeout, fails the saga: the steps done so far
+/// are compensated in reverse order and <see cref="OnboardingFailed"/> goes on that stream. Anything arriving after the
+/// end changes nothing and is recorded in the timeline.
+/// Each decision (<c>On…</c>) changes the saga and returns its other effects as values (<see cref="SagaEffects"/>);
+/// the <c>Handle</c> methods are Wolverine's entry points, which carry them out in the saga's transaction.
 /// </summary>
 public sealed class UserOnboardingSaga : TrackedSaga
 {
-    /// <summary>Starts the saga, or records a duplicate start (a redelivered <c>UserRegistered</c>): Wolverine loads the
-    /// saga first and calls this on a new one or on the stored one.</summary>
-    public async Task StartOrHandle(StartOnboarding cmd, IMessageContext context, OnboardingOptions options, DateTimeOffset now)
+    /// <summary>A new saga for a registered user: the first step and its timeout.</summary>
+    public static (UserOnboardingSaga Saga, SagaEffects Effects) Begin(Guid userId, OnboardingOptions options, DateTimeOffset now)
     {
-        if (Steps.Count > 0)
-        {
-            Record(now, cmd, "duplicate start ignored");
-            return;
-        }
-
-        Id = cmd.UserId; // Wolverine sets it after this call on a new saga
-        Status = SagaStatus.Started;
-        StartedAt = now;
-        Record(now, cmd, "onboarding started");
-        await BeginAsync(OnboardingSteps.WelcomeEmail, new SendWelcomeEmail(Id), context, options, now);
+        var saga = new UserOnboardingSaga { Id = userId, Status = SagaStatus.Started, StartedAt = now };
+        var effects = new SagaEffects();
+        saga.Record(now, nameof(StartOnboarding), "onboarding started");
+        saga.BeginStep(OnboardingSteps.WelcomeEmail, new SendWelcomeEmail(userId), options, now, effects);
+        return (saga, effects);
     }
 
-    public async Task Handle(OnboardingStepDone done, IMessageContext context, IDocumentSession session, OnboardingOptions options,
-        DateTimeOffset now, CancellationToken ct)
+    /// <summary>A start for a saga that exists (a redelivered registration): recorded, nothing else.</summary>
+    public SagaEffects OnDuplicateStart(DateTimeOffset now)
     {
+        Record(now, nameof(StartOnboarding), "duplicate start ignored");
+        return new SagaEffects();
+    }
+
+    public SagaEffects On(OnboardingStepDone done, OnboardingOptions options, DateTimeOffset now)
+    {
+        var effects = new SagaEffects();
         var step = Step(done.Step);
         if (step is null || step.Status != StepStatus.Running)
         {
             Record(now, done, $"{done.Step}: late or duplicate answer ignored ({step?.Status.ToString() ?? "never started"})");
-            return;
+            return effects;
         }
 
         // its timeout stays scheduled until the saga ends (one cancellation then); should it fire first, it is ignored
@@ -49,19 +50,18 @@ public sealed class UserOnboardingSaga : TrackedSaga
             // the saga failed while this step was under way: what it did is undone too
             Finish(step, StepStatus.Compensating, now);
             Record(now, done, $"{done.Step} done after the saga failed: compensating it");
-            await context.SendAsync(new CompensateOnboarding(Id, [done.Step]));
-            return;
+            return effects.Send(new CompensateOnboarding(Id, [done.Step]));
         }
 
         Record(now, done, $"{done.Step} done");
         switch (done.Step)
         {
             case OnboardingSteps.WelcomeEmail:
-                await BeginAsync(OnboardingSteps.UserPreferences, new CreateDefaultPreferences(Id), context, options, now);
-                await BeginAsync(OnboardingSteps.PushNotification, new SendWelcomePush(Id), context, options, now);
+                BeginStep(OnboardingSteps.UserPreferences, new CreateDefaultPreferences(Id), options, now, effects);
+                BeginStep(OnboardingSteps.PushNotification, new SendWelcomePush(Id), options, now, effects);
                 break;
             case OnboardingSteps.PushNotification:
-                await BeginAsync(OnboardingSteps.AnalyticsTracked, new TrackRegistration(Id), context, options, now);
+                BeginStep(OnboardingSteps.AnalyticsTracked, new TrackRegistration(Id), options, now, effects);
                 break;
         }
 
@@ -69,83 +69,113 @@ public sealed class UserOnboardingSaga : TrackedSaga
         {
             Complete(now);
             Record(now, done, "onboarding completed");
-            await AppendToStreamAsync<UserDetails>(session, ct, new OnboardingCompleted(Id, now));
-            await CancelTimeoutsAsync(context, ct);
+            effects.Append(new OnboardingCompleted(Id, now)).CancelAllTimeouts();
         }
+
+        return effects;
     }
 
-    public Task Handle(OnboardingStepFailed failed, IMessageContext context, IDocumentSession session, DateTimeOffset now, CancellationToken ct) =>
-        FailAsync(failed, failed.Step, $"{failed.Step} failed: {failed.Error}", context, session, now, ct);
+    public SagaEffects On(OnboardingStepFailed failed, DateTimeOffset now) =>
+        FailStep(failed, failed.Step, $"{failed.Step} failed: {failed.Error}", now);
 
-    public Task Handle(OnboardingStepTimeout timeout, IMessageContext context, IDocumentSession session, OnboardingOptions options,
-        DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(OnboardingStepTimeout timeout, OnboardingOptions options, DateTimeOffset now)
     {
-        var step = Step(timeout.Step);
-        if (step is not null) TimeoutDone(step);
-        return FailAsync(timeout, timeout.Step, $"{timeout.Step}: no answer within {options.StepTimeout}", context, session, now, ct);
+        if (Step(timeout.Step) is { } step) TimeoutDone(step);
+        return FailStep(timeout, timeout.Step, $"{timeout.Step}: no answer within {options.StepTimeout}", now);
     }
 
-    public void Handle(OnboardingCompensated compensated, DateTimeOffset now)
+    public void On(OnboardingCompensated compensated)
     {
         foreach (var result in compensated.Results)
         {
-            if (Step(result.Step) is { } step) Finish(step, result.Succeeded ? StepStatus.Compensated : StepStatus.CompensationFailed, result.At, result.Error);
+            if (Step(result.Step) is { } step)
+                Finish(step, result.Succeeded ? StepStatus.Compensated : StepStatus.CompensationFailed, result.At, result.Error);
             Record(result.At, compensated, result.Succeeded ? $"{result.Step} compensated" : $"{result.Step} compensation failed: {result.Error}");
         }
     }
 
-    /// <summary>An operator's note (e.g. a timeout fired early), kept in the timeline.</summary>
-    public void Handle(OnboardingOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
-
     /// <summary>An operator ends a stuck onboarding: the steps under way fail, the done ones are compensated.</summary>
-    public async Task Handle(ForceOnboardingCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(ForceOnboardingCompensation force, DateTimeOffset now)
     {
         if (IsFinished)
         {
             Record(now, force, $"operator compensation ignored (saga {Status})");
-            return;
+            return new SagaEffects();
         }
 
         var error = $"compensation forced by an operator: {force.Reason}";
         var running = Steps.Where(s => s.Status == StepStatus.Running).ToList();
         foreach (var step in running) Finish(step, StepStatus.Failed, now, error);
-        await FailAndCompensateAsync(force, running.FirstOrDefault()?.Name ?? "operator", error, context, session, now, ct);
+        return FailAndCompensate(force, running.FirstOrDefault()?.Name ?? "operator", error, now);
     }
 
-    private async Task FailAsync(object message, string stepName, string error, IMessageContext context, IDocumentSession session,
+    // Wolverine's entry points: decide, then carry the effects out in the saga's transaction
+
+    /// <summary>Starts the saga, or records a duplicate start: sent by an operator or a test (registrations start it
+    /// from the bus's consumer, <see cref="OnboardingTrigger"/>).</summary>
+    public Task StartOrHandle(StartOnboarding cmd, IMessageContext context, IDocumentSession session, OnboardingOptions options,
         DateTimeOffset now, CancellationToken ct)
+    {
+        if (Steps.Count > 0) return OnDuplicateStart(now).ApplyAsync(this, context, session, ct);
+        var (begun, effects) = Begin(cmd.UserId, options, now);
+        (Id, Status, StartedAt, Steps, Timeline) = (begun.Id, begun.Status, begun.StartedAt, begun.Steps, begun.Timeline);
+        return effects.ApplyAsync(this, context, session, ct);
+    }
+
+    public Task Handle(OnboardingStepDone done, IMessageContext context, IDocumentSession session, OnboardingOptions options,
+        DateTimeOffset now, CancellationToken ct) => On(done, options, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(OnboardingStepFailed failed, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+        CancellationToken ct) => On(failed, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(OnboardingStepTimeout timeout, IMessageContext context, IDocumentSession session, OnboardingOptions options,
+        DateTimeOffset now, CancellationToken ct) => On(timeout, options, now).ApplyAsync(this, context, session, ct);
+
+    public void Handle(OnboardingCompensated compensated) => On(compensated);
+
+    /// <summary>An operator's note (e.g. a timeout fired early), kept in the timeline.</summary>
+    public void Handle(OnboardingOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
+
+    public Task Handle(ForceOnboardingCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+        CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
+
+    /// <summary>The outcome goes on the onboarding's own stream: never on the user's, whose version is the client's.</summary>
+    public override Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct)
+    {
+        session.Events.Append(OnboardingStream.For(Id), events.ToArray());
+        return Task.CompletedTask;
+    }
+
+    private SagaEffects FailStep(object message, string stepName, string error, DateTimeOffset now)
     {
         var step = Step(stepName);
         if (IsFinished || step is null || step.Status != StepStatus.Running)
         {
             Record(now, message, $"{stepName}: ignored ({(IsFinished ? $"saga {Status}" : step?.Status.ToString() ?? "never started")})");
-            return;
+            return new SagaEffects();
         }
 
         Finish(step, StepStatus.Failed, now, error);
-        await FailAndCompensateAsync(message, stepName, error, context, session, now, ct);
+        return FailAndCompensate(message, stepName, error, now);
     }
 
-    private async Task FailAndCompensateAsync(object message, string stepName, string error, IMessageContext context, IDocumentSession session,
-        DateTimeOffset now, CancellationToken ct)
+    private SagaEffects FailAndCompensate(object message, string stepName, string error, DateTimeOffset now)
     {
         Fail(now, error);
         Record(now, message, error);
-        await AppendToStreamAsync<UserDetails>(session, ct, new OnboardingFailed(Id, stepName, error, now));
-        await CancelTimeoutsAsync(context, ct);
+        var effects = new SagaEffects().Append(new OnboardingFailed(Id, stepName, error, now)).CancelAllTimeouts();
 
         // the completed steps, last done first
         var undo = Steps.Where(s => s.Status == StepStatus.Done).OrderByDescending(s => s.DoneAt).ToList();
-        if (undo.Count == 0) return;
+        if (undo.Count == 0) return effects;
         foreach (var done in undo) Finish(done, StepStatus.Compensating, now);
         Record(now, message, "compensating " + string.Join(", ", undo.Select(s => s.Name)));
-        await context.SendAsync(new CompensateOnboarding(Id, undo.Select(s => s.Name).ToList()));
+        return effects.Send(new CompensateOnboarding(Id, undo.Select(s => s.Name).ToList()));
     }
 
-    private async Task BeginAsync(string name, object command, IMessageContext context, OnboardingOptions options, DateTimeOffset now)
+    private void BeginStep(string name, object command, OnboardingOptions options, DateTimeOffset now, SagaEffects effects)
     {
         var step = BeginStep(name, now);
-        await context.SendAsync(command);
-        await ScheduleTimeoutAsync(context, step, new OnboardingStepTimeout(Id, name), options.StepTimeout, now);
+        effects.Send(command).Schedule(TimeoutFor(step, new OnboardingStepTimeout(Id, name), options.StepTimeout, now));
     }
 }

@@ -1,6 +1,6 @@
+using Marten.EventApp.Messaging;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using JasperFx.OpenTelemetry;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
@@ -166,7 +166,7 @@ public static class ConsumerTelemetry
     public static void Before(Envelope envelope, EventEnvelope e, ConsumerNames consumers)
     {
         // a retry runs this again on the same envelope: one tag each, or the series would carry a label twice
-        if (MetricTags(envelope) is not { } tags || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
+        if (WolverineInternals.MetricTags(envelope) is not { } tags || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
         {
             envelope.SetMetricsTag(Telemetry.EventTypeTag, e.EventType);
             envelope.SetMetricsTag(Telemetry.HandlerTag, consumers.Of(envelope.Destination));
@@ -176,8 +176,4 @@ public static class ConsumerTelemetry
         for (var span = Activity.Current; span is not null; span = span.Source.Name == "Wolverine" ? null : span.Parent)
             span.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType).SetTag("event.aggregate_id", e.AggregateId);
     }
-
-    // Wolverine 6.62 keeps the tags in this field and offers no read of them; a rename breaks the metrics test
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_metricHeaders")]
-    private static extern ref List<KeyValuePair<string, object?>>? MetricTags(Envelope envelope);
 }

@@ -39,12 +39,13 @@ public sealed class OrderSaga : TrackedSaga
     public List<OrderLine> Lines { get; set; } = [];
     public string? PaymentId { get; set; }
 
-    public async Task StartOrHandle(StartOrderProcess start, IMessageContext context, OrderOptions options, DateTimeOffset now)
+    public SagaEffects On(StartOrderProcess start, OrderOptions options, DateTimeOffset now)
     {
+        var effects = new SagaEffects();
         if (Steps.Count > 0)
         {
             Record(now, start, "duplicate start ignored");
-            return;
+            return effects;
         }
 
         Id = start.OrderId; // Wolverine sets it after this call on a new saga
@@ -53,85 +54,115 @@ public sealed class OrderSaga : TrackedSaga
         Status = SagaStatus.Started;
         State = OrderProcessState.PaymentPending;
         Record(now, start, "order process started: payment pending");
-        await BeginAsync(Payment, new ProcessPayment(Id, CustomerId, Total), options.PaymentTimeout, context, now);
+        return Begin(Payment, new ProcessPayment(Id, CustomerId, Total), options.PaymentTimeout, now, effects);
     }
 
-    public async Task Handle(PaymentSucceeded paid, IMessageContext context, IDocumentSession session, OrderOptions options,
-        DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(PaymentSucceeded paid, OrderOptions options, DateTimeOffset now)
     {
-        if (Unexpected(paid, OrderProcessState.PaymentPending, now)) return;
+        var effects = new SagaEffects();
+        if (Unexpected(paid, OrderProcessState.PaymentPending, now)) return effects;
         Finish(Step(Payment)!, StepStatus.Done, now);
         PaymentId = paid.PaymentId;
         State = OrderProcessState.InventoryPending;
         Record(now, paid, $"payment {paid.PaymentId} processed: inventory pending");
-        await AppendToStreamAsync<Order>(session, ct, new PaymentProcessed(Id, paid.PaymentId, Total, now));
-        await BeginAsync(Inventory, new ReserveInventory(Id, Lines), options.InventoryTimeout, context, now);
+        effects.Append(new PaymentProcessed(Id, paid.PaymentId, Total, now));
+        return Begin(Inventory, new ReserveInventory(Id, Lines), options.InventoryTimeout, now, effects);
     }
 
-    public async Task Handle(PaymentDeclined declined, IMessageContext context, IDocumentSession session, DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(PaymentDeclined declined, DateTimeOffset now)
     {
-        if (Unexpected(declined, OrderProcessState.PaymentPending, now)) return;
+        if (Unexpected(declined, OrderProcessState.PaymentPending, now)) return new SagaEffects();
         Finish(Step(Payment)!, StepStatus.Failed, now, declined.Reason);
-        await FailAsync(declined, "Payment failed", [new PaymentFailed(Id, declined.Reason, now)], context, session, now, ct);
+        return Fail(declined, "Payment failed", [new PaymentFailed(Id, declined.Reason, now)], now);
     }
 
-    public async Task Handle(InventoryReservationConfirmed reserved, IMessageContext context, IDocumentSession session,
-        DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(InventoryReservationConfirmed reserved, DateTimeOffset now)
     {
-        if (Unexpected(reserved, OrderProcessState.InventoryPending, now)) return;
+        var effects = new SagaEffects();
+        if (Unexpected(reserved, OrderProcessState.InventoryPending, now)) return effects;
         Finish(Step(Inventory)!, StepStatus.Done, now);
         State = OrderProcessState.FulfillmentPending;
         Record(now, reserved, $"inventory reserved ({reserved.ReservationId}): fulfillment pending");
-        await AppendToStreamAsync<Order>(session, ct, new InventoryReserved(Id, reserved.ReservationId, now));
         BeginStep(Fulfillment, now);
-        await context.SendAsync(new FulfillOrder(Id));
+        return effects.Append(new InventoryReserved(Id, reserved.ReservationId, now)).Send(new FulfillOrder(Id));
     }
 
-    public async Task Handle(InventoryReservationRejected rejected, IMessageContext context, IDocumentSession session,
-        DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(InventoryReservationRejected rejected, DateTimeOffset now)
     {
-        if (Unexpected(rejected, OrderProcessState.InventoryPending, now)) return;
+        if (Unexpected(rejected, OrderProcessState.InventoryPending, now)) return new SagaEffects();
         Finish(Step(Inventory)!, StepStatus.Failed, now, rejected.Reason);
-        await FailAsync(rejected, "Inventory not available", [new InventoryReservationFailed(Id, rejected.Reason, now)], context, session, now, ct);
+        return Fail(rejected, "Inventory not available", [new InventoryReservationFailed(Id, rejected.Reason, now)], now);
     }
 
-    public async Task Handle(OrderShipmentReported shipped, IMessageContext context, IDocumentSession session, DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(OrderShipmentReported shipped, DateTimeOffset now)
     {
-        if (Unexpected(shipped, OrderProcessState.FulfillmentPending, now)) return;
+        var effects = new SagaEffects();
+        if (Unexpected(shipped, OrderProcessState.FulfillmentPending, now)) return effects;
         Finish(Step(Fulfillment)!, StepStatus.Done, now);
         State = OrderProcessState.Completed;
         Complete(now);
         Record(now, shipped, "shipped: order completed");
-        await AppendToStreamAsync<Order>(session, ct, new OrderCompleted(Id, now));
-        await context.SendAsync(new SendOrderConfirmation(Id, CustomerId));
-        await CancelTimeoutsAsync(context, ct);
+        return effects.Append(new OrderCompleted(Id, now)).Send(new SendOrderConfirmation(Id, CustomerId)).CancelAllTimeouts();
     }
 
-    public async Task Handle(OrderStepTimeout timeout, IMessageContext context, IDocumentSession session, OrderOptions options,
-        DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(OrderStepTimeout timeout, OrderOptions options, DateTimeOffset now)
     {
         var step = Step(timeout.Step);
         if (step is not null) TimeoutDone(step);
         var waiting = timeout.Step == Payment ? OrderProcessState.PaymentPending : OrderProcessState.InventoryPending;
-        if (Unexpected(timeout, waiting, now)) return;
+        if (Unexpected(timeout, waiting, now)) return new SagaEffects();
         var limit = timeout.Step == Payment ? options.PaymentTimeout : options.InventoryTimeout;
         Finish(step!, StepStatus.Failed, now, $"no answer within {limit}");
-        await FailAsync(timeout, $"{Capitalized(timeout.Step)} timed out", [], context, session, now, ct);
+        return Fail(timeout, $"{Capitalized(timeout.Step)} timed out", [], now);
     }
 
-    public void Handle(OrderOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
-
-    public async Task Handle(ForceOrderCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now, CancellationToken ct)
+    public SagaEffects On(ForceOrderCompensation force, DateTimeOffset now)
     {
         if (IsFinished)
         {
             Record(now, force, $"operator compensation ignored (saga {Status})");
-            return;
+            return new SagaEffects();
         }
 
         foreach (var running in Steps.Where(s => s.Status == StepStatus.Running)) Finish(running, StepStatus.Failed, now, "forced by an operator");
-        await FailAsync(force, $"Compensation forced by an operator: {force.Reason}", [], context, session, now, ct);
+        return Fail(force, $"Compensation forced by an operator: {force.Reason}", [], now);
     }
+
+    // Wolverine's entry points: decide, then carry the effects out in the saga's transaction
+
+    public Task StartOrHandle(StartOrderProcess start, IMessageContext context, IDocumentSession session, OrderOptions options,
+        DateTimeOffset now, CancellationToken ct) => On(start, options, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(PaymentSucceeded paid, IMessageContext context, IDocumentSession session, OrderOptions options,
+        DateTimeOffset now, CancellationToken ct) => On(paid, options, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(PaymentDeclined declined, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+        CancellationToken ct) => On(declined, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(InventoryReservationConfirmed reserved, IMessageContext context, IDocumentSession session,
+        DateTimeOffset now, CancellationToken ct) => On(reserved, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(InventoryReservationRejected rejected, IMessageContext context, IDocumentSession session,
+        DateTimeOffset now, CancellationToken ct) => On(rejected, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(OrderShipmentReported shipped, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+        CancellationToken ct) => On(shipped, now).ApplyAsync(this, context, session, ct);
+
+    public Task Handle(OrderStepTimeout timeout, IMessageContext context, IDocumentSession session, OrderOptions options,
+        DateTimeOffset now, CancellationToken ct) => On(timeout, options, now).ApplyAsync(this, context, session, ct);
+
+    public void Handle(OrderOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
+
+    public Task Handle(ForceOrderCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+        CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
+
+    /// <summary>
+    /// Every fact goes on the order's stream, through FetchForWriting: its inline read model learns each event's version
+    /// (a plain append under Marten's quick append leaves it 0), and a concurrent command on the order makes this save
+    /// fail and run again.
+    /// </summary>
+    public override async Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct) =>
+        (await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events.ToArray());
 
     /// <summary>A reply or timeout for a state the process has left: recorded, nothing else.</summary>
     private bool Unexpected(object message, OrderProcessState expected, DateTimeOffset now)
@@ -142,30 +173,25 @@ public sealed class OrderSaga : TrackedSaga
     }
 
     /// <summary>FAILED with the compensations that apply: a refund if it was paid, then the cancellation.</summary>
-    private async Task FailAsync(object message, string reason, IReadOnlyList<object> facts, IMessageContext context,
-        IDocumentSession session, DateTimeOffset now, CancellationToken ct)
+    private SagaEffects Fail(object message, string reason, IReadOnlyList<object> facts, DateTimeOffset now)
     {
         State = OrderProcessState.Failed;
         Fail(now, reason);
-        var events = new List<object>(facts);
+        var effects = new SagaEffects().Append(facts.ToArray());
         if (PaymentId is not null)
         {
-            await context.SendAsync(new RefundPayment(Id, Total));
-            events.Add(new PaymentRefunded(Id, Total, now));
+            effects.Send(new RefundPayment(Id, Total)).Append(new PaymentRefunded(Id, Total, now));
             if (Step(Payment) is { } payment) Finish(payment, StepStatus.Compensated, now);
         }
 
-        events.Add(new OrderCancelled(Id, reason, now));
         Record(now, message, PaymentId is null ? $"failed: {reason}; order cancelled" : $"failed: {reason}; payment refunded, order cancelled");
-        await AppendToStreamAsync<Order>(session, ct, events.ToArray());
-        await CancelTimeoutsAsync(context, ct);
+        return effects.Append(new OrderCancelled(Id, reason, now)).CancelAllTimeouts();
     }
 
-    private async Task BeginAsync(string name, object command, TimeSpan timeout, IMessageContext context, DateTimeOffset now)
+    private SagaEffects Begin(string name, object command, TimeSpan timeout, DateTimeOffset now, SagaEffects effects)
     {
         var step = BeginStep(name, now);
-        await context.SendAsync(command);
-        await ScheduleTimeoutAsync(context, step, new OrderStepTimeout(Id, name), timeout, now);
+        return effects.Send(command).Schedule(TimeoutFor(step, new OrderStepTimeout(Id, name), timeout, now));
     }
 
     private static string Capitalized(string step) => char.ToUpperInvariant(step[0]) + step[1..];

@@ -1,7 +1,5 @@
 using JasperFx;
 using Wolverine;
-using Wolverine.Runtime;
-using Wolverine.Persistence.Durability.ScheduledMessageManagement;
 
 namespace Marten.EventApp.Sagas;
 
@@ -52,9 +50,11 @@ public abstract class TrackedSaga : Saga, IRevisioned
 
     public SagaStep? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
 
-    protected void Record(DateTimeOffset at, object message, string note)
+    protected void Record(DateTimeOffset at, object message, string note) => Record(at, message.GetType().Name, note);
+
+    protected void Record(DateTimeOffset at, string messageName, string note)
     {
-        Timeline.Add(new SagaTimelineEntry(at, message.GetType().Name, note));
+        Timeline.Add(new SagaTimelineEntry(at, messageName, note));
         if (Timeline.Count > MaxTimeline) Timeline.RemoveAt(0);
     }
 
@@ -73,39 +73,18 @@ public abstract class TrackedSaga : Saga, IRevisioned
         step.Error = error;
     }
 
-    /// <summary>
-    /// Schedules the step's timeout in Wolverine's durable store, in the handler's transaction, and keeps its envelope
-    /// id. Wolverine can cancel a saga's messages by saga id, but that reads and decodes every scheduled message of the
-    /// service (its store has no saga column), once per finished saga: cancelling by the kept ids deletes only these.
-    /// </summary>
-    protected async Task ScheduleTimeoutAsync(IMessageContext context, SagaStep step, object timeout, TimeSpan after, DateTimeOffset now)
+    /// <summary>A step's durable timeout, due <paramref name="after"/> from now (see <see cref="SagaEffects"/>).</summary>
+    protected static TimeoutRequest TimeoutFor(SagaStep step, object message, TimeSpan after, DateTimeOffset now)
     {
-        await context.ScheduleAsync(timeout, after, new DeliveryOptions { SagaId = Id.ToString() });
-        step.TimeoutId = ((MessageBus)context).Outstanding.Last(e => ReferenceEquals(e.Message, timeout)).Id;
         step.TimeoutDueAt = now + after;
-    }
-
-    /// <summary>The timeouts still scheduled (the seed clears its timers when the process ends).</summary>
-    protected async Task CancelTimeoutsAsync(IMessageContext context, CancellationToken ct)
-    {
-        var ids = Steps.Where(s => s.TimeoutId is not null).Select(s => s.TimeoutId!.Value).ToArray();
-        // an empty id list would mean "every scheduled message" to the store
-        if (ids.Length == 0) return;
-        await ((MessageBus)context).Storage.ScheduledMessages.CancelAsync(new ScheduledMessageQuery { MessageIds = ids }, ct);
-        foreach (var step in Steps) step.TimeoutId = null;
+        return new TimeoutRequest(step.Name, message, after, now + after);
     }
 
     /// <summary>The step's timeout fired or is no longer needed.</summary>
     protected static void TimeoutDone(SagaStep step) => step.TimeoutId = null;
 
-    /// <summary>
-    /// Appends to the stream the saga is about (the user's, the order's) through FetchForWriting: its inline read model
-    /// learns each event's version (a plain append under Marten's quick append leaves it 0), and a concurrent command on
-    /// that stream makes this save fail and run again.
-    /// </summary>
-    protected async Task AppendToStreamAsync<TAggregate>(IDocumentSession session, CancellationToken ct, params object[] events)
-        where TAggregate : class =>
-        (await session.Events.FetchForWriting<TAggregate>(Id, ct)).AppendMany(events);
+    /// <summary>Appends the process's events to the stream it keeps them on, in the saga's transaction.</summary>
+    public abstract Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct);
 
     protected void Complete(DateTimeOffset at)
     {

@@ -19,7 +19,7 @@ internal static class GetUserEndpoint
             return Problems.BadQuery("version starts at 1.");
 
         var user = version is null && at is null
-            ? await session.LoadAsync<UserDetails>(id, ct)
+            ? await CurrentAsync(session, id, ct)
             : await session.Events.AggregateStreamAsync<UserDetails>(id, version ?? 0, at, token: ct);
 
         // a version past the end of the stream never existed
@@ -28,5 +28,15 @@ internal static class GetUserEndpoint
 
         http.Response.Headers.ETag = Versioning.ETag(user.Version);
         return TypedResults.Ok(user);
+    }
+
+    /// <summary>The read model with its onboarding outcome, in one round trip.</summary>
+    private static async Task<UserDetails?> CurrentAsync(IQuerySession session, Guid id, CancellationToken ct)
+    {
+        var batch = session.CreateBatchQuery();
+        var user = batch.Load<UserDetails>(id);
+        var onboarding = batch.Load<UserOnboarding>(id);
+        await batch.Execute(ct);
+        return await user is { } details && await onboarding is { } outcome ? details with { Onboarding = outcome.Status } : await user;
     }
 }

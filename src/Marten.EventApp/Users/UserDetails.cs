@@ -30,7 +30,11 @@ public sealed record UserDetails
     /// <summary>When its personal data was erased: email and names are placeholders, the other profile values gone.</summary>
     public DateTimeOffset? ErasedAt { get; init; }
     public int ProfileCompleteness { get; init; }
-    /// <summary>Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>.</summary>
+    /// <summary>
+    /// Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>. Read from
+    /// <see cref="UserOnboarding"/> (the process's outcome is not on the user's stream); stored here only by older
+    /// versions, which appended it to the user's stream.
+    /// </summary>
     public string? Onboarding { get; init; }
     public long Version { get; init; }
 
@@ -82,11 +86,6 @@ public sealed partial class UserDetailsProjection : SingleStreamProjection<UserD
 
     public static UserDetails Apply(IEvent<UserProfileUpdated> e, UserDetails user) =>
         user.With(user.Profile().With(e.Data.UpdatedFields)) with { LastUpdated = e.Data.UpdatedAt };
-
-    // the version follows the stream (the ETag a client sends back); lastUpdated stays the profile's
-    public static UserDetails Apply(OnboardingCompleted e, UserDetails user) => user with { Onboarding = "Completed" };
-
-    public static UserDetails Apply(OnboardingFailed e, UserDetails user) => user with { Onboarding = "Failed" };
 
     public static UserDetails Apply(IEvent<UserErased> e, UserDetails user) =>
         user.With(new UserProfile(EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, EraseUserHandler.Placeholder)) with

@@ -5,7 +5,7 @@ using Marten.EventApp.Messaging;
 namespace Marten.EventApp.Users;
 
 /// <summary>Field rules shared by the user commands: the seed's checks plus sane limits.</summary>
-internal static partial class UserRules
+internal static class UserRules
 {
     public const int MaxEmail = 254;
     public const int MaxName = 100;
@@ -15,20 +15,21 @@ internal static partial class UserRules
     public const int MaxReason = 500;
     public const int MaxLocale = 35;
 
-    [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+$")]
-    private static partial Regex EmailPattern();
+    // non-backtracking: time linear in the input, whatever a client sends (a backtracking email pattern took a core
+    // for minutes on one crafted address)
+    private const RegexOptions Linear = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
+
+    private static readonly Regex EmailPattern = new(@"^[^\s@]+@[^\s@]+\.[^\s@]+$", Linear);
 
     // BCP 47 in its common shape: a language, then subtags (script, region, variant): en, en-US, zh-Hant-TW
-    [GeneratedRegex(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-    private static partial Regex LocalePattern();
+    private static readonly Regex LocalePattern = new(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", Linear);
 
-    [GeneratedRegex(@"^\+?[0-9][0-9 ().\-]{3,30}$")]
-    private static partial Regex PhonePattern();
+    private static readonly Regex PhonePattern = new(@"^\+?[0-9][0-9 ().\-]{3,30}$", Linear);
 
     public static string? Email(FieldErrors errors, string? value, bool required)
     {
         var email = errors.Text(ProfileFields.Email, value, "Email", MaxEmail, required);
-        if (email is not null && !EmailPattern().IsMatch(email)) errors.Add(ProfileFields.Email, "Invalid email format.");
+        if (email is not null && !EmailPattern.IsMatch(email)) errors.Add(ProfileFields.Email, "Invalid email format.");
         return email;
     }
 
@@ -38,14 +39,14 @@ internal static partial class UserRules
     public static string? Locale(FieldErrors errors, string? value)
     {
         var locale = errors.Text("locale", value, "Locale", MaxLocale, required: false);
-        if (locale is not null && !LocalePattern().IsMatch(locale)) errors.Add("locale", "Locale must be a BCP 47 language tag such as en or en-US.");
+        if (locale is not null && !LocalePattern.IsMatch(locale)) errors.Add("locale", "Locale must be a BCP 47 language tag such as en or en-US.");
         return locale;
     }
 
     public static string? Phone(FieldErrors errors, string? value)
     {
         var phone = errors.Text(ProfileFields.PhoneNumber, value, "Phone number", MaxPhone, required: false);
-        if (phone is not null && !PhonePattern().IsMatch(phone))
+        if (phone is not null && !PhonePattern.IsMatch(phone))
             errors.Add(ProfileFields.PhoneNumber, "Phone number may hold digits, spaces, ( ) . - and a leading +.");
         return phone;
     }

@@ -39,8 +39,9 @@ public static class UsersConfiguration
         .Map<UserRegistered>("UserRegistered", e => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource, e.Locale, e.MarketingConsent })
         .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
         .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy })
-        .Map<OnboardingCompleted>("OnboardingCompleted", _ => new { })
-        .Map<OnboardingFailed>("OnboardingFailed", e => new { e.Step, e.Reason })
+        // on the onboarding's own stream (older ones on the user's): about the user either way
+        .Map<OnboardingCompleted>("OnboardingCompleted", _ => new { }, e => e.UserId)
+        .Map<OnboardingFailed>("OnboardingFailed", e => new { e.Step, e.Reason }, e => e.UserId)
         .Map<UserErased>("UserErased", e => new { e.ErasedBy });
 
     private static StoreOptions AddUserStorage(this StoreOptions opts)
@@ -51,6 +52,7 @@ public static class UsersConfiguration
         // it, never the whole stream): a separate snapshot of the same user was one more write per command and one
         // more copy of personal data (BENCHMARKS.md, "What changes bought")
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<UserOnboardingProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<UserStatisticsProjection>(ProjectionLifecycle.Async);
         opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
 

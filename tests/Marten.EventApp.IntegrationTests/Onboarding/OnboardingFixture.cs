@@ -70,6 +70,9 @@ public abstract class OnboardingTest(OnboardingFixture fixture) : IAsyncLifetime
         return (await session.Events.FetchStreamAsync(userId)).Select(e => e.Data).ToList();
     }
 
+    /// <summary>The events of the user's onboarding process (its outcome), apart from the user's own stream.</summary>
+    protected Task<IReadOnlyList<object>> OnboardingEvents(Guid userId) => StreamEvents(OnboardingStream.For(userId));
+
     protected async Task<IReadOnlyList<ScheduledMessageSummary>> Scheduled()
     {
         var results = await MessageStore.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { PageSize = 0 }, CancellationToken.None);

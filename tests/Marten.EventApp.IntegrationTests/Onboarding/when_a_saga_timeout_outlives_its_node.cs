@@ -88,6 +88,6 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         // a second firing would be recorded as ignored (the done steps' timeouts, due at about the same time, may be too)
         Assert.Single(saga.Timeline, t => t.Message == nameof(OnboardingStepTimeout) && t.Note.StartsWith(OnboardingSteps.UserPreferences));
         await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
-        Assert.Single((await session.Events.FetchStreamAsync(userId)).Select(e => e.Data).OfType<OnboardingFailed>());
+        Assert.Single((await session.Events.FetchStreamAsync(OnboardingStream.For(userId))).Select(e => e.Data).OfType<OnboardingFailed>());
     }
 }

@@ -12,7 +12,7 @@ namespace Marten.EventApp.IntegrationTests.Onboarding;
 public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : OnboardingTest(fixture)
 {
     [Fact]
-    public async Task registration_runs_every_step_in_the_seeds_order_and_completes_on_the_users_stream()
+    public async Task registration_runs_every_step_in_the_seeds_order_and_completes_on_its_own_stream()
     {
         var user = await Host.RegisteredUser();
 
@@ -27,16 +27,17 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.True(step[OnboardingSteps.AnalyticsTracked].StartedAt >= step[OnboardingSteps.PushNotification].DoneAt);
         Assert.Equal(saga.CompletedAt, step.Values.Max(s => s.DoneAt));
 
-        var completed = Assert.Single((await StreamEvents(user.Id)).OfType<OnboardingCompleted>());
+        var completed = Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingCompleted>());
         Assert.Equal(saga.CompletedAt, completed.CompletedAt);
-        // the read model follows the stream's version, so its ETag is one a client can send back
+        // the user's stream, version and ETag are the client's alone: the ETag from the registration still holds
+        Assert.Single(await StreamEvents(user.Id));
         var read = await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}"));
         var details = await read.ReadAsJsonAsync<UserDetails>();
-        Assert.Equal((2L, "Completed", "\"2\""), (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
+        Assert.Equal((1L, "Completed", "\"1\""), (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
         await Host.Scenario(x =>
         {
             x.Patch.Json(new { firstName = "Grace" }).ToUrl($"/api/users/{user.Id}");
-            x.WithRequestHeader("If-Match", "\"2\"");
+            x.WithRequestHeader("If-Match", "\"1\"");
             x.StatusCodeShouldBeOk();
         });
         // the timers are cleared: nothing of this saga is left scheduled
@@ -67,9 +68,10 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var compensated = saga.Timeline.Where(t => t.Note.EndsWith(" compensated")).Select(t => t.Note.Split(' ')[0]).ToList();
         Assert.True(compensated.IndexOf(OnboardingSteps.PushNotification) < compensated.IndexOf(OnboardingSteps.WelcomeEmail),
             string.Join(", ", compensated));
-        var failed = Assert.Single((await StreamEvents(user.Id)).OfType<OnboardingFailed>());
+        var failed = Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingFailed>());
         Assert.Equal(OnboardingSteps.AnalyticsTracked, failed.Step);
-        Assert.Empty((await StreamEvents(user.Id)).OfType<OnboardingCompleted>());
+        Assert.Empty((await OnboardingEvents(user.Id)).OfType<OnboardingCompleted>());
+        Assert.Single(await StreamEvents(user.Id));
         Assert.Equal("Failed", (await Host.GetAsJson<UserDetails>($"/api/users/{user.Id}"))!.Onboarding);
 
         await Host.Scenario(x => { x.Get.Url($"/api/users/{user.Id}/preferences"); x.StatusCodeShouldBe(404); });
@@ -99,7 +101,7 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.Equal(StepStatus.Failed, saga.Step(OnboardingSteps.UserPreferences)!.Status);
         Assert.Contains("no answer within", saga.Error);
         Assert.All(saga.Steps.Where(s => s.Name != OnboardingSteps.UserPreferences), s => Assert.Equal(StepStatus.Compensated, s.Status));
-        Assert.Equal(OnboardingSteps.UserPreferences, Assert.Single((await StreamEvents(user.Id)).OfType<OnboardingFailed>()).Step);
+        Assert.Equal(OnboardingSteps.UserPreferences, Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingFailed>()).Step);
         Assert.Empty(await Scheduled());
     }
 
@@ -123,8 +125,58 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.Equal(done.Steps.Select(s => (s.Name, s.Status, s.DoneAt)), saga.Steps.Select(s => (s.Name, s.Status, s.DoneAt)));
         Assert.Equal(["duplicate start ignored", "welcome_email: ignored (saga Completed)",
             "push_notification: late or duplicate answer ignored (Done)"], saga.Timeline.TakeLast(3).Select(t => t.Note));
-        Assert.Single((await StreamEvents(user.Id)).OfType<OnboardingCompleted>());
+        Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingCompleted>());
         await using var query = Store.QuerySession();
         Assert.Equal(1, await query.Query<UserOnboardingSaga>().CountAsync());
+    }
+
+    [Fact]
+    public async Task a_client_updating_with_the_etag_of_its_registration_never_meets_a_412_whatever_the_saga_does()
+    {
+        var users = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Host.RegisteredUser()));
+
+        // half race the saga, half update once it has finished; each sends the ETag its registration gave it
+        async Task Update(UserVersion user, bool afterOnboarding)
+        {
+            if (afterOnboarding) await SagaWhen(user.Id, s => s.Status == SagaStatus.Completed);
+            await Host.Scenario(x =>
+            {
+                x.Patch.Json(new { lastName = "Racer" }).ToUrl($"/api/users/{user.Id}");
+                x.WithRequestHeader("If-Match", $"\"{user.Version}\"");
+                x.StatusCodeShouldBeOk();
+            });
+        }
+
+        await Task.WhenAll(users.Select((user, i) => Update(user, afterOnboarding: i % 2 == 0)));
+
+        foreach (var user in users)
+        {
+            await SagaWhen(user.Id, s => s.Status == SagaStatus.Completed);
+            var read = await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}"));
+            var details = await read.ReadAsJsonAsync<UserDetails>();
+            Assert.Equal((2L, "Completed", "Racer", "\"2\""),
+                (details!.Version, details.Onboarding, details.LastName, read.Context.Response.Headers.ETag.ToString()));
+        }
+    }
+
+    [Fact]
+    public async Task a_user_whose_stream_holds_an_older_versions_onboarding_outcome_still_reads_it()
+    {
+        var id = Guid.CreateVersion7();
+        var at = DateTimeOffset.UtcNow;
+        await using (var session = Store.LightweightSession())
+        {
+            // what the service wrote before the outcome had its own stream
+            session.Events.StartStream<UserDetails>(id,
+                new UserRegistered(id, UserScenarios.UniqueEmail("older"), "Ol", "Der", "api", null, false, at),
+                new OnboardingFailed(id, OnboardingSteps.WelcomeEmail, "older", at));
+            await session.SaveChangesAsync();
+        }
+
+        var read = await Host.Scenario(x => x.Get.Url($"/api/users/{id}"));
+        var details = await read.ReadAsJsonAsync<UserDetails>();
+
+        // that outcome moved the user's version then; the first outcome of a user is the one shown
+        Assert.Equal((2L, "Failed", "\"2\""), (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
     }
 }

@@ -78,7 +78,7 @@ public sealed class when_things_go_wrong
                 ["EventApp:EventBus:RetryDelays:2"] = "00:00:00.1",
                 ["EventApp:Monitoring:AlertWebhook"] = $"http://127.0.0.1:{port}/alerts/"
             }, services: s => s.AddSingleton<IAlertSink>(alerts)
-                .ConsumeEvents(MessagingFixture.NoBroker, "", "tests.alerts", typeof(PoisonProbeHandler), "#")
+                .ConsumeEvents(MessagingFixture.NoBroker, "", "tests.alerts", typeof(PoisonProbeHandler), ["#"])
                 .ConfigureWolverine(o => o.Discovery.IncludeAssembly(typeof(PoisonProbeHandler).Assembly)));
 
             foreach (var id in ids)

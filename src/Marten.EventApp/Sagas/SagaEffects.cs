@@ -1,0 +1,69 @@
+using Marten.EventApp.Messaging;
+using Wolverine;
+
+namespace Marten.EventApp.Sagas;
+
+/// <summary>A durable timeout a saga asks for: the message it sends itself after <see cref="After"/>, for a step.</summary>
+public sealed record TimeoutRequest(string Step, object Message, TimeSpan After, DateTimeOffset DueAt);
+
+/// <summary>
+/// What a saga's decision does besides changing the saga: messages to send, timeouts to schedule or cancel, events to
+/// append to the stream the process is about. A decision returns these as values, so a unit test reads them with no
+/// host; <see cref="ApplyAsync"/> carries them out in the saga's own transaction (Wolverine commits the saga, the
+/// messages and the events together).
+/// </summary>
+public sealed class SagaEffects
+{
+    public List<object> Messages { get; } = [];
+    public List<TimeoutRequest> Timeouts { get; } = [];
+    public bool CancelTimeouts { get; private set; }
+    public List<object> Events { get; } = [];
+
+    public SagaEffects Send(object message)
+    {
+        Messages.Add(message);
+        return this;
+    }
+
+    public SagaEffects Schedule(TimeoutRequest timeout)
+    {
+        Timeouts.Add(timeout);
+        return this;
+    }
+
+    /// <summary>Every timeout the saga still has scheduled (the seed clears its timers when the process ends).</summary>
+    public SagaEffects CancelAllTimeouts()
+    {
+        CancelTimeouts = true;
+        return this;
+    }
+
+    public SagaEffects Append(params object[] events)
+    {
+        Events.AddRange(events);
+        return this;
+    }
+
+    public async Task ApplyAsync(TrackedSaga saga, IMessageContext context, IDocumentSession session, CancellationToken ct)
+    {
+        // the ids known before this decision's own timeouts are scheduled: only those can be cancelled
+        if (CancelTimeouts)
+        {
+            WolverineInternals.CancelScheduled(session, saga.Steps.Where(s => s.TimeoutId is not null).Select(s => s.TimeoutId!.Value).ToList());
+            foreach (var step in saga.Steps) step.TimeoutId = null;
+        }
+
+        foreach (var message in Messages) await context.SendAsync(message);
+        foreach (var timeout in Timeouts)
+        {
+            await context.ScheduleAsync(timeout.Message, timeout.After, new DeliveryOptions { SagaId = saga.Id.ToString() });
+            if (saga.Step(timeout.Step) is { } step)
+            {
+                step.TimeoutId = WolverineInternals.ScheduledEnvelopeId(context, timeout.Message);
+                step.TimeoutDueAt = timeout.DueAt;
+            }
+        }
+
+        if (Events.Count > 0) await saga.AppendAsync(session, Events, ct);
+    }
+}
