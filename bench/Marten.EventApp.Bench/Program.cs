@@ -35,6 +35,7 @@ public static class BenchProgram
                 "--writers" => settings with { Writers = int.Parse(value) },
                 "--bus-rate" => settings with { BusRate = int.Parse(value) },
                 "--rebuild-events" => settings with { RebuildEvents = int.Parse(value) },
+                "--sustained" => settings with { Sustained = TimeSpan.FromSeconds(double.Parse(value)) },
                 _ => settings
             };
         }

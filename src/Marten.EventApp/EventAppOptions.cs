@@ -34,6 +34,12 @@ public sealed class EventAppOptions
     /// </summary>
     public TimeSpan MessageStoreMetricsPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often each node looks for scheduled messages that are due (sagas' timeouts): how late a timeout may fire.
+    /// A small indexed query each time; Wolverine's default of 5 s let timeouts fire seconds late (BENCHMARKS.md, 9t).
+    /// </summary>
+    public TimeSpan ScheduledJobPolling { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Create or update the schema (tables, indexes, extensions) when the service starts.</summary>
     public bool ApplySchemaOnStartup { get; set; } = true;
 

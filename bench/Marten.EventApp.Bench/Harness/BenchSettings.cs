@@ -33,6 +33,8 @@ public sealed record BenchSettings
     public int RebuildEvents { get; init; } = 1_000_000;
     /// <summary>How long the sustained pipeline scenario (9) writes registrations over HTTP with onboarding on.</summary>
     public TimeSpan Sustained { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Orders per second the timeout scenario (9t) places beside row 2's load, each ending in its timeout.</summary>
+    public int TimeoutRate { get; init; } = 25;
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
@@ -60,6 +62,7 @@ public sealed record BenchSettings
         ReadModelUsers = 20,
         FeedEvents = 300,
         Sustained = TimeSpan.FromSeconds(2),
+        TimeoutRate = 5,
         Samples = 10
     };
 

@@ -22,10 +22,12 @@ public interface IOnboardingSagaMessage
 /// <summary>Starts one user's onboarding; sent by the bus consumer for each <c>UserRegistered</c> (again on a redelivery).</summary>
 public sealed record StartOnboarding([property: SagaIdentity] Guid UserId, Guid RegisteredEventId) : IOnboardingSagaMessage;
 
-/// <summary>A step's command: each has its own handler calling its service.</summary>
-public interface IOnboardingStep
+/// <summary>
+/// A step's command: each has its own handler calling its service. On the saga's queue, partitioned by user, so a
+/// step never runs beside its saga's own messages (it advances the saga in its own transaction).
+/// </summary>
+public interface IOnboardingStep : IOnboardingSagaMessage
 {
-    Guid UserId { get; }
     string Step { get; }
 }
 
@@ -49,7 +51,10 @@ public sealed record TrackRegistration(Guid UserId) : IOnboardingStep
     public string Step => OnboardingSteps.AnalyticsTracked;
 }
 
-/// <summary>A step's service did its work (the seed's <c>WelcomeEmailSent</c>, <c>UserPreferencesCreated</c>, ...).</summary>
+/// <summary>
+/// A step's service did its work (the seed's <c>WelcomeEmailSent</c>, <c>UserPreferencesCreated</c>, ...): decided by
+/// the step itself when it runs here, or sent by a service that answers later.
+/// </summary>
 public sealed record OnboardingStepDone([property: SagaIdentity] Guid UserId, string Step) : IOnboardingSagaMessage;
 
 /// <summary>A step still failed after its retries (its command went to the dead letters with the exception).</summary>

@@ -10,51 +10,45 @@ using Wolverine.Runtime.Handlers;
 namespace Marten.EventApp.Onboarding;
 
 /// <summary>
-/// One handler per step: it calls the step's service, records what it did, and answers the saga with
-/// <see cref="OnboardingStepDone"/>, all in one transaction (the answer leaves through the outbox with it). A step
-/// that keeps failing is answered by <see cref="OnboardingStepFailures"/> instead.
+/// One handler per step: it calls the step's service, records what it did, and advances the saga with the answer
+/// (<see cref="OnboardingStepDone"/>), all in one transaction, the next steps' messages leaving through the outbox with
+/// it. A step that keeps failing advances it with <see cref="OnboardingStepFailed"/> instead (its retries:
+/// <see cref="OnboardingStepFailures"/>).
 /// </summary>
 public static class OnboardingStepHandler
 {
-    public static Task<OutgoingMessages> Handle(SendWelcomeEmail cmd, IDocumentSession session, IEmailService email, OnboardingOptions options,
+    public static Task Handle(SendWelcomeEmail cmd, IDocumentSession session, IEmailService email, OnboardingOptions options,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, async to =>
-        {
-            await email.SendWelcomeEmailAsync(to, ct);
-            OnboardingActivity.Record(session, to.UserId, "WelcomeEmailSent", "Welcome email sent", now);
-        }, ct);
+        RunAsync(cmd, session, options, context, logger, now, to => email.SendWelcomeEmailAsync(to, ct),
+            ("WelcomeEmailSent", "Welcome email sent"), ct);
 
-    public static Task<OutgoingMessages> Handle(CreateDefaultPreferences cmd, IDocumentSession session, OnboardingOptions options,
+    public static Task Handle(CreateDefaultPreferences cmd, IDocumentSession session, OnboardingOptions options,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, to =>
+        RunAsync(cmd, session, options, context, logger, now, to =>
         {
+            // the service's own data: written in the step's transaction
             session.Store(new UserPreferences(to.UserId, true, true, to.Locale ?? "en", now));
             return Task.CompletedTask;
-        }, ct);
+        }, null, ct);
 
-    public static Task<OutgoingMessages> Handle(SendWelcomePush cmd, IDocumentSession session, IPushNotificationService push, OnboardingOptions options,
+    public static Task Handle(SendWelcomePush cmd, IDocumentSession session, IPushNotificationService push, OnboardingOptions options,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, async to =>
-        {
-            await push.SendWelcomeNotificationAsync(to, ct);
-            OnboardingActivity.Record(session, to.UserId, "PushNotificationSent", "Welcome push notification sent", now);
-        }, ct);
+        RunAsync(cmd, session, options, context, logger, now, to => push.SendWelcomeNotificationAsync(to, ct),
+            ("PushNotificationSent", "Welcome push notification sent"), ct);
 
-    public static Task<OutgoingMessages> Handle(TrackRegistration cmd, IDocumentSession session, IRegistrationAnalyticsService analytics,
+    public static Task Handle(TrackRegistration cmd, IDocumentSession session, IRegistrationAnalyticsService analytics,
         OnboardingOptions options, IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, async to =>
-        {
-            await analytics.TrackRegistrationAsync(to, ct);
-            OnboardingActivity.Record(session, to.UserId, "RegistrationAnalyticsTracked", "Registration tracked in analytics", now);
-        }, ct);
+        RunAsync(cmd, session, options, context, logger, now, to => analytics.TrackRegistrationAsync(to, ct),
+            ("RegistrationAnalyticsTracked", "Registration tracked in analytics"), ct);
 
     /// <summary>
-    /// Calls the step's service and answers done. A failure is retried by Wolverine after the configured delays
-    /// (<see cref="OnboardingStepFailures"/>); on the last attempt it is answered as <see cref="OnboardingStepFailed"/>
-    /// instead, in the handler's transaction, so the saga fails and compensates at once.
+    /// Calls the step's service, records what it did, and advances the saga with its answer. A failure is retried by Wolverine after the
+    /// configured delays (<see cref="OnboardingStepFailures"/>); on the last attempt the saga is advanced with the
+    /// failure instead, in the handler's transaction, so it fails and compensates at once.
     /// </summary>
-    private static async Task<OutgoingMessages> RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingOptions options,
-        IMessageContext context, ILogger logger, Func<OnboardingRecipient, Task> call, CancellationToken ct)
+    private static async Task RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingOptions options,
+        IMessageContext context, ILogger logger, DateTimeOffset now, Func<OnboardingRecipient, Task> call,
+        (string What, string Summary)? activity, CancellationToken ct)
     {
         try
         {
@@ -62,16 +56,20 @@ public static class OnboardingStepHandler
                        ?? throw new InvalidOperationException($"User {cmd.UserId} has no read model: the step has no one to address.");
             var fault = options.Faults.FirstOrDefault(f => f.Matches(cmd.Step, user.Email));
             if (fault?.Mode == FaultMode.Fail) throw new SimulatedStepFailure(cmd.Step);
-            if (fault?.Mode == FaultMode.NoAnswer) return []; // the saga hears nothing; its timeout decides
+            if (fault?.Mode == FaultMode.NoAnswer) return; // the saga hears nothing; its timeout decides
 
             await call(new OnboardingRecipient(user.Id, user.Email, user.FirstName, user.Locale));
-            return [new OnboardingStepDone(cmd.UserId, cmd.Step)];
+            if (activity is var (what, summary)) OnboardingActivity.Record(session, user.Id, what, summary, now);
+            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now),
+                session, context, ct);
         }
-        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && !ex.IsTransientDatabaseFailure())
+        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && ex is not ConcurrencyException
+                                   && !ex.IsTransientDatabaseFailure())
         {
             logger.LogWarning(ex, "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
                 cmd.Step, cmd.UserId, context.Envelope.Attempts);
-            return [new OnboardingStepFailed(cmd.UserId, cmd.Step, ex.Message)];
+            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => saga.On(new OnboardingStepFailed(cmd.UserId, cmd.Step, ex.Message), now),
+                session, context, ct);
         }
     }
 

@@ -26,6 +26,21 @@ public sealed class UserOnboardingSaga : TrackedSaga
         return (saga, effects);
     }
 
+    /// <summary>
+    /// Advances the stored saga by a decision in the caller's transaction, under the saga's revision as Wolverine's own
+    /// saga handling does. The steps run on the saga's queue, partitioned by user, so none runs beside the saga's own
+    /// messages: a step that advances the saga itself saves its answer's hop, four per registration (BENCHMARKS.md,
+    /// "Onboarding's hops").
+    /// </summary>
+    public static async Task AdvanceAsync(Guid userId, Func<UserOnboardingSaga, SagaEffects> decide, IDocumentSession session,
+        IMessageContext context, CancellationToken ct)
+    {
+        var saga = await session.LoadAsync<UserOnboardingSaga>(userId, ct)
+                   ?? throw new InvalidOperationException($"User {userId} has no onboarding saga to advance.");
+        await decide(saga).ApplyAsync(saga, context, session, ct);
+        session.UpdateRevision(saga, saga.Version + 1);
+    }
+
     /// <summary>A start for a saga that exists (a redelivered registration): recorded, nothing else.</summary>
     public SagaEffects OnDuplicateStart(DateTimeOffset now)
     {

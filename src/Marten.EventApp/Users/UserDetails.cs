@@ -31,9 +31,9 @@ public sealed record UserDetails
     public DateTimeOffset? ErasedAt { get; init; }
     public int ProfileCompleteness { get; init; }
     /// <summary>
-    /// Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>. Read from
-    /// <see cref="UserOnboarding"/> (the process's outcome is not on the user's stream); stored here only by older
-    /// versions, which appended it to the user's stream.
+    /// Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>. Read from the onboarding
+    /// saga with the document (the process's outcome is not on the user's stream); stored here only by older versions,
+    /// which appended it to the user's stream.
     /// </summary>
     public string? Onboarding { get; init; }
     public long Version { get; init; }

@@ -52,7 +52,6 @@ public static class UsersConfiguration
         // it, never the whole stream): a separate snapshot of the same user was one more write per command and one
         // more copy of personal data (BENCHMARKS.md, "What changes bought")
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<UserOnboardingProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<UserStatisticsProjection>(ProjectionLifecycle.Async);
         opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
 
