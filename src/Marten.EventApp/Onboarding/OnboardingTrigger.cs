@@ -6,8 +6,8 @@ namespace Marten.EventApp.Onboarding;
 /// <summary>
 /// The bus consumer that starts onboarding: its own durable queue, bound to registrations only. It starts the saga in
 /// its own transaction (the saga's document, its first step and timeout) instead of sending the saga a start message:
-/// one durable hop less for every registration (BENCHMARKS.md, "What changes bought", the pipeline's first cuts). The document is the one
-/// Wolverine loads for the saga's next messages, under the same revision rule.
+/// one durable hop less for every registration (BENCHMARKS.md, "What changes bought", the pipeline's first cuts).
+/// The document is the one Wolverine loads for the saga's next messages, under the same revision rule.
 /// </summary>
 public static class OnboardingTrigger
 {

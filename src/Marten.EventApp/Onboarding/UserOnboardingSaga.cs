@@ -30,7 +30,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
     /// Advances the stored saga by a decision in the caller's transaction, under the saga's revision as Wolverine's own
     /// saga handling does. The steps run on the saga's queue, partitioned by user, so none runs beside the saga's own
     /// messages: a step that advances the saga itself saves its answer's hop, four per registration (BENCHMARKS.md,
-    /// "Onboarding's hops").
+    /// "What changes bought", the pipeline's first cuts).
     /// </summary>
     public static async Task AdvanceAsync(Guid userId, Func<UserOnboardingSaga, SagaEffects> decide, IDocumentSession session,
         IMessageContext context, CancellationToken ct)
