@@ -60,8 +60,12 @@ public sealed record OnboardingStepDone([property: SagaIdentity] Guid UserId, st
 /// <summary>A step still failed after its retries (its command went to the dead letters with the exception).</summary>
 public sealed record OnboardingStepFailed([property: SagaIdentity] Guid UserId, string Step, string Error) : IOnboardingSagaMessage;
 
-/// <summary>A step's durable timeout: sent by the saga to itself, scheduled in PostgreSQL.</summary>
-public sealed record OnboardingStepTimeout([property: SagaIdentity] Guid UserId, string Step) : IOnboardingSagaMessage;
+/// <summary>
+/// The saga's durable timer, set for a step and due at <see cref="DueAt"/>: sent by the saga to itself, scheduled in
+/// PostgreSQL. One that arrives before its due time was fired early by an operator.
+/// </summary>
+public sealed record OnboardingStepTimeout([property: SagaIdentity] Guid UserId, string Step, DateTimeOffset? DueAt = null)
+    : IOnboardingSagaMessage;
 
 /// <summary>Undo the completed steps, in this order (the reverse of their completion).</summary>
 public sealed record CompensateOnboarding(Guid UserId, IReadOnlyList<string> Steps);

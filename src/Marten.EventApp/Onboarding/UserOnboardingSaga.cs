@@ -93,11 +93,26 @@ public sealed class UserOnboardingSaga : TrackedSaga
     public SagaEffects On(OnboardingStepFailed failed, DateTimeOffset now) =>
         FailStep(failed, failed.Step, $"{failed.Step} failed: {failed.Error}", now);
 
+    /// <summary>
+    /// The saga's one timer fired. For a step still running, that step failed; for one already done, the timer moves
+    /// on to the running step due first, which fails at once if its own time is up or an operator fired the timer early.
+    /// </summary>
     public SagaEffects On(OnboardingStepTimeout timeout, OnboardingOptions options, DateTimeOffset now)
     {
         if (Step(timeout.Step) is { } step) TimeoutDone(step);
-        return FailStep(timeout, timeout.Step, $"{timeout.Step}: no answer within {options.StepTimeout}", now);
+        var next = IsFinished || Step(timeout.Step) is { Status: StepStatus.Running }
+            ? null
+            : Steps.Where(s => s is { Status: StepStatus.Running, TimeoutDueAt: not null }).MinBy(s => s.TimeoutDueAt);
+        if (next is null) return FailStep(timeout, timeout.Step, NoAnswer(timeout.Step, options), now);
+        // the store fires a timer at its due time or later: earlier means an operator's "fire now"
+        var firedEarly = now < timeout.DueAt;
+        if (next.TimeoutDueAt <= now || firedEarly) return FailStep(timeout, next.Name, NoAnswer(next.Name, options), now);
+
+        Record(now, timeout, $"{timeout.Step} answered in time: the timer moves on to {next.Name}");
+        return new SagaEffects().Schedule(Timer(next, next.TimeoutDueAt!.Value - now, now));
     }
+
+    private static string NoAnswer(string step, OnboardingOptions options) => $"{step}: no answer within {options.StepTimeout}";
 
     public void On(OnboardingCompensated compensated)
     {
@@ -188,9 +203,18 @@ public sealed class UserOnboardingSaga : TrackedSaga
         return effects.Send(new CompensateOnboarding(Id, undo.Select(s => s.Name).ToList()));
     }
 
+    /// <summary>
+    /// Every step has its deadline, but the saga keeps one timer: set for the step due first, moved on when that step
+    /// answers (each timer is a scheduled row and its cancellation: BENCHMARKS.md, "What changes bought").
+    /// </summary>
     private void BeginStep(string name, object command, OnboardingOptions options, DateTimeOffset now, SagaEffects effects)
     {
         var step = BeginStep(name, now);
-        effects.Send(command).Schedule(TimeoutFor(step, new OnboardingStepTimeout(Id, name), options.StepTimeout, now));
+        step.TimeoutDueAt = now + options.StepTimeout;
+        effects.Send(command);
+        if (!Steps.Any(s => s.TimeoutScheduled)) effects.Schedule(Timer(step, options.StepTimeout, now));
     }
+
+    private TimeoutRequest Timer(SagaStep step, TimeSpan after, DateTimeOffset now) =>
+        TimeoutFor(step, new OnboardingStepTimeout(Id, step.Name, now + after), after, now);
 }

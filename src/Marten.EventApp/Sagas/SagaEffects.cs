@@ -50,7 +50,7 @@ public sealed class SagaEffects
         if (CancelTimeouts)
         {
             WolverineInternals.CancelScheduled(session, saga.Steps.Where(s => s.TimeoutId is not null).Select(s => s.TimeoutId!.Value).ToList());
-            foreach (var step in saga.Steps) step.TimeoutId = null;
+            foreach (var step in saga.Steps) (step.TimeoutId, step.TimeoutScheduled) = (null, false);
         }
 
         foreach (var message in Messages) await context.SendAsync(message);

@@ -25,7 +25,10 @@ public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTi
 
 public sealed record SagaPage(IReadOnlyList<SagaSummary> Sagas, long Total, int Page, int PageSize);
 
-/// <summary>A timeout still scheduled; <c>StepStatus</c> says whether it still matters (a done step's timeout is ignored when it fires).</summary>
+/// <summary>
+/// A timeout still scheduled, with the step it was set for. The order process keeps one per step (a done step's is
+/// ignored when it fires); onboarding keeps one timer that moves on to the step due next when its step is done.
+/// </summary>
 public sealed record PendingTimeout(Guid Id, string Step, StepStatus StepStatus, string? MessageType, DateTimeOffset? DueAt);
 
 public sealed record SagaDetails(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,

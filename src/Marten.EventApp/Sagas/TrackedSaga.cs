@@ -21,6 +21,8 @@ public sealed class SagaStep
     /// <summary>The envelope id of the step's durable timeout while it is scheduled (cancelled by id, see <see cref="TrackedSaga"/>).</summary>
     public Guid? TimeoutId { get; set; }
     public DateTimeOffset? TimeoutDueAt { get; set; }
+    /// <summary>The saga asked for this step's timeout and it has neither fired nor been cancelled.</summary>
+    public bool TimeoutScheduled { get; set; }
 }
 
 /// <summary>A message that moved the saga (or was refused by it), and what it did.</summary>
@@ -77,11 +79,16 @@ public abstract class TrackedSaga : Saga, IRevisioned
     protected static TimeoutRequest TimeoutFor(SagaStep step, object message, TimeSpan after, DateTimeOffset now)
     {
         step.TimeoutDueAt = now + after;
+        step.TimeoutScheduled = true;
         return new TimeoutRequest(step.Name, message, after, now + after);
     }
 
     /// <summary>The step's timeout fired or is no longer needed.</summary>
-    protected static void TimeoutDone(SagaStep step) => step.TimeoutId = null;
+    protected static void TimeoutDone(SagaStep step)
+    {
+        step.TimeoutId = null;
+        step.TimeoutScheduled = false;
+    }
 
     /// <summary>Appends the process's events to the stream it keeps them on, in the saga's transaction.</summary>
     public abstract Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct);

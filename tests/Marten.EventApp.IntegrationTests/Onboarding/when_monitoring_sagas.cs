@@ -45,9 +45,10 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         await SagaWhen(user.Id, s => s.Step(OnboardingSteps.AnalyticsTracked)?.Status == StepStatus.Done);
 
         var details = await Host.GetAsJson<SagaDetails>($"/api/sagas/{user.Id}");
-        var timeout = Assert.Single(details!.PendingTimeouts, t => t.StepStatus == StepStatus.Running);
-        Assert.Equal(OnboardingSteps.UserPreferences, timeout.Step);
-        var step = details.Steps.Single(s => s.Name == OnboardingSteps.UserPreferences);
+        // the saga's one timer, set for the email (done): fired now, it fails the step still under way
+        var timeout = Assert.Single(details!.PendingTimeouts);
+        Assert.Equal((OnboardingSteps.WelcomeEmail, StepStatus.Done), (timeout.Step, timeout.StepStatus));
+        var step = details.Steps.Single(s => s.Name == OnboardingSteps.WelcomeEmail);
         Assert.Equal(step.StartedAt + OnboardingFixture.StepTimeout, timeout.DueAt!.Value, TimeSpan.FromSeconds(1));
 
         await Host.Scenario(x => { x.Post.Url($"/api/admin/sagas/{user.Id}/timeouts/{Guid.NewGuid()}/fire"); x.StatusCodeShouldBe(404); });
@@ -56,7 +57,8 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         var saga = await SagaWhen(user.Id, NothingUnderWay);
         Assert.Equal(SagaStatus.Failed, saga.Status);
         Assert.Contains("no answer within", saga.Error);
-        Assert.Contains(saga.Timeline, t => t.Note.StartsWith("operator fired the user_preferences timeout now"));
+        Assert.Equal(StepStatus.Failed, saga.Step(OnboardingSteps.UserPreferences)!.Status);
+        Assert.Contains(saga.Timeline, t => t.Note.StartsWith("operator fired the welcome_email timeout now"));
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class when_the_onboarding_saga_decides
         Assert.Equal((User, SagaStatus.Started), (saga.Id, saga.Status));
         Assert.Equal([new SendWelcomeEmail(User)], effects.Messages);
         var timeout = Assert.Single(effects.Timeouts);
-        Assert.Equal((OnboardingSteps.WelcomeEmail, new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail), Now.AddMinutes(5)),
+        Assert.Equal((OnboardingSteps.WelcomeEmail, new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Now.AddMinutes(5)),
             (timeout.Step, timeout.Message, timeout.DueAt));
         Assert.Empty(effects.Events);
         Assert.False(effects.CancelTimeouts);
@@ -43,11 +43,57 @@ public sealed class when_the_onboarding_saga_decides
     {
         var saga = Begun(out _);
 
-        var effects = saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now);
+        var effects = saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now.AddSeconds(1));
 
         Assert.Equal([new CreateDefaultPreferences(User), new SendWelcomePush(User)], effects.Messages);
-        Assert.Equal([OnboardingSteps.UserPreferences, OnboardingSteps.PushNotification], effects.Timeouts.Select(t => t.Step));
+        // the email's timer is still set: the new steps get their deadlines, not timers of their own
+        Assert.Empty(effects.Timeouts);
+        Assert.Equal([Now.AddSeconds(1).AddMinutes(5), Now.AddSeconds(1).AddMinutes(5)],
+            [saga.Step(OnboardingSteps.UserPreferences)!.TimeoutDueAt, saga.Step(OnboardingSteps.PushNotification)!.TimeoutDueAt]);
         Assert.Equal(StepStatus.Done, saga.Step(OnboardingSteps.WelcomeEmail)!.Status);
+    }
+
+    [Fact]
+    public void the_timer_of_a_step_that_answered_moves_on_to_the_running_step_due_first()
+    {
+        var saga = Begun(out _);
+        saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now.AddSeconds(1));
+        saga.On(new OnboardingStepDone(User, OnboardingSteps.PushNotification), Options, Now.AddSeconds(2));
+
+        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Options, Now.AddMinutes(5));
+
+        // preferences (since 1 s) is due before analytics (since 2 s)
+        var timer = Assert.Single(effects.Timeouts);
+        Assert.Equal((OnboardingSteps.UserPreferences, new OnboardingStepTimeout(User, OnboardingSteps.UserPreferences, Now.AddSeconds(1).AddMinutes(5)),
+            TimeSpan.FromSeconds(1), Now.AddSeconds(1).AddMinutes(5)), (timer.Step, timer.Message, timer.After, timer.DueAt));
+        Assert.Equal(SagaStatus.Started, saga.Status);
+        Assert.Empty(effects.Messages);
+    }
+
+    [Fact]
+    public void a_timer_an_operator_fired_early_fails_the_running_step_due_first()
+    {
+        var saga = Begun(out _);
+        saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now);
+        saga.On(new OnboardingStepDone(User, OnboardingSteps.UserPreferences), Options, Now);
+
+        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Options, Now.AddMinutes(1));
+
+        Assert.Equal(OnboardingSteps.PushNotification, Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events)).Step);
+    }
+
+    [Fact]
+    public void the_timer_of_a_step_that_answered_fails_a_running_step_whose_time_is_up()
+    {
+        var saga = Begun(out _);
+        saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now);
+
+        // the timer was late (the store was busy): the preferences' own deadline has passed too
+        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Options, Now.AddMinutes(6));
+
+        Assert.Equal(SagaStatus.Failed, saga.Status);
+        Assert.Equal(OnboardingSteps.UserPreferences, Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events)).Step);
+        Assert.Empty(effects.Timeouts);
     }
 
     [Fact]
