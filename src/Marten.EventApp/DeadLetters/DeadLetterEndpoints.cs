@@ -48,8 +48,7 @@ internal static class DeadLetterEndpoints
         string? messageType, string? exceptionType, DateTimeOffset? from, DateTimeOffset? until, int? page, int? pageSize,
         IMessageStore store, CancellationToken ct)
     {
-        if (page is < 1) return Problems.BadQuery("page starts at 1.");
-        if (pageSize is < 1 or > 500) return Problems.BadQuery("pageSize must be between 1 and 500.");
+        if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
         if (from > until) return Problems.BadQuery("from must not be after until.");
 
         var query = new DeadLetterEnvelopeQuery(new TimeRange(from, until))

@@ -35,16 +35,21 @@ internal static class EventFeedEndpoints
     private static Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct) =>
         session.DocumentStore.Advanced.ProjectionProgressFor(ShardName.HighWaterMarkFor(), token: ct);
 
-    /// <summary>One stream's events after fromVersion, in order; 404 when the stream does not exist.</summary>
+    /// <summary>
+    /// One stream's events after fromVersion, in order, at most <c>limit</c> of them (ask again from the last one's
+    /// version for more); 404 when the stream does not exist.
+    /// </summary>
     public static async Task<Results<Ok<IReadOnlyList<StoredEvent>>, ProblemHttpResult>> Stream(
-        Guid id, long? fromVersion, IQuerySession session, CancellationToken ct)
+        Guid id, long? fromVersion, int? limit, IQuerySession session, CancellationToken ct)
     {
         if (fromVersion is < 0) return Problems.BadQuery("fromVersion must be 0 or more.");
+        if (limit is < 1 or > MaxBatch) return Problems.BadQuery($"limit must be between 1 and {MaxBatch}.");
 
         var from = fromVersion ?? 0;
         var events = await session.Events.QueryAllRawEvents()
             .Where(e => e.StreamId == id && e.Version > from)
             .OrderBy(e => e.Version)
+            .Take(limit ?? MaxBatch)
             .ToListAsync(ct);
         if (events.Count == 0 && await session.Events.FetchStreamStateAsync(id, ct) is null)
             return TypedResults.Problem(Rejection.NotFound("Stream").ToProblem());

@@ -36,6 +36,7 @@ public static class HttpApi
         app.UseAuthentication();
         app.UseRateLimiter();  // after authentication (the caller is its partition), before authorization (a flood of 401s is limited too)
         app.UseAuthorization();
+        app.UseOutputCache();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Marten.EventApp")).AllowAnonymous();
         // the features' endpoints in one group: its convention puts the admin role on every /api/admin route

@@ -16,6 +16,12 @@ public sealed class RequestLimitOptions
     /// <summary>Requests one client may make at once before the average applies.</summary>
     public int Burst { get; set; } = 1_000;
 
+    /// <summary>
+    /// Requests a second one client may make to health and metrics, in a bucket of their own (at twice this at once):
+    /// probes and scrapes never use up a client's API budget, nor does a flood of them go unlimited.
+    /// </summary>
+    public int OperationsPermitsPerSecond { get; set; } = 20;
+
     /// <summary>The largest request body Kestrel reads (413 above it).</summary>
     public long MaxBodyBytes { get; set; } = 1_048_576;
 
@@ -25,7 +31,8 @@ public sealed class RequestLimitOptions
 
 /// <summary>
 /// Request limits with ASP.NET Core's parts: Kestrel's body size limit (its 413 answered as problem details by the
-/// exception handler) and a token bucket per client (429 with <c>Retry-After</c>); health and metrics are not limited.
+/// exception handler) and a token bucket per client (429 with <c>Retry-After</c>); health and metrics in a bucket of
+/// their own per client.
 /// </summary>
 public static class RequestLimits
 {
@@ -35,16 +42,24 @@ public static class RequestLimits
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         builder.Services.AddRateLimiter(o =>
         {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => options.PermitsPerSecond <= 0 || Telemetry.IsOperational(http.Request.Path)
-                ? RateLimitPartition.GetNoLimiter("operations")
-                : RateLimitPartition.GetTokenBucketLimiter(ClientOf(http), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(options.Burst, options.PermitsPerSecond),
-                    TokensPerPeriod = options.PermitsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true
-                }));
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            {
+                var operational = Telemetry.IsOperational(http.Request.Path);
+                var (perSecond, burst) = operational
+                    ? (options.OperationsPermitsPerSecond, 2 * options.OperationsPermitsPerSecond)
+                    : (options.PermitsPerSecond, options.Burst);
+                return perSecond <= 0
+                    ? RateLimitPartition.GetNoLimiter("unlimited")
+                    : RateLimitPartition.GetTokenBucketLimiter((operational ? "operations:" : "api:") + ClientOf(http),
+                        _ => new TokenBucketRateLimiterOptions
+                        {
+                            TokenLimit = Math.Max(burst, perSecond),
+                            TokensPerPeriod = perSecond,
+                            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                            QueueLimit = 0,
+                            AutoReplenishment = true
+                        });
+            });
             o.OnRejected = async (rejected, ct) =>
             {
                 var http = rejected.HttpContext;
@@ -58,7 +73,7 @@ public static class RequestLimits
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many requests",
-                        Detail = $"More than {options.PermitsPerSecond} requests a second from this client; try again after {http.Response.Headers.RetryAfter} s."
+                        Detail = $"Too many requests a second from this client; try again after {http.Response.Headers.RetryAfter} s."
                     }
                 });
             };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Marten.EventApp.Messaging;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RabbitMQ.Client;
 
@@ -9,7 +10,8 @@ namespace Marten.EventApp.Operations;
 /// <summary>
 /// Health: <c>/health/live</c> (the process answers), <c>/health/ready</c> (PostgreSQL, RabbitMQ when configured, and
 /// Degraded while projections lag, dead letters pile up or the outbox is stuck), <c>/health</c> (all of them), each with
-/// a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise.
+/// a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise. Answers to callers without a token are
+/// cached for <see cref="MonitoringOptions.HealthCache"/> (ASP.NET Core's output cache).
 /// </summary>
 public static class Health
 {
@@ -22,6 +24,7 @@ public static class Health
             .AddCheck<ProjectionLagCheck>("projections", tags: [Ready])
             .AddCheck<DeadLettersCheck>("dead-letters", tags: [Ready])
             .AddCheck<OutboxCheck>("outbox", tags: [Ready]);
+        builder.Services.AddOutputCache();
         if (Broker.From(builder.Configuration).Uri is { } broker)
         {
             builder.Services.AddSingleton(new BrokerProbe(broker));
@@ -32,6 +35,7 @@ public static class Health
 
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
+        var cache = new HealthAnswerCache(app.ServiceProvider.GetRequiredService<MonitoringOptions>().HealthCache);
         // probes come without credentials
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -39,12 +43,12 @@ public static class Health
             Predicate = c => c.Tags.Contains(Ready),
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
             ResponseWriter = WriteJson
-        }).AllowAnonymous();
+        }).AllowAnonymous().CacheOutput(cache);
         app.MapHealthChecks("/health", new HealthCheckOptions
         {
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
             ResponseWriter = WriteJson
-        }).AllowAnonymous();
+        }).AllowAnonymous().CacheOutput(cache);
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -136,4 +140,27 @@ internal sealed class OutboxCheck(OperationsSnapshot snapshot, MonitoringOptions
             ? HealthCheckResult.Degraded($"a message has waited {reading.OutboxOldestSeconds:0} s in the outbox (more than {options.OutboxAgeDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.OutboxMessages} messages waiting", data);
     }
+}
+
+/// <summary>
+/// The output cache's rule for health answers: kept for callers without a token, who all get the same body, whatever
+/// the status (an outage's 503 too, so that probes do not pile onto the outage); a caller with a token sees the
+/// checks' details, run for it.
+/// </summary>
+internal sealed class HealthAnswerCache(TimeSpan ttl) : IOutputCachePolicy
+{
+    public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken ct)
+    {
+        var anonymous = context.HttpContext.User.Identity?.IsAuthenticated != true && ttl > TimeSpan.Zero;
+        context.EnableOutputCaching = anonymous;
+        context.AllowCacheLookup = anonymous;
+        context.AllowCacheStorage = anonymous;
+        context.AllowLocking = true;
+        context.ResponseExpirationTimeSpan = ttl;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ServeFromCacheAsync(OutputCacheContext context, CancellationToken ct) => ValueTask.CompletedTask;
+
+    public ValueTask ServeResponseAsync(OutputCacheContext context, CancellationToken ct) => ValueTask.CompletedTask;
 }

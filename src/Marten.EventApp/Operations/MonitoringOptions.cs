@@ -23,6 +23,12 @@ public sealed class MonitoringOptions
     /// <summary>More failures than this of one (event type, handler) within <see cref="ErrorWindow"/> raise one alert for the window.</summary>
     public int ErrorThreshold { get; set; } = 10;
 
+    /// <summary>
+    /// How long an answer of <c>/health/ready</c> and <c>/health</c> is served again to callers without a token, so a
+    /// flood of probes runs the checks (database and broker round trips) once per this time.
+    /// </summary>
+    public TimeSpan HealthCache { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>When set, alerts are also POSTed as JSON to this URL (besides the Critical log entry).</summary>
     public Uri? AlertWebhook { get; set; }
 

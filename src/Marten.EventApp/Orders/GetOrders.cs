@@ -9,6 +9,7 @@ public sealed record OrderPage(IReadOnlyList<OrderSummary> Orders, long Total, i
 internal static class GetOrdersEndpoint
 {
     public const int MaxPageSize = 100;
+    public const int DefaultPageSize = 20;
 
     public static async Task<Results<Ok<OrderSummary>, ProblemHttpResult>> Get(Guid id, IQuerySession session, HttpContext http, CancellationToken ct)
     {
@@ -21,9 +22,8 @@ internal static class GetOrdersEndpoint
     public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId, OrderStatus? status, int? page, int? pageSize,
         IQuerySession session, CancellationToken ct)
     {
-        if (page is < 1) return Problems.BadQuery("page starts at 1.");
-        if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
-        var (number, size) = (page ?? 1, pageSize ?? 20);
+        if (Paging.Check(page, pageSize, DefaultPageSize, MaxPageSize) is { } bad) return bad;
+        var (number, size) = (page ?? 1, pageSize ?? DefaultPageSize);
 
         IQueryable<OrderSummary> query = session.Query<OrderSummary>().Stats(out var stats);
         if (customerId is { } customer) query = query.Where(o => o.CustomerId == customer);

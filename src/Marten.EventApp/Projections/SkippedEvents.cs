@@ -21,8 +21,7 @@ internal static class SkippedEventEndpoints
     public static async Task<Results<Ok<SkippedEventPage>, ProblemHttpResult>> List(
         string? projection, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
     {
-        if (page is < 1) return Problems.BadQuery("page starts at 1.");
-        if (pageSize is < 1 or > 500) return Problems.BadQuery("pageSize must be between 1 and 500.");
+        if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
         var (number, size) = (page ?? 1, pageSize ?? 50);
 
         var query = session.Query<DeadLetterEvent>().Where(d => projection == null || d.ProjectionName == projection);

@@ -89,8 +89,7 @@ internal static class FindUsersEndpoint
         SearchLimits limits, string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store, CancellationToken ct)
     {
         if (BadTerm(term) is { } bad) return Problems.BadQuery($"term {bad}");
-        if (limit is < 1 or > 100) return Problems.BadQuery("limit must be between 1 and 100.");
-        if (offset is < 0) return Problems.BadQuery("offset must be 0 or more.");
+        if (Paging.CheckOffset(offset, limit, 20, 100) is { } deep) return deep;
 
         var lowered = term!.Trim().ToLowerInvariant();
         var filter = new Filter("search_text like ?", [Contains(lowered)], Active, [], lowered.Length >= 3);

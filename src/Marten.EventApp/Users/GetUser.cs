@@ -7,6 +7,9 @@ namespace Marten.EventApp.Users;
 
 internal static class GetUserEndpoint
 {
+    /// <summary>The most events a time-travel read replays.</summary>
+    public const int MaxTimeTravel = Paging.MaxDepth;
+
     /// <summary>
     /// The projected read model, or with ?version=N / ?at=time the user as it was then, rebuilt from its events
     /// by the same projection.
@@ -18,6 +21,11 @@ internal static class GetUserEndpoint
             return Problems.BadQuery("Use either version or at, not both.");
         if (version is < 1)
             return Problems.BadQuery("version starts at 1.");
+        if (version > MaxTimeTravel)
+            return Problems.BadQuery($"Time travel replays at most {MaxTimeTravel} events.");
+        // a point in time replays the stream up to it: bounded by the stream's length, read first
+        if (at is not null && await session.Events.FetchStreamStateAsync(id, ct) is { Version: > MaxTimeTravel })
+            return Problems.BadQuery($"Time travel replays at most {MaxTimeTravel} events; this stream has more: use version.");
 
         var user = version is null && at is null
             ? await CurrentAsync(session, id, ct)

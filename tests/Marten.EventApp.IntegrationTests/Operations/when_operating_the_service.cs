@@ -120,6 +120,20 @@ public sealed class when_operating_the_service(AppFixture fixture)
     }
 
     [Fact]
+    public async Task probes_without_a_token_share_a_cached_answer_and_a_caller_with_one_has_the_checks_run()
+    {
+        var probe = Host.Server.CreateClient();
+        using var first = await probe.GetAsync("/health/ready");
+        using var second = await probe.GetAsync("/health/ready");
+
+        // the second probe got the first's answer again (the output cache says how old it is)
+        Assert.NotNull(second.Headers.Age);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        using var detailed = await Host.AdminClient().GetAsync("/health/ready");
+        Assert.Null(detailed.Headers.Age);
+    }
+
+    [Fact]
     public async Task the_event_system_health_counts_what_each_consumer_processed()
     {
         var user = await Host.RegisteredUser();

@@ -121,7 +121,7 @@ public sealed class when_things_go_wrong
     }
 
     [Fact]
-    public async Task a_client_over_its_rate_gets_429_with_retry_after_and_health_stays_open()
+    public async Task a_client_over_its_rate_gets_429_with_retry_after_and_probes_have_a_bucket_of_their_own()
     {
         var schema = "eventapp_limits_" + Guid.NewGuid().ToString("N")[..8];
         try
@@ -129,7 +129,8 @@ public sealed class when_things_go_wrong
             await using var host = await TestHost.StartAsync(schema, settings: new Dictionary<string, string>
             {
                 ["EventApp:Limits:PermitsPerSecond"] = "1",
-                ["EventApp:Limits:Burst"] = "3"
+                ["EventApp:Limits:Burst"] = "3",
+                ["EventApp:Limits:OperationsPermitsPerSecond"] = "2"
             });
             var statuses = new List<int>();
             IScenarioResult? refused = null;
@@ -150,8 +151,12 @@ public sealed class when_things_go_wrong
             Assert.Equal("application/problem+json", refused.Context.Response.ContentType);
             Assert.True(int.Parse(refused.Context.Response.Headers.RetryAfter.ToString()) >= 1);
             Assert.Equal("Too many requests", (await refused.ReadAsJsonAsync<JsonElement>()).GetProperty("title").GetString());
-            // probes and scrapes are never limited
-            for (var i = 0; i < 5; i++) await host.Scenario(x => x.Get.Url("/health/live"));
+            // probes and scrapes have a bucket of their own, still full, and limited too (twice the rate at once)
+            var probes = new List<int>();
+            for (var i = 0; i < 8; i++)
+                probes.Add((await host.Scenario(x => { x.Get.Url("/health/live"); x.IgnoreStatusCode(); })).Context.Response.StatusCode);
+            Assert.Equal([200, 200, 200, 200], probes.Take(4));
+            Assert.Contains(429, probes);
         }
         finally
         {
