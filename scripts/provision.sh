@@ -73,9 +73,23 @@ appsettings_connection() {
   sed -n "/\"ConnectionStrings\"/,/}/s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p" "$REPO_ROOT/appsettings.json" | head -n1
 }
 
-# A folder the service user can write, under .local of the repo when it can reach it.
+# A secret for a server this script starts: letters and digits, safe in a URL and a connection string.
+random_secret() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-24; }
+
+# The compose services' passwords: made once into .local/compose.env (its owner's only), never shipped with the repo.
+compose_env() {
+  local file="$LOCAL_ROOT/compose.env"
+  mkdir -p "$LOCAL_ROOT" && chmod 700 "$LOCAL_ROOT"
+  [ -f "$file" ] || (umask 077 && printf 'EVENTAPP_POSTGRES_PASSWORD=%s\nEVENTAPP_RABBITMQ_PASSWORD=%s\n' \
+    "$(random_secret)" "$(random_secret)" >"$file")
+  printf '%s' "$file"
+}
+compose_secret() { sed -n "s/^$1=//p" "$(compose_env)"; }
+compose() { docker compose --env-file "$(compose_env)" -f "$REPO_ROOT/docker-compose.yml" "$@"; }
+
+# A folder the service user can write, under .local of the repo when it can reach it (its owner's only).
 data_root() {
-  mkdir -p "$LOCAL_ROOT"
+  mkdir -p "$LOCAL_ROOT" && chmod 700 "$LOCAL_ROOT"
   if is_root; then
     chown "$SERVICE_USER" "$LOCAL_ROOT"
     if ! runuser -u "$SERVICE_USER" -- test -w "$LOCAL_ROOT"; then
@@ -115,10 +129,10 @@ provision_postgres() {
       unset ConnectionStrings__Marten
       return 0
     fi
-    log "starting PostgreSQL with docker compose"
-    docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait postgres >&2 || die "docker compose up failed"
+    log "starting PostgreSQL with docker compose (on 127.0.0.1, its password in .local/compose.env)"
+    compose up -d --wait postgres >&2 || die "docker compose up failed"
     _STARTED_COMPOSE=1
-    export ConnectionStrings__Marten="${configured:-$(appsettings_connection Marten)}"
+    export ConnectionStrings__Marten="${ConnectionStrings__Marten:-Host=127.0.0.1;Port=5432;Database=eventapp;Username=postgres;Password=$(compose_secret EVENTAPP_POSTGRES_PASSWORD)}"
     return 0
   fi
 
@@ -189,10 +203,10 @@ provision_rabbitmq() {
     return 0
   fi
   if docker_engine && [ -z "${EVENTAPP_NO_DOCKER:-}" ] && { [ "$mode" = run ] || [ "$mode" = bench ]; }; then
-    log "starting RabbitMQ with docker compose"
-    docker compose -f "$REPO_ROOT/docker-compose.yml" up -d --wait rabbitmq >&2 || die "docker compose up failed"
+    log "starting RabbitMQ with docker compose (on 127.0.0.1, its password in .local/compose.env)"
+    compose up -d --wait rabbitmq >&2 || die "docker compose up failed"
     _STARTED_COMPOSE=1
-    export ConnectionStrings__RabbitMq="${configured:-amqp://guest:guest@localhost:5672}"
+    export ConnectionStrings__RabbitMq="${ConnectionStrings__RabbitMq:-amqp://eventapp:$(compose_secret EVENTAPP_RABBITMQ_PASSWORD)@127.0.0.1:5672}"
     return 0
   fi
 
@@ -210,7 +224,6 @@ provision_rabbitmq() {
 listeners.tcp.default = 127.0.0.1:$amqp
 management.tcp.port = $mgmt
 management.tcp.ip = 127.0.0.1
-loopback_users = none
 CONF
   is_root && chown -R "$SERVICE_USER" "$dir"
   cat >"$dir/env" <<ENV
@@ -232,8 +245,17 @@ ENV
   fi
   chmod +x "$dir/ctl"
   export EVENTAPP_RABBITMQCTL="$dir/ctl"
-  export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp"
-  log "RabbitMQ running: AMQP amqp://guest:guest@127.0.0.1:$amqp, management UI http://127.0.0.1:$mgmt (guest/guest; data: $dir; rabbitmqctl for it: $dir/ctl)"
+  # a user of its own with a password made here (kept with the node's data, its owner's only), and no guest
+  local secret
+  [ -f "$dir/secret" ] || (umask 077 && random_secret >"$dir/secret")
+  secret=$(cat "$dir/secret")
+  is_root && chown "$SERVICE_USER" "$dir/secret"
+  { "$dir/ctl" add_user eventapp "$secret" || "$dir/ctl" change_password eventapp "$secret"; } >/dev/null 2>&1
+  "$dir/ctl" set_user_tags eventapp administrator >/dev/null 2>&1 || die "RabbitMQ user setup failed"
+  "$dir/ctl" set_permissions -p / eventapp '.*' '.*' '.*' >/dev/null 2>&1 || die "RabbitMQ user setup failed"
+  "$dir/ctl" delete_user guest >/dev/null 2>&1 || true
+  export ConnectionStrings__RabbitMq="amqp://eventapp:$secret@127.0.0.1:$amqp"
+  log "RabbitMQ running: AMQP $ConnectionStrings__RabbitMq, management UI http://127.0.0.1:$mgmt (eventapp/$secret; data: $dir; rabbitmqctl for it: $dir/ctl)"
 }
 
 stop_rabbitmq() {
@@ -251,7 +273,7 @@ provision_cleanup() {
   stop_rabbitmq
   stop_postgres
   if [ -n "$_STARTED_COMPOSE" ]; then
-    docker compose -f "$REPO_ROOT/docker-compose.yml" stop >/dev/null 2>&1 || true
+    compose stop >/dev/null 2>&1 || true
     _STARTED_COMPOSE=""
   fi
 }

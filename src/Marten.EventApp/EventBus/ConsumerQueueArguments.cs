@@ -4,8 +4,11 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>A consumer's durable queue on the broker, its bindings to the exchange, and its handler's name (metrics, alerts).</summary>
-public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler);
+/// <summary>
+/// A consumer's durable queue on the broker, its bindings to the exchange, and its handler's name (metrics, alerts);
+/// <see cref="RetiredBindingKeys"/> are bindings an earlier version made, removed at start-up.
+/// </summary>
+public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler, string[]? RetiredBindingKeys = null);
 
 /// <summary>
 /// Runs before Wolverine declares the consumers' queues (durable, no arguments: TTL and broker dead letters are a
@@ -27,6 +30,24 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
         foreach (var queue in queues)
         {
             if (await TryDeclareAsync(connection, queue.Name, ct) is { } refusal) await ReplaceAsync(connection, queue, refusal, ct);
+            foreach (var key in queue.RetiredBindingKeys ?? []) await UnbindAsync(connection, queue.Name, key, ct);
+        }
+    }
+
+    /// <summary>
+    /// A binding the consumer no longer has: the broker would go on routing those events to the queue, where the
+    /// listener refuses them into the dead letters. Removing a binding that is not there is no error.
+    /// </summary>
+    private async Task UnbindAsync(IConnection connection, string queue, string key, CancellationToken ct)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        try
+        {
+            await channel.QueueUnbindAsync(queue, options.Exchange, key, cancellationToken: ct);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            // no exchange yet: a fresh broker, nothing bound
         }
     }
 

@@ -82,19 +82,20 @@ public static class EventBusSetup
     /// to its queue: each consumer handles each event on its own, with its own retries (Wolverine would otherwise run
     /// every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
     /// </summary>
-    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, params string[] bindingKeys)
+    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, string[] bindingKeys,
+        string[]? retiredBindingKeys = null)
     {
         var options = EventBusOptions.From(builder.Configuration);
         builder.Services.ConsumeEvents(Broker.From(builder.Configuration), options.Exchange, queue, handler, bindingKeys,
-            options.MaxMessageBytes);
+            options.MaxMessageBytes, retiredBindingKeys);
         return builder;
     }
 
-    /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[])"/>
+    /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>
     public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange, string queue,
-        Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024)
+        Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024, string[]? retiredBindingKeys = null)
     {
-        services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name));
+        services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys));
         return services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)

@@ -55,10 +55,13 @@ public sealed class OnboardingFault
         if (Emails is { Length: > 0 }) _ = new Regex(Emails);
     }
 
-    internal bool Matches(string step, string email) =>
+    /// <summary>The step misbehaves for this user this time (the dice rolled for <see cref="Rate"/>).</summary>
+    internal bool Matches(string step, string email) => AppliesTo(step, email) && (Rate >= 1 || Random.Shared.NextDouble() < Rate);
+
+    /// <summary>The step may misbehave for this user.</summary>
+    internal bool AppliesTo(string step, string email) =>
         Step == step
-        && (string.IsNullOrEmpty(Emails) || Regex.IsMatch(email, Emails, RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100)))
-        && (Rate >= 1 || Random.Shared.NextDouble() < Rate);
+        && (string.IsNullOrEmpty(Emails) || Regex.IsMatch(email, Emails, RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100)));
 }
 
 /// <summary>Thrown by a step whose fault says so; the message says which step, never whose email.</summary>

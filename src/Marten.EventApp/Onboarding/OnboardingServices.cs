@@ -51,8 +51,8 @@ public sealed class InProcessOnboardingServices : IEmailService, IPushNotificati
 /// </summary>
 public static class OnboardingActivity
 {
-    public static void Record(IDocumentSession session, Guid userId, string what, string summary, DateTimeOffset now) =>
-        session.Store(new ActivityEntry(IdOf(userId, what), userId, what, 0, now, summary));
+    public static void Record(IDocumentSession session, Guid userId, string what, string summary, DateTimeOffset now, long version = 0) =>
+        session.Store(new ActivityEntry(IdOf(userId, what), userId, what, version, now, summary));
 
     /// <summary>One id per user and action (a name-based id), so that a retried call stores the same entry.</summary>
     internal static Guid IdOf(Guid userId, string what) =>

@@ -2,6 +2,7 @@ using Marten.EventApp.EventBus;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using Marten.EventApp.Users;
+using Marten.EventApp.Sagas;
 using Wolverine;
 using Wolverine.Configuration;
 using Wolverine.ErrorHandling;
@@ -26,10 +27,29 @@ public static class OnboardingStepHandler
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
         RunAsync(cmd, session, options, context, logger, now, to =>
         {
-            // the service's own data: written in the step's transaction
-            session.Store(new UserPreferences(to.UserId, true, true, to.Locale ?? "en", now));
+            StorePreferences(session, to, now);
             return Task.CompletedTask;
         }, null, ct);
+
+    /// <summary>The service's own data: written in the transaction of the step that creates them.</summary>
+    private static void StorePreferences(IDocumentSession session, OnboardingRecipient to, DateTimeOffset now) =>
+        session.Store(new UserPreferences(to.UserId, true, true, to.Locale ?? "en", now));
+
+    /// <summary>
+    /// The preferences are the service's own data, not another service's: when a step's answer begins theirs, they are
+    /// created right there, in the same transaction, as the seed creates them in the handler of the email's answer (a
+    /// message, a transaction and a saga update less). A fault configured for them sends them as a message instead,
+    /// where that fault plays out.
+    /// </summary>
+    private static SagaEffects WithPreferencesCreated(SagaEffects effects, UserOnboardingSaga saga, OnboardingRecipient to,
+        OnboardingOptions options, IDocumentSession session, DateTimeOffset now)
+    {
+        if (effects.Messages.OfType<CreateDefaultPreferences>().FirstOrDefault() is not { } preferences
+            || options.Faults.Any(f => f.AppliesTo(preferences.Step, to.Email))) return effects;
+        effects.Messages.Remove(preferences);
+        StorePreferences(session, to, now);
+        return effects.And(saga.On(new OnboardingStepDone(to.UserId, preferences.Step), options, now));
+    }
 
     public static Task Handle(SendWelcomePush cmd, IDocumentSession session, IPushNotificationService push, OnboardingOptions options,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
@@ -58,10 +78,11 @@ public static class OnboardingStepHandler
             if (fault?.Mode == FaultMode.Fail) throw new SimulatedStepFailure(cmd.Step);
             if (fault?.Mode == FaultMode.NoAnswer) return; // the saga hears nothing; its timeout decides
 
-            await call(new OnboardingRecipient(user.Id, user.Email, user.FirstName, user.Locale));
+            var recipient = new OnboardingRecipient(user.Id, user.Email, user.FirstName, user.Locale);
+            await call(recipient);
             if (activity is var (what, summary)) OnboardingActivity.Record(session, user.Id, what, summary, now);
-            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now),
-                session, context, ct);
+            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => WithPreferencesCreated(
+                saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now), saga, recipient, options, session, now), session, context, ct);
         }
         catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && ex is not ConcurrencyException
                                    && !ex.IsTransientDatabaseFailure())

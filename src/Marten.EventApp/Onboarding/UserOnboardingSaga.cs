@@ -169,10 +169,28 @@ public sealed class UserOnboardingSaga : TrackedSaga
     public Task Handle(ForceOnboardingCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now,
         CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
 
-    /// <summary>The outcome goes on the onboarding's own stream: never on the user's, whose version is the client's.</summary>
+    /// <summary>
+    /// The outcome goes on the onboarding's own stream: never on the user's, whose version is the client's. The user's
+    /// activity log gets it here too, in the same transaction, rather than from the bus (an envelope less each).
+    /// </summary>
     public override Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct)
     {
         session.Events.Append(OnboardingStream.For(Id), events.ToArray());
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                // the outcome is the first and only event of its stream: its version orders it after the step that ended it
+                case OnboardingCompleted completed:
+                    OnboardingActivity.Record(session, Id, nameof(OnboardingCompleted), "Onboarding completed", completed.CompletedAt, 1);
+                    break;
+                case OnboardingFailed failed:
+                    OnboardingActivity.Record(session, Id, nameof(OnboardingFailed), $"Onboarding failed at {failed.Step}: {failed.Reason}",
+                        failed.FailedAt, 1);
+                    break;
+            }
+        }
+
         return Task.CompletedTask;
     }
 

@@ -44,6 +44,16 @@ public sealed class SagaEffects
         return this;
     }
 
+    /// <summary>This decision's effects followed by <paramref name="next"/>'s, as one.</summary>
+    public SagaEffects And(SagaEffects next)
+    {
+        Messages.AddRange(next.Messages);
+        Timeouts.AddRange(next.Timeouts);
+        Events.AddRange(next.Events);
+        CancelTimeouts |= next.CancelTimeouts;
+        return this;
+    }
+
     public async Task ApplyAsync(TrackedSaga saga, IMessageContext context, IDocumentSession session, CancellationToken ct)
     {
         // the ids known before this decision's own timeouts are scheduled: only those can be cancelled

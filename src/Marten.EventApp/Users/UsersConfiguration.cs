@@ -29,7 +29,8 @@ public static class UsersConfiguration
         return builder
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
             .PutEventsOnTheWire(OnTheWire)
-            .ConsumeEvents(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys)
+            .ConsumeEvents(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys,
+                UserActivityHandler.RetiredBindingKeys)
             .AddEndpoints(MapUsers);
     }
 

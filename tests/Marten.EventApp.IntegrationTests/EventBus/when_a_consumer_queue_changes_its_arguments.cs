@@ -81,6 +81,21 @@ public sealed class when_a_consumer_queue_changes_its_arguments : IAsyncLifetime
         Assert.Equal(id, dead.BasicProperties.MessageId);
     }
 
+    [Fact]
+    public async Task a_binding_the_consumer_no_longer_has_is_removed_at_start_up()
+    {
+        // as a version that logged onboarding's outcome from the bus bound it
+        await _amqp.BindDurableQueueAsync(_exchange, Queue, "OnboardingCompleted.*");
+
+        await (await Service()).DisposeAsync();
+
+        // with the service stopped, what the exchange routes to the queue stays there
+        await _amqp.PublishAsync(_exchange, $"OnboardingCompleted.{Guid.NewGuid()}", "{}", "OnboardingCompleted");
+        await _amqp.PublishAsync(_exchange, $"UserRegistered.{Guid.NewGuid()}", "{}", "UserRegistered");
+        Assert.StartsWith("UserRegistered.", (await _amqp.NextAsync(Queue, TimeSpan.FromSeconds(10))).RoutingKey);
+        Assert.Null(await _amqp.TryNextAsync(Queue));
+    }
+
     private static IEnumerable<Exception> Flatten(Exception e) =>
         e is AggregateException a ? a.InnerExceptions.SelectMany(Flatten)
         : e.InnerException is { } inner ? [e, ..Flatten(inner)] : [e];
@@ -93,6 +108,7 @@ public sealed class when_a_consumer_queue_changes_its_arguments : IAsyncLifetime
         await _amqp.DeleteQueueAsync(Queue);
         await _amqp.DeleteQueueAsync(_dlx);
         await _amqp.DeleteExchangeAsync(_dlx);
+        await _amqp.DeleteExchangeAsync(_exchange);
         await _amqp.DisposeAsync();
         await TestDatabase.DropSchemaAsync(_schema);
     }
