@@ -43,8 +43,13 @@ if [ $# -gt 0 ]; then
 else
   if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -n "${EventApp__Auth__SigningKey:-}" ]; then
     token=$(dotnet "$DLL" token --role admin --ttl 8h --subject developer | tail -n1)
-    echo "Admin token (8 h; others: ./run.sh -- token --role admin --ttl 1h):" >&2
+    customer=01a211e0-0000-7000-8000-000000000001
+    customer_token=$(dotnet "$DLL" token --role customer --ttl 8h --subject "$customer" | tail -n1)
+    echo "Admin token (8 h):" >&2
     echo "  export TOKEN=$token" >&2
+    echo "A customer's token (8 h), for the user $customer only:" >&2
+    echo "  export CUSTOMER_TOKEN=$customer_token" >&2
+    echo "Others: ./run.sh -- token --role admin|service|customer [--subject <user id>] [--scope users:read,...] --ttl 1h" >&2
   fi
   echo "Marten.EventApp on $URL (API reference: $URL/docs); Ctrl-C stops it" >&2
   # In the background so that this script's traps run at once. A background job of a non-interactive shell

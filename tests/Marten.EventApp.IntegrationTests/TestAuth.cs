@@ -9,8 +9,9 @@ public static class TestAuth
 {
     public const string SigningKey = "marten-eventapp-tests-signing-key-0123456789";
 
-    public static string Token(IReadOnlyCollection<string> roles, TimeSpan? lifetime = null, DateTime? issuedAt = null) =>
-        new TokenIssuer(new AuthOptions { SigningKey = SigningKey }).Mint("tests", roles, lifetime ?? TimeSpan.FromHours(1), issuedAt);
+    public static string Token(IReadOnlyCollection<string> roles, TimeSpan? lifetime = null, DateTime? issuedAt = null,
+        string subject = "tests", IReadOnlyCollection<string>? scopes = null) =>
+        new TokenIssuer(new AuthOptions { SigningKey = SigningKey }).Mint(subject, roles, lifetime ?? TimeSpan.FromHours(1), issuedAt, scopes);
 
     public static readonly string AdminToken = Token([Authentication.AdminRole], TimeSpan.FromDays(1));
 

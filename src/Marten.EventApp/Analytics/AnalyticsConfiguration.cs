@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using JasperFx.Events.Projections;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
@@ -16,7 +17,7 @@ public static class AnalyticsConfiguration
             ProjectionLifecycle.Async));
         return builder.AddEndpoints(app =>
         {
-            var analytics = app.MapGroup("/api/analytics").WithTags("Analytics");
+            var analytics = app.MapGroup("/api/analytics").WithTags("Analytics").RequireScope(Scopes.OperationsRead, anyOwner: true);
             analytics.MapGet("/daily", AnalyticsEndpoints.Daily).WithName("GetDailyMetrics")
                 .ProducesProblem(StatusCodes.Status400BadRequest);
             analytics.MapGet("/events", AnalyticsEndpoints.Events).WithName("GetEventCounts")

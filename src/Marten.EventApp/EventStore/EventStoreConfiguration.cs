@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Http;
 
 namespace Marten.EventApp.EventStore;
@@ -6,5 +7,5 @@ public static class EventStoreConfiguration
 {
     public static WebApplicationBuilder AddEventFeeds(this WebApplicationBuilder builder) =>
         builder.AddEndpoints(app => app.MapGet("/api/events", EventFeedEndpoints.All).WithTags("Events")
-            .WithName("GetEventFeed").ProducesProblem(StatusCodes.Status400BadRequest));
+            .WithName("GetEventFeed").RequireScope(Scopes.EventsRead, anyOwner: true).ProducesProblem(StatusCodes.Status400BadRequest));
 }

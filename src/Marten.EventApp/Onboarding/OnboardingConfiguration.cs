@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
@@ -55,7 +56,7 @@ public static class OnboardingConfiguration
         }
         return builder.AddEndpoints(app =>
             app.MapGroup("/api/users").WithTags("Users")
-                .MapGet("/{id:guid}/preferences", GetPreferences).WithName("GetUserPreferences")
+                .MapGet("/{id:guid}/preferences", GetPreferences).WithName("GetUserPreferences").RequireScope(Scopes.UsersRead).OwnUserOnly()
                 .ProducesProblem(StatusCodes.Status404NotFound));
     }
 

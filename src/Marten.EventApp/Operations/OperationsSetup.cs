@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Wolverine;
@@ -31,7 +32,8 @@ public static class OperationsSetup
             app.ServiceProvider.GetRequiredService<OperationsSnapshot>().PublishGauges();
             app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();  // scrapers come without credentials; no label holds personal data
             app.MapHealth();
-            app.MapGet("/api/monitoring/events", Events).WithTags("Monitoring").WithName("GetEventSystemHealth");
+            app.MapGet("/api/monitoring/events", Events).WithTags("Monitoring").WithName("GetEventSystemHealth")
+                .RequireScope(Scopes.OperationsRead, anyOwner: true);
         });
     }
 

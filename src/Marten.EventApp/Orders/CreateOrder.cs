@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.Http;
@@ -57,8 +58,12 @@ internal static class CreateOrderEndpoint
     public static async Task<Results<Created<OrderVersion>, ProblemHttpResult>> Post(
         CreateOrderRequest body, IMessageBus bus, HttpContext http, CancellationToken ct)
     {
+        // a customer orders for itself only (for itself when it names no one)
+        var caller = Caller.Of(http.User);
+        var customerId = caller.ActsOnAny ? body.CustomerId : body.CustomerId ?? caller.UserId;
+        if (!caller.ActsOnAny && (customerId is null || customerId != caller.UserId)) return Scopes.NotYours("orders");
         var id = body.Id ?? Guid.CreateVersion7();
-        var outcome = await bus.InvokeAsync<CommandOutcome>(new CreateOrder(id, body.CustomerId, body.Lines), RequestCorrelation.From(http), ct);
+        var outcome = await bus.InvokeAsync<CommandOutcome>(new CreateOrder(id, customerId, body.Lines), RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
 
         http.Response.Headers.ETag = Versioning.ETag(outcome.Version);

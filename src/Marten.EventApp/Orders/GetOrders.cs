@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,15 +15,23 @@ internal static class GetOrdersEndpoint
     public static async Task<Results<Ok<OrderSummary>, ProblemHttpResult>> Get(Guid id, IQuerySession session, HttpContext http, CancellationToken ct)
     {
         if (await session.LoadAsync<OrderSummary>(id, ct) is not { } order) return TypedResults.Problem(Rejection.NotFound("Order").ToProblem());
+        if (!Caller.Of(http.User).MayActOn(order.CustomerId)) return Scopes.NotYours("orders");
         http.Response.Headers.ETag = Versioning.ETag(order.Version);
         return TypedResults.Ok(order);
     }
 
-    /// <summary>A customer's orders (or everyone's), of one status or all, newest first.</summary>
+    /// <summary>A customer's orders (or everyone's, for a service), of one status or all, newest first.</summary>
     public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId, OrderStatus? status, int? page, int? pageSize,
-        IQuerySession session, CancellationToken ct)
+        IQuerySession session, HttpContext http, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, DefaultPageSize, MaxPageSize) is { } bad) return bad;
+        var caller = Caller.Of(http.User);
+        if (!caller.ActsOnAny)
+        {
+            if (customerId is { } asked && asked != caller.UserId || caller.UserId is null) return Scopes.NotYours("orders");
+            customerId = caller.UserId;
+        }
+
         var (number, size) = (page ?? 1, pageSize ?? DefaultPageSize);
 
         IQueryable<OrderSummary> query = session.Query<OrderSummary>().Stats(out var stats);

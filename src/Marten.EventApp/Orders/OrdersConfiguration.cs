@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.EventBus;
@@ -73,11 +74,14 @@ public static class OrdersConfiguration
     private static void MapOrders(IEndpointRouteBuilder app)
     {
         var orders = app.MapGroup("/api/orders").WithTags("Orders");
-        orders.MapPost("", CreateOrderEndpoint.Post).WithName("CreateOrder")
+        orders.MapPost("", CreateOrderEndpoint.Post).WithName("CreateOrder").RequireScope(Scopes.OrdersWrite)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
-        orders.MapGet("/{id:guid}", GetOrdersEndpoint.Get).WithName("GetOrder").ProducesProblem(StatusCodes.Status404NotFound);
-        orders.MapGet("", GetOrdersEndpoint.List).WithName("ListOrders").ProducesProblem(StatusCodes.Status400BadRequest);
-        orders.MapPost("/{id:guid}/shipment", ReportShipmentEndpoint.Post).WithName("ReportShipment")
+        orders.MapGet("/{id:guid}", GetOrdersEndpoint.Get).WithName("GetOrder").RequireScope(Scopes.OrdersRead)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        orders.MapGet("", GetOrdersEndpoint.List).WithName("ListOrders").RequireScope(Scopes.OrdersRead)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        // the warehouse reports shipments: a service
+        orders.MapPost("/{id:guid}/shipment", ReportShipmentEndpoint.Post).WithName("ReportShipment").RequireScope(Scopes.OrdersWrite, anyOwner: true)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }

@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -79,8 +80,8 @@ public static class SagaMonitoring
     public static void Map(IEndpointRouteBuilder app)
     {
         var sagas = app.MapGroup("/api/sagas").WithTags("Sagas");
-        sagas.MapGet("", List).WithName("ListSagas").ProducesProblem(StatusCodes.Status400BadRequest);
-        sagas.MapGet("/{id:guid}", Get).WithName("GetSaga").ProducesProblem(StatusCodes.Status404NotFound);
+        sagas.MapGet("", List).WithName("ListSagas").RequireScope(Scopes.OperationsRead, anyOwner: true).ProducesProblem(StatusCodes.Status400BadRequest);
+        sagas.MapGet("/{id:guid}", Get).WithName("GetSaga").RequireScope(Scopes.OperationsRead, anyOwner: true).ProducesProblem(StatusCodes.Status404NotFound);
         var admin = app.MapGroup("/api/admin/sagas").WithTags("Sagas");
         admin.MapPost("/{id:guid}/timeouts/{timeoutId:guid}/fire", FireTimeout).WithName("FireSagaTimeout")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -125,7 +126,8 @@ public static class SagaMonitoring
 
     /// <summary>An operator's "now" for a pending timeout: the durable message becomes due at once, on whichever node.</summary>
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> FireTimeout(Guid id, Guid timeoutId,
-        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus, TimeProvider clock, CancellationToken ct)
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus, TimeProvider clock,
+        HttpContext http, CancellationToken ct)
     {
         if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
         if ((await PendingTimeoutsAsync(saga, wolverine, ct)).FirstOrDefault(t => t.Id == timeoutId) is not { } timeout)
@@ -133,19 +135,22 @@ public static class SagaMonitoring
 
         var now = clock.GetUtcNow();
         await wolverine.Storage.ScheduledMessages.RescheduleAsync(timeoutId, now, ct);
-        await bus.PublishAsync(m.OperatorNote(id, $"operator fired the {timeout.Step} timeout now (was due {timeout.DueAt:O})"));
+        await bus.PublishAsync(m.OperatorNote(id,
+            $"operator fired the {timeout.Step} timeout now (was due {timeout.DueAt:O}; by {http.User.Identity?.Name})"));
         return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "fire-timeout", now));
     }
 
     /// <summary>An operator ends a stuck saga: it fails and compensates what it did, as after a failed step.</summary>
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> Compensate(Guid id, ForceCompensationRequest body,
-        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock, CancellationToken ct)
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Trim().Length > 500)
             return Problems.BadQuery("reason is required, at most 500 characters.");
         if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
         if (saga.IsFinished) return TypedResults.Problem(Rejection.Conflict($"The saga is already {saga.Status}").ToProblem());
 
+        // who, from the token, in the timeline beside the reason the operator gave
+        await bus.PublishAsync(m.OperatorNote(id, $"operator {http.User.Identity?.Name} forced compensation"));
         await bus.PublishAsync(m.ForceCompensation(id, body.Reason.Trim()));
         return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "compensate", clock.GetUtcNow()));
     }

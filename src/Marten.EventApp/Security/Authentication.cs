@@ -30,7 +30,7 @@ public sealed class AuthOptions
 
 /// <summary>
 /// JWT bearer authentication on every endpoint but health, metrics and the API documents; role <c>admin</c> for
-/// everything under <c>/api/admin</c>. A missing key or authority stops start-up, except in Development, where the
+/// everything under <c>/api/admin</c>, scopes and ownership for the rest (<see cref="Scopes"/>). A missing key or authority stops start-up, except in Development, where the
 /// service makes a key for its own lifetime and logs a token signed with it.
 /// </summary>
 public static class Authentication
@@ -113,11 +113,13 @@ public sealed class TokenIssuer(AuthOptions options)
 {
     public static SymmetricSecurityKey KeyOf(string signingKey) => new(Encoding.UTF8.GetBytes(signingKey));
 
-    public string Mint(string subject, IReadOnlyCollection<string> roles, TimeSpan lifetime, DateTime? issuedAt = null)
+    public string Mint(string subject, IReadOnlyCollection<string> roles, TimeSpan lifetime, DateTime? issuedAt = null,
+        IReadOnlyCollection<string>? scopes = null)
     {
         if (string.IsNullOrWhiteSpace(options.SigningKey))
             throw new InvalidOperationException("Tokens are issued by the authority (EventApp:Auth:Authority); this service has no signing key.");
         var claims = new Dictionary<string, object> { ["role"] = roles.ToArray() };
+        if (scopes is { Count: > 0 }) claims["scope"] = string.Join(' ', scopes);
         var now = issuedAt ?? DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {

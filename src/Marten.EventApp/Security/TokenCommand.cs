@@ -11,8 +11,11 @@ public sealed class TokenInput : NetCoreInput
     [Description("Lifetime: 30m, 8h, 7d or hh:mm:ss")]
     public string TtlFlag { get; set; } = "1h";
 
-    [Description("The token's subject")]
+    [Description("The token's subject (a customer's: its user id)")]
     public string SubjectFlag { get; set; } = "operator";
+
+    [Description("Scopes, comma-separated, narrowing what the roles grant (e.g. users:read,orders:read)")]
+    public string ScopeFlag { get; set; } = "";
 }
 
 /// <summary><c>./run.sh -- token --role admin --ttl 1h</c>: a bearer token signed with the service's key, on standard output.</summary>
@@ -27,7 +30,12 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
             throw new InvalidOperationException("No EventApp:Auth:SigningKey is configured: a token signed with a key of this process alone " +
                                                 "would be accepted by no service. Set the key the service uses (./run.sh does).");
         var roles = input.RoleFlag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Console.WriteLine(host.Services.GetRequiredService<TokenIssuer>().Mint(input.SubjectFlag, roles, lifetime));
+        var scopes = input.ScopeFlag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (scopes.FirstOrDefault(s => !Scopes.All.Contains(s)) is { } unknown)
+            throw new ArgumentException($"--scope '{unknown}': use {string.Join(", ", Scopes.All)}");
+        if (roles.Contains(Scopes.CustomerRole) && !Guid.TryParse(input.SubjectFlag, out _))
+            throw new ArgumentException("--role customer needs --subject <the customer's user id>");
+        Console.WriteLine(host.Services.GetRequiredService<TokenIssuer>().Mint(input.SubjectFlag, roles, lifetime, scopes: scopes));
         return Task.FromResult(true);
     }
 

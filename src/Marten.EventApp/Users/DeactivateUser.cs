@@ -38,12 +38,13 @@ public static class DeactivateUserHandler
         commands.AppendAsync<UserDetails>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
 }
 
-public sealed record DeactivateUserRequest(string? Reason, string? DeactivatedBy, long? ExpectedVersion = null);
+/// <summary>Who deactivates is the token's subject, never a field a client fills in.</summary>
+public sealed record DeactivateUserRequest(string? Reason, long? ExpectedVersion = null);
 
 internal static class DeactivateUserEndpoint
 {
     public static Task<Results<Ok<UserVersion>, ProblemHttpResult>> Post(
         Guid id, DeactivateUserRequest body, IMessageBus bus, HttpContext http, CancellationToken ct) =>
         UserStream.Send(id, body.ExpectedVersion,
-            expected => new DeactivateUser(id, body.Reason, body.DeactivatedBy, expected), bus, http, ct);
+            expected => new DeactivateUser(id, body.Reason, http.User.Identity?.Name, expected), bus, http, ct);
 }

@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.Http;
@@ -51,7 +52,10 @@ internal static class RegisterUserEndpoint
     public static async Task<Results<Created<UserVersion>, ProblemHttpResult>> Post(
         RegisterUserRequest body, IMessageBus bus, HttpContext http, CancellationToken ct)
     {
-        var id = body.Id ?? Guid.CreateVersion7();
+        // a customer registers itself: the user's id is its token's subject
+        var caller = Caller.Of(http.User);
+        if (!caller.ActsOnAny && (caller.UserId is null || body.Id is { } asked && asked != caller.UserId)) return Scopes.NotYours("user");
+        var id = body.Id ?? caller.UserId ?? Guid.CreateVersion7();
         var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource, body.Locale,
             body.MarketingConsent);
         var outcome = await bus.InvokeAsync<CommandOutcome>(command, RequestCorrelation.From(http), ct);

@@ -1,3 +1,4 @@
+using Marten.EventApp.Security;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.EventBus;
@@ -94,24 +95,26 @@ public static class UsersConfiguration
     private static void MapUsers(IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Users");
-        users.MapPost("", RegisterUserEndpoint.Post).WithName("RegisterUser")
+        users.MapPost("", RegisterUserEndpoint.Post).WithName("RegisterUser").RequireScope(Scopes.UsersWrite)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
-        users.MapPatch("/{id:guid}", UpdateUserProfileEndpoint.Patch).WithName("UpdateUserProfile")
+        users.MapPatch("/{id:guid}", UpdateUserProfileEndpoint.Patch).WithName("UpdateUserProfile").RequireScope(Scopes.UsersWrite).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        users.MapPost("/{id:guid}/deactivate", DeactivateUserEndpoint.Post).WithName("DeactivateUser")
+        users.MapPost("/{id:guid}/deactivate", DeactivateUserEndpoint.Post).WithName("DeactivateUser").RequireScope(Scopes.UsersWrite).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        users.MapGet("/{id:guid}", GetUserEndpoint.Get).WithName("GetUser")
+        users.MapGet("/{id:guid}", GetUserEndpoint.Get).WithName("GetUser").RequireScope(Scopes.UsersRead).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        users.MapGet("", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail")
+        // across users: services only
+        users.MapGet("", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail").RequireScope(Scopes.UsersRead, anyOwner: true)
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers")
+        users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers").RequireScope(Scopes.UsersRead, anyOwner: true)
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        users.MapGet("/statistics", GetUserStatisticsEndpoint.Get).WithName("GetUserStatistics");
-        users.MapGet("/{id:guid}/activity", GetUserActivityEndpoint.Get).WithName("GetUserActivity")
+        users.MapGet("/statistics", GetUserStatisticsEndpoint.Get).WithName("GetUserStatistics")
+            .RequireScope(Scopes.OperationsRead, anyOwner: true);
+        users.MapGet("/{id:guid}/activity", GetUserActivityEndpoint.Get).WithName("GetUserActivity").RequireScope(Scopes.UsersRead).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
+        users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents").RequireScope(Scopes.EventsRead).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/api/admin/users/{id:guid}/erase", EraseUserEndpoint.Post).WithTags("Users").WithName("EraseUser")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -101,7 +101,7 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
     {
         var user = await _service.RegisteredUser(lastName: "Byron");
         await _service.Scenario(x => x.Patch.Json(new { lastName = "Lovelace" }).ToUrl($"/api/users/{user.Id}"));
-        await _service.Deactivated(user.Id, "moved away", "support");
+        await _service.Deactivated(user.Id, "moved away");
 
         var messages = new[] { await NextFor(user.Id), await NextFor(user.Id), await NextFor(user.Id) };
 

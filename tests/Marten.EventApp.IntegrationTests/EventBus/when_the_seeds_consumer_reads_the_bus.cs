@@ -49,7 +49,7 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
             var email = UserScenarios.UniqueEmail("seed");
             var user = await _service.RegisteredUser(email, "Ada", "Byron");
             await _service.Scenario(x => x.Patch.Json(new { lastName = "Lovelace" }).ToUrl($"/api/users/{user.Id}"));
-            await _service.Deactivated(user.Id, "left", "support");
+            await _service.Deactivated(user.Id, "left");
             var stored = await _service.StoredEvents(user.Id);
 
             var events = new List<JsonElement>();
@@ -66,7 +66,8 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
             Assert.Equal($$"""{"email":"{{email}}","firstName":"Ada","lastName":"Byron","registrationSource":"tests"}""",
                 events[0].GetProperty("data").GetRawText());
             Assert.Equal("""{"updatedFields":{"lastName":"Lovelace"},"previousValues":{"lastName":"Byron"}}""", events[1].GetProperty("data").GetRawText());
-            Assert.Equal("""{"reason":"left","deactivatedBy":"support"}""", events[2].GetProperty("data").GetRawText());
+            // who deactivated: the token's subject
+            Assert.Equal("""{"reason":"left","deactivatedBy":"tests"}""", events[2].GetProperty("data").GetRawText());
         }
         finally
         {

@@ -74,9 +74,9 @@ public sealed class when_callers_authenticate(AppFixture fixture)
     }
 
     [Fact]
-    public async Task admin_routes_answer_403_without_the_admin_role_and_the_others_let_a_user_in()
+    public async Task admin_routes_answer_403_without_the_admin_role_and_the_others_let_a_service_in()
     {
-        var user = Client(TestAuth.Token(["reader"]));
+        var user = Client(TestAuth.Token([Scopes.ServiceRole]));
         var routes = Routes().Where(r => !r.Anonymous).ToList();
         Assert.Contains(routes, r => r.Route.StartsWith(Authentication.AdminPrefix));
         foreach (var (method, route, url, _) in routes)
@@ -86,7 +86,7 @@ public sealed class when_callers_authenticate(AppFixture fixture)
             if (route.StartsWith(Authentication.AdminPrefix))
                 Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {route} without the admin role: {status}");
             else
-                Assert.True(status is not 401 and not 403 and < 500, $"{method} {route} for a user: {status}");
+                Assert.True(status is not 401 and not 403 and < 500, $"{method} {route} for a service: {status}");
         }
     }
 

@@ -63,6 +63,14 @@ public sealed class when_run_sh_gets_ctrl_c
                     System.Text.Encoding.UTF8, "application/json"));
                 Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
                 Assert.Equal("application/problem+json", oversized.Content.Headers.ContentType?.MediaType);
+
+                // the customer's token it printed acts on that user alone
+                var customer = output.Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("export CUSTOMER_TOKEN=", StringComparison.Ordinal))?
+                    ["export CUSTOMER_TOKEN=".Length..];
+                Assert.False(string.IsNullOrEmpty(customer), "run.sh printed no customer token");
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", customer);
+                Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/users/01a211e0-0000-7000-8000-000000000001")).StatusCode);
+                Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
             }
 
             await Run("kill", "-INT", "--", $"-{script.Id}");

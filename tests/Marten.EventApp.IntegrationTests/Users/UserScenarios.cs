@@ -32,10 +32,10 @@ public static class UserScenarios
         }, patience);
 
     /// <summary>Deactivates the user over HTTP and expects it to succeed.</summary>
-    public static Task<IScenarioResult> Deactivated(this IAlbaHost host, Guid id, string reason = "r", string deactivatedBy = "a") =>
+    public static Task<IScenarioResult> Deactivated(this IAlbaHost host, Guid id, string reason = "r") =>
         host.Scenario(x =>
         {
-            x.Post.Json(new { reason, deactivatedBy }).ToUrl($"/api/users/{id}/deactivate");
+            x.Post.Json(new { reason }).ToUrl($"/api/users/{id}/deactivate");
             x.StatusCodeShouldBeOk();
         });
 

@@ -26,7 +26,10 @@ public sealed class when_deactivating_a_user(AppFixture fixture)
         Assert.False(details.IsActive);
         Assert.Equal("Requested closure", details.DeactivationReason);
         Assert.Equal(details.DeactivatedAt, details.LastUpdated);
-        Assert.Equal("user_deactivated", (await Host.StoredEvents(user.Id)).Last().EventType);
+        var deactivated = (await Host.StoredEvents(user.Id)).Last();
+        Assert.Equal("user_deactivated", deactivated.EventType);
+        // who: the token's subject, whatever the body claims
+        Assert.Equal("tests", ((System.Text.Json.JsonElement)deactivated.Data).GetProperty("deactivatedBy").GetString());
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class when_registering_a_user(AppFixture fixture)
     {
         var email = UserScenarios.UniqueEmail("returning");
         var first = await Host.RegisteredUser(email);
-        await Host.Deactivated(first.Id, "left", "admin");
+        await Host.Deactivated(first.Id, "left");
 
         var second = await Host.RegisteredUser(email);
         var (before, now) = (await Host.UserDetails(first.Id), await Host.UserDetails(second.Id));
