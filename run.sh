@@ -12,7 +12,8 @@ if [ "${1:-}" = "--rabbitmq" ]; then use_rabbit=1; shift; fi
 [ "${1:-}" = "--" ] && shift
 URL=${EVENTAPP_URL:-http://127.0.0.1:5080}
 
-finish() { local rc=$?; trap - EXIT INT TERM; provision_cleanup; exit "$rc"; }
+# cleanup runs to the end: a second Ctrl-C (or TERM) while the servers stop must not leave them running
+finish() { local rc=$?; trap - EXIT; trap '' INT TERM; provision_cleanup; exit "$rc"; }
 trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -34,6 +35,14 @@ if [ "${1:-}" = token ]; then
   exit "${PIPESTATUS[0]}"
 fi
 dotnet build src/Marten.EventApp -c Release -v q -nologo
+# the service an earlier run on this address left when its script was killed: stopped first (it holds the port)
+pid_file="$LOCAL_ROOT/run-$(printf '%s' "$URL" | md5sum | cut -c1-8).pid"
+if [ -s "$pid_file" ] && old=$(cat "$pid_file") && grep -qa Marten.EventApp.dll "/proc/$old/cmdline" 2>/dev/null; then
+  log "stopping the service an earlier run left running (pid $old)"
+  kill -TERM "$old" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$old" 2>/dev/null || true
+fi
 provision_postgres run
 if [ -n "$use_rabbit" ]; then provision_rabbitmq run; else export ConnectionStrings__RabbitMq=""; fi
 
@@ -56,6 +65,7 @@ else
   # ignores SIGINT, so Ctrl-C reaches the service from the trap as SIGTERM (a graceful stop).
   dotnet bin/Release/net10.0/Marten.EventApp.dll --urls "$URL" &
   app=$!
+  echo "$app" > "$pid_file"
   trap 'kill -TERM $app 2>/dev/null; wait $app; exit 130' INT
   trap 'kill -TERM $app 2>/dev/null; wait $app; exit 143' TERM
   wait $app

@@ -7,7 +7,7 @@
 # engine answers, else local binaries started as a non-root user in a folder of the repo.
 
 REPO_ROOT=${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-LOCAL_ROOT="$REPO_ROOT/.local"
+LOCAL_ROOT=${EVENTAPP_LOCAL_ROOT:-$REPO_ROOT/.local}
 SERVICE_USER=${EVENTAPP_SERVICE_USER:-eventapp}
 _STARTED_PG_DIR=""
 _STARTED_PG_THROWAWAY=""
@@ -150,6 +150,11 @@ provision_postgres() {
     dir="$root/pg-run"; mkdir -p "$dir"
   fi
   is_root && chown -R "$SERVICE_USER" "$dir"
+  # a server an earlier run left on this folder when it was stopped hard (its script killed): stopped cleanly first
+  if [ -f "$dir/data/postmaster.pid" ] && as_service_user "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    log "stopping the PostgreSQL an earlier run left running on $dir"
+    as_service_user "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null || die "the PostgreSQL on $dir did not stop"
+  fi
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_service_user "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
@@ -216,6 +221,12 @@ provision_rabbitmq() {
   root=$(data_root)
   if [ "$mode" != run ]; then dir=$(mktemp -d "$root/rabbit-$mode.XXXXXX"); _STARTED_RABBIT_THROWAWAY=1
   else dir="$root/rabbit-run"; mkdir -p "$dir"; fi
+  # a node an earlier run left on this folder when it was stopped hard: stopped first (same node name, new ports)
+  if [ -f "$dir/env" ] && [ -s "$dir/rabbit.pid" ] && kill -0 "$(cat "$dir/rabbit.pid")" 2>/dev/null; then
+    log "stopping the RabbitMQ an earlier run left running on $dir"
+    _STARTED_RABBIT_DIR=$dir
+    stop_rabbitmq
+  fi
   read -r amqp mgmt dist epmd < <(free_ports 4)
   node="eventapp$(printf '%s' "$dir" | md5sum | cut -c1-6)@localhost"
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"

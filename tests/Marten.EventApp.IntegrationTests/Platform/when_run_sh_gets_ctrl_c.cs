@@ -90,6 +90,79 @@ public sealed class when_run_sh_gets_ctrl_c
         }
     }
 
+    /// <summary>
+    /// The script killed hard (kill -9 of the script alone, as when its terminal dies): its service and PostgreSQL are
+    /// left running. The next ./run.sh stops them and serves; its Ctrl-C then leaves nothing of either run.
+    /// </summary>
+    [Fact]
+    public async Task after_the_script_is_killed_hard_the_next_run_takes_over()
+    {
+        var repo = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
+        var root = Path.Combine(repo, ".local", "run-killed-" + Guid.NewGuid().ToString("N")[..8]);
+        var url = $"http://127.0.0.1:{FreePorts.Next()}";
+        Process? first = null, second = null;
+        try
+        {
+            (first, var firstOutput) = await StartedAsync(repo, root, url);
+            Assert.Equal(0, await Run("kill", "-KILL", first.Id.ToString()));
+            // not WaitForExitAsync: it also waits for the end of the output, which the service left running holds open
+            while (!first.HasExited) await Task.Delay(50);
+            Assert.Equal(0, await Run("pgrep", "-g", first.Id.ToString())); // 0: the service and PostgreSQL were left
+
+            (second, var output) = await StartedAsync(repo, root, url);
+            using (var http = new HttpClient { BaseAddress = new Uri(url) })
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+            Assert.Contains(output, l => l.Contains("stopping the service an earlier run left running"));
+            Assert.Contains(output, l => l.Contains("stopping the PostgreSQL an earlier run left running"));
+
+            await Run("kill", "-INT", "--", $"-{second.Id}");
+            await second.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Equal(1, await Run("pgrep", "-g", second.Id.ToString()));
+            Assert.Equal(1, await Run("pgrep", "-g", first.Id.ToString()));
+            Assert.Equal(1, await Run("pgrep", "-f", root));
+        }
+        finally
+        {
+            foreach (var script in new[] { first, second }.OfType<Process>()) await Run("kill", "-KILL", "--", $"-{script.Id}");
+            await Run("pkill", "-KILL", "-f", root);
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>./run.sh with its own data folder and address, provisioning its own PostgreSQL, once it serves.</summary>
+    private static async Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo, string root, string url)
+    {
+        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
+        {
+            WorkingDirectory = repo,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        };
+        // the servers are run.sh's own, not the tests'
+        start.Environment.Remove("ConnectionStrings__Marten");
+        start.Environment.Remove("ConnectionStrings__RabbitMq");
+        start.Environment["EVENTAPP_LOCAL_ROOT"] = root;
+        start.Environment["EVENTAPP_URL"] = url;
+        start.Environment["EventApp__SchemaName"] = "eventapp_run_killed";
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var script = Process.Start(start)!;
+        void Read(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            if (e.Data.Contains("Application started", StringComparison.Ordinal)) started.TrySetResult();
+        }
+        script.OutputDataReceived += Read;
+        script.ErrorDataReceived += Read;
+        script.BeginOutputReadLine();
+        script.BeginErrorReadLine();
+        var exited = script.WaitForExitAsync();
+        if (await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromMinutes(3))) != started.Task)
+            Assert.Fail($"run.sh did not serve:\n{string.Join('\n', output.TakeLast(40))}");
+        return (script, output);
+    }
+
     private static async Task<string> Output(string file, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
