@@ -47,7 +47,7 @@ public static class OnboardingConfiguration
             opts.LocalQueue(SagaQueue).PartitionProcessingByGroupId(PartitionSlots.Five);
         });
         builder.MonitorSaga<UserOnboardingSaga>("UserOnboarding",
-            (id, reason) => new ForceOnboardingCompensation(id, reason), (id, note) => new OnboardingOperatorNote(id, note));
+            (id, reason) => new ForceOnboardingCompensation(id, reason), (id, note) => new OnboardingOperatorNote(id, note), options.StepTimeout);
         if (options.Enabled)
         {
             // not a handler by Wolverine's naming convention: it exists only where onboarding is on

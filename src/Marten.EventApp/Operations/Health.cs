@@ -9,7 +9,7 @@ namespace Marten.EventApp.Operations;
 
 /// <summary>
 /// Health: <c>/health/live</c> (the process answers), <c>/health/ready</c> (PostgreSQL, RabbitMQ when configured, and
-/// Degraded while projections lag, dead letters pile up or the outbox is stuck), <c>/health</c> (all of them), each with
+/// Degraded while projections lag, dead letters pile up, the outbox or a saga is stuck), <c>/health</c> (all of them), each with
 /// a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise. Answers to callers without a token are
 /// cached for <see cref="MonitoringOptions.HealthCache"/> (ASP.NET Core's output cache).
 /// </summary>
@@ -23,7 +23,8 @@ public static class Health
             .AddNpgSql(builder.Configuration.GetConnectionString("Marten")!, name: "postgres", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<ProjectionLagCheck>("projections", tags: [Ready])
             .AddCheck<DeadLettersCheck>("dead-letters", tags: [Ready])
-            .AddCheck<OutboxCheck>("outbox", tags: [Ready]);
+            .AddCheck<OutboxCheck>("outbox", tags: [Ready])
+            .AddCheck<StuckSagasCheck>("sagas", tags: [Ready]);
         builder.Services.AddOutputCache();
         if (Broker.From(builder.Configuration).Uri is { } broker)
         {
@@ -128,6 +129,18 @@ internal sealed class DeadLettersCheck(OperationsSnapshot snapshot, MonitoringOp
         return reading.DeadLetters > options.DeadLettersDegraded
             ? HealthCheckResult.Degraded($"{reading.DeadLetters} dead letters (more than {options.DeadLettersDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.DeadLetters} dead letters", data);
+    }
+}
+
+internal sealed class StuckSagasCheck(OperationsSnapshot snapshot) : ReadingCheck(snapshot)
+{
+    protected override HealthCheckResult Check(StoreReading reading)
+    {
+        var data = reading.StuckSagas.ToDictionary(s => s.Type, s => (object)s.Count);
+        var stuck = reading.StuckSagas.Where(s => s.Count > 0).ToList();
+        return stuck.Count == 0
+            ? HealthCheckResult.Healthy("no saga stuck", data)
+            : HealthCheckResult.Degraded("stuck (GET /api/sagas?stuck=true): " + string.Join(", ", stuck.Select(s => $"{s.Count} {s.Type}")), data: data);
     }
 }
 

@@ -6,14 +6,18 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>What the store said at <see cref="At"/>: sagas by type and status, each async projection's lag, the outbox and the dead letters.</summary>
+/// <summary>
+/// What the store said at <see cref="At"/>: sagas by type and status and the stuck ones, each async projection's lag,
+/// the outbox and the dead letters.
+/// </summary>
 public sealed record StoreReading(
     DateTimeOffset At,
     IReadOnlyList<(string Type, SagaStatus Status, long Count)> Sagas,
     IReadOnlyList<ProjectionState> Projections,
     long OutboxMessages,
     double? OutboxOldestSeconds,
-    long DeadLetters);
+    long DeadLetters,
+    IReadOnlyList<(string Type, long Count)> StuckSagas);
 
 /// <summary>
 /// Reads the store every <see cref="MonitoringOptions.PollInterval"/> for what no instrument counts as it happens
@@ -21,9 +25,10 @@ public sealed record StoreReading(
 /// the scrape, so it never queries the database itself.
 /// </summary>
 public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOptions options, IMeterFactory meters,
-    ILogger<OperationsSnapshot> logger) : BackgroundService
+    IEnumerable<IAlertSink> sinks, TimeProvider clock, ILogger<OperationsSnapshot> logger) : BackgroundService
 {
     private StoreReading? _reading;
+    private DateTimeOffset? _stuckAlertAt;
 
     /// <summary>The latest reading; a failed one leaves the one before (readiness checks the database itself).</summary>
     public StoreReading? Reading => _reading;
@@ -36,6 +41,7 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             try
             {
                 _reading = await ReadAsync(stoppingToken);
+                await AlertStuckSagasAsync(_reading, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -48,11 +54,16 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
     {
         var store = services.GetRequiredService<IDocumentStore>();
         var sagas = new List<(string, SagaStatus, long)>();
+        var stuck = new List<(string, long)>();
         await using (var session = store.QuerySession())
         {
             foreach (var saga in services.GetServices<MonitoredSaga>())
-            foreach (var (status, count) in await saga.CountByStatus(session, ct))
-                sagas.Add((saga.Type, status, count));
+            {
+                foreach (var (status, count) in await saga.CountByStatus(session, ct))
+                    sagas.Add((saga.Type, status, count));
+                // one row fetched: the total comes with the rows (a window count), none with none
+                stuck.Add((saga.Type, (await saga.Stuck(session, clock.GetUtcNow() - saga.StuckAfter, 1, ct)).Total));
+            }
         }
 
         var projections = await ProjectionStatusEndpoint.Get(store, services.GetRequiredService<IProjectionCoordinator>(),
@@ -72,7 +83,31 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new StoreReading(DateTimeOffset.UtcNow, sagas, projections.Projections, reader.GetInt64(0),
-            reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2));
+            reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2), stuck);
+    }
+
+    /// <summary>Stuck sagas raise an alert, once per <see cref="MonitoringOptions.ErrorWindow"/> while there are any.</summary>
+    private async Task AlertStuckSagasAsync(StoreReading reading, CancellationToken ct)
+    {
+        var stuck = reading.StuckSagas.Where(s => s.Count > 0).ToList();
+        if (stuck.Count == 0 || _stuckAlertAt is { } last && reading.At - last < options.ErrorWindow) return;
+        _stuckAlertAt = reading.At;
+        foreach (var (type, count) in stuck)
+        {
+            var alert = new Alert("HIGH", $"{count} {type} saga(s) stuck: Started, no timeout pending, older than their longest timeout",
+                type, "saga", (int)Math.Min(count, int.MaxValue), options.ErrorWindow, null, reading.At);
+            foreach (var sink in sinks)
+            {
+                try
+                {
+                    await sink.SendAsync(alert, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Alert sink {Sink} failed to send a stuck-saga alert", sink.GetType().Name);
+                }
+            }
+        }
     }
 
     /// <summary>The gauges, read from the latest reading.</summary>
@@ -83,6 +118,9 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         meter.CreateObservableGauge("eventapp.sagas", () => (_reading?.Sagas ?? []).Select(s =>
                 new Measurement<long>(s.Count, Tag("saga.type", s.Type), Tag("saga.status", s.Status.ToString()))),
             "{saga}", "Sagas by type and status");
+        meter.CreateObservableGauge("eventapp.sagas.stuck", () => (_reading?.StuckSagas ?? []).Select(s =>
+                new Measurement<long>(s.Count, Tag("saga.type", s.Type))),
+            "{saga}", "Sagas Started with no timeout pending, older than their longest timeout");
         meter.CreateObservableGauge("eventapp.projection.lag", () => AsyncProjections().Select(p =>
                 new Measurement<double>(p.LagSeconds ?? 0, Tag("projection", p.Name))),
             "s", "Seconds since the oldest event an async projection or subscription has not applied was stored");

@@ -18,7 +18,8 @@ public static class OrdersConfiguration
         var options = OrderOptions.From(builder.Configuration);
         var broker = Broker.From(builder.Configuration);
         builder.Services.AddSingleton(options);
-        builder.MonitorSaga<OrderSaga>("Order", (id, reason) => new ForceOrderCompensation(id, reason), (id, note) => new OrderOperatorNote(id, note));
+        builder.MonitorSaga<OrderSaga>("Order", (id, reason) => new ForceOrderCompensation(id, reason), (id, note) => new OrderOperatorNote(id, note),
+            options.PaymentTimeout > options.InventoryTimeout ? options.PaymentTimeout : options.InventoryTimeout);
         if (options.ProcessEnabled)
         {
             // not a handler by Wolverine's naming convention: it exists only where the process is on

@@ -19,7 +19,9 @@ public sealed record MonitoredSaga(
     Func<IQuerySession, SagaStatus?, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Newest,
     Func<Guid, string, object> ForceCompensation,
     Func<Guid, string, object> OperatorNote,
-    Func<IQuerySession, CancellationToken, Task<IReadOnlyList<(SagaStatus Status, long Count)>>> CountByStatus);
+    Func<IQuerySession, CancellationToken, Task<IReadOnlyList<(SagaStatus Status, long Count)>>> CountByStatus,
+    TimeSpan StuckAfter,
+    Func<IQuerySession, DateTimeOffset, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Stuck);
 
 public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     DateTimeOffset? FailedAt, string? Error);
@@ -49,8 +51,13 @@ public static class SagaMonitoring
     public const int MaxPage = 100;
 
     /// <summary>Makes <typeparamref name="TSaga"/> visible under <c>/api/sagas</c> as <paramref name="type"/>.</summary>
+    /// <remarks>
+    /// A saga still <c>Started</c> after <paramref name="stuckAfter"/> (its longest timeout) with no timeout pending has
+    /// nothing left that would move it: it is stuck (listed with <c>?stuck=true</c>, counted by a gauge, readiness
+    /// Degraded, an alert).
+    /// </remarks>
     public static WebApplicationBuilder MonitorSaga<TSaga>(this WebApplicationBuilder builder, string type,
-        Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote) where TSaga : TrackedSaga
+        Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote, TimeSpan stuckAfter) where TSaga : TrackedSaga
     {
         // newest first, by status: the listing's order and filter
         // and the gauges' counts by status every PollInterval (sagas are never deleted: a scan would grow with them)
@@ -73,6 +80,14 @@ public static class SagaMonitoring
                 var counts = Enum.GetValues<SagaStatus>().Select(s => (s, batch.Query<TSaga>().Where(x => x.Status == s).Count())).ToList();
                 await batch.Execute(ct);
                 return counts.Select(c => (c.s, c.Item2.Result)).ToList();
+            },
+            stuckAfter,
+            async (session, startedBefore, take, ct) =>
+            {
+                var stuck = await session.Query<TSaga>().Stats(out var stats)
+                    .Where(x => x.Status == SagaStatus.Started && x.StartedAt < startedBefore && !x.Steps.Any(s => s.TimeoutId != null))
+                    .OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
+                return (stuck, stats.TotalResults);
             }));
         return builder;
     }
@@ -90,12 +105,13 @@ public static class SagaMonitoring
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    /// <summary>Running, completed and failed sagas, newest first, of one type or all.</summary>
-    private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type, SagaStatus? status, int? page, int? pageSize,
-        IEnumerable<MonitoredSaga> monitored, IQuerySession session, CancellationToken ct)
+    /// <summary>Running, completed and failed sagas, newest first, of one type or all; with <c>stuck</c>, the stuck ones.</summary>
+    private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type, SagaStatus? status, bool? stuck, int? page,
+        int? pageSize, IEnumerable<MonitoredSaga> monitored, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
         if (page is < 1 or > MaxPage) return Problems.BadQuery($"page must be between 1 and {MaxPage}.");
         if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
+        if (stuck == true && status is not null and not SagaStatus.Started) return Problems.BadQuery("A stuck saga is Started: leave status out.");
         var types = monitored.Where(m => type is null || string.Equals(m.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
         if (types.Count == 0) return Problems.BadQuery($"type must be one of {string.Join(", ", monitored.Select(m => m.Type))}.");
 
@@ -105,7 +121,9 @@ public static class SagaMonitoring
         foreach (var m in types)
         {
             // each type's newest up to the end of the page, merged: pages stay shallow (MaxPage)
-            var (newest, count) = await m.Newest(session, status, number * size, ct);
+            var (newest, count) = stuck == true
+                ? await m.Stuck(session, clock.GetUtcNow() - m.StuckAfter, number * size, ct)
+                : await m.Newest(session, status, number * size, ct);
             total += count;
             summaries.AddRange(newest.Select(s => new SagaSummary(s.Id, m.Type, s.Status, s.StartedAt, s.CompletedAt, s.FailedAt, s.Error)));
         }

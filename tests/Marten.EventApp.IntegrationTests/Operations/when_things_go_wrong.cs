@@ -1,3 +1,5 @@
+using Marten.EventApp.Sagas;
+using Marten.EventApp.Onboarding;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -53,6 +55,51 @@ public sealed class when_things_go_wrong
         finally
         {
             await Sql(admin, $"drop database if exists {database} with (force)");
+        }
+    }
+
+    [Fact]
+    public async Task a_saga_left_with_nothing_to_move_it_is_listed_counted_alerted_and_degrades_readiness()
+    {
+        var alerts = new RecordingSink();
+        var schema = "eventapp_stuck_" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await using var host = await TestHost.StartAsync(schema, settings: new Dictionary<string, string>
+            {
+                ["EventApp:Monitoring:PollInterval"] = "00:00:01",
+                ["EventApp:Onboarding:StepTimeout"] = "00:00:30"
+            }, services: s => s.AddSingleton<IAlertSink>(alerts));
+            // as a lost timeout would leave them: still Started, a step under way, no timeout pending
+            var stuck = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
+            stuck.Steps.Add(new SagaStep { Name = OnboardingSteps.WelcomeEmail, Status = StepStatus.Running, StartedAt = stuck.StartedAt });
+            // the same with its timeout pending, and one that is too young to tell: neither is stuck
+            var waiting = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
+            waiting.Steps.Add(new SagaStep { Name = OnboardingSteps.WelcomeEmail, Status = StepStatus.Running, StartedAt = waiting.StartedAt,
+                TimeoutId = Guid.NewGuid(), TimeoutScheduled = true });
+            var young = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow };
+            await using (var session = host.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+            {
+                session.Store(stuck, waiting, young);
+                await session.SaveChangesAsync();
+            }
+
+            var page = await host.GetAsJson<JsonElement>("/api/sagas?stuck=true");
+            Assert.Equal([stuck.Id.ToString()], page.GetProperty("sagas").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+            var ready = await Tracking.Eventually(async () =>
+                await Ready(host) is var r && r.Body.GetProperty("checks").GetProperty("sagas").GetProperty("status").GetString() == "Degraded" ? r : null);
+            Assert.Equal(HttpStatusCode.OK, ready.Status);
+            Assert.Equal("HIGH", (await Tracking.Eventually(async () =>
+            {
+                await Task.Yield();
+                return alerts.Alerts.FirstOrDefault(a => a is { EventType: "UserOnboarding", Handler: "saga" });
+            })).Severity);
+            var metrics = await (await host.Server.CreateClient().GetAsync("/metrics")).Content.ReadAsStringAsync();
+            Assert.Matches(@"(?m)^eventapp_sagas_stuck\{[^}]*saga_type=""UserOnboarding""[^}]*\} 1( |$)", metrics);
+        }
+        finally
+        {
+            await TestDatabase.DropSchemaAsync(schema);
         }
     }
 
