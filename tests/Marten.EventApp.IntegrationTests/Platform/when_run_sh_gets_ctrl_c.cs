@@ -17,37 +17,18 @@ public sealed class when_run_sh_gets_ctrl_c
     {
         var repo = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
         var port = FreePorts.Next();
-        // SIGINT back to its default first: a shell started from a background job ignores it, as a terminal's never does
-        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
+        var connectionString = await TestDatabase.ConnectionString();
+        var (script, output) = await StartedAsync(repo, env =>
         {
-            WorkingDirectory = repo,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true
-        };
-        start.Environment["ConnectionStrings__Marten"] = await TestDatabase.ConnectionString();
-        start.Environment["EventApp__SchemaName"] = "eventapp_ctrl_c";
-        start.Environment["EVENTAPP_URL"] = $"http://127.0.0.1:{port}";
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            env["ConnectionStrings__Marten"] = connectionString;
+            env["EventApp__SchemaName"] = "eventapp_ctrl_c";
+            env["EVENTAPP_URL"] = $"http://127.0.0.1:{port}";
+        });
+        using var _ = script;
 
-        // not a group leader, setsid (then env) runs bash in place: the process id is the new group's id
-        using var script = Process.Start(start)!;
-        void Read(object _, DataReceivedEventArgs e)
-        {
-            if (e.Data is null) return;
-            output.Enqueue(e.Data);
-            if (e.Data.Contains("Application started", StringComparison.Ordinal)) started.TrySetResult();
-        }
-        script.OutputDataReceived += Read;
-        script.ErrorDataReceived += Read;
-        script.BeginOutputReadLine();
-        script.BeginErrorReadLine();
-
-        var phase = "starting";
+        var phase = "serving";
         try
         {
-            await started.Task.WaitAsync(TimeSpan.FromMinutes(3));
-            phase = "stopping on SIGINT";
             using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
             {
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
@@ -73,6 +54,7 @@ public sealed class when_run_sh_gets_ctrl_c
                 Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
             }
 
+            phase = "stopping on SIGINT";
             await Run("kill", "-INT", "--", $"-{script.Id}");
             await script.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
 
@@ -130,7 +112,24 @@ public sealed class when_run_sh_gets_ctrl_c
     }
 
     /// <summary>./run.sh with its own data folder and address, provisioning its own PostgreSQL, once it serves.</summary>
-    private static async Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo, string root, string url)
+    private static Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo, string root, string url) =>
+        StartedAsync(repo, env =>
+        {
+            // the servers are run.sh's own, not the tests'
+            env.Remove("ConnectionStrings__Marten");
+            env.Remove("ConnectionStrings__RabbitMq");
+            env["EVENTAPP_LOCAL_ROOT"] = root;
+            env["EVENTAPP_URL"] = url;
+            env["EventApp__SchemaName"] = "eventapp_run_killed";
+        });
+
+    /// <summary>
+    /// ./run.sh in a process group of its own, as a terminal runs it, once it serves. SIGINT back to its default first:
+    /// a shell started from a background job ignores it, as a terminal's never does. Not a group leader, setsid (then
+    /// env) runs bash in place: the process id is the new group's id.
+    /// </summary>
+    private static async Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo,
+        Action<IDictionary<string, string?>> environment)
     {
         var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
         {
@@ -138,12 +137,7 @@ public sealed class when_run_sh_gets_ctrl_c
             RedirectStandardOutput = true,
             RedirectStandardError = true
         };
-        // the servers are run.sh's own, not the tests'
-        start.Environment.Remove("ConnectionStrings__Marten");
-        start.Environment.Remove("ConnectionStrings__RabbitMq");
-        start.Environment["EVENTAPP_LOCAL_ROOT"] = root;
-        start.Environment["EVENTAPP_URL"] = url;
-        start.Environment["EventApp__SchemaName"] = "eventapp_run_killed";
+        environment(start.Environment);
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var script = Process.Start(start)!;
