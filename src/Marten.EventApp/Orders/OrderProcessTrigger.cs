@@ -1,11 +1,17 @@
+using Marten.EventApp.Sagas;
 using System.Text.Json;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.EventBus;
 
+using Wolverine;
+
 namespace Marten.EventApp.Orders;
 
-/// <summary>The bus consumer that moves the order process: its own durable queue, bound to the two events it needs.</summary>
+/// <summary>
+/// The bus consumer that moves the order process: its own durable queue, bound to the two events it needs. A placed
+/// order starts its saga here, in this transaction (<see cref="SagaStart"/>); a shipment is handed to the saga.
+/// </summary>
 public static class OrderProcessTrigger
 {
     public const string Queue = "marten-eventapp.order-process";
@@ -13,11 +19,20 @@ public static class OrderProcessTrigger
 
     private sealed record CreatedData(Guid CustomerId, List<OrderLine> Lines, decimal Total);
 
-    public static object? Handle(EventEnvelope e) => e.EventType switch
+    public static async Task<OrderShipmentReported?> Handle(EventEnvelope e, IDocumentSession session, IMessageContext context,
+        OrderOptions options, DateTimeOffset now, CancellationToken ct)
     {
-        nameof(OrderCreated) when e.EventData.Deserialize<CreatedData>(WireJson.Options) is { } data =>
-            new StartOrderProcess(e.AggregateId, data.CustomerId, data.Total, data.Lines),
-        nameof(OrderShipped) => new OrderShipmentReported(e.AggregateId),
-        _ => null
-    };
+        switch (e.EventType)
+        {
+            case nameof(OrderCreated) when e.EventData.Deserialize<CreatedData>(WireJson.Options) is { } data:
+                var start = new StartOrderProcess(e.AggregateId, data.CustomerId, data.Total, data.Lines);
+                await SagaStart.StartAsync(start.OrderId, () => OrderSaga.Begin(start, options, now),
+                    saga => saga.On(start, options, now), session, context, ct);
+                return null;
+            case nameof(OrderShipped):
+                return new OrderShipmentReported(e.AggregateId);
+            default:
+                return null;
+        }
+    }
 }

@@ -39,6 +39,13 @@ public sealed class OrderSaga : TrackedSaga
     public List<OrderLine> Lines { get; set; } = [];
     public string? PaymentId { get; set; }
 
+    /// <summary>A new process for a placed order: the payment step and its timeout.</summary>
+    public static (OrderSaga Saga, SagaEffects Effects) Begin(StartOrderProcess start, OrderOptions options, DateTimeOffset now)
+    {
+        var saga = new OrderSaga();
+        return (saga, saga.On(start, options, now));
+    }
+
     public SagaEffects On(StartOrderProcess start, OrderOptions options, DateTimeOffset now)
     {
         var effects = new SagaEffects();

@@ -1,3 +1,7 @@
+using Wolverine.Tracking;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.Contracts.Events;
+using System.Text.Json;
 using Alba;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.Orders;
@@ -128,6 +132,22 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         Assert.Equal("Inventory timed out", saga.Error);
         Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(PaymentRefunded), typeof(OrderCancelled)], Types(await OrderEvents(id)));
         Assert.Empty(await Scheduled());
+    }
+
+    [Fact]
+    public async Task a_redelivered_order_created_finds_the_process_started_by_the_first_and_starts_nothing()
+    {
+        var id = await Placed();
+        var placed = (await OrderEvents(id)).OfType<OrderCreated>().Single();
+        var again = new EventEnvelope(Guid.NewGuid(), nameof(OrderCreated), id, 1, 1, DateTimeOffset.UtcNow,
+            JsonSerializer.SerializeToElement(new { placed.CustomerId, placed.Lines, placed.Total }, WireJson.Options));
+
+        await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(c => c.EndpointFor(OrderProcessTrigger.Queue).SendAsync(again).AsTask());
+
+        var saga = await SagaWhen(id, s => s.Timeline.Any(t => t.Note == "duplicate start ignored"));
+        Assert.Equal(OrderProcessState.PaymentPending, saga.State);
+        Assert.Single(saga.Steps);
+        Assert.Single(await Scheduled(), m => m.SagaId == id.ToString());
     }
 
     [Fact]
