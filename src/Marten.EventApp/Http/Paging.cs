@@ -15,9 +15,11 @@ public static class Paging
     public static ProblemHttpResult? Check(int? page, int? pageSize, int defaultPageSize, int maxPageSize)
     {
         if (page is < 1) return Problems.BadQuery("page starts at 1.");
-        if (pageSize is < 1 || pageSize > maxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {maxPageSize}.");
+        if (pageSize is < 1 || pageSize > maxPageSize)
+            return Problems.BadQuery($"pageSize must be between 1 and {maxPageSize}.");
         return (long)(page ?? 1) * (pageSize ?? defaultPageSize) > MaxDepth
-            ? Problems.BadQuery($"Pages reach the first {MaxDepth} results (page × pageSize); narrow the filter to see further.")
+            ? Problems.BadQuery(
+                $"Pages reach the first {MaxDepth} results (page × pageSize); narrow the filter to see further.")
             : null;
     }
 
@@ -27,7 +29,8 @@ public static class Paging
         if (limit is < 1 || limit > maxLimit) return Problems.BadQuery($"limit must be between 1 and {maxLimit}.");
         if (offset is < 0) return Problems.BadQuery("offset must be 0 or more.");
         return (long)(offset ?? 0) + (limit ?? defaultLimit) > MaxDepth
-            ? Problems.BadQuery($"offset + limit reach at most the first {MaxDepth} results; narrow the term to see further.")
+            ? Problems.BadQuery(
+                $"offset + limit reach at most the first {MaxDepth} results; narrow the term to see further.")
             : null;
     }
 }

@@ -10,8 +10,9 @@ namespace Marten.EventApp.Sagas;
 /// </summary>
 public static class SagaStart
 {
-    public static async Task StartAsync<TSaga>(Guid id, Func<(TSaga Saga, SagaEffects Effects)> begin, Func<TSaga, SagaEffects> duplicate,
-        IDocumentSession session, IMessageContext context, CancellationToken ct) where TSaga : TrackedSaga
+    public static async Task StartAsync<TSaga>(Guid id, Func<(TSaga Saga, SagaEffects Effects)> begin,
+        Func<TSaga, SagaEffects> duplicate, IDocumentSession session, IMessageContext context, CancellationToken ct)
+        where TSaga : TrackedSaga
     {
         if (await session.LoadAsync<TSaga>(id, ct) is { } existing)
         {

@@ -23,27 +23,36 @@ public static class Scopes
     public const string ServiceRole = "service";
     public const string CustomerRole = "customer";
 
-    public static readonly IReadOnlyList<string> All = [UsersRead, UsersWrite, OrdersRead, OrdersWrite, EventsRead, OperationsRead];
-    private static readonly IReadOnlyList<string> OfCustomer = [UsersRead, UsersWrite, OrdersRead, OrdersWrite, EventsRead];
+    public static readonly IReadOnlyList<string> All =
+        [UsersRead, UsersWrite, OrdersRead, OrdersWrite, EventsRead, OperationsRead];
 
-    /// <summary>Only callers that <see cref="Caller.ActsOnAny"/> (a service, an admin) and hold <paramref name="scope"/>.</summary>
+    private static readonly IReadOnlyList<string> OfCustomer =
+        [UsersRead, UsersWrite, OrdersRead, OrdersWrite, EventsRead];
+
+    /// <summary>
+    /// Callers that hold <paramref name="scope"/>; with <paramref name="anyOwner"/>, only those that
+    /// <see cref="Caller.ActsOnAny"/> (a service, an admin): the route reaches across users.
+    /// </summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder endpoint, string scope, bool anyOwner = false)
         where TBuilder : IEndpointConventionBuilder =>
         endpoint.RequireAuthorization(p => p.RequireAssertion(c =>
             Caller.Of(c.User) is var caller && caller.Has(scope) && (!anyOwner || caller.ActsOnAny)));
 
     /// <summary>
-    /// The route's <c>{id}</c> is a user id: a customer passes only for its own (403 otherwise), before the handler runs.
+    /// The route's <c>{id}</c> is a user id: a customer passes only for its own (403 otherwise), before the handler
+    /// runs.
     /// </summary>
     public static TBuilder OwnUserOnly<TBuilder>(this TBuilder endpoint) where TBuilder : IEndpointConventionBuilder =>
         endpoint.AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Request.RouteValues.TryGetValue("id", out var id) && Guid.TryParse(id?.ToString(), out var userId)
+            context.HttpContext.Request.RouteValues.TryGetValue("id", out var id)
+            && Guid.TryParse(id?.ToString(), out var userId)
             && !Caller.Of(context.HttpContext.User).MayActOn(userId)
                 ? NotYours("user")
                 : await next(context));
 
     public static ProblemHttpResult NotYours(string what) =>
-        TypedResults.Problem($"This token acts only on its own {what}.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+        TypedResults.Problem($"This token acts only on its own {what}.", statusCode: StatusCodes.Status403Forbidden,
+            title: "Forbidden");
 
     internal static IReadOnlyList<string> GrantedTo(ClaimsPrincipal user) =>
         user.IsInRole(Authentication.AdminRole) || user.IsInRole(ServiceRole) ? All
@@ -57,9 +66,11 @@ public sealed record Caller(string? Subject, bool ActsOnAny, IReadOnlySet<string
     public static Caller Of(ClaimsPrincipal user)
     {
         var granted = Security.Scopes.GrantedTo(user);
-        var asked = user.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
+        var asked = user.FindAll("scope")
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
         var scopes = asked.Count == 0 ? granted.ToHashSet() : granted.Where(asked.Contains).ToHashSet();
-        return new Caller(user.Identity?.Name, user.IsInRole(Authentication.AdminRole) || user.IsInRole(Security.Scopes.ServiceRole), scopes);
+        var actsOnAny = user.IsInRole(Authentication.AdminRole) || user.IsInRole(Security.Scopes.ServiceRole);
+        return new Caller(user.Identity?.Name, actsOnAny, scopes);
     }
 
     public bool Has(string scope) => Scopes.Contains(scope);
