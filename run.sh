@@ -24,7 +24,7 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${EventApp__Auth__SigningKey:-}" ] && [ -z "${EventApp__Auth__Authority:-}" ]; then
   key_file="$LOCAL_ROOT/dev-signing-key"
-  [ -s "$key_file" ] || (mkdir -p "$LOCAL_ROOT"; umask 077; head -c 32 /dev/urandom | base64 > "$key_file")
+  [ -s "$key_file" ] || (local_root; umask 077; head -c 32 /dev/urandom | base64 > "$key_file")
   export EventApp__Auth__SigningKey="$(cat "$key_file")"
 fi
 DLL=bin/Release/net10.0/Marten.EventApp.dll

@@ -79,7 +79,7 @@ random_secret() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c
 # The compose services' passwords: made once into .local/compose.env (its owner's only), never shipped with the repo.
 compose_env() {
   local file="$LOCAL_ROOT/compose.env"
-  mkdir -p "$LOCAL_ROOT" && chmod 700 "$LOCAL_ROOT"
+  local_root
   [ -f "$file" ] || (umask 077 && printf 'EVENTAPP_POSTGRES_PASSWORD=%s\nEVENTAPP_RABBITMQ_PASSWORD=%s\n' \
     "$(random_secret)" "$(random_secret)" >"$file")
   printf '%s' "$file"
@@ -87,9 +87,12 @@ compose_env() {
 compose_secret() { sed -n "s/^$1=//p" "$(compose_env)"; }
 compose() { docker compose --env-file "$(compose_env)" -f "$REPO_ROOT/docker-compose.yml" "$@"; }
 
-# A folder the service user can write, under .local of the repo when it can reach it (its owner's only).
+# .local/, its owner's only: keys, passwords and the servers' data live there.
+local_root() { mkdir -p "$LOCAL_ROOT" && chmod 700 "$LOCAL_ROOT"; }
+
+# A folder the service user can write, under .local of the repo when it can reach it.
 data_root() {
-  mkdir -p "$LOCAL_ROOT" && chmod 700 "$LOCAL_ROOT"
+  local_root
   if is_root; then
     chown "$SERVICE_USER" "$LOCAL_ROOT"
     if ! runuser -u "$SERVICE_USER" -- test -w "$LOCAL_ROOT"; then

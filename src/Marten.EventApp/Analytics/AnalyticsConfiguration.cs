@@ -1,7 +1,7 @@
-using Marten.EventApp.Security;
 using JasperFx.Events.Projections;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
+using Marten.EventApp.Security;
 using Microsoft.Extensions.Options;
 
 namespace Marten.EventApp.Analytics;

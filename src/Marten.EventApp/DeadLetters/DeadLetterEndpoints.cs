@@ -2,9 +2,9 @@ using JasperFx.Core;
 using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
-using Wolverine.Runtime;
 using Wolverine.Persistence.Durability;
 using Wolverine.Persistence.Durability.DeadLetterManagement;
+using Wolverine.Runtime;
 
 namespace Marten.EventApp.DeadLetters;
 

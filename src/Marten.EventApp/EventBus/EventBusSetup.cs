@@ -1,5 +1,5 @@
-using JasperFx.CodeGeneration;
 using JasperFx;
+using JasperFx.CodeGeneration;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.DeadLetters;
 using Marten.EventApp.Http;

@@ -1,5 +1,5 @@
-using Marten.EventApp.Security;
 using Marten.EventApp.Http;
+using Marten.EventApp.Security;
 
 namespace Marten.EventApp.EventStore;
 

@@ -1,9 +1,9 @@
-using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wolverine;

@@ -1,8 +1,8 @@
-using Marten.EventApp.EventBus;
 using JasperFx;
 using JasperFx.CodeGeneration;
-using Marten.EventApp.Users;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Users;
 using Wolverine;
 using Wolverine.Configuration;
 using Wolverine.ErrorHandling;

@@ -1,5 +1,5 @@
-using Marten.EventApp.Sagas;
 using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.Sagas;
 using Wolverine;
 
 namespace Marten.EventApp.Onboarding;

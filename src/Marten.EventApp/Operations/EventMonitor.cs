@@ -121,9 +121,15 @@ public sealed class EventMonitor : IHostedService, IDisposable
         }
 
         if (!raise) return;
-        Interlocked.Increment(ref _raised);
-        _alerts.Writer.TryWrite(new Alert("HIGH", $"High error rate for event processing: {eventType}.{handler}", eventType, handler,
+        Raise(new Alert("HIGH", $"High error rate for event processing: {eventType}.{handler}", eventType, handler,
                 count, _options.ErrorWindow, exceptionType, now));
+    }
+
+    /// <summary>An alert to every sink, sent in the background (a slow webhook never holds the caller).</summary>
+    internal void Raise(Alert alert)
+    {
+        Interlocked.Increment(ref _raised);
+        _alerts.Writer.TryWrite(alert);
     }
 
     private async Task SendAlertsAsync()

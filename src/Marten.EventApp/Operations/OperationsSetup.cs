@@ -1,5 +1,5 @@
-using Marten.EventApp.Security;
 using Marten.EventApp.Http;
+using Marten.EventApp.Security;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Wolverine;
 

@@ -25,7 +25,7 @@ public sealed record StoreReading(
 /// the scrape, so it never queries the database itself.
 /// </summary>
 public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOptions options, IMeterFactory meters,
-    IEnumerable<IAlertSink> sinks, TimeProvider clock, ILogger<OperationsSnapshot> logger) : BackgroundService
+    EventMonitor alerts, TimeProvider clock, ILogger<OperationsSnapshot> logger) : BackgroundService
 {
     private StoreReading? _reading;
     private DateTimeOffset? _stuckAlertAt;
@@ -41,7 +41,7 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             try
             {
                 _reading = await ReadAsync(stoppingToken);
-                await AlertStuckSagasAsync(_reading, stoppingToken);
+                AlertStuckSagas(_reading);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -59,10 +59,9 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         {
             foreach (var saga in services.GetServices<MonitoredSaga>())
             {
-                foreach (var (status, count) in await saga.CountByStatus(session, ct))
-                    sagas.Add((saga.Type, status, count));
-                // one row fetched: the total comes with the rows (a window count), none with none
-                stuck.Add((saga.Type, (await saga.Stuck(session, clock.GetUtcNow() - saga.StuckAfter, 1, ct)).Total));
+                var (byStatus, stuckCount) = await saga.Count(session, clock.GetUtcNow(), ct);
+                sagas.AddRange(byStatus.Select(c => (saga.Type, c.Status, c.Count)));
+                stuck.Add((saga.Type, stuckCount));
             }
         }
 
@@ -87,27 +86,14 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
     }
 
     /// <summary>Stuck sagas raise an alert, once per <see cref="MonitoringOptions.ErrorWindow"/> while there are any.</summary>
-    private async Task AlertStuckSagasAsync(StoreReading reading, CancellationToken ct)
+    private void AlertStuckSagas(StoreReading reading)
     {
         var stuck = reading.StuckSagas.Where(s => s.Count > 0).ToList();
         if (stuck.Count == 0 || _stuckAlertAt is { } last && reading.At - last < options.ErrorWindow) return;
         _stuckAlertAt = reading.At;
         foreach (var (type, count) in stuck)
-        {
-            var alert = new Alert("HIGH", $"{count} {type} saga(s) stuck: Started, no timeout pending, older than their longest timeout",
-                type, "saga", (int)Math.Min(count, int.MaxValue), options.ErrorWindow, null, reading.At);
-            foreach (var sink in sinks)
-            {
-                try
-                {
-                    await sink.SendAsync(alert, ct);
-                }
-                catch (Exception e) when (!ct.IsCancellationRequested)
-                {
-                    logger.LogWarning(e, "Alert sink {Sink} failed to send a stuck-saga alert", sink.GetType().Name);
-                }
-            }
-        }
+            alerts.Raise(new Alert("HIGH", $"{count} {type} saga(s) stuck: Started, no timeout pending, older than their longest timeout",
+                type, "saga", (int)Math.Min(count, int.MaxValue), options.ErrorWindow, null, reading.At));
     }
 
     /// <summary>The gauges, read from the latest reading.</summary>

@@ -1,8 +1,8 @@
-using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 
@@ -61,7 +61,7 @@ internal static class CreateOrderEndpoint
         // a customer orders for itself only (for itself when it names no one)
         var caller = Caller.Of(http.User);
         var customerId = caller.ActsOnAny ? body.CustomerId : body.CustomerId ?? caller.UserId;
-        if (!caller.ActsOnAny && (customerId is null || customerId != caller.UserId)) return Scopes.NotYours("orders");
+        if (!caller.ActsOnAny && (caller.UserId is null || customerId != caller.UserId)) return Scopes.NotYours("orders");
         var id = body.Id ?? Guid.CreateVersion7();
         var outcome = await bus.InvokeAsync<CommandOutcome>(new CreateOrder(id, customerId, body.Lines), RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());

@@ -1,6 +1,6 @@
-using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
+using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Orders;
@@ -28,8 +28,9 @@ internal static class GetOrdersEndpoint
         var caller = Caller.Of(http.User);
         if (!caller.ActsOnAny)
         {
-            if (customerId is { } asked && asked != caller.UserId || caller.UserId is null) return Scopes.NotYours("orders");
-            customerId = caller.UserId;
+            // a customer lists its own orders, whether it names itself or no one
+            if (caller.UserId is not { } own || (customerId ?? own) != own) return Scopes.NotYours("orders");
+            customerId = own;
         }
 
         var (number, size) = (page ?? 1, pageSize ?? DefaultPageSize);

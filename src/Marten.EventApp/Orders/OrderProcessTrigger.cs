@@ -1,9 +1,8 @@
-using Marten.EventApp.Sagas;
 using System.Text.Json;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.EventBus;
-
+using Marten.EventApp.Sagas;
 using Wolverine;
 
 namespace Marten.EventApp.Orders;

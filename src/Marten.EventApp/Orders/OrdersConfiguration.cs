@@ -1,10 +1,10 @@
-using Marten.EventApp.Security;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Security;
 using Wolverine;
 using Wolverine.RabbitMQ;
 

@@ -1,6 +1,7 @@
-using Marten.EventApp.Security;
+using System.Linq.Expressions;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
+using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 using Wolverine.Persistence.Durability.ScheduledMessageManagement;
@@ -19,8 +20,7 @@ public sealed record MonitoredSaga(
     Func<IQuerySession, SagaStatus?, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Newest,
     Func<Guid, string, object> ForceCompensation,
     Func<Guid, string, object> OperatorNote,
-    Func<IQuerySession, CancellationToken, Task<IReadOnlyList<(SagaStatus Status, long Count)>>> CountByStatus,
-    TimeSpan StuckAfter,
+    Func<IQuerySession, DateTimeOffset, CancellationToken, Task<(IReadOnlyList<(SagaStatus Status, long Count)> ByStatus, long Stuck)>> Count,
     Func<IQuerySession, DateTimeOffset, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Stuck);
 
 public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
@@ -73,24 +73,27 @@ public static class SagaMonitoring
                 return (newest, stats.TotalResults);
             },
             forceCompensation, operatorNote,
-            async (session, ct) =>
+            async (session, now, ct) =>
             {
-                // one round trip for every status
+                // one round trip for every status and the stuck ones
                 var batch = session.CreateBatchQuery();
                 var counts = Enum.GetValues<SagaStatus>().Select(s => (s, batch.Query<TSaga>().Where(x => x.Status == s).Count())).ToList();
+                var stuck = batch.Query<TSaga>().Where(StuckAt<TSaga>(now - stuckAfter)).Count();
                 await batch.Execute(ct);
-                return counts.Select(c => (c.s, c.Item2.Result)).ToList();
+                return (counts.Select(c => (c.s, c.Item2.Result)).ToList(), await stuck);
             },
-            stuckAfter,
-            async (session, startedBefore, take, ct) =>
+            async (session, now, take, ct) =>
             {
-                var stuck = await session.Query<TSaga>().Stats(out var stats)
-                    .Where(x => x.Status == SagaStatus.Started && x.StartedAt < startedBefore && !x.Steps.Any(s => s.TimeoutId != null))
+                var stuck = await session.Query<TSaga>().Stats(out var stats).Where(StuckAt<TSaga>(now - stuckAfter))
                     .OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
                 return (stuck, stats.TotalResults);
             }));
         return builder;
     }
+
+    /// <summary>Started before <paramref name="startedBefore"/>, with no timeout pending: nothing left to move it.</summary>
+    private static Expression<Func<TSaga, bool>> StuckAt<TSaga>(DateTimeOffset startedBefore) where TSaga : TrackedSaga =>
+        x => x.Status == SagaStatus.Started && x.StartedAt < startedBefore && !x.Steps.Any(s => s.TimeoutId != null);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -122,7 +125,7 @@ public static class SagaMonitoring
         {
             // each type's newest up to the end of the page, merged: pages stay shallow (MaxPage)
             var (newest, count) = stuck == true
-                ? await m.Stuck(session, clock.GetUtcNow() - m.StuckAfter, number * size, ct)
+                ? await m.Stuck(session, clock.GetUtcNow(), number * size, ct)
                 : await m.Newest(session, status, number * size, ct);
             total += count;
             summaries.AddRange(newest.Select(s => new SagaSummary(s.Id, m.Type, s.Status, s.StartedAt, s.CompletedAt, s.FailedAt, s.Error)));

@@ -1,6 +1,6 @@
-using Marten.EventApp.Onboarding;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
+using Marten.EventApp.Onboarding;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Users;

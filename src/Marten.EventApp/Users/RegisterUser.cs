@@ -1,8 +1,8 @@
-using Marten.EventApp.Security;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 
@@ -54,7 +54,7 @@ internal static class RegisterUserEndpoint
     {
         // a customer registers itself: the user's id is its token's subject
         var caller = Caller.Of(http.User);
-        if (!caller.ActsOnAny && (caller.UserId is null || body.Id is { } asked && asked != caller.UserId)) return Scopes.NotYours("user");
+        if (!caller.ActsOnAny && (caller.UserId is not { } own || (body.Id ?? own) != own)) return Scopes.NotYours("user");
         var id = body.Id ?? caller.UserId ?? Guid.CreateVersion7();
         var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource, body.Locale,
             body.MarketingConsent);

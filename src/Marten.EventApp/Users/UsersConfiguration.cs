@@ -1,4 +1,3 @@
-using Marten.EventApp.Security;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.EventBus;
@@ -6,6 +5,7 @@ using Marten.EventApp.EventStore;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Persistence;
+using Marten.EventApp.Security;
 using Marten.Schema;
 using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;

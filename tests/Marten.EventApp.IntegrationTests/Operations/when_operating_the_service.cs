@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Alba;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Operations;
 using Marten.EventApp.Users;
-using Marten.EventApp.Contracts.Events;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 

@@ -1,5 +1,3 @@
-using Marten.EventApp.Sagas;
-using Marten.EventApp.Onboarding;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -8,7 +6,9 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.IntegrationTests.EventBus;
 using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Onboarding;
 using Marten.EventApp.Operations;
+using Marten.EventApp.Sagas;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Wolverine;

@@ -1,15 +1,15 @@
-using Wolverine.Tracking;
-using Marten.EventApp.EventBus;
-using Marten.EventApp.Contracts.Events;
 using System.Text.Json;
 using Alba;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Contracts.Orders;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.Orders;
 using Marten.EventApp.Sagas;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Persistence.Durability.ScheduledMessageManagement;
 using Wolverine.Runtime;
+using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Orders;
 

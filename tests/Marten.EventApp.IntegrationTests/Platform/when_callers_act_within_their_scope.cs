@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Alba;
-using Marten.EventApp.Orders;
 using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Orders;
 using Marten.EventApp.Security;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
