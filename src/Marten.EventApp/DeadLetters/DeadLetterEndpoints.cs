@@ -49,6 +49,7 @@ internal static class DeadLetterEndpoints
         IMessageStore store, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
+        if ((BadName(messageType) ?? BadName(exceptionType)) is { } name) return Problems.BadQuery($"messageType and exceptionType {name}");
         if (from > until) return Problems.BadQuery("from must not be after until.");
 
         var query = new DeadLetterEnvelopeQuery(new TimeRange(from, until))
@@ -80,6 +81,8 @@ internal static class DeadLetterEndpoints
         DeadLetterSelection selection, Func<DeadLetterEnvelopeQuery, Task<DeadLetterOperationResult>> operation)
     {
         var ids = selection.Ids ?? [];
+        if (ids.Length > MaxIds) return Problems.BadQuery($"At most {MaxIds} ids at a time.");
+        if (BadName(selection.Group) is { } bad) return Problems.BadQuery($"group {bad}");
         var named = (ids.Length > 0 ? 1 : 0) + (string.IsNullOrWhiteSpace(selection.Group) ? 0 : 1) + (selection.All ? 1 : 0);
         if (named != 1)
             return TypedResults.Problem("Name the dead letters: ids (a non-empty list), a failure group, or all: true; exactly one of them.",
@@ -91,4 +94,18 @@ internal static class DeadLetterEndpoints
         var result = await operation(query);
         return TypedResults.Ok(new DeadLetterOperation(result.Affected));
     }
+
+    private const int MaxIds = 1_000;
+
+    /// <summary>
+    /// Why a name a client filters by cannot be one (too long, or with a control character PostgreSQL would refuse as
+    /// text), else null: checked before it reaches a query.
+    /// </summary>
+    private static string? BadName(string? name) => name switch
+    {
+        null => null,
+        { Length: > 500 } => "must be at most 500 characters.",
+        _ when name.Any(char.IsControl) => "must not contain control characters.",
+        _ => null
+    };
 }
