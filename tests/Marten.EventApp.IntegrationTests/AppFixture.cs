@@ -43,6 +43,29 @@ public static class TestHost
         });
         return host.AsAdmin();
     }
+
+    /// <summary>
+    /// Empties the host's store for the next test: events, documents, the tables projections keep outside documents,
+    /// Wolverine's envelopes (scheduled messages included). It first lets the previous test's work under way finish (a
+    /// batch being gathered, a message between retries), which would otherwise land after the reset.
+    /// </summary>
+    public static async Task ResetAsync(this IAlbaHost host)
+    {
+        // the events the bus has not sent yet, then the messages they and others became
+        try { await host.WaitForNonStaleProjectionDataAsync(15.Seconds()); }
+        catch (TimeoutException) { /* a test that stopped the daemon: reset what there is */ }
+        var inbox = host.Services.GetRequiredService<IWolverineRuntime>().Storage.Admin;
+        var deadline = DateTime.UtcNow + 15.Seconds();
+        while ((await inbox.FetchCountsAsync()).Incoming > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        await host.ClearAllPersistedWolverineDataAsync();
+        await host.ResetAllMartenDataAsync();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.LightweightSession();
+        foreach (var table in ((StoreOptions)store.Options).Projections.All.OfType<AnalyticsProjection>().SelectMany(p => new[] { p.Events, p.Hourly }))
+            session.QueueSqlCommand($"truncate {table.Identifier}");
+        await session.SaveChangesAsync();
+    }
 }
 
 /// <summary>One host for the "app" collection. Its tests share data, so each makes its own (unique ids and emails).</summary>
@@ -103,14 +126,7 @@ public sealed class MessagingFixture : IAsyncLifetime
     public async Task ResetAsync()
     {
         Clock.Reset();
-        await Host.ClearAllPersistedWolverineDataAsync();
-        await Host.ResetAllMartenDataAsync();
-        // Marten's reset leaves the tables projections keep outside its documents
-        var store = Host.Services.GetRequiredService<IDocumentStore>();
-        await using var session = store.LightweightSession();
-        foreach (var table in ((StoreOptions)store.Options).Projections.All.OfType<AnalyticsProjection>().SelectMany(p => new[] { p.Events, p.Hourly }))
-            session.QueueSqlCommand($"truncate {table.Identifier}");
-        await session.SaveChangesAsync();
+        await Host.ResetAsync();
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();

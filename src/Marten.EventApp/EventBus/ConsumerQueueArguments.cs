@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Messaging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -6,9 +8,18 @@ namespace Marten.EventApp.EventBus;
 
 /// <summary>
 /// A consumer's durable queue on the broker, its bindings to the exchange, and its handler's name (metrics, alerts);
-/// <see cref="RetiredBindingKeys"/> are bindings an earlier version made, removed at start-up.
+/// <see cref="RetiredBindingKeys"/> are bindings an earlier version made, removed at start-up. A consumer that handles
+/// its events in batches receives them as a type of its own (<see cref="Batch"/>).
 /// </summary>
-public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler, string[]? RetiredBindingKeys = null);
+public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler, string[]? RetiredBindingKeys = null,
+    ConsumerBatch? Batch = null)
+{
+    /// <summary>The message this consumer's queue is given for an event.</summary>
+    public object Message(EventEnvelope e) => Batch is null ? e : Batch.Wrap(e, Activity.Current?.Id);
+}
+
+/// <summary>The type a batched consumer receives each event as, and how an event (and its trace) becomes one.</summary>
+public sealed record ConsumerBatch(Type Type, Func<EventEnvelope, string?, object> Wrap);
 
 /// <summary>
 /// Runs before Wolverine declares the consumers' queues (durable, no arguments: TTL and broker dead letters are a

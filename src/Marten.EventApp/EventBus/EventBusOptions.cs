@@ -17,6 +17,12 @@ public sealed class EventBusOptions
     /// <summary>How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.</summary>
     public TimeSpan TransientPause { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The most events a batched consumer (the activity log, the onboarding trigger) handles in one transaction.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long a batched consumer waits for more events before it handles a batch that is not full.</summary>
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>
     /// Broker-side dead letters, as the seed's <c>events.dlx</c>: when set, this topic exchange is declared with a queue of
     /// the same name bound to it, for a RabbitMQ policy to send what expires in (or is rejected by) the consumers'

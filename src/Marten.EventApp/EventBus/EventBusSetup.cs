@@ -12,6 +12,7 @@ using Wolverine.ErrorHandling;
 using Wolverine.Marten;
 using Wolverine.RabbitMQ;
 using Wolverine.Runtime.Handlers;
+using Wolverine.Runtime.Serialization;
 
 namespace Marten.EventApp.EventBus;
 
@@ -93,28 +94,62 @@ public static class EventBusSetup
 
     /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>
     public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange, string queue,
-        Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024, string[]? retiredBindingKeys = null)
+        Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024, string[]? retiredBindingKeys = null) =>
+        services.Consume(broker, exchange, new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys), maxMessageBytes,
+            handler);
+
+    /// <summary>
+    /// A consumer of the bus, as <see cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>, whose
+    /// handler takes its events in batches (<typeparamref name="TEvent"/>[]): one transaction for a batch instead of one
+    /// per event. Only for a consumer to which the order of one aggregate's events does not matter: a batch's events run
+    /// together, and a batch that fails has its events retried one by one.
+    /// </summary>
+    public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue, Type handler,
+        string[] bindingKeys, string[]? retiredBindingKeys = null) where TEvent : class, IBatchedEvent<TEvent>
     {
-        services.AddSingleton(new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys));
+        var options = EventBusOptions.From(builder.Configuration);
+        var consumer = new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys,
+            new ConsumerBatch(typeof(TEvent), (e, trace) => TEvent.Of(e, trace)));
+        builder.Services.Consume(Broker.From(builder.Configuration), options.Exchange, consumer, options.MaxMessageBytes,
+            sticky: null, new BatchedEventSerializer<TEvent>(WireJson.Serializer()));
+        builder.Services.ConfigureWolverine(opts => opts.BatchMessagesOf<TEvent>(b =>
+        {
+            b.BatchSize = options.BatchSize;
+            b.TriggerTime = options.BatchWait;
+        }));
+        return builder;
+    }
+
+    /// <summary>
+    /// The consumer's queue and listener. A <paramref name="sticky"/> handler of <see cref="EventEnvelope"/> runs on that
+    /// queue only, one aggregate's events one after another and other aggregates in parallel (Wolverine would otherwise
+    /// run every handler of the envelope together wherever an event arrives); a batched consumer has a type of its own.
+    /// </summary>
+    private static IServiceCollection Consume(this IServiceCollection services, Broker broker, string exchange, ConsumerQueue consumer,
+        int maxMessageBytes, Type? sticky, IMessageSerializer? serializer = null)
+    {
+        services.AddSingleton(consumer);
+        var (queue, bindingKeys) = (consumer.Name, consumer.BindingKeys);
+        var acceptAs = consumer.Batch?.Type ?? typeof(EventEnvelope);
         return services.ConfigureWolverine(opts =>
         {
             if (broker.IsConfigured)
             {
-                opts.ListenToRabbitQueue(queue, q =>
+                var listener = opts.ListenToRabbitQueue(queue, q =>
                     {
                         foreach (var key in bindingKeys) q.BindExchange(exchange, key);
                     })
                     // events only, of the types the queue is bound to, each read as the seed's envelope
-                    .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")), typeof(EventEnvelope))
-                    .DefaultSerializer(new BoundedSerializer(WireJson.Serializer(), maxMessageBytes))
-                    .PartitionProcessingByGroupId(PartitionSlots.Five)
-                    .AddStickyHandler(handler);
+                    .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")), acceptAs)
+                    .DefaultSerializer(new BoundedSerializer(serializer ?? WireJson.Serializer(), maxMessageBytes));
+                if (sticky is not null) listener.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
             }
             else
             {
-                opts.LocalQueue(queue).PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(handler)
+                var local = opts.LocalQueue(queue)
                     // EventRoutes sends by queue name, which Wolverine stores as an outgoing envelope of no node
                     .CustomizeOutgoing(e => WolverineInternals.AsLocalDelivery(e, opts.Durability.AssignedNodeNumber));
+                if (sticky is not null) local.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
             }
         });
     }
@@ -133,6 +168,14 @@ internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerP
         {
             chain.PausesOnTransientDatabaseFailures(options.TransientPause);
             chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
+        }
+
+        // a batch that still fails is run again one event at a time (each with the same retries), so one bad event
+        // goes to the dead letters alone; an event on its own that fails again goes there
+        foreach (var chain in chains.Where(c => BatchedEvents.IsBatch(c.MessageType)))
+        {
+            chain.PausesOnTransientDatabaseFailures(options.TransientPause);
+            chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.IsolateBatchMembers();
         }
     }
 }

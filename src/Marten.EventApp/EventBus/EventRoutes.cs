@@ -14,10 +14,10 @@ namespace Marten.EventApp.EventBus;
 public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker broker)
 {
     // by queue, as the exchange delivers once per queue; Wolverine names local queues in lower case
-    private readonly (string Queue, string[][] Patterns)[] _consumers =
+    private readonly (string Queue, string[][] Patterns, ConsumerQueue Consumer)[] _consumers =
     [
         .. consumers.GroupBy(c => c.Name.ToLowerInvariant())
-            .Select(g => (g.Key, g.SelectMany(c => c.BindingKeys).Distinct().Select(k => k.Split('.')).ToArray()))
+            .Select(g => (g.Key, g.SelectMany(c => c.BindingKeys).Distinct().Select(k => k.Split('.')).ToArray(), g.First()))
     ];
 
     /// <summary>Publishes through the message context's outbox: the event leaves only if its transaction commits.</summary>
@@ -33,9 +33,9 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
         // one aggregate's events in order on each queue, as the partitioning rule would have it (never scheduled: the
         // consumer queues' outgoing rule gives these envelopes the inbox state of an immediate delivery)
         var options = new DeliveryOptions { GroupId = e.AggregateId.ToString() };
-        foreach (var (queue, patterns) in _consumers)
+        foreach (var (queue, patterns, consumer) in _consumers)
             if (patterns.Any(p => Matches(p, 0, key, 0)))
-                await bus.EndpointFor(queue).SendAsync(e, options);
+                await bus.EndpointFor(queue).SendAsync(consumer.Message(e), options);
     }
 
     /// <summary>Whether an AMQP topic binding matches a routing key (words split at dots): <c>*</c> is one word, <c>#</c> any number.</summary>

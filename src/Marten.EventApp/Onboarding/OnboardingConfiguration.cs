@@ -52,7 +52,8 @@ public static class OnboardingConfiguration
         {
             // not a handler by Wolverine's naming convention: it exists only where onboarding is on
             builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OnboardingTrigger)));
-            builder.ConsumeEvents(OnboardingTrigger.Queue, typeof(OnboardingTrigger), OnboardingTrigger.BindingKeys);
+            builder.ConsumeEventBatches<OnboardingTriggerEvent>(OnboardingTrigger.Queue, typeof(OnboardingTrigger),
+                OnboardingTrigger.BindingKeys);
         }
         return builder.AddEndpoints(app =>
             app.MapGroup("/api/users").WithTags("Users")

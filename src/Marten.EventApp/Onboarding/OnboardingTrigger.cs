@@ -1,23 +1,29 @@
 using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.Sagas;
 using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
 
+/// <summary>A registration as the onboarding trigger receives it: its own type, so its deliveries are handled in batches.</summary>
+public sealed record OnboardingTriggerEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<OnboardingTriggerEvent>
+{
+    public static OnboardingTriggerEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
+}
+
 /// <summary>
-/// The bus consumer that starts onboarding: its own durable queue, bound to registrations only. It starts the saga in
-/// its own transaction (the saga's document, its first step and timer) rather than sending the saga a start message
-/// (<see cref="SagaStart"/>).
+/// The bus consumer that starts onboarding: its own durable queue, bound to registrations only. It starts a batch's
+/// sagas in one transaction (each saga's document, its first step and timer) rather than sending each saga a start
+/// message (<see cref="SagaStart"/>).
 /// </summary>
 public static class OnboardingTrigger
 {
     public const string Queue = "marten-eventapp.user-onboarding";
     public static readonly string[] BindingKeys = ["UserRegistered.*"];
 
-    public static Task Handle(EventEnvelope e, IDocumentSession session, IMessageContext context, OnboardingOptions options,
-        DateTimeOffset now, CancellationToken ct) =>
-        e.EventType != "UserRegistered"
-            ? Task.CompletedTask
-            : SagaStart.StartAsync(e.AggregateId, () => UserOnboardingSaga.Begin(e.AggregateId, options, now),
-                saga => saga.OnDuplicateStart(now), session, context, ct);
+    public static Task Handle(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
+        OnboardingOptions options, DateTimeOffset now, CancellationToken ct) =>
+        SagaStart.StartAllAsync(
+            events.Where(x => x.Event.EventType == "UserRegistered").Select(x => new SagaTrigger(x.Event.AggregateId, x.TraceParent)).ToList(),
+            id => UserOnboardingSaga.Begin(id, options, now), saga => saga.OnDuplicateStart(now), session, context, ct);
 }

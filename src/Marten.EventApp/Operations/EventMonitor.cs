@@ -45,6 +45,7 @@ public sealed class EventMonitor : IHostedService, IDisposable
     private readonly ConcurrentDictionary<(string EventType, string Handler), long> _processed = new();
     private readonly ConcurrentDictionary<(string EventType, string Handler), FailureWindow> _failures = new();
     private readonly Channel<Alert> _alerts = Channel.CreateUnbounded<Alert>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<string, bool> _batched;
     private Task? _sending;
     private long _raised;
 
@@ -53,14 +54,16 @@ public sealed class EventMonitor : IHostedService, IDisposable
 
     /// <summary>Watches this service's Wolverine runtime (its own meter: other hosts in the process, as in tests, are not counted).</summary>
     public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
-        IWolverineRuntime runtime) : this(options, clock, sinks, logger, meter => meter == runtime.Meter)
+        IWolverineRuntime runtime, ConsumerNames consumers)
+        : this(options, clock, sinks, logger, meter => meter == runtime.Meter, consumers.IsBatched)
     {
     }
 
     internal EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
-        Func<Meter, bool> watched)
+        Func<Meter, bool> watched, Func<string, bool>? batched = null)
     {
         (_options, _clock, _sinks, _logger) = (options, clock, sinks, logger);
+        _batched = batched ?? (_ => false);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (watched(instrument.Meter) && instrument.Name is MetricsConstants.MessagesSucceeded or MetricsConstants.MessagesFailed)
@@ -96,9 +99,14 @@ public sealed class EventMonitor : IHostedService, IDisposable
         }
 
         if (eventType is null || handler is null) return;  // not a bus consumer's message
-        if (instrument == MetricsConstants.MessagesSucceeded) _processed.AddOrUpdate((eventType, handler), value, (_, n) => n + value);
-        else RecordFailure(eventType, handler, exception);
+        if (instrument != MetricsConstants.MessagesSucceeded) RecordFailure(eventType, handler, exception);
+        // a batched consumer's success is a batch: its events are counted by ConsumerBatchTelemetry
+        else if (!_batched(handler)) RecordProcessed(eventType, handler, value);
     }
+
+    /// <summary>Events <paramref name="handler"/> has handled.</summary>
+    public void RecordProcessed(string eventType, string handler, long count) =>
+        _processed.AddOrUpdate((eventType, handler), count, (_, n) => n + count);
 
     /// <summary>One failure of <paramref name="handler"/> on <paramref name="eventType"/>; the alert when it is one too many for the window.</summary>
     internal void RecordFailure(string eventType, string handler, string? exceptionType)

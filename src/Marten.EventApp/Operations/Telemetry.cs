@@ -10,6 +10,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using JasperFx;
 using JasperFx.CodeGeneration;
+using JasperFx.CodeGeneration.Frames;
 using Wolverine;
 using Wolverine.Configuration;
 using Wolverine.Runtime.Handlers;
@@ -74,7 +75,11 @@ public static class Telemetry
             if (otlp) opts.OpenTelemetry.TrackConnections = TrackLevel.Normal;
             opts.Listeners.Add(new TraceContextStamp());
         });
-        builder.Services.ConfigureWolverine(opts => opts.Policies.Add<ConsumerTelemetryPolicy>());
+        builder.Services.ConfigureWolverine(opts =>
+        {
+            opts.Policies.Add<ConsumerTelemetryPolicy>();
+            opts.Policies.AddMiddleware(typeof(ConsumerBatchTelemetry), chain => BatchedEvents.IsBatch(chain.MessageType));
+        });
         return builder;
     }
 
@@ -136,6 +141,13 @@ internal sealed class TraceContextStamp : DocumentSessionListenerBase
 public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
 {
     private readonly Dictionary<string, string> _handlers = queues.ToDictionary(q => q.Name, q => q.Handler);
+    private readonly Dictionary<Type, string> _batched = queues.Where(q => q.Batch is not null).ToDictionary(q => q.Batch!.Type, q => q.Handler);
+
+    /// <summary>The consumer whose events a batch holds (a batch runs on a queue of Wolverine's, not the consumer's).</summary>
+    public string OfBatch(Type eventType) => _batched.GetValueOrDefault(eventType, eventType.Name);
+
+    /// <summary>Whether the consumer takes its events in batches: Wolverine then counts a batch, not its events.</summary>
+    public bool IsBatched(string handler) => _batched.ContainsValue(handler);
 
     public string Of(Uri? destination)
     {
@@ -154,6 +166,49 @@ internal sealed class ConsumerTelemetryPolicy : IHandlerPolicy
         foreach (var chain in chains.Where(c => c.MessageType == typeof(EventEnvelope)))
         foreach (var consumer in chain.ByEndpoint.Append(chain))
             consumer.AddMiddleware(typeof(ConsumerTelemetry), nameof(ConsumerTelemetry.Before));
+        foreach (var chain in chains.Where(c => BatchedEvents.IsBatch(c.MessageType)))
+        {
+            // after the frames that commit: the transaction policy runs before this one (AddMessaging, then AddOperations)
+            chain.Postprocessors.Add(new MethodCall(typeof(ConsumerBatchTelemetry), nameof(ConsumerBatchTelemetry.Count)));
+        }
+    }
+}
+
+/// <summary>
+/// <see cref="ConsumerTelemetry"/> for a batched consumer: Wolverine's metrics of the batch carry the consumer and the
+/// batch's event type ("mixed" when it holds several); the processed counts are its events, counted after it succeeded.
+/// </summary>
+public static class ConsumerBatchTelemetry
+{
+    public const string Mixed = "mixed";
+
+    public static Activity? Before(Envelope envelope, ConsumerNames consumers)
+    {
+        if (envelope.Message is not IBatchedEvent[] { Length: > 0 } batch) return null;
+        var first = batch[0].Event.EventType;
+        var eventType = batch.All(b => b.Event.EventType == first) ? first : Mixed;
+        var handler = consumers.OfBatch(batch[0].GetType());
+        if (WolverineInternals.MetricTags(envelope) is not { } tags || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
+        {
+            envelope.SetMetricsTag(Telemetry.EventTypeTag, eventType);
+            envelope.SetMetricsTag(Telemetry.HandlerTag, handler);
+        }
+
+        // OpenTelemetry's batch receive: a span linked to the trace each event was delivered in (Wolverine's own span
+        // for the batch is not reachable here: the session's connection span is current and knows only its parent's id)
+        var links = batch.Select(b => ActivityContext.TryParse(b.TraceParent, null, out var c) ? new ActivityLink(c) : default)
+            .Where(l => l.Context != default);
+        return Telemetry.Source.StartActivity($"{handler} batch", ActivityKind.Consumer, Activity.Current?.Context ?? default,
+            [new(Telemetry.EventTypeTag, eventType), new("messaging.batch.message_count", batch.Length)], links);
+    }
+
+    public static void Finally(Activity? span) => span?.Dispose();
+
+    public static void Count(Envelope envelope, ConsumerNames consumers, EventMonitor monitor)
+    {
+        if (envelope.Message is not IBatchedEvent[] { Length: > 0 } batch) return;
+        var handler = consumers.OfBatch(batch[0].GetType());
+        foreach (var group in batch.GroupBy(b => b.Event.EventType)) monitor.RecordProcessed(group.Key, handler, group.Count());
     }
 }
 

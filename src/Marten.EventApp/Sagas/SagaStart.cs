@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Marten.EventApp.Operations;
 using Wolverine;
 
 namespace Marten.EventApp.Sagas;
@@ -10,20 +12,43 @@ namespace Marten.EventApp.Sagas;
 /// </summary>
 public static class SagaStart
 {
-    public static async Task StartAsync<TSaga>(Guid id, Func<(TSaga Saga, SagaEffects Effects)> begin,
+    public static Task StartAsync<TSaga>(Guid id, Func<(TSaga Saga, SagaEffects Effects)> begin,
         Func<TSaga, SagaEffects> duplicate, IDocumentSession session, IMessageContext context, CancellationToken ct)
+        where TSaga : TrackedSaga =>
+        StartAllAsync([new SagaTrigger(id)], _ => begin(), duplicate, session, context, ct);
+
+    /// <summary>
+    /// Starts a saga for each trigger in one transaction (a batch of them): one load for them all. Each start runs in a
+    /// span of its trigger's trace, so the saga's messages go on in the trace of the event that started it.
+    /// </summary>
+    public static async Task StartAllAsync<TSaga>(IReadOnlyCollection<SagaTrigger> triggers,
+        Func<Guid, (TSaga Saga, SagaEffects Effects)> begin, Func<TSaga, SagaEffects> duplicate, IDocumentSession session,
+        IMessageContext context, CancellationToken ct)
         where TSaga : TrackedSaga
     {
-        if (await session.LoadAsync<TSaga>(id, ct) is { } existing)
+        if (triggers.Count == 0) return;
+        var existing = (await session.LoadManyAsync<TSaga>(ct, triggers.Select(t => t.Id).Distinct())).ToDictionary(s => s.Id);
+        var started = new HashSet<Guid>();
+        foreach (var (id, traceParent) in triggers)
         {
-            await duplicate(existing).ApplyAsync(existing, context, session, ct);
-            session.UpdateRevision(existing, existing.Version + 1);
-            return;
-        }
+            // the same trigger twice in one batch is one trigger
+            if (!started.Add(id)) continue;
+            using var span = traceParent is null ? null : Telemetry.Source.StartActivity($"{typeof(TSaga).Name} start",
+                ActivityKind.Internal, ActivityContext.TryParse(traceParent, null, out var parent) ? parent : default);
+            if (existing.TryGetValue(id, out var saga))
+            {
+                await duplicate(saga).ApplyAsync(saga, context, session, ct);
+                session.UpdateRevision(saga, saga.Version + 1);
+                continue;
+            }
 
-        var (saga, effects) = begin();
-        // the effects first: they give the steps their timeouts' ids, which the stored saga keeps
-        await effects.ApplyAsync(saga, context, session, ct);
-        session.Insert(saga);
+            var (fresh, effects) = begin(id);
+            // the effects first: they give the steps their timeouts' ids, which the stored saga keeps
+            await effects.ApplyAsync(fresh, context, session, ct);
+            session.Insert(fresh);
+        }
     }
 }
+
+/// <summary>What starts a saga: its id, and the trace of the event behind it (W3C <c>traceparent</c>) when it came in a batch.</summary>
+public sealed record SagaTrigger(Guid Id, string? TraceParent = null);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,7 +14,16 @@ namespace Marten.EventApp.Users;
 /// </summary>
 public sealed record ActivityEntry(Guid Id, Guid UserId, string EventType, long AggregateVersion, DateTimeOffset OccurredOn, string Summary);
 
-/// <summary>Records each user event (and each refused command) from the bus in the user's activity log.</summary>
+/// <summary>A bus event as the activity log receives it: its own type, so its deliveries are handled in batches.</summary>
+public sealed record ActivityEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<ActivityEvent>
+{
+    public static ActivityEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
+}
+
+/// <summary>
+/// Records each user event (and each refused command) from the bus in the user's activity log, a batch of deliveries
+/// in one transaction: the entries are independent documents, so a batch's order does not matter.
+/// </summary>
 public static class UserActivityHandler
 {
     public const string Queue = "marten-eventapp.user-activity";
@@ -25,10 +35,11 @@ public static class UserActivityHandler
     /// <summary>Onboarding records its outcome in the log itself, in the saga's transaction: a hop less each.</summary>
     public static readonly string[] RetiredBindingKeys = ["OnboardingCompleted.*", "OnboardingFailed.*"];
 
-    public static void Handle(EventEnvelope e, IDocumentSession session)
+    public static void Handle(ActivityEvent[] events, IDocumentSession session)
     {
-        if (Summary(e) is not { } summary) return;
-        session.Store(new ActivityEntry(e.EventId, e.AggregateId, e.EventType, e.AggregateVersion, e.OccurredOn, summary));
+        foreach (var e in events.Select(x => x.Event))
+            if (Summary(e) is { } summary)
+                session.Store(new ActivityEntry(e.EventId, e.AggregateId, e.EventType, e.AggregateVersion, e.OccurredOn, summary));
     }
 
     internal static string? Summary(EventEnvelope e) => e.EventType switch

@@ -30,7 +30,7 @@ public static class UsersConfiguration
         return builder
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
             .PutEventsOnTheWire(OnTheWire)
-            .ConsumeEvents(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys,
+            .ConsumeEventBatches<ActivityEvent>(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys,
                 UserActivityHandler.RetiredBindingKeys)
             .AddEndpoints(MapUsers);
     }

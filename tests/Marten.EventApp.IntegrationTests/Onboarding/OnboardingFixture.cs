@@ -37,11 +37,7 @@ public sealed class OnboardingFixture : IAsyncLifetime
         ["EventApp:Onboarding:Faults:2:Mode"] = nameof(FaultMode.NoAnswer)
     }, services: s => s.ConfigureWolverine(o => o.Durability.ScheduledJobPollingTime = 1.Seconds()));
 
-    public async Task ResetAsync()
-    {
-        await Host.ClearAllPersistedWolverineDataAsync();
-        await Host.ResetAllMartenDataAsync();
-    }
+    public Task ResetAsync() => Host.ResetAsync();
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }

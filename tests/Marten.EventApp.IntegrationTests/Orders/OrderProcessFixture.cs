@@ -27,11 +27,7 @@ public sealed class OrderProcessFixture : IAsyncLifetime
         ["EventApp:Orders:InventoryTimeout"] = StepTimeout.ToString()
     }, services: s => s.ConfigureWolverine(o => o.Durability.ScheduledJobPollingTime = 1.Seconds()));
 
-    public async Task ResetAsync()
-    {
-        await Host.ClearAllPersistedWolverineDataAsync();
-        await Host.ResetAllMartenDataAsync();
-    }
+    public Task ResetAsync() => Host.ResetAsync();
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
