@@ -77,7 +77,8 @@ public sealed class AppFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_tests", settings: new Dictionary<string, string>
     {
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
-    });
+    }, services: s => s.ConfigureWolverine(o =>
+        o.Policies.AddMiddleware(typeof(Users.ErasureFaultProbe), chain => chain.MessageType == typeof(Marten.EventApp.Users.CompleteErasure))));
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }

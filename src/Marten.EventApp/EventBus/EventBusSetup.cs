@@ -4,8 +4,8 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.DeadLetters;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Persistence;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Npgsql;
 using Wolverine;
 using Wolverine.Configuration;
 using Wolverine.ErrorHandling;
@@ -178,16 +178,4 @@ internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerP
             chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.IsolateBatchMembers();
         }
     }
-}
-
-public static class DatabaseOutages
-{
-    /// <summary>
-    /// The database away pauses the listener and puts the message back, every time, not only on the first attempt: an
-    /// outage is not the message's fault and must not spend its retries (then the dead letters, or a saga's failure).
-    /// </summary>
-    public static void PausesOnTransientDatabaseFailures(this HandlerChain chain, TimeSpan pause) =>
-        chain.OnException<NpgsqlException>(e => e.IsTransient, "transient database failure").RequeueIndefinitely().AndPauseProcessing(pause);
-
-    public static bool IsTransientDatabaseFailure(this Exception e) => e is NpgsqlException { IsTransient: true };
 }

@@ -1,4 +1,5 @@
 using JasperFx;
+using Marten.EventApp.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -6,7 +7,8 @@ namespace Marten.EventApp.Http;
 
 /// <summary>
 /// Turns the exceptions that are the caller's doing into problem details instead of a 500: a request that does not
-/// bind (malformed JSON, a query value of the wrong type) and a version conflict that outlasted every retry.
+/// bind (malformed JSON, a query value of the wrong type) and a version conflict that outlasted every retry; and the
+/// database out of reach, a 503 with <c>Retry-After</c> (the client should come back, not report a bug).
 /// Business rules and the rules the store enforces never get here: commands answer them as
 /// <see cref="Contracts.Commands.CommandOutcome"/> values.
 /// </summary>
@@ -32,7 +34,24 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             return new ProblemDetails { Status = bad.StatusCode, Title = "The request is malformed", Detail = bad.Message };
         if (exception is ConcurrencyException || exception.InnerException is ConcurrencyException)
             return await VersionConflict(http, ct);
+        if (exception.IsDatabaseAway()) return DatabaseAway(http);
         return null;
+    }
+
+    /// <summary>How long a client waits before it tries again while the database is out of reach.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    private static ProblemDetails DatabaseAway(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString();
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "The service cannot reach its database",
+            // a write whose commit was under way when the connection broke may have been stored
+            Detail = "Try again after the Retry-After interval. A write may or may not have been stored: read it back, " +
+                     "or repeat it with the same If-Match or id, which the service refuses if it was."
+        };
     }
 
     // Reached only when every retry lost the race; the current version is read again for the caller.

@@ -1,4 +1,6 @@
 using JasperFx;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.Persistence;
 using Wolverine;
 using Wolverine.ErrorHandling;
 using Wolverine.RabbitMQ;
@@ -48,6 +50,8 @@ public static class MessagingSetup
             // stream, so a command without an expected version applies to the new state and one with a
             // stale expected version is refused as a value carrying the current version.
             opts.OnException<ConcurrencyException>().RetryTimes(3);
+            // every handler (sagas, commands from the broker), as the bus's consumers: no saga fails for an outage
+            opts.PausesOnTransientDatabaseFailures(EventBusOptions.From(builder.Configuration).TransientPause);
             // a message of a type nobody handles is kept in the dead letters with its reason, not dropped
             opts.UnknownMessageBehavior = UnknownMessageBehavior.DeadLetterQueue;
 

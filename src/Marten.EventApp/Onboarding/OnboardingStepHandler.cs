@@ -3,6 +3,7 @@ using JasperFx.CodeGeneration;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Sagas;
 using Marten.EventApp.Users;
+using Marten.EventApp.Persistence;
 using Wolverine;
 using Wolverine.Configuration;
 using Wolverine.ErrorHandling;

@@ -52,6 +52,30 @@ public abstract class TrackedSaga : Saga, IRevisioned
 
     public SagaStep? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
 
+    /// <summary>
+    /// An erasure of the person the saga is about: failure texts (which may quote the person's data) become
+    /// <paramref name="placeholder"/>, in the steps and wherever the timeline repeats them, and so do the timeline's
+    /// notes an operator wrote. Returns whether anything changed.
+    /// </summary>
+    public bool EraseFreeTexts(string placeholder, IReadOnlySet<string> operatorMessages)
+    {
+        var errors = Steps.Select(s => s.Error).Append(Error).OfType<string>().Where(e => e != placeholder).Distinct().ToList();
+        var changed = errors.Count > 0;
+        foreach (var step in Steps.Where(s => s.Error is not null)) step.Error = placeholder;
+        if (Error is not null) Error = placeholder;
+        for (var i = 0; i < Timeline.Count; i++)
+        {
+            var entry = Timeline[i];
+            var note = operatorMessages.Contains(entry.Message) ? placeholder
+                : errors.Aggregate(entry.Note, (text, error) => text.Replace(error, placeholder, StringComparison.Ordinal));
+            if (note == entry.Note) continue;
+            Timeline[i] = entry with { Note = note };
+            changed = true;
+        }
+
+        return changed;
+    }
+
     protected void Record(DateTimeOffset at, object message, string note) => Record(at, message.GetType().Name, note);
 
     protected void Record(DateTimeOffset at, string messageName, string note)

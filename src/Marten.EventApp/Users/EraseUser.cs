@@ -2,33 +2,49 @@ using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Onboarding;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime.Handlers;
 
 namespace Marten.EventApp.Users;
 
 /// <summary>An operator's erasure of a user's personal data (HTTP only: not accepted from the bus).</summary>
 public sealed record EraseUser(Guid UserId, string ErasedBy);
 
-public sealed record ErasureResult(Guid Id, long Version, int MessagesRemoved);
+/// <summary>The erasure's second half, a durable local message retried until it is done (<see cref="CompleteErasureHandler"/>).</summary>
+public sealed record CompleteErasure(Guid UserId);
+
+/// <summary>An erasure carried out to the end: written by the last part of it, read by <c>GET /api/users/{id}</c>.</summary>
+public sealed record UserErasure(Guid Id, DateTimeOffset CompletedAt, int MessagesRemoved);
+
+/// <summary>The answer to an erasure: the stream's version and where the erasure stands (<c>Pending</c> until its message is done).</summary>
+public sealed record ErasureResult(Guid Id, long Version, string Status);
 
 /// <summary>
-/// PII erasure with Marten's event data masking: <see cref="UserErased"/> goes on the stream (the read model drops
-/// the profile when it applies it), then the stream's earlier events are rewritten by the masking rules
-/// (<see cref="Masking"/>), then the copies Wolverine keeps of the user's messages (handled messages kept for
-/// de-duplication, dead letters) are deleted. Each part is idempotent: after a failure, erasing again finishes it.
+/// PII erasure with Marten's event data masking. The request appends <see cref="UserErased"/> (after a
+/// <see cref="UserDeactivated"/> when the user is active: an erased user counts as inactive everywhere) and, in the
+/// same transaction, the durable <see cref="CompleteErasure"/>, which does the rest and is retried until it is done:
+/// a crash or a client that hangs up mid-way leaves nothing half erased for good. Each part is idempotent: erasing
+/// again runs the rest again.
 /// </summary>
 public static class EraseUserHandler
 {
     public const string Placeholder = "[erased]";
 
+    /// <summary>The reason of the deactivation an erasure of an active user records.</summary>
+    public const string DeactivationReason = "personal data erased";
+
     public static Decision Decide(EraseUser cmd, UserDetails? user, DateTimeOffset now) =>
         user is null ? Rejection.NotFound("User")
-        : user.ErasedAt is not null ? Decision.Accept()  // erasing again finishes what a failed erasure left
-        : Decision.Accept(new UserErased(user.Id, cmd.ErasedBy, now));
+        : user.ErasedAt is not null ? Decision.Accept().AndSend(new CompleteErasure(user.Id))
+        : user.IsActive ? Decision.Accept(new UserDeactivated(user.Id, DeactivationReason, cmd.ErasedBy, now),
+            new UserErased(user.Id, cmd.ErasedBy, now)).AndSend(new CompleteErasure(user.Id))
+        : Decision.Accept(new UserErased(user.Id, cmd.ErasedBy, now)).AndSend(new CompleteErasure(user.Id));
 
     public static Task Handle(EraseUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands,
         TimeProvider clock, CancellationToken ct) =>
@@ -49,6 +65,9 @@ public static class EraseUserHandler
         {
             UpdatedFields = Mask(e.UpdatedFields), PreviousValues = Mask(e.PreviousValues)
         });
+        // free texts: they may name or quote the person
+        opts.Events.AddMaskingRuleForProtectedInformation<UserDeactivated>(e => e with { Reason = Placeholder, DeactivatedBy = Placeholder });
+        opts.Events.AddMaskingRuleForProtectedInformation<OnboardingFailed>(e => e with { Reason = Placeholder });
     }
 
     // required fields keep a value (a replay must still build a profile); the optional ones are cleared
@@ -59,21 +78,60 @@ public static class EraseUserHandler
 
 internal static class EraseUserEndpoint
 {
-    public static async Task<Results<Ok<ErasureResult>, ProblemHttpResult>> Post(Guid id, IMessageBus bus, IDocumentStore store,
-        HttpContext http, CancellationToken ct)
+    /// <summary>202: the user's events now say it is erased; the rest follows (<see cref="CompleteErasure"/>).</summary>
+    public static async Task<Results<Accepted<ErasureResult>, ProblemHttpResult>> Post(Guid id, IMessageBus bus, HttpContext http,
+        CancellationToken ct)
     {
-        // the emails as the events hold them, read before they are masked (a retry after a failure still finds them)
-        var emails = await EmailsOfAsync(store, id, ct);
         var outcome = await bus.InvokeAsync<CommandOutcome>(new EraseUser(id, http.User.Identity?.Name ?? "operator"),
             RequestCorrelation.From(http), ct);
-        if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
-
-        var removed = await RemoveKeptMessagesAsync(store, id, emails, ct);
-        await store.Advanced.ApplyEventDataMasking(x => x.IncludeStream(id), ct);
-        return TypedResults.Ok(new ErasureResult(id, outcome.Version, removed));
+        return outcome.Rejection is { } rejection
+            ? TypedResults.Problem(rejection.ToProblem())
+            : TypedResults.Accepted($"/api/users/{id}", new ErasureResult(id, outcome.Version, "Pending"));
     }
+}
 
-    private static async Task<IReadOnlyList<string>> EmailsOfAsync(IDocumentStore store, Guid id, CancellationToken ct)
+/// <summary>
+/// The rest of an erasure, in this order: the copies Wolverine keeps of the user's messages (handled messages kept for
+/// de-duplication, dead letters) deleted, found by the emails the events still hold; the user's and its onboarding's
+/// events masked (<see cref="EraseUserHandler.Masking"/>); the free texts of the activity log and of the onboarding
+/// saga replaced; then <see cref="UserErasure"/> says it is done.
+/// </summary>
+public static class CompleteErasureHandler
+{
+    private static readonly HashSet<string> OperatorMessages = [nameof(OnboardingOperatorNote), nameof(ForceOnboardingCompensation)];
+
+    /// <summary>Retried until it is done: quickly at first, then every few minutes for as long as it takes.</summary>
+    public static void Configure(HandlerChain chain) =>
+        chain.OnAnyException().RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30))
+            .Then.ScheduleRetryIndefinitely(TimeSpan.FromMinutes(5));
+
+    public static async Task Handle(CompleteErasure cmd, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    {
+        var store = session.DocumentStore;
+        var id = cmd.UserId;
+        var removed = await ErasedMessages.RemoveKeptAsync(store, id, await ErasedMessages.EmailsOfAsync(store, id, ct), ct);
+        await store.Advanced.ApplyEventDataMasking(x =>
+        {
+            x.IncludeStream(id);
+            x.IncludeStream(OnboardingStream.For(id));
+        }, ct);
+
+        var texts = await session.Query<ActivityEntry>()
+            .Where(x => x.UserId == id && (x.EventType == nameof(UserDeactivated) || x.EventType == nameof(OnboardingFailed)))
+            .ToListAsync(ct);
+        foreach (var entry in texts)
+            session.Store(entry with { Summary = entry.EventType == nameof(UserDeactivated) ? $"Deactivated: {EraseUserHandler.Placeholder}"
+                : $"Onboarding failed: {EraseUserHandler.Placeholder}" });
+        if (await session.LoadAsync<UserOnboardingSaga>(id, ct) is { } saga && saga.EraseFreeTexts(EraseUserHandler.Placeholder, OperatorMessages))
+            session.UpdateRevision(saga, saga.Version + 1);
+
+        session.Store(new UserErasure(id, clock.GetUtcNow(), removed));
+    }
+}
+
+internal static class ErasedMessages
+{
+    public static async Task<IReadOnlyList<string>> EmailsOfAsync(IDocumentStore store, Guid id, CancellationToken ct)
     {
         await using var session = store.QuerySession();
         var emails = new HashSet<string>();
@@ -95,7 +153,7 @@ internal static class EraseUserEndpoint
     /// string, written plainly or with JSON's escapes (<c>+</c> as <c>\u002B</c>), so that <c>ann@x</c> never matches
     /// <c>joann@x</c>. Messages still waiting to be handled are left alone.
     /// </summary>
-    private static async Task<int> RemoveKeptMessagesAsync(IDocumentStore store, Guid id, IReadOnlyList<string> emails, CancellationToken ct)
+    public static async Task<int> RemoveKeptAsync(IDocumentStore store, Guid id, IReadOnlyList<string> emails, CancellationToken ct)
     {
         var patterns = new[] { "aggregateId", "AggregateId", "userId", "UserId", "id", "Id" }.Select(key => $"\"{key}\":\"{id}\"")
             .Concat(emails.SelectMany(email => new[] { $"\"{email}\"", JsonSerializer.Serialize(email) }))

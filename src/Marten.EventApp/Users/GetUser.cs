@@ -42,7 +42,8 @@ internal static class GetUserEndpoint
     /// <summary>
     /// The read model with its onboarding's outcome, in one statement: the outcome is the onboarding saga's state (a
     /// projection of it kept beside the user cost the command path a fifth of its rate: BENCHMARKS.md), shown once the
-    /// saga has ended. A document older versions wrote keeps the outcome they stored in it.
+    /// saga has ended. A document older versions wrote keeps the outcome they stored in it. An erased user's shows
+    /// whether the erasure has finished.
     /// </summary>
     private static async Task<UserDetails?> CurrentAsync(IQuerySession session, Guid id, CancellationToken ct)
     {
@@ -51,8 +52,11 @@ internal static class GetUserEndpoint
             $"""
              select case when s.data ->> 'status' in ('Completed', 'Failed')
                          then d.data || jsonb_build_object('onboarding', s.data ->> 'status') else d.data end
+                    || case when d.data ->> 'erasedAt' is null then jsonb_build_object()
+                            else jsonb_build_object('erasure', case when e.data ->> 'completedAt' is null then 'Pending' else 'Completed' end) end
              from {schema.For<UserDetails>(qualified: true)} d
              left join {schema.For<UserOnboardingSaga>(qualified: true)} s on s.id = d.id
+             left join {schema.For<UserErasure>(qualified: true)} e on e.id = d.id
              where d.id = ?
              """, ct, id);
         return found.Count == 0 ? null : found[0];

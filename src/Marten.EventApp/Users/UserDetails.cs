@@ -36,6 +36,11 @@ public sealed record UserDetails
     /// which appended it to the user's stream.
     /// </summary>
     public string? Onboarding { get; init; }
+    /// <summary>
+    /// For an erased user: <c>Pending</c> until every copy of the personal data is gone (the events masked, kept messages
+    /// deleted, free texts replaced), then <c>Completed</c>. Read from <see cref="UserErasure"/> with the document.
+    /// </summary>
+    public string? Erasure { get; init; }
     public long Version { get; init; }
 
     /// <summary>
@@ -92,6 +97,7 @@ public sealed partial class UserDetailsProjection : SingleStreamProjection<UserD
         {
             IsActive = false,
             DeactivatedAt = user.DeactivatedAt ?? e.Data.ErasedAt,
+            DeactivationReason = user.DeactivationReason is null ? null : EraseUserHandler.Placeholder,
             ErasedAt = e.Data.ErasedAt,
             LastUpdated = e.Data.ErasedAt
         };

@@ -71,6 +71,7 @@ public static class UsersConfiguration
         users.Duplicate(x => x.SearchText, pgType: "text", configure: Trigram);
         // a user's activity log is read by user id
         opts.Schema.For<ActivityEntry>().Duplicate(x => x.UserId, configure: i => i.Name = "ix_activityentry_user_id");
+        opts.Schema.For<UserErasure>();
 
         // search pages newest first: a real column and index let broad terms stop after a page of rows
         users.Duplicate(x => x.LastUpdated, pgType: "timestamptz", configure: i =>

@@ -65,6 +65,7 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
     [InlineData("StartOrderProcess")]
     [InlineData("PaymentSucceeded")]
     [InlineData("EventEnvelope")]
+    [InlineData("CompleteErasure")]
     public async Task an_internal_message_is_refused_unread_and_dead_lettered_with_its_reason_even_when_replayed(string type)
     {
         var user = await _service.RegisteredUser();

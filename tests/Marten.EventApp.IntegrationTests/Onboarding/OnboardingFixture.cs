@@ -34,8 +34,14 @@ public sealed class OnboardingFixture : IAsyncLifetime
         ["EventApp:Onboarding:Faults:1:Mode"] = nameof(FaultMode.NoAnswer),
         ["EventApp:Onboarding:Faults:2:Step"] = OnboardingSteps.PushNotification,
         ["EventApp:Onboarding:Faults:2:Emails"] = @"^silent-both\.",
-        ["EventApp:Onboarding:Faults:2:Mode"] = nameof(FaultMode.NoAnswer)
-    }, services: s => s.ConfigureWolverine(o => o.Durability.ScheduledJobPollingTime = 1.Seconds()));
+        ["EventApp:Onboarding:Faults:2:Mode"] = nameof(FaultMode.NoAnswer),
+        // a saga's message that meets the database away waits a second here, not five
+        ["EventApp:EventBus:TransientPause"] = "00:00:01"
+    }, services: s => s.ConfigureWolverine(o =>
+    {
+        o.Durability.ScheduledJobPollingTime = 1.Seconds();
+        o.Policies.AddMiddleware(typeof(SagaOutageProbe), chain => chain.MessageType == typeof(OnboardingOperatorNote));
+    }));
 
     public Task ResetAsync() => Host.ResetAsync();
 

@@ -2,8 +2,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Alba;
 using Marten.EventApp.Users;
+using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using JasperFx.Core;
 
 namespace Marten.EventApp.IntegrationTests.Users;
 
@@ -36,28 +38,33 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         var erased = await Host.Scenario(x =>
         {
             x.Post.Url($"/api/admin/users/{user.Id}/erase");
-            x.StatusCodeShouldBeOk();
+            x.StatusCodeShouldBe(202);
         });
-        var result = (await erased.ReadAsJsonAsync<ErasureResult>())!;
-        Assert.Equal(3, result.Version);
-        Assert.True(result.MessagesRemoved >= 2, $"removed {result.MessagesRemoved} kept messages");
+        // an active user is deactivated by its erasure: registered, updated, deactivated, erased
+        Assert.Equal(new ErasureResult(user.Id, 4, "Pending"), await erased.ReadAsJsonAsync<ErasureResult>());
+        Assert.Equal($"/api/users/{user.Id}", erased.Context.Response.Headers.Location.ToString());
+        var details = await Erased(user.Id);
+        await using (var session = Host.Services.GetRequiredService<IDocumentStore>().QuerySession())
+        {
+            var record = await session.LoadAsync<UserErasure>(user.Id);
+            Assert.True(record!.MessagesRemoved >= 2, $"removed {record.MessagesRemoved} kept messages");
+        }
 
-        var details = await Host.UserDetails(user.Id);
         Assert.Equal((EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, false), (details.Email, details.LastName, details.IsActive));
         Assert.Null(details.PhoneNumber);
         Assert.Null(details.Address);
         Assert.Null(details.BirthDate);
         Assert.NotNull(details.ErasedAt);
 
-        // the history stays: three events, the first now masked, the last the erasure
+        // the history stays: four events, the first now masked, the last the erasure
         var events = await Host.StoredEvents(user.Id);
-        Assert.Equal(["user_registered", "user_profile_updated", "user_erased"], events.Select(e => e.EventType).ToArray());
+        Assert.Equal(["user_registered", "user_profile_updated", "user_deactivated", "user_erased"], events.Select(e => e.EventType).ToArray());
         Assert.Equal(EraseUserHandler.Placeholder, ((JsonElement)events[0].Data).GetProperty("email").GetString());
         var asFirstRegistered = await Host.UserDetails(user.Id, "?version=1");
         Assert.Equal(EraseUserHandler.Placeholder, asFirstRegistered.Email);
 
         // the erasure went over the bus too; after it, nothing of the user's data is anywhere
-        var activity = await Host.ActivityOf(user.Id, count: 3);
+        var activity = await Host.ActivityOf(user.Id, count: 4);
         Assert.Equal("UserErased", activity[^1].EventType);
         foreach (var value in new[] { email, lastName, phone, address, $"Augusta{tag}" })
             Assert.True((await Where(value)).Count == 0, $"'{value}' is still in {string.Join(", ", await Where(value))}");
@@ -71,13 +78,85 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         Assert.Equal(409, (int)refused.StatusCode);
         await Host.RegisteredUser(email);
         // erasing again finishes whatever a failed erasure left, and changes nothing else
-        var again = await Host.Scenario(x => x.Post.Url($"/api/admin/users/{user.Id}/erase"));
-        Assert.Equal(3, (await again.ReadAsJsonAsync<ErasureResult>())!.Version);
+        var again = await Host.Scenario(x =>
+        {
+            x.Post.Url($"/api/admin/users/{user.Id}/erase");
+            x.StatusCodeShouldBe(202);
+        });
+        Assert.Equal(4, (await again.ReadAsJsonAsync<ErasureResult>())!.Version);
         await Host.Scenario(x =>
         {
             x.Post.Url($"/api/admin/users/{Guid.NewGuid()}/erase");
             x.StatusCodeShouldBe(404);
         });
+    }
+
+    [Fact]
+    public async Task free_texts_are_erased_and_the_user_counts_as_inactive_everywhere()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var reason = $"moving to Lyon {tag}";
+        var deactivated = await Host.RegisteredUser();
+        await Host.Deactivated(deactivated.Id, reason);
+        await Host.ActivityOf(deactivated.Id, count: 2);
+        await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
+        var before = await Counts();
+
+        var active = await Host.RegisteredUser();
+        await Host.Scenario(x =>
+        {
+            x.Post.Url($"/api/admin/users/{active.Id}/erase");
+            x.StatusCodeShouldBe(202);
+        });
+        await Host.Scenario(x =>
+        {
+            x.Post.Url($"/api/admin/users/{deactivated.Id}/erase");
+            x.StatusCodeShouldBe(202);
+        });
+        await Erased(active.Id);
+        var details = await Erased(deactivated.Id);
+        await Host.ActivityOf(deactivated.Id, count: 3);
+        await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
+
+        // the reason the user gave is in no event, document or activity entry any more
+        Assert.Equal(EraseUserHandler.Placeholder, details.DeactivationReason);
+        Assert.True((await Where(tag)).Count == 0, $"'{reason}' is still in {string.Join(", ", await Where(tag))}");
+        var entries = await Host.ActivityOf(deactivated.Id, count: 3);
+        Assert.Equal($"Deactivated: {EraseUserHandler.Placeholder}", entries.Single(e => e.EventType == "UserDeactivated").Summary);
+        // one more registration, erased while active: the active count is back where it was, the inactive one up by one
+        var after = await Counts();
+        Assert.Equal((before.Registered + 1, before.Active, before.Deactivated + 1), (after.Registered, after.Active, after.Deactivated));
+        Assert.Equal(before.DailyActive, after.DailyActive);
+    }
+
+    [Fact]
+    public async Task an_erasure_that_fails_is_pending_until_its_retry_finishes_it()
+    {
+        var user = await Host.RegisteredUser();
+        ErasureFaultProbe.FailNext(1);
+        await Host.Scenario(x =>
+        {
+            x.Post.Url($"/api/admin/users/{user.Id}/erase");
+            x.StatusCodeShouldBe(202);
+        });
+
+        await Tracking.Eventually(async () => ErasureFaultProbe.Failed > 0 ? "failed" : null);
+        Assert.Equal("Pending", (await Host.UserDetails(user.Id)).Erasure);
+        var details = await Erased(user.Id);
+        Assert.Equal(EraseUserHandler.Placeholder, details.Email);
+    }
+
+    /// <summary>The user once its erasure has completed.</summary>
+    private Task<UserDetails> Erased(Guid id) =>
+        Tracking.Eventually(async () => await Host.UserDetails(id) is { Erasure: "Completed" } details ? details : null);
+
+    private async Task<(long Registered, long Active, long Deactivated, long DailyActive)> Counts()
+    {
+        var stats = (await Host.GetAsJson<UserStatistics>("/api/users/statistics"))!;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
+        var daily = await Host.GetAsJson<JsonElement>($"/api/analytics/daily?from={today}&to={today}");
+        var active = daily.GetProperty("days")[0].GetProperty("metrics").GetProperty("active_users").GetInt64();
+        return (stats.Registered, stats.Active, stats.Deactivated, active);
     }
 
     /// <summary>Every table and column of the service's schema that holds <paramref name="value"/> (text, JSON or bytes).</summary>
@@ -110,5 +189,23 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         }
 
         return found;
+    }
+}
+
+/// <summary>Wolverine middleware of the app host: the erasure's second half fails while told to, before it does anything.</summary>
+public static class ErasureFaultProbe
+{
+    private static int _failures;
+    private static int _failed;
+
+    public static int Failed => _failed;
+
+    public static void FailNext(int failures) => (_failures, _failed) = (failures, 0);
+
+    public static void Before(CompleteErasure cmd)
+    {
+        if (Interlocked.Decrement(ref _failures) < 0) return;
+        Interlocked.Increment(ref _failed);
+        throw new InvalidOperationException("the erasure failed, as a crash mid-way would leave it");
     }
 }
