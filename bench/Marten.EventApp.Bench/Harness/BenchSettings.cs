@@ -7,6 +7,8 @@ public sealed record BenchSettings
     public required string RepoRoot { get; init; }
     /// <summary>RabbitMQ for the bus scenario (6); without it that scenario reports that it did not run.</summary>
     public Uri? RabbitMq { get; init; }
+    /// <summary>rabbitmqctl for that broker (the wrapper scripts/provision.sh writes), for the broker outage (F2).</summary>
+    public string? RabbitMqCtl { get; init; } = Environment.GetEnvironmentVariable("EVENTAPP_RABBITMQCTL") is { Length: > 0 } ctl ? ctl : null;
     public string CommandLine { get; init; } = "./bench.sh";
     public string SchemaPrefix { get; init; } = "bench";
     /// <summary>Scenario ids to run ("1a", "4"...); empty runs all.</summary>
@@ -38,9 +40,12 @@ public sealed record BenchSettings
     /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
     public int Samples { get; init; } = 300;
 
+    /// <summary>The fault scenarios (F…) run only when named (./faults.sh): they stop servers, they measure no speed.</summary>
     public bool Selected(string id) =>
-        Only.Count == 0 || Only.Any(o => id.Equals(o, StringComparison.OrdinalIgnoreCase)
-                                         || id.StartsWith(o, StringComparison.OrdinalIgnoreCase));
+        Only.Count == 0 ? !IsFault(id) : Only.Any(o => id.Equals(o, StringComparison.OrdinalIgnoreCase)
+                                                       || id.StartsWith(o, StringComparison.OrdinalIgnoreCase));
+
+    public static bool IsFault(string id) => id.StartsWith('F');
 
     public static BenchSettings Smoke(string connectionString, string repoRoot, Uri? rabbitMq = null) => new()
     {

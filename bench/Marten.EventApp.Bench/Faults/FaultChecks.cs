@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Marten.EventApp.Bench.Harness;
+
+namespace Marten.EventApp.Bench.Faults;
+
+/// <summary>What a fault left behind, counted in the store and on the probe queue after everything settled.</summary>
+public sealed record FaultOutcome(int Acknowledged, int Lost, int Events, int NeverPublished, int Duplicates, int Unfinished)
+{
+    public bool NothingLost => Lost == 0 && NeverPublished == 0 && Unfinished == 0;
+
+    public string Note =>
+        $"{Acknowledged:N0} registrations acknowledged, {Lost} lost; {Events:N0} events stored, {NeverPublished} never on the " +
+        $"exchange, {Duplicates} published twice (consumers drop these by id); {Unfinished} onboarding sagas unfinished";
+
+    public IReadOnlyList<Target> Targets => [new("0 lost, 0 unpublished, every saga finished", (_, _) => NothingLost)];
+}
+
+public static class FaultChecks
+{
+    /// <summary>The service settings of the fault scenarios: the bus on RabbitMQ, onboarding on, as ./run.sh --rabbitmq runs.</summary>
+    public static Dictionary<string, string> Service(Uri broker, string exchange) => new()
+    {
+        ["ConnectionStrings__RabbitMq"] = broker.ToString(),
+        ["EventApp__EventBus__Exchange"] = exchange,
+        ["EventApp__Onboarding__Enabled"] = "true"
+    };
+
+    public static string Exchange() => "faults-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>
+    /// Waits until the pipeline is empty: every event forwarded, no message waiting in the outbox or the inbox, every
+    /// registered user's onboarding finished. Null when that took longer than <paramref name="patience"/>.
+    /// </summary>
+    public static async Task<TimeSpan?> DrainedAsync(BenchContext context, string schema, TimeSpan patience, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var sql = $"""
+            select (select count(*) from {schema}.wolverine_outgoing_envelopes)
+                 + (select count(*) from {schema}.wolverine_incoming_envelopes where status = 'Incoming')
+                 + (select count(*) from {schema}.mt_doc_userdetails u
+                    where not exists (select 1 from {schema}.mt_doc_useronboardingsaga s
+                                      where s.id = u.id and s.data ->> 'status' in ('Completed', 'Failed')))
+                 + case when coalesce((select last_seq_id from {schema}.mt_event_progression where name = 'EventBus:All'), 0)
+                             >= (select coalesce(max(seq_id), 0) from {schema}.mt_events) then 0 else 1 end
+            """;
+        while (clock.Elapsed < patience)
+        {
+            if (await Pipeline.CountAsync(context, sql, ct) == 0) return clock.Elapsed;
+            await Task.Delay(250, ct);
+        }
+
+        return null;
+    }
+
+    public static async Task<FaultOutcome> OutcomeAsync(BenchContext context, string schema, IReadOnlyCollection<Guid> acknowledged,
+        IReadOnlyList<Guid> published, CancellationToken ct)
+    {
+        var users = await IdsAsync(context, $"select id from {schema}.mt_doc_userdetails", ct);
+        var events = await IdsAsync(context, $"select id from {schema}.mt_events", ct);
+        var seen = published.ToHashSet();
+        var unfinished = await Pipeline.CountAsync(context, $"""
+            select count(*) from {schema}.mt_doc_userdetails u
+            where not exists (select 1 from {schema}.mt_doc_useronboardingsaga s
+                              where s.id = u.id and s.data ->> 'status' in ('Completed', 'Failed'))
+            """, ct);
+        return new FaultOutcome(acknowledged.Count, acknowledged.Count(id => !users.Contains(id)), events.Count,
+            events.Count(id => !seen.Contains(id)), published.Count - seen.Count, (int)unfinished);
+    }
+
+    private static async Task<HashSet<Guid>> IdsAsync(BenchContext context, string sql, CancellationToken ct)
+    {
+        var ids = new HashSet<Guid>();
+        await using var command = context.DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+}

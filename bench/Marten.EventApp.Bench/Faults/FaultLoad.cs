@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using Marten.EventApp.Bench.Harness;
+
+namespace Marten.EventApp.Bench.Faults;
+
+/// <summary>
+/// Registrations from clients that keep writing through a fault, to whichever service process is up: each one the
+/// service acknowledged (201) is remembered by its id, every other answer is counted by its status (0: no answer).
+/// </summary>
+public sealed class FaultLoad : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task[] _clients;
+    private volatile HttpClient? _target;
+    private long _sequence;
+
+    public ConcurrentBag<Guid> Acknowledged { get; } = [];
+    public ConcurrentDictionary<int, long> Refused { get; } = new();
+    public string? FirstError { get; private set; }
+
+    private FaultLoad(int clients) =>
+        _clients = Enumerable.Range(0, clients).Select(_ => Task.Run(WriteAsync)).ToArray();
+
+    public static FaultLoad Start(int clients) => new(clients);
+
+    /// <summary>
+    /// Where the clients write from now on, once a first registration went through it: a fresh process generates its
+    /// handlers' code on its first messages, which would otherwise eat a short round.
+    /// </summary>
+    public async Task TargetAsync(ServiceProcess service, CancellationToken ct)
+    {
+        var http = Pipeline.Client(service, 32);
+        var id = Guid.CreateVersion7();
+        var cmd = Synthetic.Registration(Interlocked.Increment(ref _sequence) + 5_000_000);
+        using var response = await http.PostAsJsonAsync("/api/users", new { id, cmd.Email, cmd.FirstName, cmd.LastName }, ct);
+        if (response.StatusCode != HttpStatusCode.Created)
+            throw new HttpRequestException($"the first registration answered {(int)response.StatusCode}:\n{service.RecentOutput}");
+        Acknowledged.Add(id);
+        var previous = _target;
+        _target = http;
+        previous?.Dispose();
+    }
+
+    private async Task WriteAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (_target is not { } http)
+            {
+                await Task.Delay(20);
+                continue;
+            }
+
+            var id = Guid.CreateVersion7();
+            var cmd = Synthetic.Registration(Interlocked.Increment(ref _sequence) + 5_000_000);
+            int status;
+            try
+            {
+                using var response = await http.PostAsJsonAsync("/api/users", new { id, cmd.Email, cmd.FirstName, cmd.LastName }, _stop.Token);
+                status = (int)response.StatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ObjectDisposedException)
+            {
+                status = 0;
+                FirstError ??= e.Message;
+            }
+
+            if (status == (int)HttpStatusCode.Created) Acknowledged.Add(id);
+            else
+            {
+                Refused.AddOrUpdate(status, 1, (_, n) => n + 1);
+                // a service that is away: no busy loop
+                if (status is 0 or 503) await Task.Delay(50);
+            }
+        }
+    }
+
+    public string RefusedNote => Refused.IsEmpty ? "none refused"
+        : string.Join(", ", Refused.OrderBy(r => r.Key).Select(r => $"{r.Value:N0} {(r.Key == 0 ? "unanswered" : r.Key.ToString())}"))
+          + (FirstError is null ? "" : $" (first unanswered: {FirstError})");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_clients);
+        _target?.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+using Marten.EventApp.Bench.Harness;
+
+namespace Marten.EventApp.Bench.Faults;
+
+/// <summary>
+/// F1: the service (bus on RabbitMQ, onboarding on) killed with kill -9 while clients register users, started again,
+/// round after round; then, once everything settled, the store and a plain AMQP probe bound to <c>#</c> are compared
+/// with what the clients were told: acknowledged writes lost, events never published, duplicates, sagas unfinished.
+/// </summary>
+public sealed class KillUnderLoad : IScenario
+{
+    public string Id => "F1";
+
+    public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var smoke = context.Settings.CommandLine == "smoke";
+        var rounds = smoke ? 1 : 5;
+        var name = $"kill -9 of the service under load, {rounds} round(s), then recovery";
+        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
+
+        var schema = context.Schema("fault_kill");
+        var exchange = FaultChecks.Exchange();
+        var probe = await ExchangeProbe.DeclareAsync(broker, exchange, ct);
+        var settings = FaultChecks.Service(broker, exchange);
+        var up = smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
+        await using var load = FaultLoad.Start(context.Settings.HttpClients);
+        ServiceProcess? service = null;
+        try
+        {
+            for (var round = 1; round <= rounds; round++)
+            {
+                service = await ServiceProcess.StartAsync(context, schema, ct, settings);
+                await load.TargetAsync(service, ct);
+                // killed at a different point of its work each round
+                await Task.Delay(up * (0.5 + Random.Shared.NextDouble() / 2), ct);
+                await service.KillAsync();
+                await service.DisposeAsync();
+                context.Log($"  round {round}: killed with {load.Acknowledged.Count:N0} acknowledged so far");
+            }
+
+            service = await ServiceProcess.StartAsync(context, schema, ct, settings);
+            await load.TargetAsync(service, ct);
+            await Task.Delay(up, ct);
+            await load.DisposeAsync();
+            var drained = await FaultChecks.DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
+            var outcome = await FaultChecks.OutcomeAsync(context, schema, load.Acknowledged.ToList(),
+                await probe.DrainAsync(TimeSpan.FromSeconds(3), ct), ct);
+            return
+            [
+                new ResultRow(Id, name)
+                {
+                    Targets = outcome.Targets,
+                    Errors = drained is null ? 1 : 0,
+                    Note = $"{outcome.Note}; " + (drained is { } d ? $"settled {d.TotalSeconds:0.0} s after the last write" : "**not settled in 5 min**") +
+                           $"; answers other than 201 during the kills: {load.RefusedNote}"
+                }
+            ];
+        }
+        finally
+        {
+            if (service is not null) await service.DisposeAsync();
+        }
+    }
+}
