@@ -15,7 +15,10 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker unless given one.</summary>
+/// <summary>
+/// The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker
+/// unless given one.
+/// </summary>
 public static class TestHost
 {
     public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null, Uri? broker = null,
@@ -68,12 +71,15 @@ public static class TestHost
     }
 }
 
-/// <summary>One host for the "app" collection. Its tests share data, so each makes its own (unique ids and emails).</summary>
+/// <summary>
+/// One host for the "app" collection. Its tests share data, so each makes its own (unique ids and emails).
+/// </summary>
 public sealed class AppFixture : IAsyncLifetime
 {
     public IAlbaHost Host { get; private set; } = null!;
 
-    // spans are recorded when they have somewhere to go: a collector that is not there (the exporter drops what it cannot send)
+    // spans are recorded when they have somewhere to go: a collector that is not there (the exporter drops what it
+    // cannot send)
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_tests", settings: new Dictionary<string, string>
     {
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"

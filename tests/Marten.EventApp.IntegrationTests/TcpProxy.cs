@@ -16,7 +16,8 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public TcpProxy(string host, int port)
     {
-        _target = new IPEndPoint(Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork), port);
+        var address = Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
+        _target = new IPEndPoint(address, port);
         Port = FreePorts.Next();
         Restore();
     }
@@ -78,7 +79,8 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             await from.GetStream().CopyToAsync(to.GetStream(), ct);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException
+                                       or SocketException)
         {
             // one side closed or the proxy was cut
         }

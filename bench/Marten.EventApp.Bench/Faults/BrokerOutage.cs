@@ -18,15 +18,16 @@ public sealed class BrokerOutage : IScenario
     {
         var smoke = context.Settings.CommandLine == "smoke";
         var outage = smoke ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(30);
-        var name = $"RabbitMQ stopped for {outage.TotalSeconds:0} s under load, the service left running";
-        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
-        if (context.Settings.RabbitMqCtl is not { } ctl) return [new ResultRow(Id, name) { Note = "not run: no rabbitmqctl for the broker" }];
+        var name = $"RabbitMQ stopped for {outage.TotalSeconds:0} s under load " +
+                   $"({context.Settings.FaultRate} registrations/s), the service left running";
+        if (context.Settings.RabbitMqCtl is not { } ctl)
+            return [new ResultRow(Id, name) { Note = "not run: no rabbitmqctl for the broker" }];
+        if (await FaultChecks.SetUpAsync(context, "fault_broker", ct) is not { } setup)
+            return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
+        var (schema, settings, probe) = setup;
 
-        var schema = context.Schema("fault_broker");
-        var exchange = FaultChecks.Exchange();
-        var probe = await ExchangeProbe.DeclareAsync(broker, exchange, ct);
-        await using var service = await ServiceProcess.StartAsync(context, schema, ct, FaultChecks.Service(broker, exchange));
-        await using var load = FaultLoad.Start(context.Settings.HttpClients);
+        await using var service = await ServiceProcess.StartAsync(context, schema, ct, settings);
+        await using var load = FaultLoad.Start(context.Settings.HttpClients, context.Settings.FaultRate);
         await load.TargetAsync(service, ct);
         var around = smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
         await Task.Delay(around, ct);
@@ -55,11 +56,19 @@ public sealed class BrokerOutage : IScenario
         [
             new ResultRow(Id, name)
             {
-                Targets = [..outcome.Targets, new Target("drained ≤ 60 s after the broker's return", (_, _) => drained is not null && settled.TotalSeconds <= 60)],
+                Targets =
+                [
+                    ..outcome.Targets,
+                    new Target("drained ≤ 60 s after the broker's return",
+                        (_, _) => drained is not null && settled.TotalSeconds <= 60)
+                ],
                 Errors = drained is null ? 1 : 0,
                 Note = $"{outcome.Note}; {during:N0} acknowledged by the end of the outage; " +
-                       (drained is not null ? $"pipeline empty {settled.TotalSeconds:0.0} s after the broker's return" : "**not drained in 5 min**") +
-                       $"; readiness during the outage {string.Join("/", readiness)}, after {after}; no restart; answers other than 201: {load.RefusedNote}"
+                       (drained is not null
+                           ? $"pipeline empty {settled.TotalSeconds:0.0} s after the broker's return"
+                           : "**not drained in 5 min**") +
+                       $"; readiness during the outage {string.Join("/", readiness)}, after {after}; no restart; " +
+                       $"answers other than 201: {load.RefusedNote}"
             }
         ];
     }
@@ -70,7 +79,9 @@ public sealed class BrokerOutage : IScenario
         {
             using var response = await http.GetAsync("/health/ready", ct);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            return body.TryGetProperty("status", out var status) ? status.GetString() ?? "?" : ((int)response.StatusCode).ToString();
+            return body.TryGetProperty("status", out var status)
+                ? status.GetString() ?? "?"
+                : ((int)response.StatusCode).ToString();
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
         {
@@ -78,12 +89,16 @@ public sealed class BrokerOutage : IScenario
         }
     }
 
-    /// <summary>rabbitmqctl on the broker the run was given (the wrapper scripts/provision.sh writes for its node).</summary>
+    /// <summary>
+    /// rabbitmqctl on the broker the run was given (the wrapper scripts/provision.sh writes for its node).
+    /// </summary>
     public static async Task ControlAsync(string ctl, CancellationToken ct, params string[] arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(ctl, arguments)) ?? throw new InvalidOperationException($"could not run {ctl}");
+        using var process = Process.Start(new ProcessStartInfo(ctl, arguments))
+                            ?? throw new InvalidOperationException($"could not run {ctl}");
         // polled: a child that keeps a pipe open would hold WaitForExitAsync
         while (!process.HasExited) await Task.Delay(100, ct);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited {process.ExitCode}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited {process.ExitCode}");
     }
 }

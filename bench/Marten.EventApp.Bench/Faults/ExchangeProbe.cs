@@ -15,14 +15,17 @@ public sealed class ExchangeProbe(Uri broker, string exchange, string queue)
         await using var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, cancellationToken: ct);
-        await channel.QueueDeclareAsync(probe._queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.QueueDeclareAsync(probe._queue, durable: true, exclusive: false, autoDelete: false,
+            cancellationToken: ct);
         await channel.QueueBindAsync(probe._queue, exchange, "#", cancellationToken: ct);
         return probe;
     }
 
     private readonly string _queue = queue;
 
-    /// <summary>Every message id in the queue, read until it has been empty for <paramref name="quiet"/>; then the queue goes.</summary>
+    /// <summary>
+    /// Every message id in the queue, read until it has been empty for <paramref name="quiet"/>; then the queue goes.
+    /// </summary>
     public async Task<List<Guid>> DrainAsync(TimeSpan quiet, CancellationToken ct)
     {
         var ids = new List<Guid>();

@@ -4,34 +4,47 @@ using Marten.EventApp.Bench.Harness;
 namespace Marten.EventApp.Bench.Faults;
 
 /// <summary>What a fault left behind, counted in the store and on the probe queue after everything settled.</summary>
-public sealed record FaultOutcome(int Acknowledged, int Lost, int Events, int NeverPublished, int Duplicates, int Unfinished)
+public sealed record FaultOutcome(
+    int Acknowledged, int Lost, int Events, int NeverPublished, int Duplicates, int Unfinished)
 {
     public bool NothingLost => Lost == 0 && NeverPublished == 0 && Unfinished == 0;
 
     public string Note =>
-        $"{Acknowledged:N0} registrations acknowledged, {Lost} lost; {Events:N0} events stored, {NeverPublished} never on the " +
-        $"exchange, {Duplicates} published twice (consumers drop these by id); {Unfinished} onboarding sagas unfinished";
+        $"{Acknowledged:N0} registrations acknowledged, {Lost} lost; {Events:N0} events stored, " +
+        $"{NeverPublished} never on the exchange, {Duplicates} published twice (consumers drop these by id); " +
+        $"{Unfinished} onboarding sagas unfinished";
 
     public IReadOnlyList<Target> Targets => [new("0 lost, 0 unpublished, every saga finished", (_, _) => NothingLost)];
 }
 
+/// <summary>A fault scenario's schema, the service's settings and the probe on its exchange.</summary>
+public sealed record FaultSetup(string Schema, Dictionary<string, string> Service, ExchangeProbe Probe);
+
 public static class FaultChecks
 {
-    /// <summary>The service settings of the fault scenarios: the bus on RabbitMQ, onboarding on, as ./run.sh --rabbitmq runs.</summary>
-    public static Dictionary<string, string> Service(Uri broker, string exchange) => new()
+    /// <summary>
+    /// A schema and an exchange of the scenario's own, the probe bound to the exchange before the service starts, and
+    /// the service's settings: the bus on RabbitMQ, onboarding on, as ./run.sh --rabbitmq runs it. Null without a
+    /// broker.
+    /// </summary>
+    public static async Task<FaultSetup?> SetUpAsync(BenchContext context, string name, CancellationToken ct)
     {
-        ["ConnectionStrings__RabbitMq"] = broker.ToString(),
-        ["EventApp__EventBus__Exchange"] = exchange,
-        ["EventApp__Onboarding__Enabled"] = "true"
-    };
-
-    public static string Exchange() => "faults-" + Guid.NewGuid().ToString("N")[..8];
+        if (context.Settings.RabbitMq is not { } broker) return null;
+        var exchange = "faults-" + Guid.NewGuid().ToString("N")[..8];
+        return new FaultSetup(context.Schema(name), new Dictionary<string, string>
+        {
+            ["ConnectionStrings__RabbitMq"] = broker.ToString(),
+            ["EventApp__EventBus__Exchange"] = exchange,
+            ["EventApp__Onboarding__Enabled"] = "true"
+        }, await ExchangeProbe.DeclareAsync(broker, exchange, ct));
+    }
 
     /// <summary>
     /// Waits until the pipeline is empty: every event forwarded, no message waiting in the outbox or the inbox, every
     /// registered user's onboarding finished. Null when that took longer than <paramref name="patience"/>.
     /// </summary>
-    public static async Task<TimeSpan?> DrainedAsync(BenchContext context, string schema, TimeSpan patience, CancellationToken ct)
+    public static async Task<TimeSpan?> DrainedAsync(BenchContext context, string schema, TimeSpan patience,
+        CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var sql = $"""
@@ -40,7 +53,8 @@ public static class FaultChecks
                  + (select count(*) from {schema}.mt_doc_userdetails u
                     where not exists (select 1 from {schema}.mt_doc_useronboardingsaga s
                                       where s.id = u.id and s.data ->> 'status' in ('Completed', 'Failed')))
-                 + case when coalesce((select last_seq_id from {schema}.mt_event_progression where name = 'EventBus:All'), 0)
+                 + case when coalesce((select last_seq_id from {schema}.mt_event_progression
+                                       where name = 'EventBus:All'), 0)
                              >= (select coalesce(max(seq_id), 0) from {schema}.mt_events) then 0 else 1 end
             """;
         while (clock.Elapsed < patience)
@@ -52,8 +66,8 @@ public static class FaultChecks
         return null;
     }
 
-    public static async Task<FaultOutcome> OutcomeAsync(BenchContext context, string schema, IReadOnlyCollection<Guid> acknowledged,
-        IReadOnlyList<Guid> published, CancellationToken ct)
+    public static async Task<FaultOutcome> OutcomeAsync(BenchContext context, string schema,
+        IReadOnlyCollection<Guid> acknowledged, IReadOnlyList<Guid> published, CancellationToken ct)
     {
         var users = await IdsAsync(context, $"select id from {schema}.mt_doc_userdetails", ct);
         var events = await IdsAsync(context, $"select id from {schema}.mt_events", ct);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Marten.EventApp.Bench.Harness;
@@ -6,8 +7,10 @@ using Marten.EventApp.Bench.Harness;
 namespace Marten.EventApp.Bench.Faults;
 
 /// <summary>
-/// Registrations from clients that keep writing through a fault, to whichever service process is up: each one the
-/// service acknowledged (201) is remembered by its id, every other answer is counted by its status (0: no answer).
+/// Registrations from clients that keep writing through a fault, to whichever service process is up, paced at a rate
+/// the whole pipeline keeps up with (so that what is measured after a fault is its recovery, not a backlog the load
+/// built): each one the service acknowledged (201) is remembered by its id, every other answer is counted by its
+/// status (0: no answer).
 /// </summary>
 public sealed class FaultLoad : IAsyncDisposable
 {
@@ -20,10 +23,16 @@ public sealed class FaultLoad : IAsyncDisposable
     public ConcurrentDictionary<int, long> Refused { get; } = new();
     public string? FirstError { get; private set; }
 
-    private FaultLoad(int clients) =>
-        _clients = Enumerable.Range(0, clients).Select(_ => Task.Run(WriteAsync)).ToArray();
+    private readonly long _interval;
+    private long _next = Stopwatch.GetTimestamp();
 
-    public static FaultLoad Start(int clients) => new(clients);
+    private FaultLoad(int clients, int perSecond)
+    {
+        _interval = Stopwatch.Frequency / perSecond;
+        _clients = Enumerable.Range(0, clients).Select(_ => Task.Run(WriteAsync)).ToArray();
+    }
+
+    public static FaultLoad Start(int clients, int perSecond) => new(clients, perSecond);
 
     /// <summary>
     /// Where the clients write from now on, once a first registration went through it: a fresh process generates its
@@ -33,10 +42,10 @@ public sealed class FaultLoad : IAsyncDisposable
     {
         var http = Pipeline.Client(service, 32);
         var id = Guid.CreateVersion7();
-        var cmd = Synthetic.Registration(Interlocked.Increment(ref _sequence) + 5_000_000);
-        using var response = await http.PostAsJsonAsync("/api/users", new { id, cmd.Email, cmd.FirstName, cmd.LastName }, ct);
+        using var response = await RegisterAsync(http, id, ct);
         if (response.StatusCode != HttpStatusCode.Created)
-            throw new HttpRequestException($"the first registration answered {(int)response.StatusCode}:\n{service.RecentOutput}");
+            throw new HttpRequestException(
+                $"the first registration answered {(int)response.StatusCode}:\n{service.RecentOutput}");
         Acknowledged.Add(id);
         var previous = _target;
         _target = http;
@@ -53,12 +62,18 @@ public sealed class FaultLoad : IAsyncDisposable
                 continue;
             }
 
+            // each write takes the next slot of the rate; a client that falls behind does not catch up in a burst
+            var slot = Interlocked.Add(ref _next, _interval);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), slot);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            else if (-wait > TimeSpan.FromSeconds(1))
+                Interlocked.CompareExchange(ref _next, Stopwatch.GetTimestamp(), slot);
+
             var id = Guid.CreateVersion7();
-            var cmd = Synthetic.Registration(Interlocked.Increment(ref _sequence) + 5_000_000);
             int status;
             try
             {
-                using var response = await http.PostAsJsonAsync("/api/users", new { id, cmd.Email, cmd.FirstName, cmd.LastName }, _stop.Token);
+                using var response = await RegisterAsync(http, id, _stop.Token);
                 status = (int)response.StatusCode;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ObjectDisposedException)
@@ -77,8 +92,15 @@ public sealed class FaultLoad : IAsyncDisposable
         }
     }
 
+    private Task<HttpResponseMessage> RegisterAsync(HttpClient http, Guid id, CancellationToken ct)
+    {
+        var cmd = Synthetic.Registration(Interlocked.Increment(ref _sequence) + 5_000_000);
+        return http.PostAsJsonAsync("/api/users", new { id, cmd.Email, cmd.FirstName, cmd.LastName }, ct);
+    }
+
     public string RefusedNote => Refused.IsEmpty ? "none refused"
-        : string.Join(", ", Refused.OrderBy(r => r.Key).Select(r => $"{r.Value:N0} {(r.Key == 0 ? "unanswered" : r.Key.ToString())}"))
+        : string.Join(", ", Refused.OrderBy(r => r.Key)
+              .Select(r => $"{r.Value:N0} {(r.Key == 0 ? "unanswered" : r.Key.ToString())}"))
           + (FirstError is null ? "" : $" (first unanswered: {FirstError})");
 
     public async ValueTask DisposeAsync()

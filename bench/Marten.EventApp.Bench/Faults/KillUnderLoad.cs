@@ -15,15 +15,13 @@ public sealed class KillUnderLoad : IScenario
     {
         var smoke = context.Settings.CommandLine == "smoke";
         var rounds = smoke ? 1 : 5;
-        var name = $"kill -9 of the service under load, {rounds} round(s), then recovery";
-        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
-
-        var schema = context.Schema("fault_kill");
-        var exchange = FaultChecks.Exchange();
-        var probe = await ExchangeProbe.DeclareAsync(broker, exchange, ct);
-        var settings = FaultChecks.Service(broker, exchange);
+        var name = $"kill -9 of the service under load ({context.Settings.FaultRate} registrations/s), " +
+                   $"{rounds} round(s), then recovery";
+        if (await FaultChecks.SetUpAsync(context, "fault_kill", ct) is not { } setup)
+            return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
+        var (schema, settings, probe) = setup;
         var up = smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
-        await using var load = FaultLoad.Start(context.Settings.HttpClients);
+        await using var load = FaultLoad.Start(context.Settings.HttpClients, context.Settings.FaultRate);
         ServiceProcess? service = null;
         try
         {
@@ -51,7 +49,10 @@ public sealed class KillUnderLoad : IScenario
                 {
                     Targets = outcome.Targets,
                     Errors = drained is null ? 1 : 0,
-                    Note = $"{outcome.Note}; " + (drained is { } d ? $"settled {d.TotalSeconds:0.0} s after the last write" : "**not settled in 5 min**") +
+                    Note = $"{outcome.Note}; " +
+                           (drained is { } d
+                               ? $"settled {d.TotalSeconds:0.0} s after the last write"
+                               : "**not settled in 5 min**") +
                            $"; answers other than 201 during the kills: {load.RefusedNote}"
                 }
             ];

@@ -1,13 +1,17 @@
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>What a run measures and for how long. <see cref="Smoke"/> is the seconds-long run the test suite makes.</summary>
+/// <summary>
+/// What a run measures and for how long. <see cref="Smoke"/> is the seconds-long run the test suite makes.
+/// </summary>
 public sealed record BenchSettings
 {
     public required string ConnectionString { get; init; }
     public required string RepoRoot { get; init; }
     /// <summary>RabbitMQ for the bus scenario (6); without it that scenario reports that it did not run.</summary>
     public Uri? RabbitMq { get; init; }
-    /// <summary>rabbitmqctl for that broker (the wrapper scripts/provision.sh writes), for the broker outage (F2).</summary>
+    /// <summary>
+    /// rabbitmqctl for that broker (the wrapper scripts/provision.sh writes), for the broker outage (F2).
+    /// </summary>
     public string? RabbitMqCtl { get; init; } = Environment.GetEnvironmentVariable("EVENTAPP_RABBITMQCTL") is { Length: > 0 } ctl ? ctl : null;
     public string CommandLine { get; init; } = "./bench.sh";
     public string SchemaPrefix { get; init; } = "bench";
@@ -33,14 +37,26 @@ public sealed record BenchSettings
     public int BusRate { get; init; } = 2_500;
     /// <summary>Events the projection rebuild scenario (7) imports and rebuilds every async projection over.</summary>
     public int RebuildEvents { get; init; } = 1_000_000;
-    /// <summary>How long the sustained pipeline scenario (9) writes registrations over HTTP with onboarding on.</summary>
+    /// <summary>
+    /// How long the sustained pipeline scenario (9) writes registrations over HTTP with onboarding on.
+    /// </summary>
     public TimeSpan Sustained { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Orders per second the timeout scenario (9t) places beside row 2's load, each ending in its timeout.</summary>
+    /// <summary>
+    /// Orders per second the timeout scenario (9t) places beside row 2's load, each ending in its timeout.
+    /// </summary>
     public int TimeoutRate { get; init; } = 25;
-    /// <summary>Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.</summary>
+    /// <summary>
+    /// Registrations per second the fault suite writes: a rate the pipeline (onboarding included) keeps up with.
+    /// </summary>
+    public int FaultRate { get; init; } = 40;
+    /// <summary>
+    /// Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.
+    /// </summary>
     public int Samples { get; init; } = 300;
 
-    /// <summary>The fault scenarios (F…) run only when named (./faults.sh): they stop servers, they measure no speed.</summary>
+    /// <summary>
+    /// The fault scenarios (F…) run only when named (./faults.sh): they stop servers, they measure no speed.
+    /// </summary>
     public bool Selected(string id) =>
         Only.Count == 0 ? !IsFault(id) : Only.Any(o => id.Equals(o, StringComparison.OrdinalIgnoreCase)
                                                        || id.StartsWith(o, StringComparison.OrdinalIgnoreCase));
@@ -68,6 +84,7 @@ public sealed record BenchSettings
         FeedEvents = 300,
         Sustained = TimeSpan.FromSeconds(2),
         TimeoutRate = 5,
+        FaultRate = 20,
         Samples = 10
     };
 

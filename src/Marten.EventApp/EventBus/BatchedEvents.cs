@@ -5,12 +5,16 @@ using Wolverine.Runtime.Serialization;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>A bus event as a batched consumer receives it (<see cref="EventBusSetup.ConsumeEventBatches{TEvent}"/>).</summary>
+/// <summary>
+/// A bus event as a batched consumer receives it (<see cref="EventBusSetup.ConsumeEventBatches{TEvent}"/>).
+/// </summary>
 public interface IBatchedEvent
 {
     EventEnvelope Event { get; }
 
-    /// <summary>The trace the event was delivered in (W3C <c>traceparent</c>): the batch's span links to each one.</summary>
+    /// <summary>
+    /// The trace the event was delivered in (W3C <c>traceparent</c>): the batch's span links to each one.
+    /// </summary>
     string? TraceParent { get; }
 }
 

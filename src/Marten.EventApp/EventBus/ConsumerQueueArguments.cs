@@ -24,11 +24,12 @@ public sealed record ConsumerBatch(Type Type, Func<EventEnvelope, string?, objec
 /// <summary>
 /// Runs before Wolverine declares the consumers' queues (durable, no arguments: TTL and broker dead letters are a
 /// RabbitMQ policy's business, which can change without a new declaration). RabbitMQ refuses to declare a queue that
-/// exists with other arguments (PRECONDITION_FAILED: declared by the seed's code, with its <c>x-dead-letter-exchange</c>
-/// and <c>x-message-ttl</c>, or by hand), which would stop the service at start-up with nothing it could do. An empty
-/// queue is replaced without losing an event: a holding queue with the same bindings catches what arrives meanwhile and
-/// is emptied into the new queue (a consumer may see such an event twice and dedupes it by id). A queue that holds
-/// messages is left alone and start-up stops with what to do, because replacing it would drop them.
+/// exists with other arguments (PRECONDITION_FAILED: declared by the seed's code, with its
+/// <c>x-dead-letter-exchange</c> and <c>x-message-ttl</c>, or by hand), which would stop the service at start-up with
+/// nothing it could do. An empty queue is replaced without losing an event: a holding queue with the same bindings
+/// catches what arrives meanwhile and is emptied into the new queue (a consumer may see such an event twice and dedupes
+/// it by id). A queue that holds messages is left alone and start-up stops with what to do, because replacing it would
+/// drop them.
 /// </summary>
 public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions options, IEnumerable<ConsumerQueue> queues,
     ILogger<ConsumerQueueArguments> logger) : IHostedService

@@ -5,7 +5,9 @@ public sealed class EventBusOptions
 {
     public const string Section = "EventApp:EventBus";
 
-    /// <summary>The durable topic exchange every domain event is published to (routing key {EventType}.{aggregateId}).</summary>
+    /// <summary>
+    /// The durable topic exchange every domain event is published to (routing key {EventType}.{aggregateId}).
+    /// </summary>
     public string Exchange { get; set; } = "events";
 
     /// <summary>The durable queue other services send commands to.</summary>
@@ -14,28 +16,38 @@ public sealed class EventBusOptions
     /// <summary>A consumer's retries after a failure, then its message goes to the dead letters.</summary>
     public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
 
-    /// <summary>How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.</summary>
+    /// <summary>
+    /// How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.
+    /// </summary>
     public TimeSpan TransientPause { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The most events a batched consumer (the activity log, the onboarding trigger) handles in one transaction.</summary>
+    /// <summary>
+    /// The most events a batched consumer (the activity log, the onboarding trigger) handles in one transaction.
+    /// </summary>
     public int BatchSize { get; set; } = 100;
 
     /// <summary>How long a batched consumer waits for more events before it handles a batch that is not full.</summary>
     public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Broker-side dead letters, as the seed's <c>events.dlx</c>: when set, this topic exchange is declared with a queue of
-    /// the same name bound to it, for a RabbitMQ policy to send what expires in (or is rejected by) the consumers'
-    /// queues to (README, "Consumers, retries, dead letters"). Off by default: the service cannot replay what is there.
+    /// Broker-side dead letters, as the seed's <c>events.dlx</c>: when set, this topic exchange is declared with a
+    /// queue of the same name bound to it, for a RabbitMQ policy to send what expires in (or is rejected by) the
+    /// consumers' queues to (README, "Consumers, retries, dead letters"). Off by default: the service cannot replay
+    /// what is there.
     /// </summary>
     public string? BrokerDeadLetterExchange { get; set; }
 
-    /// <summary>Kafka brokers (host:port,...): when set, every event also goes to <see cref="KafkaTopic"/>, keyed by aggregate id.</summary>
+    /// <summary>
+    /// Kafka brokers (host:port,...): when set, every event also goes to <see cref="KafkaTopic"/>, keyed by aggregate
+    /// id.
+    /// </summary>
     public string? KafkaBootstrapServers { get; set; }
 
     public string KafkaTopic { get; set; } = "domain-events";
 
-    /// <summary>The largest message body a listener on the broker reads; a larger one goes to the dead letters unread.</summary>
+    /// <summary>
+    /// The largest message body a listener on the broker reads; a larger one goes to the dead letters unread.
+    /// </summary>
     public int MaxMessageBytes { get; set; } = 256 * 1024;
 
     public static EventBusOptions From(IConfiguration configuration)

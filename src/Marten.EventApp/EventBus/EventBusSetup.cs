@@ -77,11 +77,11 @@ public static class EventBusSetup
     }
 
     /// <summary>
-    /// A consumer of the bus with its own durable queue: bound to the exchange with each of <paramref name="bindingKeys"/>
-    /// (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, the events those keys match reach
-    /// the consumer through a durable local queue of that name (<see cref="EventRoutes"/>). The handler is sticky
-    /// to its queue: each consumer handles each event on its own, with its own retries (Wolverine would otherwise run
-    /// every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
+    /// A consumer of the bus with its own durable queue: bound to the exchange with each of <paramref
+    /// name="bindingKeys"/> (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, the events
+    /// those keys match reach the consumer through a durable local queue of that name (<see cref="EventRoutes"/>). The
+    /// handler is sticky to its queue: each consumer handles each event on its own, with its own retries (Wolverine
+    /// would otherwise run every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
     /// </summary>
     public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, string[] bindingKeys,
         string[]? retiredBindingKeys = null)
@@ -99,10 +99,10 @@ public static class EventBusSetup
             handler);
 
     /// <summary>
-    /// A consumer of the bus, as <see cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>, whose
-    /// handler takes its events in batches (<typeparamref name="TEvent"/>[]): one transaction for a batch instead of one
-    /// per event. Only for a consumer to which the order of one aggregate's events does not matter: a batch's events run
-    /// together, and a batch that fails has its events retried one by one.
+    /// A consumer of the bus, as <see cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>,
+    /// whose handler takes its events in batches (<typeparamref name="TEvent"/>[]): one transaction for a batch instead
+    /// of one per event. Only for a consumer to which the order of one aggregate's events does not matter: a batch's
+    /// events run together, and a batch that fails has its events retried one by one.
     /// </summary>
     public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue, Type handler,
         string[] bindingKeys, string[]? retiredBindingKeys = null) where TEvent : class, IBatchedEvent<TEvent>
@@ -121,9 +121,10 @@ public static class EventBusSetup
     }
 
     /// <summary>
-    /// The consumer's queue and listener. A <paramref name="sticky"/> handler of <see cref="EventEnvelope"/> runs on that
-    /// queue only, one aggregate's events one after another and other aggregates in parallel (Wolverine would otherwise
-    /// run every handler of the envelope together wherever an event arrives); a batched consumer has a type of its own.
+    /// The consumer's queue and listener. A <paramref name="sticky"/> handler of <see cref="EventEnvelope"/> runs on
+    /// that queue only, one aggregate's events one after another and other aggregates in parallel (Wolverine would
+    /// otherwise run every handler of the envelope together wherever an event arrives); a batched consumer has a type
+    /// of its own.
     /// </summary>
     private static IServiceCollection Consume(this IServiceCollection services, Broker broker, string exchange, ConsumerQueue consumer,
         int maxMessageBytes, Type? sticky, IMessageSerializer? serializer = null)

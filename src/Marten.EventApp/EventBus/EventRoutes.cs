@@ -20,7 +20,9 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
             .Select(g => (g.Key, g.SelectMany(c => c.BindingKeys).Distinct().Select(k => k.Split('.')).ToArray(), g.First()))
     ];
 
-    /// <summary>Publishes through the message context's outbox: the event leaves only if its transaction commits.</summary>
+    /// <summary>
+    /// Publishes through the message context's outbox: the event leaves only if its transaction commits.
+    /// </summary>
     public async ValueTask PublishAsync(IMessageBus bus, EventEnvelope e)
     {
         if (broker.IsConfigured)
@@ -38,7 +40,10 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
                 await bus.EndpointFor(queue).SendAsync(consumer.Message(e), options);
     }
 
-    /// <summary>Whether an AMQP topic binding matches a routing key (words split at dots): <c>*</c> is one word, <c>#</c> any number.</summary>
+    /// <summary>
+    /// Whether an AMQP topic binding matches a routing key (words split at dots): <c>*</c> is one word, <c>#</c> any
+    /// number.
+    /// </summary>
     public static bool Matches(string bindingKey, string routingKey) => Matches(bindingKey.Split('.'), 0, routingKey.Split('.'), 0);
 
     private static bool Matches(string[] pattern, int p, string[] key, int k)

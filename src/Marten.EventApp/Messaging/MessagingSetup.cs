@@ -7,7 +7,10 @@ using Wolverine.RabbitMQ;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>Wolverine: handlers, durable local queues, the outbox, RabbitMQ when configured. Features add routes with ConfigureWolverine.</summary>
+/// <summary>
+/// Wolverine: handlers, durable local queues, the outbox, RabbitMQ when configured. Features add routes with
+/// ConfigureWolverine.
+/// </summary>
 public static class MessagingSetup
 {
     public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
@@ -35,7 +38,8 @@ public static class MessagingSetup
                 opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
                 opts.Durability.StaleNodeTimeout = options.NodeTimeout;
                 // a projection being moved off a node that dies meanwhile is assigned again after twice this (30 s by
-                // default): with the default, a takeover took 65 s whenever the nodes were rebalancing (a node had joined)
+                // default): with the default, a takeover took 65 s whenever the nodes were rebalancing (a node had
+                // joined)
                 opts.Durability.CheckAssignmentPeriod = 2 * options.NodeHeartbeat;
             }
 
@@ -62,7 +66,9 @@ public static class MessagingSetup
     }
 }
 
-/// <summary>Whether a RabbitMQ broker is configured (ConnectionStrings:RabbitMq); without one, routes are durable local queues.</summary>
+/// <summary>
+/// Whether a RabbitMQ broker is configured (ConnectionStrings:RabbitMq); without one, routes are durable local queues.
+/// </summary>
 public sealed record Broker(Uri? Uri)
 {
     public bool IsConfigured => Uri is not null;

@@ -36,8 +36,9 @@ public static class OnboardingConfiguration
         builder.Services.ConfigureWolverine(opts =>
         {
             opts.Policies.Add(new OnboardingStepFailures(options, EventBusOptions.From(builder.Configuration)));
-            // one user's saga messages one after another (answers of the parallel steps would otherwise race on the saga,
-            // one retried after a concurrency error: 4,777 such retries in one run of bench row 2), other users' in parallel
+            // one user's saga messages one after another (answers of the parallel steps would otherwise race on the
+            // saga, one retried after a concurrency error: 4,777 such retries in one run of bench row 2), other users'
+            // in parallel
             opts.MessagePartitioning.ByMessage<IOnboardingSagaMessage>(m => m.UserId.ToString());
             opts.Publish(x =>
             {

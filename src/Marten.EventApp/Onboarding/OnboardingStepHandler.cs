@@ -63,9 +63,9 @@ public static class OnboardingStepHandler
             ("RegistrationAnalyticsTracked", "Registration tracked in analytics"), ct);
 
     /// <summary>
-    /// Calls the step's service, records what it did, and advances the saga with its answer. A failure is retried by Wolverine after the
-    /// configured delays (<see cref="OnboardingStepFailures"/>); on the last attempt the saga is advanced with the
-    /// failure instead, in the handler's transaction, so it fails and compensates at once.
+    /// Calls the step's service, records what it did, and advances the saga with its answer. A failure is retried by
+    /// Wolverine after the configured delays (<see cref="OnboardingStepFailures"/>); on the last attempt the saga is
+    /// advanced with the failure instead, in the handler's transaction, so it fails and compensates at once.
     /// </summary>
     private static async Task RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingOptions options,
         IMessageContext context, ILogger logger, DateTimeOffset now, Func<OnboardingRecipient, Task> call,
@@ -96,8 +96,9 @@ public static class OnboardingStepHandler
     }
 
     /// <summary>
-    /// Runs the compensations one after another in the order given (the saga's reverse order), each on its own: one that
-    /// throws is reported and the next still runs, as in the seed. What each did is recorded in the same transaction.
+    /// Runs the compensations one after another in the order given (the saga's reverse order), each on its own: one
+    /// that throws is reported and the next still runs, as in the seed. What each did is recorded in the same
+    /// transaction.
     /// </summary>
     public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IDocumentSession session, IEmailService email,
         IPushNotificationService push, ILogger<CompensateOnboarding> logger, DateTimeOffset now, CancellationToken ct)

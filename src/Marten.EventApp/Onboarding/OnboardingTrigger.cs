@@ -5,8 +5,11 @@ using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
 
-/// <summary>A registration as the onboarding trigger receives it: its own type, so its deliveries are handled in batches.</summary>
-public sealed record OnboardingTriggerEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<OnboardingTriggerEvent>
+/// <summary>
+/// A registration as the onboarding trigger receives it: its own type, so its deliveries are handled in batches.
+/// </summary>
+public sealed record OnboardingTriggerEvent(EventEnvelope Event, string? TraceParent)
+    : IBatchedEvent<OnboardingTriggerEvent>
 {
     public static OnboardingTriggerEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
 }
@@ -24,6 +27,7 @@ public static class OnboardingTrigger
     public static Task Handle(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
         OnboardingOptions options, DateTimeOffset now, CancellationToken ct) =>
         SagaStart.StartAllAsync(
-            events.Where(x => x.Event.EventType == "UserRegistered").Select(x => new SagaTrigger(x.Event.AggregateId, x.TraceParent)).ToList(),
+            events.Where(x => x.Event.EventType == "UserRegistered")
+                .Select(x => new SagaTrigger(x.Event.AggregateId, x.TraceParent)).ToList(),
             id => UserOnboardingSaga.Begin(id, options, now), saga => saga.OnDuplicateStart(now), session, context, ct);
 }

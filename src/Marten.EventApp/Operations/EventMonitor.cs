@@ -17,14 +17,18 @@ public sealed record EventSystemHealth(
 /// <summary>Events a consumer handled since this node started.</summary>
 public sealed record ProcessedEvents(string EventType, string Handler, long Count);
 
-/// <summary>Failures of one consumer on one event type within the error window (retries count: each attempt that threw).</summary>
+/// <summary>
+/// Failures of one consumer on one event type within the error window (retries count: each attempt that threw).
+/// </summary>
 public sealed record RecentErrors(string EventType, string Handler, int Count, string? LastExceptionType, DateTimeOffset LastFailedAt);
 
 /// <summary>An alert: raised once per window while a consumer keeps failing.</summary>
 public sealed record Alert(string Severity, string Message, string EventType, string Handler, int ErrorCount, TimeSpan Window,
     string? ExceptionType, DateTimeOffset At);
 
-/// <summary>Where alerts go: a Critical log entry always, a webhook when <c>EventApp:Monitoring:AlertWebhook</c> is set.</summary>
+/// <summary>
+/// Where alerts go: a Critical log entry always, a webhook when <c>EventApp:Monitoring:AlertWebhook</c> is set.
+/// </summary>
 public interface IAlertSink
 {
     Task SendAsync(Alert alert, CancellationToken ct);
@@ -52,7 +56,10 @@ public sealed class EventMonitor : IHostedService, IDisposable
     /// <summary>Alerts raised since the node started (each goes to every sink).</summary>
     public long AlertsRaised => Interlocked.Read(ref _raised);
 
-    /// <summary>Watches this service's Wolverine runtime (its own meter: other hosts in the process, as in tests, are not counted).</summary>
+    /// <summary>
+    /// Watches this service's Wolverine runtime (its own meter: other hosts in the process, as in tests, are not
+    /// counted).
+    /// </summary>
     public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
         IWolverineRuntime runtime, ConsumerNames consumers)
         : this(options, clock, sinks, logger, meter => meter == runtime.Meter, consumers.IsBatched)
@@ -108,7 +115,10 @@ public sealed class EventMonitor : IHostedService, IDisposable
     public void RecordProcessed(string eventType, string handler, long count) =>
         _processed.AddOrUpdate((eventType, handler), count, (_, n) => n + count);
 
-    /// <summary>One failure of <paramref name="handler"/> on <paramref name="eventType"/>; the alert when it is one too many for the window.</summary>
+    /// <summary>
+    /// One failure of <paramref name="handler"/> on <paramref name="eventType"/>; the alert when it is one too many for
+    /// the window.
+    /// </summary>
     internal void RecordFailure(string eventType, string handler, string? exceptionType)
     {
         var now = _clock.GetUtcNow();
@@ -202,7 +212,10 @@ public sealed class LogAlertSink(ILogger<LogAlertSink> logger) : IAlertSink
     }
 }
 
-/// <summary>POSTs each alert as JSON to <c>EventApp:Monitoring:AlertWebhook</c> (a client from the factory each time: its handlers are recycled).</summary>
+/// <summary>
+/// POSTs each alert as JSON to <c>EventApp:Monitoring:AlertWebhook</c> (a client from the factory each time: its
+/// handlers are recycled).
+/// </summary>
 public sealed class WebhookAlertSink(IHttpClientFactory clients, MonitoringOptions options) : IAlertSink
 {
     public async Task SendAsync(Alert alert, CancellationToken ct)

@@ -27,7 +27,9 @@ public static class Telemetry
     public static readonly ActivitySource Source = new(Name);
     public static readonly Meter Meter = new(Name);
 
-    /// <summary>Events the forwarder put on the bus (confirmed by the broker, or in the outbox without one), per event type.</summary>
+    /// <summary>
+    /// Events the forwarder put on the bus (confirmed by the broker, or in the outbox without one), per event type.
+    /// </summary>
     public static readonly Counter<long> EventsPublished = Meter.CreateCounter<long>("eventapp.events.published", "{event}",
         "Events put on the bus, per event type");
 
@@ -143,10 +145,14 @@ public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
     private readonly Dictionary<string, string> _handlers = queues.ToDictionary(q => q.Name, q => q.Handler);
     private readonly Dictionary<Type, string> _batched = queues.Where(q => q.Batch is not null).ToDictionary(q => q.Batch!.Type, q => q.Handler);
 
-    /// <summary>The consumer whose events a batch holds (a batch runs on a queue of Wolverine's, not the consumer's).</summary>
+    /// <summary>
+    /// The consumer whose events a batch holds (a batch runs on a queue of Wolverine's, not the consumer's).
+    /// </summary>
     public string OfBatch(Type eventType) => _batched.GetValueOrDefault(eventType, eventType.Name);
 
-    /// <summary>Whether the consumer takes its events in batches: Wolverine then counts a batch, not its events.</summary>
+    /// <summary>
+    /// Whether the consumer takes its events in batches: Wolverine then counts a batch, not its events.
+    /// </summary>
     public bool IsBatched(string handler) => _batched.ContainsValue(handler);
 
     public string Of(Uri? destination)
@@ -158,7 +164,10 @@ public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
     }
 }
 
-/// <summary>Puts <see cref="ConsumerTelemetry"/> on every consumer of the bus: each queue's own (sticky) chain, where the events are handled.</summary>
+/// <summary>
+/// Puts <see cref="ConsumerTelemetry"/> on every consumer of the bus: each queue's own (sticky) chain, where the events
+/// are handled.
+/// </summary>
 internal sealed class ConsumerTelemetryPolicy : IHandlerPolicy
 {
     public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
@@ -168,7 +177,8 @@ internal sealed class ConsumerTelemetryPolicy : IHandlerPolicy
             consumer.AddMiddleware(typeof(ConsumerTelemetry), nameof(ConsumerTelemetry.Before));
         foreach (var chain in chains.Where(c => BatchedEvents.IsBatch(c.MessageType)))
         {
-            // after the frames that commit: the transaction policy runs before this one (AddMessaging, then AddOperations)
+            // after the frames that commit: the transaction policy runs before this one (AddMessaging, then
+            // AddOperations)
             chain.Postprocessors.Add(new MethodCall(typeof(ConsumerBatchTelemetry), nameof(ConsumerBatchTelemetry.Count)));
         }
     }

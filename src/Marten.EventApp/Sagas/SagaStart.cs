@@ -22,12 +22,13 @@ public static class SagaStart
     /// span of its trigger's trace, so the saga's messages go on in the trace of the event that started it.
     /// </summary>
     public static async Task StartAllAsync<TSaga>(IReadOnlyCollection<SagaTrigger> triggers,
-        Func<Guid, (TSaga Saga, SagaEffects Effects)> begin, Func<TSaga, SagaEffects> duplicate, IDocumentSession session,
-        IMessageContext context, CancellationToken ct)
+        Func<Guid, (TSaga Saga, SagaEffects Effects)> begin, Func<TSaga, SagaEffects> duplicate,
+        IDocumentSession session, IMessageContext context, CancellationToken ct)
         where TSaga : TrackedSaga
     {
         if (triggers.Count == 0) return;
-        var existing = (await session.LoadManyAsync<TSaga>(ct, triggers.Select(t => t.Id).Distinct())).ToDictionary(s => s.Id);
+        var ids = triggers.Select(t => t.Id).Distinct();
+        var existing = (await session.LoadManyAsync<TSaga>(ct, ids)).ToDictionary(s => s.Id);
         var started = new HashSet<Guid>();
         foreach (var (id, traceParent) in triggers)
         {
@@ -50,5 +51,7 @@ public static class SagaStart
     }
 }
 
-/// <summary>What starts a saga: its id, and the trace of the event behind it (W3C <c>traceparent</c>) when it came in a batch.</summary>
+/// <summary>
+/// What starts a saga: its id, and the trace of the event behind it (W3C <c>traceparent</c>) when it came in a batch.
+/// </summary>
 public sealed record SagaTrigger(Guid Id, string? TraceParent = null);

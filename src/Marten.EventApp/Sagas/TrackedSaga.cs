@@ -18,7 +18,10 @@ public sealed class SagaStep
     public DateTimeOffset? FinishedAt { get; set; }
     public string? Error { get; set; }
 
-    /// <summary>The envelope id of the step's durable timeout while it is scheduled (cancelled by id, see <see cref="TrackedSaga"/>).</summary>
+    /// <summary>
+    /// The envelope id of the step's durable timeout while it is scheduled (cancelled by id, see <see
+    /// cref="TrackedSaga"/>).
+    /// </summary>
     public Guid? TimeoutId { get; set; }
     public DateTimeOffset? TimeoutDueAt { get; set; }
     /// <summary>The saga asked for this step's timeout and it has neither fired nor been cancelled.</summary>
@@ -36,7 +39,9 @@ public sealed record SagaTimelineEntry(DateTimeOffset At, string Message, string
 /// </summary>
 public abstract class TrackedSaga : Saga, IRevisioned
 {
-    /// <summary>The timeline keeps the newest entries: a saga flooded with duplicates must not grow without bound.</summary>
+    /// <summary>
+    /// The timeline keeps the newest entries: a saga flooded with duplicates must not grow without bound.
+    /// </summary>
     public const int MaxTimeline = 200;
 
     public Guid Id { get; set; }
@@ -99,7 +104,9 @@ public abstract class TrackedSaga : Saga, IRevisioned
         step.Error = error;
     }
 
-    /// <summary>A step's durable timeout, due <paramref name="after"/> from now (see <see cref="SagaEffects"/>).</summary>
+    /// <summary>
+    /// A step's durable timeout, due <paramref name="after"/> from now (see <see cref="SagaEffects"/>).
+    /// </summary>
     protected static TimeoutRequest TimeoutFor(SagaStep step, object message, TimeSpan after, DateTimeOffset now)
     {
         step.TimeoutDueAt = now + after;

@@ -16,13 +16,20 @@ namespace Marten.EventApp.Users;
 /// <summary>An operator's erasure of a user's personal data (HTTP only: not accepted from the bus).</summary>
 public sealed record EraseUser(Guid UserId, string ErasedBy);
 
-/// <summary>The erasure's second half, a durable local message retried until it is done (<see cref="CompleteErasureHandler"/>).</summary>
+/// <summary>
+/// The erasure's second half, a durable local message retried until it is done (<see cref="CompleteErasureHandler"/>).
+/// </summary>
 public sealed record CompleteErasure(Guid UserId);
 
-/// <summary>An erasure carried out to the end: written by the last part of it, read by <c>GET /api/users/{id}</c>.</summary>
+/// <summary>
+/// An erasure carried out to the end: written by the last part of it, read by <c>GET /api/users/{id}</c>.
+/// </summary>
 public sealed record UserErasure(Guid Id, DateTimeOffset CompletedAt, int MessagesRemoved);
 
-/// <summary>The answer to an erasure: the stream's version and where the erasure stands (<c>Pending</c> until its message is done).</summary>
+/// <summary>
+/// The answer to an erasure: the stream's version and where the erasure stands (<c>Pending</c> until its message is
+/// done).
+/// </summary>
 public sealed record ErasureResult(Guid Id, long Version, string Status);
 
 /// <summary>
@@ -48,9 +55,12 @@ public static class EraseUserHandler
 
     public static Task Handle(EraseUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands,
         TimeProvider clock, CancellationToken ct) =>
-        commands.AppendAsync<UserDetails>(session, context, cmd.UserId, new FieldErrors(), user => Decide(cmd, user, clock.GetUtcNow()), ct);
+        commands.AppendAsync<UserDetails>(session, context, cmd.UserId, new FieldErrors(),
+            user => Decide(cmd, user, clock.GetUtcNow()), ct);
 
-    /// <summary>The masking rules: emails and names become the placeholder, the other profile values are removed.</summary>
+    /// <summary>
+    /// The masking rules: emails and names become the placeholder, the other profile values are removed.
+    /// </summary>
     public static void Masking(StoreOptions opts)
     {
         opts.Events.AddMaskingRuleForProtectedInformation<UserRegistered>(e => e with
@@ -66,7 +76,8 @@ public static class EraseUserHandler
             UpdatedFields = Mask(e.UpdatedFields), PreviousValues = Mask(e.PreviousValues)
         });
         // free texts: they may name or quote the person
-        opts.Events.AddMaskingRuleForProtectedInformation<UserDeactivated>(e => e with { Reason = Placeholder, DeactivatedBy = Placeholder });
+        opts.Events.AddMaskingRuleForProtectedInformation<UserDeactivated>(e =>
+            e with { Reason = Placeholder, DeactivatedBy = Placeholder });
         opts.Events.AddMaskingRuleForProtectedInformation<OnboardingFailed>(e => e with { Reason = Placeholder });
     }
 
@@ -78,9 +89,11 @@ public static class EraseUserHandler
 
 internal static class EraseUserEndpoint
 {
-    /// <summary>202: the user's events now say it is erased; the rest follows (<see cref="CompleteErasure"/>).</summary>
-    public static async Task<Results<Accepted<ErasureResult>, ProblemHttpResult>> Post(Guid id, IMessageBus bus, HttpContext http,
-        CancellationToken ct)
+    /// <summary>
+    /// 202: the user's events now say it is erased; the rest follows (<see cref="CompleteErasure"/>).
+    /// </summary>
+    public static async Task<Results<Accepted<ErasureResult>, ProblemHttpResult>> Post(Guid id, IMessageBus bus,
+        HttpContext http, CancellationToken ct)
     {
         var outcome = await bus.InvokeAsync<CommandOutcome>(new EraseUser(id, http.User.Identity?.Name ?? "operator"),
             RequestCorrelation.From(http), ct);
@@ -98,18 +111,22 @@ internal static class EraseUserEndpoint
 /// </summary>
 public static class CompleteErasureHandler
 {
-    private static readonly HashSet<string> OperatorMessages = [nameof(OnboardingOperatorNote), nameof(ForceOnboardingCompensation)];
+    private static readonly HashSet<string> OperatorMessages =
+        [nameof(OnboardingOperatorNote), nameof(ForceOnboardingCompensation)];
 
     /// <summary>Retried until it is done: quickly at first, then every few minutes for as long as it takes.</summary>
     public static void Configure(HandlerChain chain) =>
-        chain.OnAnyException().RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30))
+        chain.OnAnyException()
+            .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30))
             .Then.ScheduleRetryIndefinitely(TimeSpan.FromMinutes(5));
 
-    public static async Task Handle(CompleteErasure cmd, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    public static async Task Handle(CompleteErasure cmd, IDocumentSession session, TimeProvider clock,
+        CancellationToken ct)
     {
         var store = session.DocumentStore;
         var id = cmd.UserId;
-        var removed = await ErasedMessages.RemoveKeptAsync(store, id, await ErasedMessages.EmailsOfAsync(store, id, ct), ct);
+        var emails = await ErasedMessages.EmailsOfAsync(store, id, ct);
+        var removed = await ErasedMessages.RemoveKeptAsync(store, id, emails, ct);
         await store.Advanced.ApplyEventDataMasking(x =>
         {
             x.IncludeStream(id);
@@ -117,12 +134,16 @@ public static class CompleteErasureHandler
         }, ct);
 
         var texts = await session.Query<ActivityEntry>()
-            .Where(x => x.UserId == id && (x.EventType == nameof(UserDeactivated) || x.EventType == nameof(OnboardingFailed)))
+            .Where(x => x.UserId == id
+                        && (x.EventType == nameof(UserDeactivated) || x.EventType == nameof(OnboardingFailed)))
             .ToListAsync(ct);
         foreach (var entry in texts)
-            session.Store(entry with { Summary = entry.EventType == nameof(UserDeactivated) ? $"Deactivated: {EraseUserHandler.Placeholder}"
-                : $"Onboarding failed: {EraseUserHandler.Placeholder}" });
-        if (await session.LoadAsync<UserOnboardingSaga>(id, ct) is { } saga && saga.EraseFreeTexts(EraseUserHandler.Placeholder, OperatorMessages))
+        {
+            var what = entry.EventType == nameof(UserDeactivated) ? "Deactivated" : "Onboarding failed";
+            session.Store(entry with { Summary = $"{what}: {EraseUserHandler.Placeholder}" });
+        }
+        if (await session.LoadAsync<UserOnboardingSaga>(id, ct) is { } saga
+            && saga.EraseFreeTexts(EraseUserHandler.Placeholder, OperatorMessages))
             session.UpdateRevision(saga, saga.Version + 1);
 
         session.Store(new UserErasure(id, clock.GetUtcNow(), removed));
@@ -148,14 +169,16 @@ internal static class ErasedMessages
     }
 
     /// <summary>
-    /// Handled messages (kept for de-duplication) and dead letters of the user, found by whole JSON values: the user's id
-    /// under the keys a user's messages carry it (not an order's <c>customerId</c>), or one of its emails as a whole
+    /// Handled messages (kept for de-duplication) and dead letters of the user, found by whole JSON values: the user's
+    /// id under the keys a user's messages carry it (not an order's <c>customerId</c>), or one of its emails as a whole
     /// string, written plainly or with JSON's escapes (<c>+</c> as <c>\u002B</c>), so that <c>ann@x</c> never matches
     /// <c>joann@x</c>. Messages still waiting to be handled are left alone.
     /// </summary>
-    public static async Task<int> RemoveKeptAsync(IDocumentStore store, Guid id, IReadOnlyList<string> emails, CancellationToken ct)
+    public static async Task<int> RemoveKeptAsync(IDocumentStore store, Guid id, IReadOnlyList<string> emails,
+        CancellationToken ct)
     {
-        var patterns = new[] { "aggregateId", "AggregateId", "userId", "UserId", "id", "Id" }.Select(key => $"\"{key}\":\"{id}\"")
+        var patterns = new[] { "aggregateId", "AggregateId", "userId", "UserId", "id", "Id" }
+            .Select(key => $"\"{key}\":\"{id}\"")
             .Concat(emails.SelectMany(email => new[] { $"\"{email}\"", JsonSerializer.Serialize(email) }))
             .Distinct().Select(Encoding.UTF8.GetBytes).ToArray();
         var schema = store.Options.DatabaseSchemaName;
@@ -163,7 +186,9 @@ internal static class ErasedMessages
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand($"""
             with inbox as (delete from {schema}.wolverine_incoming_envelopes i
-                           where status = 'Handled' and exists (select 1 from unnest(@patterns) p where position(p in i.body) > 0) returning 1),
+                           where status = 'Handled'
+                             and exists (select 1 from unnest(@patterns) p where position(p in i.body) > 0)
+                           returning 1),
                  dead as (delete from {schema}.wolverine_dead_letters d
                           where exists (select 1 from unnest(@patterns) p where position(p in d.body) > 0) returning 1)
             select (select count(*) from inbox) + (select count(*) from dead)

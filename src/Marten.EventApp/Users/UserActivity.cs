@@ -14,7 +14,9 @@ namespace Marten.EventApp.Users;
 /// </summary>
 public sealed record ActivityEntry(Guid Id, Guid UserId, string EventType, long AggregateVersion, DateTimeOffset OccurredOn, string Summary);
 
-/// <summary>A bus event as the activity log receives it: its own type, so its deliveries are handled in batches.</summary>
+/// <summary>
+/// A bus event as the activity log receives it: its own type, so its deliveries are handled in batches.
+/// </summary>
 public sealed record ActivityEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<ActivityEvent>
 {
     public static ActivityEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
@@ -28,7 +30,9 @@ public static class UserActivityHandler
 {
     public const string Queue = "marten-eventapp.user-activity";
 
-    /// <summary>The events the log records (those <see cref="Summary"/> knows), so the queue is not sent the rest.</summary>
+    /// <summary>
+    /// The events the log records (those <see cref="Summary"/> knows), so the queue is not sent the rest.
+    /// </summary>
     public static readonly string[] BindingKeys =
         ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "UserErased.*", $"{EventBusNames.CommandRejected}.*"];
 

@@ -27,7 +27,9 @@ public sealed record UserDetails
     public DateTimeOffset LastUpdated { get; init; }
     public DateTimeOffset? DeactivatedAt { get; init; }
     public string? DeactivationReason { get; init; }
-    /// <summary>When its personal data was erased: email and names are placeholders, the other profile values gone.</summary>
+    /// <summary>
+    /// When its personal data was erased: email and names are placeholders, the other profile values gone.
+    /// </summary>
     public DateTimeOffset? ErasedAt { get; init; }
     public int ProfileCompleteness { get; init; }
     /// <summary>
@@ -37,8 +39,9 @@ public sealed record UserDetails
     /// </summary>
     public string? Onboarding { get; init; }
     /// <summary>
-    /// For an erased user: <c>Pending</c> until every copy of the personal data is gone (the events masked, kept messages
-    /// deleted, free texts replaced), then <c>Completed</c>. Read from <see cref="UserErasure"/> with the document.
+    /// For an erased user: <c>Pending</c> until every copy of the personal data is gone (the events masked, kept
+    /// messages deleted, free texts replaced), then <c>Completed</c>. Read from <see cref="UserErasure"/> with the
+    /// document.
     /// </summary>
     public string? Erasure { get; init; }
     public long Version { get; init; }
@@ -50,7 +53,9 @@ public sealed record UserDetails
     [System.Text.Json.Serialization.JsonIgnore]
     public string SearchText => FullName.ToLowerInvariant() + SearchSeparator + Email.ToLowerInvariant();
 
-    /// <summary>Between name and email: no term holds it (<see cref="FindUsersEndpoint"/>), so no match spans both.</summary>
+    /// <summary>
+    /// Between name and email: no term holds it (<see cref="FindUsersEndpoint"/>), so no match spans both.
+    /// </summary>
     internal const char SearchSeparator = '\u001f';
 
     internal UserProfile Profile() =>

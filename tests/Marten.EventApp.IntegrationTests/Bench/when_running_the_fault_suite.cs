@@ -12,8 +12,8 @@ public sealed class when_running_the_fault_suite
     [Fact]
     public async Task a_kill_and_a_broker_outage_lose_nothing()
     {
-        var settings = BenchSettings.Smoke(await TestDatabase.ConnectionString(), BenchSettings.FindRepoRoot(AppContext.BaseDirectory),
-            await TestBroker.Uri()) with
+        var repo = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
+        var settings = BenchSettings.Smoke(await TestDatabase.ConnectionString(), repo, await TestBroker.Uri()) with
         {
             Only = ["F1", "F2"],
             SchemaPrefix = "faultsmoke",
@@ -24,7 +24,8 @@ public sealed class when_running_the_fault_suite
         var run = await BenchRunner.RunAsync(settings, log, CancellationToken.None);
 
         Assert.Equal(["F1", "F2"], run.Rows.Select(r => r.Id).Order(StringComparer.Ordinal));
-        // the outage needs the broker ./test.sh starts (its rabbitmqctl); with a container it reports that it did not run
+        // the outage needs the broker ./test.sh starts (its rabbitmqctl); with a container it reports that it did not
+        // run
         foreach (var row in run.Rows.Where(r => r.Id == "F1" || settings.RabbitMqCtl is not null))
         {
             Assert.True(row.Errors == 0, $"{row.Id}: {row.Note}\n{log}");

@@ -40,7 +40,10 @@ public sealed class when_a_batched_consumer_meets_a_poison_event : IAsyncLifetim
     }
 
     private static string Envelope(Guid eventId, string type, Guid aggregateId, string data) =>
-        $$"""{"eventId":"{{eventId}}","eventType":"{{type}}","aggregateId":"{{aggregateId}}","aggregateVersion":1,"eventVersion":1,"occurredOn":"2026-12-06T10:00:00Z","eventData":{{data}}}""";
+        $$"""
+          {"eventId":"{{eventId}}","eventType":"{{type}}","aggregateId":"{{aggregateId}}","aggregateVersion":1,
+           "eventVersion":1,"occurredOn":"2026-12-06T10:00:00Z","eventData":{{data}}}
+          """;
 
     [Fact]
     public async Task the_poison_alone_is_dead_lettered_and_the_rest_of_its_batch_is_recorded()
@@ -51,11 +54,15 @@ public sealed class when_a_batched_consumer_meets_a_poison_event : IAsyncLifetim
             await _amqp.PublishAsync(_exchange, $"UserRegistered.{userId}",
                 Envelope(eventId, "UserRegistered", userId, """{"registrationSource":"batch"}"""), "UserRegistered");
         // the log reads the names of the updated fields, which this one lacks
-        await _amqp.PublishAsync(_exchange, $"UserProfileUpdated.{poison}", Envelope(poison, "UserProfileUpdated", poison, "{}"), "UserProfileUpdated");
+        await _amqp.PublishAsync(_exchange, $"UserProfileUpdated.{poison}",
+            Envelope(poison, "UserProfileUpdated", poison, "{}"), "UserProfileUpdated");
 
+        var deadLetters = _service.Services.GetRequiredService<IMessageStore>().DeadLetters;
         var dead = await Tracking.Eventually(async () =>
-            (await _service.Services.GetRequiredService<IMessageStore>().DeadLetters
-                .QueryAsync(new DeadLetterEnvelopeQuery(), CancellationToken.None)).Envelopes is { Count: > 0 } found ? found : null);
+        {
+            var found = (await deadLetters.QueryAsync(new DeadLetterEnvelopeQuery(), CancellationToken.None)).Envelopes;
+            return found.Count > 0 ? found : null;
+        });
         var entries = await Tracking.Eventually(async () =>
         {
             await using var session = _service.Services.GetRequiredService<IDocumentStore>().QuerySession();

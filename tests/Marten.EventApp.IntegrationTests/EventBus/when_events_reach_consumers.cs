@@ -67,7 +67,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         var id = Guid.CreateVersion7();
 
         await Assert.ThrowsAnyAsync<Exception>(() => Bus.InvokeAsync<CommandOutcome>(new StartProbeThenFail(id)));
-        // a later event: once it has reached the consumers and nothing waits in their queues, the bus is past the probe's
+        // a later event: once it has reached the consumers and nothing waits in their queues, the bus is past the
+        // probe's
         var later = await Host.RegisteredUser();
         await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
         var admin = Host.Services.GetRequiredService<IMessageStore>().Admin;

@@ -14,7 +14,8 @@ namespace Marten.EventApp.IntegrationTests.Onboarding;
 
 /// <summary>
 /// A host with onboarding on, emptied before each test. Faults by email: <c>fail-analytics.*</c> fails the analytics
-/// step (after one quick retry), <c>silent-prefs.*</c> and <c>silent-both.*</c> never answer from the preferences (and push) step.
+/// step (after one quick retry), <c>silent-prefs.*</c> and <c>silent-both.*</c> never answer from the preferences (and
+/// push) step.
 /// </summary>
 public sealed class OnboardingFixture : IAsyncLifetime
 {

@@ -9,7 +9,9 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>A registration's trace goes on through the bus into its onboarding saga and each of the saga's steps.</summary>
+/// <summary>
+/// A registration's trace goes on through the bus into its onboarding saga and each of the saga's steps.
+/// </summary>
 [Collection(OnboardingCollection.Name)]
 public sealed class when_an_onboarding_is_traced(OnboardingFixture fixture) : OnboardingTest(fixture)
 {

@@ -28,24 +28,30 @@ public sealed class when_the_database_blinks_under_a_saga(OnboardingFixture fixt
         Assert.Single(saga.Timeline, t => t.Note == "after the outage");
         var attempts = SagaOutageProbe.Attempts.ToArray();
         Assert.Equal(4, attempts.Length);
-        Assert.All(attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds), gap => Assert.True(gap >= 0.8, $"tried again after {gap:0.00} s"));
+        Assert.All(attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds),
+            gap => Assert.True(gap >= 0.8, $"tried again after {gap:0.00} s"));
         var dead = await MessageStore.DeadLetters.QueryAsync(new DeadLetterEnvelopeQuery(), CancellationToken.None);
         Assert.Empty(dead.Envelopes);
     }
 }
 
-/// <summary>Wolverine middleware of the onboarding host: an operator's note fails as an unreachable database would, while told to.</summary>
+/// <summary>
+/// Wolverine middleware of the onboarding host: an operator's note fails as an unreachable database would, while told
+/// to.
+/// </summary>
 public static class SagaOutageProbe
 {
     private static int _failures;
 
     public static ConcurrentQueue<DateTimeOffset> Attempts { get; private set; } = new();
 
-    public static void FailNext(int failures) => (_failures, Attempts) = (failures, new ConcurrentQueue<DateTimeOffset>());
+    public static void FailNext(int failures) =>
+        (_failures, Attempts) = (failures, new ConcurrentQueue<DateTimeOffset>());
 
     public static void Before(OnboardingOperatorNote note)
     {
         Attempts.Enqueue(DateTimeOffset.UtcNow);
-        if (Interlocked.Decrement(ref _failures) >= 0) throw new NpgsqlException("the database is away", new TimeoutException());
+        if (Interlocked.Decrement(ref _failures) >= 0)
+            throw new NpgsqlException("the database is away", new TimeoutException());
     }
 }

@@ -20,7 +20,10 @@ public sealed class when_the_database_goes_away : IAsyncLifetime
     {
         var direct = new NpgsqlConnectionStringBuilder(await TestDatabase.ConnectionString());
         _database = new TcpProxy(direct.Host!, direct.Port);
-        var relayed = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Host = "127.0.0.1", Port = _database.Port };
+        var relayed = new NpgsqlConnectionStringBuilder(direct.ConnectionString)
+        {
+            Host = "127.0.0.1", Port = _database.Port
+        };
         _service = await TestHost.StartAsync(_schema, settings: new Dictionary<string, string>
         {
             ["ConnectionStrings:Marten"] = relayed.ConnectionString
@@ -35,7 +38,8 @@ public sealed class when_the_database_goes_away : IAsyncLifetime
         await TestDatabase.DropSchemaAsync(_schema);
     }
 
-    private static object Registration() => new { email = UserScenarios.UniqueEmail("outage"), firstName = "Out", lastName = "Age" };
+    private static object Registration() =>
+        new { email = UserScenarios.UniqueEmail("outage"), firstName = "Out", lastName = "Age" };
 
     [Fact]
     public async Task requests_are_answered_503_with_retry_after_and_answered_again_when_it_is_back()

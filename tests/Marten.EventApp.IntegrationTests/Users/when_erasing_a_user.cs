@@ -159,7 +159,9 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         return (stats.Registered, stats.Active, stats.Deactivated, active);
     }
 
-    /// <summary>Every table and column of the service's schema that holds <paramref name="value"/> (text, JSON or bytes).</summary>
+    /// <summary>
+    /// Every table and column of the service's schema that holds <paramref name="value"/> (text, JSON or bytes).
+    /// </summary>
     private async Task<List<string>> Where(string value)
     {
         var store = Host.Services.GetRequiredService<IDocumentStore>();
@@ -192,7 +194,9 @@ public sealed class when_erasing_a_user(AppFixture fixture)
     }
 }
 
-/// <summary>Wolverine middleware of the app host: the erasure's second half fails while told to, before it does anything.</summary>
+/// <summary>
+/// Wolverine middleware of the app host: the erasure's second half fails while told to, before it does anything.
+/// </summary>
 public static class ErasureFaultProbe
 {
     private static int _failures;
