@@ -172,6 +172,18 @@ provision_postgres() {
   as_service_user "$bindir/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
     || { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
   _STARTED_PG_DIR=$dir
+  # stop|start this server as it was started: the fault suite's database outage (F3) uses it
+  cat >"$dir/ctl" <<CTL
+#!/usr/bin/env bash
+run() { if [ "\$(id -u)" = 0 ]; then runuser -u '$SERVICE_USER' -- "\$@"; else "\$@"; fi; }
+case "\$1" in
+  stop) run '$bindir/pg_ctl' -D '$dir/data' -m fast -w -t 60 stop >/dev/null ;;
+  start) run '$bindir/pg_ctl' -D '$dir/data' -o '$opts' -l '$dir/postgres.log' -w -t 60 start >/dev/null ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+CTL
+  chmod +x "$dir/ctl"
+  export EVENTAPP_PGCTL="$dir/ctl"
   "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt \
     -c "select 1 from pg_database where datname='eventapp'" | grep -q 1 \
     || "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c "create database eventapp" >/dev/null

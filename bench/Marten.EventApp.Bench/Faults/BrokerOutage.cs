@@ -32,7 +32,7 @@ public sealed class BrokerOutage : IScenario
         var around = smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
         await Task.Delay(around, ct);
 
-        await ControlAsync(ctl, ct, "stop_app");
+        await FaultChecks.RunAsync(ctl, ct, "stop_app");
         var readiness = new SortedSet<string>();
         using var http = service.Client();
         for (var clock = Stopwatch.StartNew(); clock.Elapsed < outage;)
@@ -42,8 +42,8 @@ public sealed class BrokerOutage : IScenario
         }
 
         var during = load.Acknowledged.Count;
-        await ControlAsync(ctl, ct, "start_app");
-        await ControlAsync(ctl, ct, "await_startup");
+        await FaultChecks.RunAsync(ctl, ct, "start_app");
+        await FaultChecks.RunAsync(ctl, ct, "await_startup");
         var back = Stopwatch.StartNew();
         await Task.Delay(around, ct);
         await load.DisposeAsync();
@@ -73,7 +73,7 @@ public sealed class BrokerOutage : IScenario
         ];
     }
 
-    private static async Task<string> ReadinessAsync(HttpClient http, CancellationToken ct)
+    public static async Task<string> ReadinessAsync(HttpClient http, CancellationToken ct)
     {
         try
         {
@@ -87,18 +87,5 @@ public sealed class BrokerOutage : IScenario
         {
             return "unanswered";
         }
-    }
-
-    /// <summary>
-    /// rabbitmqctl on the broker the run was given (the wrapper scripts/provision.sh writes for its node).
-    /// </summary>
-    public static async Task ControlAsync(string ctl, CancellationToken ct, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(ctl, arguments))
-                            ?? throw new InvalidOperationException($"could not run {ctl}");
-        // polled: a child that keeps a pipe open would hold WaitForExitAsync
-        while (!process.HasExited) await Task.Delay(100, ct);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited {process.ExitCode}");
     }
 }

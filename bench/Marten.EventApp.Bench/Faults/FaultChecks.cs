@@ -39,6 +39,17 @@ public static class FaultChecks
         }, await ExchangeProbe.DeclareAsync(broker, exchange, ct));
     }
 
+    /// <summary>A server's control script: rabbitmqctl, or scripts/provision.sh's for PostgreSQL.</summary>
+    public static async Task RunAsync(string ctl, CancellationToken ct, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(ctl, arguments))
+                            ?? throw new InvalidOperationException($"could not run {ctl}");
+        // polled: a child that keeps a pipe open would hold WaitForExitAsync
+        while (!process.HasExited) await Task.Delay(100, ct);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{ctl} {string.Join(' ', arguments)} exited {process.ExitCode}");
+    }
+
     /// <summary>
     /// Waits until the pipeline is empty: every event forwarded, no message waiting in the outbox or the inbox, every
     /// registered user's onboarding finished. Null when that took longer than <paramref name="patience"/>.

@@ -23,6 +23,9 @@ public sealed class FaultLoad : IAsyncDisposable
     public ConcurrentDictionary<int, long> Refused { get; } = new();
     public string? FirstError { get; private set; }
 
+    /// <summary>Answers of 500 and above but 503: the service failing where it should have said "come back".</summary>
+    public long ServerErrors => Refused.Where(r => r.Key >= 500 && r.Key != 503).Sum(r => r.Value);
+
     private readonly long _interval;
     private long _next = Stopwatch.GetTimestamp();
 

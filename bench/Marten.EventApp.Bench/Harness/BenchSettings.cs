@@ -12,7 +12,8 @@ public sealed record BenchSettings
     /// <summary>
     /// rabbitmqctl for that broker (the wrapper scripts/provision.sh writes), for the broker outage (F2).
     /// </summary>
-    public string? RabbitMqCtl { get; init; } = Environment.GetEnvironmentVariable("EVENTAPP_RABBITMQCTL") is { Length: > 0 } ctl ? ctl : null;
+    public string? RabbitMqCtl { get; init; } =
+        Environment.GetEnvironmentVariable("EVENTAPP_RABBITMQCTL") is { Length: > 0 } ctl ? ctl : null;
     public string CommandLine { get; init; } = "./bench.sh";
     public string SchemaPrefix { get; init; } = "bench";
     /// <summary>Scenario ids to run ("1a", "4"...); empty runs all.</summary>
@@ -49,6 +50,9 @@ public sealed record BenchSettings
     /// Registrations per second the fault suite writes: a rate the pipeline (onboarding included) keeps up with.
     /// </summary>
     public int FaultRate { get; init; } = 40;
+    /// <summary>stop|start for the PostgreSQL scripts/provision.sh started, for the database outage (F3).</summary>
+    public string? PostgresCtl { get; init; } =
+        Environment.GetEnvironmentVariable("EVENTAPP_PGCTL") is { Length: > 0 } pg ? pg : null;
     /// <summary>
     /// Samples per sequential measurement (loads, searches, feed pages), after as many warm-up calls.
     /// </summary>
