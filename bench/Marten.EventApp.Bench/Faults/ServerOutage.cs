@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Marten.EventApp.Bench.Harness;
+
+namespace Marten.EventApp.Bench.Faults;
+
+/// <summary>What one server's outage under load left: the figures F2 and F3 report.</summary>
+public sealed record OutageRun(FaultOutcome Outcome, TimeSpan? Drained, TimeSpan Settled,
+    IReadOnlySet<string> Readiness, string After, int AcknowledgedDuring, long Answered503During, long ServerErrors,
+    string RefusedNote)
+{
+    /// <summary>The row: nothing lost, drained within a minute of the server's return, and the run's figures.</summary>
+    public ResultRow Row(string id, string name, string server, params Target[] more) => new(id, name)
+    {
+        Targets =
+        [
+            ..Outcome.Targets,
+            ..more,
+            new Target($"drained ≤ 60 s after the {server}'s return",
+                (_, _) => Drained is not null && Settled.TotalSeconds <= 60)
+        ],
+        Errors = Drained is null ? 1 : 0,
+        Note = $"{Outcome.Note}; {AcknowledgedDuring:N0} acknowledged by the end of the outage, " +
+               $"{Answered503During:N0} answered 503, {ServerErrors} other 5xx; " +
+               (Drained is not null
+                   ? $"pipeline empty {Settled.TotalSeconds:0.0} s after the {server}'s return"
+                   : "**not drained in 5 min**") +
+               $"; readiness during the outage {string.Join("/", Readiness)}, after {After}; no restart; " +
+               $"answers other than 201: {RefusedNote}"
+    };
+}
+
+/// <summary>
+/// A server stopped while clients register users and started again, the service left running throughout: the
+/// readiness the service reported meanwhile, and the time from the server's return to an empty pipeline.
+/// </summary>
+public static class ServerOutage
+{
+    public static async Task<OutageRun> RunAsync(BenchContext context, FaultSetup setup, string ctl, string[] stop,
+        string[][] start, CancellationToken ct)
+    {
+        var smoke = context.Settings.CommandLine == "smoke";
+        var outage = Length(context);
+        var (schema, settings, probe) = setup;
+        await using var service = await ServiceProcess.StartAsync(context, schema, ct, settings);
+        await using var load = FaultLoad.Start(context.Settings.HttpClients, context.Settings.FaultRate);
+        await load.TargetAsync(service, ct);
+        var around = smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
+        await Task.Delay(around, ct);
+
+        await FaultChecks.RunAsync(ctl, ct, stop);
+        var readiness = new SortedSet<string>();
+        using var http = service.Client();
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < outage;)
+        {
+            readiness.Add(await ReadinessAsync(http, ct));
+            await Task.Delay(500, ct);
+        }
+
+        var acknowledged = load.Acknowledged.Count;
+        var answered503 = load.Refused.GetValueOrDefault(503);
+        foreach (var command in start) await FaultChecks.RunAsync(ctl, ct, command);
+        // the harness's own pooled connections may have died with the server
+        context.DataSource.Clear();
+        var back = Stopwatch.StartNew();
+        await Task.Delay(around, ct);
+        await load.DisposeAsync();
+        var drained = await FaultChecks.DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
+        var settled = back.Elapsed;
+        var after = await ReadinessAsync(http, ct);
+        var outcome = await FaultChecks.OutcomeAsync(context, schema, load.Acknowledged.ToList(),
+            await probe.DrainAsync(TimeSpan.FromSeconds(3), ct), ct);
+        return new OutageRun(outcome, drained, settled, readiness, after, acknowledged, answered503, load.ServerErrors,
+            load.RefusedNote);
+    }
+
+    /// <summary>How long the server stays away: seconds in a smoke run.</summary>
+    public static TimeSpan Length(BenchContext context) =>
+        context.Settings.CommandLine == "smoke" ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(30);
+
+    private static async Task<string> ReadinessAsync(HttpClient http, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync("/health/ready", ct);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            return body.TryGetProperty("status", out var status)
+                ? status.GetString() ?? "?"
+                : ((int)response.StatusCode).ToString();
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
+        {
+            return "unanswered";
+        }
+    }
+}
