@@ -24,6 +24,7 @@ public static class OnboardingConfiguration
     {
         var options = OnboardingOptions.From(builder.Configuration);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<OnboardingStepRunner>();
         builder.Services.TryAddSingleton<InProcessOnboardingServices>();
         builder.Services.TryAddSingleton<IEmailService>(s => s.GetRequiredService<InProcessOnboardingServices>());
         builder.Services.TryAddSingleton<IPushNotificationService>(s => s.GetRequiredService<InProcessOnboardingServices>());

@@ -16,6 +16,13 @@ public sealed class OnboardingOptions
     /// <summary>A failing step is tried again after each of these delays, then fails the saga.</summary>
     public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
 
+    /// <summary>
+    /// On: the steps' services answer at once (the in-process stand-ins do), so a step runs in the transaction of the
+    /// decision that begins it, a durable message only when it fails there. Off (remote services): every step is a
+    /// durable message of its own.
+    /// </summary>
+    public bool InlineSteps { get; set; } = true;
+
     /// <summary>Failure injection for the in-process services (tests and demos), e.g. "fail the push for emails matching X".</summary>
     public List<OnboardingFault> Faults { get; set; } = [];
 

@@ -12,65 +12,38 @@ using Wolverine.Runtime.Handlers;
 namespace Marten.EventApp.Onboarding;
 
 /// <summary>
-/// One handler per step: it calls the step's service, records what it did, and advances the saga with the answer
-/// (<see cref="OnboardingStepDone"/>), all in one transaction, the next steps' messages leaving through the outbox with
-/// it. A step that keeps failing advances it with <see cref="OnboardingStepFailed"/> instead (its retries:
-/// <see cref="OnboardingStepFailures"/>).
+/// One handler per step's durable message: it calls the step's service (<see cref="OnboardingStepRunner"/>), records
+/// what it did, and advances the saga with the answer (<see cref="OnboardingStepDone"/>), all in one transaction, the
+/// steps that answer begins running in line or leaving through the outbox with it. A step that keeps failing advances
+/// it with <see cref="OnboardingStepFailed"/> instead (its retries: <see cref="OnboardingStepFailures"/>).
 /// </summary>
 public static class OnboardingStepHandler
 {
-    public static Task Handle(SendWelcomeEmail cmd, IDocumentSession session, IEmailService email, OnboardingOptions options,
+    public static Task Handle(SendWelcomeEmail cmd, IDocumentSession session, OnboardingStepRunner steps,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, now, to => email.SendWelcomeEmailAsync(to, ct),
-            ("WelcomeEmailSent", "Welcome email sent"), ct);
+        RunAsync(cmd, session, steps, context, logger, now, ct);
 
-    public static Task Handle(CreateDefaultPreferences cmd, IDocumentSession session, OnboardingOptions options,
+    public static Task Handle(CreateDefaultPreferences cmd, IDocumentSession session, OnboardingStepRunner steps,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, now, to =>
-        {
-            StorePreferences(session, to, now);
-            return Task.CompletedTask;
-        }, null, ct);
+        RunAsync(cmd, session, steps, context, logger, now, ct);
 
-    /// <summary>The service's own data: written in the transaction of the step that creates them.</summary>
-    private static void StorePreferences(IDocumentSession session, OnboardingRecipient to, DateTimeOffset now) =>
-        session.Store(new UserPreferences(to.UserId, true, true, to.Locale ?? "en", now));
-
-    /// <summary>
-    /// The preferences are the service's own data, not another service's: when a step's answer begins theirs, they are
-    /// created right there, in the same transaction, as the seed creates them in the handler of the email's answer (a
-    /// message, a transaction and a saga update less). A fault configured for them sends them as a message instead,
-    /// where that fault plays out.
-    /// </summary>
-    private static SagaEffects WithPreferencesCreated(SagaEffects effects, UserOnboardingSaga saga, OnboardingRecipient to,
-        OnboardingOptions options, IDocumentSession session, DateTimeOffset now)
-    {
-        if (effects.Messages.OfType<CreateDefaultPreferences>().FirstOrDefault() is not { } preferences
-            || options.Faults.Any(f => f.AppliesTo(preferences.Step, to.Email))) return effects;
-        effects.Messages.Remove(preferences);
-        StorePreferences(session, to, now);
-        return effects.And(saga.On(new OnboardingStepDone(to.UserId, preferences.Step), options, now));
-    }
-
-    public static Task Handle(SendWelcomePush cmd, IDocumentSession session, IPushNotificationService push, OnboardingOptions options,
+    public static Task Handle(SendWelcomePush cmd, IDocumentSession session, OnboardingStepRunner steps,
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, now, to => push.SendWelcomeNotificationAsync(to, ct),
-            ("PushNotificationSent", "Welcome push notification sent"), ct);
+        RunAsync(cmd, session, steps, context, logger, now, ct);
 
-    public static Task Handle(TrackRegistration cmd, IDocumentSession session, IRegistrationAnalyticsService analytics,
-        OnboardingOptions options, IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
-        RunAsync(cmd, session, options, context, logger, now, to => analytics.TrackRegistrationAsync(to, ct),
-            ("RegistrationAnalyticsTracked", "Registration tracked in analytics"), ct);
+    public static Task Handle(TrackRegistration cmd, IDocumentSession session, OnboardingStepRunner steps,
+        IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
+        RunAsync(cmd, session, steps, context, logger, now, ct);
 
     /// <summary>
     /// Calls the step's service, records what it did, and advances the saga with its answer. A failure is retried by
     /// Wolverine after the configured delays (<see cref="OnboardingStepFailures"/>); on the last attempt the saga is
     /// advanced with the failure instead, in the handler's transaction, so it fails and compensates at once.
     /// </summary>
-    private static async Task RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingOptions options,
-        IMessageContext context, ILogger logger, DateTimeOffset now, Func<OnboardingRecipient, Task> call,
-        (string What, string Summary)? activity, CancellationToken ct)
+    private static async Task RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingStepRunner steps,
+        IMessageContext context, ILogger logger, DateTimeOffset now, CancellationToken ct)
     {
+        var options = steps.Options;
         try
         {
             var user = await session.LoadAsync<UserDetails>(cmd.UserId, ct)
@@ -79,18 +52,18 @@ public static class OnboardingStepHandler
             if (fault?.Mode == FaultMode.Fail) throw new SimulatedStepFailure(cmd.Step);
             if (fault?.Mode == FaultMode.NoAnswer) return; // the saga hears nothing; its timeout decides
 
-            var recipient = new OnboardingRecipient(user.Id, user.Email, user.FirstName, user.Locale);
-            await call(recipient);
-            if (activity is var (what, summary)) OnboardingActivity.Record(session, user.Id, what, summary, now);
-            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => WithPreferencesCreated(
-                saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now), saga, recipient, options, session, now), session, context, ct);
+            var to = OnboardingStepRunner.Recipient(user);
+            await steps.CallAsync(cmd, to, session, now, ct);
+            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => steps.RunInlineAsync(saga,
+                saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now), to, session, now, ct), session, context, ct);
         }
         catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && ex is not ConcurrencyException
                                    && !ex.IsTransientDatabaseFailure())
         {
             logger.LogWarning(ex, "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
                 cmd.Step, cmd.UserId, context.Envelope.Attempts);
-            await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => saga.On(new OnboardingStepFailed(cmd.UserId, cmd.Step, ex.Message), now),
+            await UserOnboardingSaga.AdvanceAsync(cmd.UserId,
+                saga => Task.FromResult(saga.On(new OnboardingStepFailed(cmd.UserId, cmd.Step, ex.Message), now)),
                 session, context, ct);
         }
     }

@@ -17,17 +17,25 @@ public sealed record OnboardingTriggerEvent(EventEnvelope Event, string? TracePa
 /// <summary>
 /// The bus consumer that starts onboarding: its own durable queue, bound to registrations only. It starts a batch's
 /// sagas in one transaction (each saga's document, its first step and timer) rather than sending each saga a start
-/// message (<see cref="SagaStart"/>).
+/// message (<see cref="SagaStart"/>), and runs in line the steps whose services answer at once
+/// (<see cref="OnboardingStepRunner"/>): with the in-process services a registration's onboarding ends in this
+/// transaction.
 /// </summary>
 public static class OnboardingTrigger
 {
     public const string Queue = "marten-eventapp.user-onboarding";
     public static readonly string[] BindingKeys = ["UserRegistered.*"];
 
-    public static Task Handle(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
-        OnboardingOptions options, DateTimeOffset now, CancellationToken ct) =>
-        SagaStart.StartAllAsync(
-            events.Where(x => x.Event.EventType == "UserRegistered")
-                .Select(x => new SagaTrigger(x.Event.AggregateId, x.TraceParent)).ToList(),
-            id => UserOnboardingSaga.Begin(id, options, now), saga => saga.OnDuplicateStart(now), session, context, ct);
+    public static async Task Handle(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
+        OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct)
+    {
+        var triggers = events.Where(x => x.Event.EventType == "UserRegistered")
+            .Select(x => new SagaTrigger(x.Event.AggregateId, x.TraceParent)).ToList();
+        var recipients = await OnboardingStepRunner.RecipientsAsync(session, triggers.Select(t => t.Id).Distinct(), ct);
+        await SagaStart.StartAllAsync(triggers, async id =>
+        {
+            var (saga, effects) = UserOnboardingSaga.Begin(id, steps.Options, now);
+            return (saga, await steps.RunInlineAsync(saga, effects, recipients.GetValueOrDefault(id), session, now, ct));
+        }, saga => saga.OnDuplicateStart(now), session, context, ct);
+    }
 }

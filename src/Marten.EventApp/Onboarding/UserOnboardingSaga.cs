@@ -1,5 +1,6 @@
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Users;
 using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
@@ -32,12 +33,12 @@ public sealed class UserOnboardingSaga : TrackedSaga
     /// messages: a step that advances the saga itself saves its answer's hop, four per registration (BENCHMARKS.md,
     /// "What changes bought", the pipeline's first cuts).
     /// </summary>
-    public static async Task AdvanceAsync(Guid userId, Func<UserOnboardingSaga, SagaEffects> decide, IDocumentSession session,
-        IMessageContext context, CancellationToken ct)
+    public static async Task AdvanceAsync(Guid userId, Func<UserOnboardingSaga, Task<SagaEffects>> decide,
+        IDocumentSession session, IMessageContext context, CancellationToken ct)
     {
         var saga = await session.LoadAsync<UserOnboardingSaga>(userId, ct)
                    ?? throw new InvalidOperationException($"User {userId} has no onboarding saga to advance.");
-        await decide(saga).ApplyAsync(saga, context, session, ct);
+        await (await decide(saga)).ApplyAsync(saga, context, session, ct);
         session.UpdateRevision(saga, saga.Version + 1);
     }
 
@@ -143,13 +144,19 @@ public sealed class UserOnboardingSaga : TrackedSaga
 
     /// <summary>Starts the saga, or records a duplicate start: sent by an operator or a test (registrations start it
     /// from the bus's consumer, <see cref="OnboardingTrigger"/>).</summary>
-    public Task StartOrHandle(StartOnboarding cmd, IMessageContext context, IDocumentSession session, OnboardingOptions options,
-        DateTimeOffset now, CancellationToken ct)
+    public async Task StartOrHandle(StartOnboarding cmd, IMessageContext context, IDocumentSession session,
+        OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct)
     {
-        if (Steps.Count > 0) return OnDuplicateStart(now).ApplyAsync(this, context, session, ct);
-        var (begun, effects) = Begin(cmd.UserId, options, now);
+        if (Steps.Count > 0)
+        {
+            await OnDuplicateStart(now).ApplyAsync(this, context, session, ct);
+            return;
+        }
+
+        var (begun, effects) = Begin(cmd.UserId, steps.Options, now);
         (Id, Status, StartedAt, Steps, Timeline) = (begun.Id, begun.Status, begun.StartedAt, begun.Steps, begun.Timeline);
-        return effects.ApplyAsync(this, context, session, ct);
+        var to = await session.LoadAsync<UserDetails>(cmd.UserId, ct) is { } user ? OnboardingStepRunner.Recipient(user) : null;
+        await (await steps.RunInlineAsync(this, effects, to, session, now, ct)).ApplyAsync(this, context, session, ct);
     }
 
     public Task Handle(OnboardingStepDone done, IMessageContext context, IDocumentSession session, OnboardingOptions options,

@@ -44,10 +44,14 @@ public sealed class SagaEffects
         return this;
     }
 
-    /// <summary>This decision's effects followed by <paramref name="next"/>'s, as one.</summary>
+    /// <summary>
+    /// This decision's effects followed by <paramref name="next"/>'s, as one: a cancellation in <paramref name="next"/>
+    /// drops the timeouts asked for before it, which are then never written.
+    /// </summary>
     public SagaEffects And(SagaEffects next)
     {
         Messages.AddRange(next.Messages);
+        if (next.CancelTimeouts) Timeouts.Clear();
         Timeouts.AddRange(next.Timeouts);
         Events.AddRange(next.Events);
         CancelTimeouts |= next.CancelTimeouts;
@@ -70,7 +74,7 @@ public sealed class SagaEffects
             if (saga.Step(timeout.Step) is { } step)
             {
                 step.TimeoutId = WolverineInternals.ScheduledEnvelopeId(context, timeout.Message);
-                step.TimeoutDueAt = timeout.DueAt;
+                (step.TimeoutDueAt, step.TimeoutScheduled) = (timeout.DueAt, true);
             }
         }
 

@@ -12,7 +12,7 @@ namespace Marten.EventApp.Sagas;
 /// </summary>
 public static class SagaStart
 {
-    public static Task StartAsync<TSaga>(Guid id, Func<(TSaga Saga, SagaEffects Effects)> begin,
+    public static Task StartAsync<TSaga>(Guid id, Func<Task<(TSaga Saga, SagaEffects Effects)>> begin,
         Func<TSaga, SagaEffects> duplicate, IDocumentSession session, IMessageContext context, CancellationToken ct)
         where TSaga : TrackedSaga =>
         StartAllAsync([new SagaTrigger(id)], _ => begin(), duplicate, session, context, ct);
@@ -22,7 +22,7 @@ public static class SagaStart
     /// span of its trigger's trace, so the saga's messages go on in the trace of the event that started it.
     /// </summary>
     public static async Task StartAllAsync<TSaga>(IReadOnlyCollection<SagaTrigger> triggers,
-        Func<Guid, (TSaga Saga, SagaEffects Effects)> begin, Func<TSaga, SagaEffects> duplicate,
+        Func<Guid, Task<(TSaga Saga, SagaEffects Effects)>> begin, Func<TSaga, SagaEffects> duplicate,
         IDocumentSession session, IMessageContext context, CancellationToken ct)
         where TSaga : TrackedSaga
     {
@@ -43,7 +43,7 @@ public static class SagaStart
                 continue;
             }
 
-            var (fresh, effects) = begin(id);
+            var (fresh, effects) = await begin(id);
             // the effects first: they give the steps their timeouts' ids, which the stored saga keeps
             await effects.ApplyAsync(fresh, context, session, ct);
             session.Insert(fresh);
