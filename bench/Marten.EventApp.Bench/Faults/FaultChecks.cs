@@ -77,6 +77,30 @@ public static class FaultChecks
         return null;
     }
 
+    /// <summary>What keeps the pipeline from being empty, in a line: for a run that did not drain.</summary>
+    public static async Task<string> LeftoversAsync(BenchContext context, string schema, CancellationToken ct)
+    {
+        var parts = new List<string>();
+        await using var command = context.DataSource.CreateCommand($"""
+            select 'outgoing ' || message_type || ' owner ' || owner_id, count(*)
+              from {schema}.wolverine_outgoing_envelopes group by 1
+            union all
+            select 'incoming ' || message_type || ' at ' || received_at || ' owner ' || owner_id || ' attempts '
+                   || attempts, count(*)
+              from {schema}.wolverine_incoming_envelopes where status = 'Incoming' group by 1
+            union all
+            select 'users whose saga is ' || coalesce(s.data ->> 'status', 'missing')
+                   || coalesce(' at ' || (select string_agg(st ->> 'Name' || ' ' || (st ->> 'Status'), ', ')
+                                          from jsonb_array_elements(s.data -> 'Steps') st), ''), count(*)
+              from {schema}.mt_doc_userdetails u
+              left join {schema}.mt_doc_useronboardingsaga s on s.id = u.id
+             where coalesce(s.data ->> 'status', '') not in ('Completed', 'Failed') group by 1
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) parts.Add($"{reader.GetInt64(1)} × {reader.GetString(0)}");
+        return parts.Count == 0 ? "nothing" : string.Join("; ", parts);
+    }
+
     public static async Task<FaultOutcome> OutcomeAsync(BenchContext context, string schema,
         IReadOnlyCollection<Guid> acknowledged, IReadOnlyList<Guid> published, CancellationToken ct)
     {

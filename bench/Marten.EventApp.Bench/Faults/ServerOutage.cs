@@ -8,7 +8,7 @@ namespace Marten.EventApp.Bench.Faults;
 /// <summary>What one server's outage under load left: the figures F2 and F3 report.</summary>
 public sealed record OutageRun(FaultOutcome Outcome, TimeSpan? Drained, TimeSpan Settled,
     IReadOnlySet<string> Readiness, string After, int AcknowledgedDuring, long Answered503During, long ServerErrors,
-    string RefusedNote)
+    string RefusedNote, string? Leftovers)
 {
     /// <summary>The row: nothing lost, drained within a minute of the server's return, and the run's figures.</summary>
     public ResultRow Row(string id, string name, string server, params Target[] more) => new(id, name)
@@ -25,7 +25,7 @@ public sealed record OutageRun(FaultOutcome Outcome, TimeSpan? Drained, TimeSpan
                $"{Answered503During:N0} answered 503, {ServerErrors} other 5xx; " +
                (Drained is not null
                    ? $"pipeline empty {Settled.TotalSeconds:0.0} s after the {server}'s return"
-                   : "**not drained in 5 min**") +
+                   : $"**not drained in 5 min** (left: {Leftovers})") +
                $"; readiness during the outage {string.Join("/", Readiness)}, after {After}; no restart; " +
                $"answers other than 201: {RefusedNote}"
     };
@@ -68,11 +68,12 @@ public static class ServerOutage
         await load.DisposeAsync();
         var drained = await FaultChecks.DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
         var settled = back.Elapsed;
+        var leftovers = drained is null ? await FaultChecks.LeftoversAsync(context, schema, ct) : null;
         var after = await ReadinessAsync(http, ct);
         var outcome = await FaultChecks.OutcomeAsync(context, schema, load.Acknowledged.ToList(),
             await probe.DrainAsync(TimeSpan.FromSeconds(3), ct), ct);
         return new OutageRun(outcome, drained, settled, readiness, after, acknowledged, answered503, load.ServerErrors,
-            load.RefusedNote);
+            load.RefusedNote, leftovers);
     }
 
     /// <summary>How long the server stays away: seconds in a smoke run.</summary>
