@@ -40,6 +40,14 @@ public sealed class EventAppOptions
     /// </summary>
     public TimeSpan ScheduledJobPolling { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// An inbox message still waiting this long is released for any node to handle again: the way back for a message
+    /// whose delivery this live node lost when the database went away under a batch (RELIABILITY.md, F3). Wolverine
+    /// restarts the clock of the messages a node still holds, so only a lost one is released; should one be handled
+    /// twice, the second changes nothing (consumers key what they write by the event's id, a saga records a repeat).
+    /// </summary>
+    public TimeSpan InboxStaleTime { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Create or update the schema (tables, indexes, extensions) when the service starts.</summary>
     public bool ApplySchemaOnStartup { get; set; } = true;
 

@@ -90,8 +90,8 @@ public static class FaultChecks
               from {schema}.wolverine_incoming_envelopes where status = 'Incoming' group by 1
             union all
             select 'users whose saga is ' || coalesce(s.data ->> 'status', 'missing')
-                   || coalesce(' at ' || (select string_agg(st ->> 'Name' || ' ' || (st ->> 'Status'), ', ')
-                                          from jsonb_array_elements(s.data -> 'Steps') st), ''), count(*)
+                   || coalesce(' at ' || (select string_agg(st ->> 'name' || ' ' || (st ->> 'status'), ', ')
+                                          from jsonb_array_elements(s.data -> 'steps') st), ''), count(*)
               from {schema}.mt_doc_userdetails u
               left join {schema}.mt_doc_useronboardingsaga s on s.id = u.id
              where coalesce(s.data ->> 'status', '') not in ('Completed', 'Failed') group by 1

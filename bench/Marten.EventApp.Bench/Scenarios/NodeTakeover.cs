@@ -30,7 +30,7 @@ public sealed class NodeTakeover : IScenario
         {
             for (var round = 0; round < rounds; round++)
             {
-                var (owner, survivor) = await OwnerAsync(nodes, ct);
+                var (owner, survivor) = await OwnerAsync(nodes, nameof(UserStatistics), ct);
                 using var http = survivor.Client();
                 var before = await RegisteredAsync(http, ct);
 
@@ -71,8 +71,12 @@ public sealed class NodeTakeover : IScenario
         ];
     }
 
-    /// <summary>Waits until one node runs UserStatistics and has projected everything; returns it and the other.</summary>
-    private static async Task<(ServiceProcess Owner, ServiceProcess Survivor)> OwnerAsync(List<ServiceProcess> nodes, CancellationToken ct)
+    /// <summary>
+    /// Waits until one node runs the projection or subscription <paramref name="name"/> and has caught up; returns it
+    /// and the other.
+    /// </summary>
+    public static async Task<(ServiceProcess Owner, ServiceProcess Survivor)> OwnerAsync(List<ServiceProcess> nodes,
+        string name, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromMinutes(3))
@@ -84,14 +88,14 @@ public sealed class NodeTakeover : IScenario
                 if (!response.IsSuccessStatusCode)
                     throw new HttpRequestException($"GET /api/admin/projections answered {(int)response.StatusCode}:\n{node.RecentOutput}");
                 var overview = await response.Content.ReadFromJsonAsync<ProjectionsOverview>(ct);
-                var statistics = overview!.Projections.Single(p => p.Name == nameof(UserStatistics));
-                if (statistics is { State: "running", LagEvents: 0 }) return (node, nodes.Single(n => n != node));
+                var shard = overview!.Projections.Single(p => p.Name == name);
+                if (shard is { State: "running", LagEvents: 0 }) return (node, nodes.Single(n => n != node));
             }
 
             await Task.Delay(200, ct);
         }
 
-        throw new TimeoutException("no node ran UserStatistics within 3 minutes");
+        throw new TimeoutException($"no node ran {name} within 3 minutes");
     }
 
     private static async Task<long> RegisteredAsync(HttpClient http, CancellationToken ct) =>

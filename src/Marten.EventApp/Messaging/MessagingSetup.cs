@@ -28,6 +28,7 @@ public static class MessagingSetup
             opts.Durability.Mode = options.Nodes == NodeMode.Solo ? DurabilityMode.Solo : DurabilityMode.Balanced;
             opts.Durability.UpdateMetricsPeriod = options.MessageStoreMetricsPeriod;
             opts.Durability.ScheduledJobPollingTime = options.ScheduledJobPolling;
+            opts.Durability.InboxStaleTime = options.InboxStaleTime;
             // a killed node's projections move once its heartbeat is NodeTimeout old, seen on the leader's next check;
             // Wolverine's defaults (10 s, 1 min) left a projection idle for a minute (BENCHMARKS.md, row 8)
             if (options.Nodes == NodeMode.Distributed)

@@ -144,6 +144,7 @@ public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
 {
     private readonly Dictionary<string, string> _handlers = queues.ToDictionary(q => q.Name, q => q.Handler);
     private readonly Dictionary<Type, string> _batched = queues.Where(q => q.Batch is not null).ToDictionary(q => q.Batch!.Type, q => q.Handler);
+    private readonly HashSet<string> _batchedHandlers = queues.Where(q => q.Batch is not null).Select(q => q.Handler).ToHashSet();
 
     /// <summary>
     /// The consumer whose events a batch holds (a batch runs on a queue of Wolverine's, not the consumer's).
@@ -153,7 +154,7 @@ public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
     /// <summary>
     /// Whether the consumer takes its events in batches: Wolverine then counts a batch, not its events.
     /// </summary>
-    public bool IsBatched(string handler) => _batched.ContainsValue(handler);
+    public bool IsBatched(string handler) => _batchedHandlers.Contains(handler);
 
     public string Of(Uri? destination)
     {

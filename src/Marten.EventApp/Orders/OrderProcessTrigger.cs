@@ -8,9 +8,19 @@ using Wolverine;
 namespace Marten.EventApp.Orders;
 
 /// <summary>
-/// The bus consumer that moves the order process: its own durable queue, bound to the two events it needs. A placed
-/// order starts its saga here, in this transaction (<see cref="SagaStart"/>), and with the simulators on their answers
-/// move it on in the same transaction to where it waits for the shipment; a shipment is handed to the saga.
+/// An order's event as the order process's trigger receives it: its own type, so its deliveries are handled in batches.
+/// </summary>
+public sealed record OrderProcessEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<OrderProcessEvent>
+{
+    public static OrderProcessEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
+}
+
+/// <summary>
+/// The bus consumer that moves the order process: its own durable queue, bound to the two events it needs, taken in
+/// batches. Placed orders start their sagas here, in the batch's transaction (<see cref="SagaStart"/>), and with the
+/// simulators on their answers move each on in the same transaction to where it waits for the shipment; a shipment
+/// is handed to its saga. One order's two events never meet in one batch out of order: an order is shipped only once
+/// its process has reached <c>AwaitingShipment</c>, which the handling of its <c>OrderCreated</c> committed.
 /// </summary>
 public static class OrderProcessTrigger
 {
@@ -19,23 +29,31 @@ public static class OrderProcessTrigger
 
     private sealed record CreatedData(Guid CustomerId, List<OrderLine> Lines, decimal Total);
 
-    public static async Task<OrderShipmentReported?> Handle(EventEnvelope e, IDocumentSession session, IMessageContext context,
+    public static async Task Handle(OrderProcessEvent[] events, IDocumentSession session, IMessageContext context,
         OrderOptions options, TimeProvider clock, ILoggerFactory logs, DateTimeOffset now, CancellationToken ct)
     {
-        switch (e.EventType)
+        var starts = new Dictionary<Guid, (StartOrderProcess Start, string? TraceParent)>();
+        foreach (var (e, traceParent) in events)
         {
-            case nameof(OrderCreated) when e.EventData.Deserialize<CreatedData>(WireJson.Options) is { } data:
-                var start = new StartOrderProcess(e.AggregateId, data.CustomerId, data.Total, data.Lines);
-                await SagaStart.StartAsync(start.OrderId, async () =>
-                {
-                    var (saga, effects) = OrderSaga.Begin(start, options, now);
-                    return (saga, options.Simulators ? await OrderSimulators.RunInlineAsync(saga, effects, options, clock, logs, now) : effects);
-                }, saga => saga.On(start, options, now), session, context, ct);
-                return null;
-            case nameof(OrderShipped):
-                return new OrderShipmentReported(e.AggregateId);
-            default:
-                return null;
+            switch (e.EventType)
+            {
+                case nameof(OrderCreated) when e.EventData.Deserialize<CreatedData>(WireJson.Options) is { } data:
+                    starts.TryAdd(e.AggregateId,
+                        (new StartOrderProcess(e.AggregateId, data.CustomerId, data.Total, data.Lines), traceParent));
+                    break;
+                case nameof(OrderShipped):
+                    await context.SendAsync(new OrderShipmentReported(e.AggregateId));
+                    break;
+            }
         }
+
+        await SagaStart.StartAllAsync(starts.Select(s => new SagaTrigger(s.Key, s.Value.TraceParent)).ToList(),
+            async id =>
+            {
+                var (saga, effects) = OrderSaga.Begin(starts[id].Start, options, now);
+                return (saga, options.Simulators
+                    ? await OrderSimulators.RunInlineAsync(saga, effects, options, clock, logs, now)
+                    : effects);
+            }, saga => saga.On(starts[saga.Id].Start, options, now), session, context, ct);
     }
 }

@@ -24,7 +24,8 @@ public static class OrdersConfiguration
         {
             // not a handler by Wolverine's naming convention: it exists only where the process is on
             builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OrderProcessTrigger)));
-            builder.ConsumeEvents(OrderProcessTrigger.Queue, typeof(OrderProcessTrigger), OrderProcessTrigger.BindingKeys);
+            builder.ConsumeEventBatches<OrderProcessEvent>(OrderProcessTrigger.Queue, typeof(OrderProcessTrigger),
+                OrderProcessTrigger.BindingKeys);
         }
 
         if (options.Simulators)

@@ -142,7 +142,7 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         var again = new EventEnvelope(Guid.NewGuid(), nameof(OrderCreated), id, 1, 1, DateTimeOffset.UtcNow,
             JsonSerializer.SerializeToElement(new { placed.CustomerId, placed.Lines, placed.Total }, WireJson.Options));
 
-        await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(c => c.EndpointFor(OrderProcessTrigger.Queue).SendAsync(again).AsTask());
+        await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(c => c.EndpointFor(OrderProcessTrigger.Queue).SendAsync(new OrderProcessEvent(again, null)).AsTask());
 
         var saga = await SagaWhen(id, s => s.Timeline.Any(t => t.Note == "duplicate start ignored"));
         Assert.Equal(OrderProcessState.PaymentPending, saga.State);

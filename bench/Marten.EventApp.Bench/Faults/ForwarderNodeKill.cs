@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Marten.EventApp.Bench.Harness;
+using Marten.EventApp.Bench.Scenarios;
+
+namespace Marten.EventApp.Bench.Faults;
+
+/// <summary>
+/// F4: two service processes on one database (Distributed), clients registering users on one; the node running the
+/// event forwarder is killed with kill -9, round after round, a fresh node joining after each. Takeover is the time
+/// from the kill until the forwarder moves past the events stored before it. Some users' push step never answers, so
+/// their sagas' durable timers are pending at the kills: each must fire once, on whichever node is alive.
+/// </summary>
+public sealed class ForwarderNodeKill : IScenario
+{
+    /// <summary>Users whose number ends in 7 (a tenth) get no answer from the push service.</summary>
+    private const string SilentEmails = @"7@";
+
+    public string Id => "F4";
+
+    public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var smoke = context.Settings.CommandLine == "smoke";
+        var rounds = smoke ? 1 : 3;
+        var name = $"two nodes, kill -9 of the node running the forwarder under load " +
+                   $"({context.Settings.FaultRate} registrations/s), {rounds} round(s)";
+        if (await FaultChecks.SetUpAsync(context, "fault_nodes", ct) is not { } setup)
+            return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
+        var (schema, settings, probe) = setup;
+        settings["EventApp__Nodes"] = "Distributed";
+        settings["EventApp__Onboarding__StepTimeout"] = "00:00:10";
+        settings["EventApp__Onboarding__Faults__0__Step"] = "push_notification";
+        settings["EventApp__Onboarding__Faults__0__Mode"] = "NoAnswer";
+        settings["EventApp__Onboarding__Faults__0__Emails"] = SilentEmails;
+
+        var nodes = new List<ServiceProcess>
+        {
+            await ServiceProcess.StartAsync(context, schema, ct, settings),
+            await ServiceProcess.StartAsync(context, schema, ct, settings)
+        };
+        var takeovers = new List<double>();
+        await using var load = FaultLoad.Start(context.Settings.HttpClients, context.Settings.FaultRate);
+        try
+        {
+            for (var round = 1; round <= rounds; round++)
+            {
+                await load.TargetAsync(nodes[0], ct);
+                await Task.Delay(smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6), ct);
+                // asked just before the kill: a node that joined may have taken the forwarder over meanwhile
+                var (owner, survivor) = await NodeTakeover.OwnerAsync(nodes, "EventBus", ct);
+                await load.TargetAsync(survivor, ct);
+
+                var stored = await Pipeline.CountAsync(context, $"select coalesce(max(seq_id), 0) from {schema}.mt_events", ct);
+                await owner.KillAsync();
+                var clock = Stopwatch.StartNew();
+                while (await ForwardedAsync(context, schema, ct) <= stored)
+                {
+                    if (clock.Elapsed > TimeSpan.FromMinutes(2))
+                        throw new TimeoutException("no node took the forwarder over in 2 minutes");
+                    await Task.Delay(100, ct);
+                }
+
+                takeovers.Add(clock.Elapsed.TotalSeconds);
+                context.Log($"  round {round}: the forwarder moved on {clock.Elapsed.TotalSeconds:0.0} s after the kill");
+                nodes.Remove(owner);
+                await owner.DisposeAsync();
+                nodes.Add(await ServiceProcess.StartAsync(context, schema, ct, settings));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            await load.DisposeAsync();
+            var drained = await FaultChecks.DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
+            var leftovers = drained is null ? await FaultChecks.LeftoversAsync(context, schema, ct) : null;
+            var outcome = await FaultChecks.OutcomeAsync(context, schema, load.Acknowledged.ToList(),
+                await probe.DrainAsync(TimeSpan.FromSeconds(3), ct), ct);
+            var (timedOut, firedTwice) = await TimeoutsAsync(context, schema, ct);
+            takeovers.Sort();
+            return
+            [
+                new ResultRow(Id, name)
+                {
+                    P50Ms = takeovers[takeovers.Count / 2] * 1000,
+                    P99Ms = takeovers[^1] * 1000,
+                    Targets =
+                    [
+                        ..outcome.Targets,
+                        Target.P99AtMost(10_000),
+                        new Target("each timeout fired once", (_, _) => timedOut > 0 && firedTwice == 0)
+                    ],
+                    Errors = drained is null ? 1 : 0,
+                    Note = $"takeover (kill → forwarder past the events stored before it) " +
+                           $"{string.Join(", ", takeovers.Select(t => $"{t:0.0} s"))}; {outcome.Note}; " +
+                           $"{timedOut} sagas failed by their timer, {firedTwice} timers fired twice; " +
+                           (drained is { } d
+                               ? $"settled {d.TotalSeconds:0.0} s after the last write"
+                               : $"**not settled in 5 min** (left: {leftovers})") +
+                           $"; answers other than 201: {load.RefusedNote}"
+                }
+            ];
+        }
+        finally
+        {
+            foreach (var node in nodes) await node.DisposeAsync();
+        }
+    }
+
+    private static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
+        Pipeline.CountAsync(context,
+            $"select coalesce((select last_seq_id from {schema}.mt_event_progression where name = 'EventBus:All'), 0)", ct);
+
+    /// <summary>
+    /// Sagas whose timer fired (their timeline says so), and those where one firing was handled twice: the same note
+    /// twice, or a firing the saga ignored (a timer moving on from a step that answered is a new timer, not a repeat).
+    /// </summary>
+    private static async Task<(long TimedOut, long FiredTwice)> TimeoutsAsync(BenchContext context, string schema,
+        CancellationToken ct)
+    {
+        const string firings = "from jsonb_array_elements(s.data -> 'timeline') t " +
+                               "where t ->> 'message' = 'OnboardingStepTimeout'";
+        var table = $"{schema}.mt_doc_useronboardingsaga s";
+        return (await Pipeline.CountAsync(context, $"select count(*) from {table} where exists (select 1 {firings})", ct),
+            await Pipeline.CountAsync(context, $"""
+                select count(*) from {table}
+                 where exists (select 1 {firings} group by t ->> 'note' having count(*) > 1)
+                    or exists (select 1 {firings} and t ->> 'note' like '%ignored%')
+                """, ct));
+    }
+}
