@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Marten.EventApp.Contracts.Commands;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -29,6 +30,26 @@ public static class Problems
         problem.Title = rejection.Title;
         problem.Detail = rejection.Detail;
         return problem;
+    }
+
+    /// <summary>
+    /// An enum in the query, in any case (<c>?status=completed</c>); a value that names none answers 400 with the ones
+    /// it may be. Only the names are accepted, not numbers or lists, which <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would take.
+    /// </summary>
+    public static bool TryQueryEnum<TEnum>(string? value, string name, out TEnum? parsed,
+        [NotNullWhen(false)] out ProblemHttpResult? bad) where TEnum : struct, Enum
+    {
+        (parsed, bad) = (null, null);
+        if (value is null) return true;
+        var names = Enum.GetNames<TEnum>();
+        if (value.Length <= names.Max(n => n.Length) && names.FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase)) is { } match)
+        {
+            parsed = Enum.Parse<TEnum>(match);
+            return true;
+        }
+
+        bad = BadQuery($"{name} must be one of {string.Join(", ", names)} (any case).");
+        return false;
     }
 
     public static ProblemHttpResult BadQuery(string detail) =>

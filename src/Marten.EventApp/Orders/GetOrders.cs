@@ -2,6 +2,7 @@ using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
 using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Marten.EventApp.Orders;
 
@@ -21,9 +22,11 @@ internal static class GetOrdersEndpoint
     }
 
     /// <summary>A customer's orders (or everyone's, for a service), of one status or all, newest first.</summary>
-    public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId, OrderStatus? status, int? page, int? pageSize,
-        IQuerySession session, HttpContext http, CancellationToken ct)
+    public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId,
+        [FromQuery(Name = "status")] string? statusName, int? page, int? pageSize, IQuerySession session, HttpContext http,
+        CancellationToken ct)
     {
+        if (!Problems.TryQueryEnum<OrderStatus>(statusName, "status", out var status, out var badStatus)) return badStatus;
         if (Paging.Check(page, pageSize, DefaultPageSize, MaxPageSize) is { } bad) return bad;
         var caller = Caller.Of(http.User);
         if (!caller.ActsOnAny)

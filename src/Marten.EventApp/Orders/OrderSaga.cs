@@ -6,20 +6,6 @@ namespace Marten.EventApp.Orders;
 
 public enum OrderProcessState { Started, PaymentPending, InventoryPending, FulfillmentPending, Completed, Failed }
 
-/// <summary>Starts the process for a placed order (from the bus: <c>OrderCreated</c>).</summary>
-public sealed record StartOrderProcess(Guid OrderId, Guid CustomerId, decimal Total, IReadOnlyList<OrderLine> Lines);
-
-/// <summary>The warehouse reported the order shipped (from the bus: <c>OrderShipped</c>).</summary>
-public sealed record OrderShipmentReported(Guid OrderId);
-
-/// <summary>A step's durable timeout (payment, inventory).</summary>
-public sealed record OrderStepTimeout(Guid OrderId, string Step);
-
-/// <summary>An operator's note and an operator's "compensate now".</summary>
-public sealed record OrderOperatorNote(Guid OrderId, string Note);
-
-public sealed record ForceOrderCompensation(Guid OrderId, string Reason);
-
 /// <summary>
 /// The seed's <c>OrderProcessManager</c> (its id is the order's; Wolverine finds it by the messages' <c>OrderId</c>):
 /// STARTED → PAYMENT_PENDING (payment timeout) → INVENTORY_PENDING (inventory timeout) → FULFILLMENT_PENDING →

@@ -22,6 +22,8 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         Assert.All(all.Sagas, s => Assert.Equal("UserOnboarding", s.Type));
         var onlyFailed = await Host.GetAsJson<SagaPage>("/api/sagas?type=useronboarding&status=Failed");
         Assert.Equal((failed.Id, 1L), (Assert.Single(onlyFailed!.Sagas).Id, onlyFailed.Total));
+        var completed = await Host.GetAsJson<SagaPage>("/api/sagas?status=completed");
+        Assert.Equal(done.Id, Assert.Single(completed!.Sagas).Id);
         var second = await Host.GetAsJson<SagaPage>("/api/sagas?page=2&pageSize=1");
         Assert.Equal(done.Id, Assert.Single(second!.Sagas).Id);
 
@@ -33,8 +35,11 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         Assert.Equal("onboarding started", details.Timeline[0].Note);
         Assert.Contains(details.Timeline, t => t.Note == "welcome_email compensated");
 
-        foreach (var bad in new[] { "/api/sagas?type=Nope", "/api/sagas?page=0", "/api/sagas?pageSize=101", "/api/sagas?status=Sideways" })
+        foreach (var bad in new[] { "/api/sagas?type=Nope", "/api/sagas?page=0", "/api/sagas?pageSize=101", "/api/sagas?status=1" })
             await Host.Scenario(x => { x.Get.Url(bad); x.StatusCodeShouldBe(400); });
+        var sideways = await Host.Scenario(x => { x.Get.Url("/api/sagas?status=Sideways"); x.StatusCodeShouldBe(400); });
+        Assert.Equal("status must be one of Started, Completed, Failed (any case).",
+            (await sideways.ReadAsJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>())!.Detail);
         await Host.Scenario(x => { x.Get.Url($"/api/sagas/{Guid.NewGuid()}"); x.StatusCodeShouldBe(404); });
     }
 

@@ -70,7 +70,7 @@ public sealed class when_placing_an_order(AppFixture fixture)
         var all = (await Host.GetAsJson<OrderPage>($"/api/orders?customerId={customer}"))!;
         Assert.Equal(Enumerable.Reverse(placed), all.Orders.Select(o => o.Id));
         Assert.Equal(3, all.Total);
-        Assert.Equal(3, (await Host.GetAsJson<OrderPage>($"/api/orders?customerId={customer}&status=Placed"))!.Total);
+        Assert.Equal(3, (await Host.GetAsJson<OrderPage>($"/api/orders?customerId={customer}&status=placed"))!.Total);
         Assert.Empty((await Host.GetAsJson<OrderPage>($"/api/orders?customerId={customer}&status=Shipped"))!.Orders);
         var second = (await Host.GetAsJson<OrderPage>($"/api/orders?customerId={customer}&page=2&pageSize=2"))!;
         Assert.Equal((placed[0], 3L), (Assert.Single(second.Orders).Id, second.Total));
