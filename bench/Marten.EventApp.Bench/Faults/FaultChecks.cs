@@ -17,6 +17,18 @@ public sealed record FaultOutcome(
     public IReadOnlyList<Target> Targets => [new("0 lost, 0 unpublished, every saga finished", (_, _) => NothingLost)];
 }
 
+/// <summary>How a run settled: the time until the pipeline was empty, or what was left in it after the patience.
+/// </summary>
+public sealed record Settling(TimeSpan? Drained, string? Leftovers)
+{
+    public int Errors => Drained is null ? 1 : 0;
+
+    /// <summary>"settled … s after <paramref name="since"/>", or what was left.</summary>
+    public string Note(string since) => Drained is { } d
+        ? $"settled {d.TotalSeconds:0.0} s after {since}"
+        : $"**not settled in 5 min** (left: {Leftovers})";
+}
+
 /// <summary>A fault scenario's schema, the service's settings and the probe on its exchange.</summary>
 public sealed record FaultSetup(string Schema, Dictionary<string, string> Service, ExchangeProbe Probe);
 
@@ -54,7 +66,7 @@ public static class FaultChecks
     /// Waits until the pipeline is empty: every event forwarded, no message waiting in the outbox or the inbox, every
     /// registered user's onboarding finished. Null when that took longer than <paramref name="patience"/>.
     /// </summary>
-    public static async Task<TimeSpan?> DrainedAsync(BenchContext context, string schema, TimeSpan patience,
+    private static async Task<TimeSpan?> DrainedAsync(BenchContext context, string schema, TimeSpan patience,
         CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -77,8 +89,15 @@ public static class FaultChecks
         return null;
     }
 
+    /// <summary>Waits up to five minutes for the pipeline to empty; what is left when it did not.</summary>
+    public static async Task<Settling> SettleAsync(BenchContext context, string schema, CancellationToken ct)
+    {
+        var drained = await DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
+        return new Settling(drained, drained is null ? await LeftoversAsync(context, schema, ct) : null);
+    }
+
     /// <summary>What keeps the pipeline from being empty, in a line: for a run that did not drain.</summary>
-    public static async Task<string> LeftoversAsync(BenchContext context, string schema, CancellationToken ct)
+    private static async Task<string> LeftoversAsync(BenchContext context, string schema, CancellationToken ct)
     {
         var parts = new List<string>();
         await using var command = context.DataSource.CreateCommand($"""

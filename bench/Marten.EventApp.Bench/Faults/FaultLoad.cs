@@ -17,6 +17,7 @@ public sealed class FaultLoad : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _clients;
     private volatile HttpClient? _target;
+    private readonly ConcurrentBag<HttpClient> _retired = [];
     private long _sequence;
 
     public ConcurrentBag<Guid> Acknowledged { get; } = [];
@@ -50,9 +51,9 @@ public sealed class FaultLoad : IAsyncDisposable
             throw new HttpRequestException(
                 $"the first registration answered {(int)response.StatusCode}:\n{service.RecentOutput}");
         Acknowledged.Add(id);
-        var previous = _target;
+        // the previous client is left to finish its requests: disposing it now would fail them on the harness's side
+        if (_target is { } previous) _retired.Add(previous);
         _target = http;
-        previous?.Dispose();
     }
 
     private async Task WriteAsync()
@@ -82,7 +83,7 @@ public sealed class FaultLoad : IAsyncDisposable
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ObjectDisposedException)
             {
                 status = 0;
-                FirstError ??= e.Message;
+                FirstError ??= e.Message.Split('\n')[0];
             }
 
             if (status == (int)HttpStatusCode.Created) Acknowledged.Add(id);
@@ -111,5 +112,6 @@ public sealed class FaultLoad : IAsyncDisposable
         await _stop.CancelAsync();
         await Task.WhenAll(_clients);
         _target?.Dispose();
+        foreach (var client in _retired) client.Dispose();
     }
 }

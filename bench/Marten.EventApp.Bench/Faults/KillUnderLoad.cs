@@ -40,7 +40,7 @@ public sealed class KillUnderLoad : IScenario
             await load.TargetAsync(service, ct);
             await Task.Delay(up, ct);
             await load.DisposeAsync();
-            var drained = await FaultChecks.DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
+            var settling = await FaultChecks.SettleAsync(context, schema, ct);
             var outcome = await FaultChecks.OutcomeAsync(context, schema, load.Acknowledged.ToList(),
                 await probe.DrainAsync(TimeSpan.FromSeconds(3), ct), ct);
             return
@@ -48,12 +48,9 @@ public sealed class KillUnderLoad : IScenario
                 new ResultRow(Id, name)
                 {
                     Targets = outcome.Targets,
-                    Errors = drained is null ? 1 : 0,
-                    Note = $"{outcome.Note}; " +
-                           (drained is { } d
-                               ? $"settled {d.TotalSeconds:0.0} s after the last write"
-                               : "**not settled in 5 min**") +
-                           $"; answers other than 201 during the kills: {load.RefusedNote}"
+                    Errors = settling.Errors,
+                    Note = $"{outcome.Note}; {settling.Note("the last write")}; " +
+                           $"answers other than 201 during the kills: {load.RefusedNote}"
                 }
             ];
         }

@@ -6,9 +6,9 @@ using Marten.EventApp.Bench.Harness;
 namespace Marten.EventApp.Bench.Faults;
 
 /// <summary>What one server's outage under load left: the figures F2 and F3 report.</summary>
-public sealed record OutageRun(FaultOutcome Outcome, TimeSpan? Drained, TimeSpan Settled,
+public sealed record OutageRun(FaultOutcome Outcome, Settling Settling, TimeSpan Settled,
     IReadOnlySet<string> Readiness, string After, int AcknowledgedDuring, long Answered503During, long ServerErrors,
-    string RefusedNote, string? Leftovers)
+    string RefusedNote)
 {
     /// <summary>The row: nothing lost, drained within a minute of the server's return, and the run's figures.</summary>
     public ResultRow Row(string id, string name, string server, params Target[] more) => new(id, name)
@@ -18,14 +18,14 @@ public sealed record OutageRun(FaultOutcome Outcome, TimeSpan? Drained, TimeSpan
             ..Outcome.Targets,
             ..more,
             new Target($"drained ≤ 60 s after the {server}'s return",
-                (_, _) => Drained is not null && Settled.TotalSeconds <= 60)
+                (_, _) => Settling.Drained is not null && Settled.TotalSeconds <= 60)
         ],
-        Errors = Drained is null ? 1 : 0,
+        Errors = Settling.Errors,
         Note = $"{Outcome.Note}; {AcknowledgedDuring:N0} acknowledged by the end of the outage, " +
                $"{Answered503During:N0} answered 503, {ServerErrors} other 5xx; " +
-               (Drained is not null
+               (Settling.Drained is not null
                    ? $"pipeline empty {Settled.TotalSeconds:0.0} s after the {server}'s return"
-                   : $"**not drained in 5 min** (left: {Leftovers})") +
+                   : Settling.Note("")) +
                $"; readiness during the outage {string.Join("/", Readiness)}, after {After}; no restart; " +
                $"answers other than 201: {RefusedNote}"
     };
@@ -66,14 +66,13 @@ public static class ServerOutage
         var back = Stopwatch.StartNew();
         await Task.Delay(around, ct);
         await load.DisposeAsync();
-        var drained = await FaultChecks.DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
+        var settling = await FaultChecks.SettleAsync(context, schema, ct);
         var settled = back.Elapsed;
-        var leftovers = drained is null ? await FaultChecks.LeftoversAsync(context, schema, ct) : null;
         var after = await ReadinessAsync(http, ct);
         var outcome = await FaultChecks.OutcomeAsync(context, schema, load.Acknowledged.ToList(),
             await probe.DrainAsync(TimeSpan.FromSeconds(3), ct), ct);
-        return new OutageRun(outcome, drained, settled, readiness, after, acknowledged, answered503, load.ServerErrors,
-            load.RefusedNote, leftovers);
+        return new OutageRun(outcome, settling, settled, readiness, after, acknowledged, answered503, load.ServerErrors,
+            load.RefusedNote);
     }
 
     /// <summary>How long the server stays away: seconds in a smoke run.</summary>

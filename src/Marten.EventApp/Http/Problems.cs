@@ -34,7 +34,7 @@ public static class Problems
 
     /// <summary>
     /// An enum in the query, in any case (<c>?status=completed</c>); a value that names none answers 400 with the ones
-    /// it may be. Only the names are accepted, not numbers or lists, which <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would take.
+    /// it may be. Only the names are accepted, not the numbers or lists that <c>Enum.TryParse</c> would take.
     /// </summary>
     public static bool TryQueryEnum<TEnum>(string? value, string name, out TEnum? parsed,
         [NotNullWhen(false)] out ProblemHttpResult? bad) where TEnum : struct, Enum
@@ -42,7 +42,8 @@ public static class Problems
         (parsed, bad) = (null, null);
         if (value is null) return true;
         var names = Enum.GetNames<TEnum>();
-        if (value.Length <= names.Max(n => n.Length) && names.FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase)) is { } match)
+        if (value.Length <= names.Max(n => n.Length)
+            && names.FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase)) is { } match)
         {
             parsed = Enum.Parse<TEnum>(match);
             return true;

@@ -55,7 +55,8 @@ public static class OnboardingStepHandler
             var to = OnboardingStepRunner.Recipient(user);
             await steps.CallAsync(cmd, to, session, now, ct);
             await UserOnboardingSaga.AdvanceAsync(cmd.UserId, saga => steps.RunInlineAsync(saga,
-                saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now), to, session, now, ct), session, context, ct);
+                    saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now), to, session, now, ct),
+                session, context, ct);
         }
         catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && ex is not ConcurrencyException
                                    && !ex.IsTransientDatabaseFailure())

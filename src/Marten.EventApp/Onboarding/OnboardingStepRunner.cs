@@ -21,7 +21,8 @@ public sealed class OnboardingStepRunner(IEmailService email, IPushNotificationS
         IEnumerable<Guid> userIds, CancellationToken ct) =>
         (await session.LoadManyAsync<UserDetails>(ct, userIds)).ToDictionary(u => u.Id, Recipient);
 
-    public static OnboardingRecipient Recipient(UserDetails user) => new(user.Id, user.Email, user.FirstName, user.Locale);
+    public static OnboardingRecipient Recipient(UserDetails user) =>
+        new(user.Id, user.Email, user.FirstName, user.Locale);
 
     public async Task CallAsync(IOnboardingStep step, OnboardingRecipient to, IDocumentSession session,
         DateTimeOffset now, CancellationToken ct)
@@ -37,7 +38,8 @@ public sealed class OnboardingStepRunner(IEmailService email, IPushNotificationS
                 break;
             case SendWelcomePush:
                 await push.SendWelcomeNotificationAsync(to, ct);
-                OnboardingActivity.Record(session, to.UserId, "PushNotificationSent", "Welcome push notification sent", now);
+                OnboardingActivity.Record(session, to.UserId, "PushNotificationSent", "Welcome push notification sent",
+                    now);
                 break;
             case TrackRegistration:
                 await analytics.TrackRegistrationAsync(to, ct);
@@ -66,7 +68,8 @@ public sealed class OnboardingStepRunner(IEmailService email, IPushNotificationS
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                logger.LogInformation(ex, "Onboarding step {Step} for user {UserId} failed in line: sent as a message to be retried",
+                logger.LogInformation(ex,
+                    "Onboarding step {Step} for user {UserId} failed in line: sent as a message to be retried",
                     step.Step, to.UserId);
                 return null;
             }

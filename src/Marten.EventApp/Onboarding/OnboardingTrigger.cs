@@ -35,7 +35,8 @@ public static class OnboardingTrigger
         await SagaStart.StartAllAsync(triggers, async id =>
         {
             var (saga, effects) = UserOnboardingSaga.Begin(id, steps.Options, now);
-            return (saga, await steps.RunInlineAsync(saga, effects, recipients.GetValueOrDefault(id), session, now, ct));
+            var to = recipients.GetValueOrDefault(id);
+            return (saga, await steps.RunInlineAsync(saga, effects, to, session, now, ct));
         }, saga => saga.OnDuplicateStart(now), session, context, ct);
     }
 }

@@ -155,7 +155,9 @@ public sealed class UserOnboardingSaga : TrackedSaga
 
         var (begun, effects) = Begin(cmd.UserId, steps.Options, now);
         (Id, Status, StartedAt, Steps, Timeline) = (begun.Id, begun.Status, begun.StartedAt, begun.Steps, begun.Timeline);
-        var to = await session.LoadAsync<UserDetails>(cmd.UserId, ct) is { } user ? OnboardingStepRunner.Recipient(user) : null;
+        var to = await session.LoadAsync<UserDetails>(cmd.UserId, ct) is { } user
+            ? OnboardingStepRunner.Recipient(user)
+            : null;
         await (await steps.RunInlineAsync(this, effects, to, session, now, ct)).ApplyAsync(this, context, session, ct);
     }
 

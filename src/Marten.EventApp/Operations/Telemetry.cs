@@ -144,7 +144,8 @@ public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
 {
     private readonly Dictionary<string, string> _handlers = queues.ToDictionary(q => q.Name, q => q.Handler);
     private readonly Dictionary<Type, string> _batched = queues.Where(q => q.Batch is not null).ToDictionary(q => q.Batch!.Type, q => q.Handler);
-    private readonly HashSet<string> _batchedHandlers = queues.Where(q => q.Batch is not null).Select(q => q.Handler).ToHashSet();
+    private readonly HashSet<string> _batchedHandlers =
+        queues.Where(q => q.Batch is not null).Select(q => q.Handler).ToHashSet();
 
     /// <summary>
     /// The consumer whose events a batch holds (a batch runs on a queue of Wolverine's, not the consumer's).

@@ -26,7 +26,8 @@ internal static class GetOrdersEndpoint
         [FromQuery(Name = "status")] string? statusName, int? page, int? pageSize, IQuerySession session, HttpContext http,
         CancellationToken ct)
     {
-        if (!Problems.TryQueryEnum<OrderStatus>(statusName, "status", out var status, out var badStatus)) return badStatus;
+        if (!Problems.TryQueryEnum<OrderStatus>(statusName, "status", out var status, out var badStatus))
+            return badStatus;
         if (Paging.Check(page, pageSize, DefaultPageSize, MaxPageSize) is { } bad) return bad;
         var caller = Caller.Of(http.User);
         if (!caller.ActsOnAny)

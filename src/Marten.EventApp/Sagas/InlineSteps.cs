@@ -35,7 +35,9 @@ public static class InlineSteps
         return effects;
     }
 
-    /// <summary>The clock's time, but never at or before <paramref name="previous"/> (the store keeps microseconds).</summary>
+    /// <summary>
+    /// The clock's time, but never at or before <paramref name="previous"/> (the store keeps microseconds).
+    /// </summary>
     private static DateTimeOffset After(DateTimeOffset previous, TimeProvider clock) =>
         clock.GetUtcNow() is var time && time >= previous.AddMicroseconds(1) ? time : previous.AddMicroseconds(1);
 }

@@ -110,11 +110,12 @@ public static class SagaMonitoring
     }
 
     /// <summary>Running, completed and failed sagas, newest first, of one type or all; with <c>stuck</c>, the stuck ones.</summary>
-    private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type, [FromQuery(Name = "status")] string? statusName,
-        bool? stuck, int? page, int? pageSize, IEnumerable<MonitoredSaga> monitored, IQuerySession session, TimeProvider clock,
-        CancellationToken ct)
+    private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type,
+        [FromQuery(Name = "status")] string? statusName, bool? stuck, int? page, int? pageSize,
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
-        if (!Problems.TryQueryEnum<SagaStatus>(statusName, "status", out var status, out var badStatus)) return badStatus;
+        if (!Problems.TryQueryEnum<SagaStatus>(statusName, "status", out var status, out var badStatus))
+            return badStatus;
         if (page is < 1 or > MaxPage) return Problems.BadQuery($"page must be between 1 and {MaxPage}.");
         if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
         if (stuck == true && status is not null and not SagaStatus.Started) return Problems.BadQuery("A stuck saga is Started: leave status out.");
