@@ -22,6 +22,11 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet on PATH
 # Development, with a signing key kept in .local (the tokens it signs outlive a restart), unless one is configured;
 # in any other environment the service's own check applies (no key or authority: it does not start)
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+# in Development a person reads the terminal: one plain line a message (JSON lines in every other environment)
+if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${Logging__Console__FormatterName:-}" ]; then
+  export Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true \
+    Logging__Console__FormatterOptions__IncludeScopes=false
+fi
 if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${EventApp__Auth__SigningKey:-}" ] && [ -z "${EventApp__Auth__Authority:-}" ]; then
   key_file="$LOCAL_ROOT/dev-signing-key"
   [ -s "$key_file" ] || (local_root; umask 077; head -c 32 /dev/urandom | base64 > "$key_file")

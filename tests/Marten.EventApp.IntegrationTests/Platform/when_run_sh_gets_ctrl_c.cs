@@ -32,6 +32,9 @@ public sealed class when_run_sh_gets_ctrl_c
             using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
             {
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+                // a terminal a person reads: plain lines, no JSON objects
+                Assert.Contains(output, l => l.Contains("info: "));
+                Assert.DoesNotContain(output, l => l.TrimStart().StartsWith("{\"Timestamp\"", StringComparison.Ordinal));
                 // the admin token run.sh printed opens the API; without it, 401
                 var token = output.Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("export TOKEN=", StringComparison.Ordinal))?["export TOKEN=".Length..];
                 Assert.False(string.IsNullOrEmpty(token), "run.sh printed no token");
