@@ -47,10 +47,16 @@ public static class OrderProcessTrigger
             }
         }
 
-        await SagaStart.StartAllAsync(starts.Select(s => new SagaTrigger(s.Key, s.Value.TraceParent)).ToList(),
+        if (starts.Count == 0) return;
+        // every order's stream in one round trip instead of one per order as each process appends
+        var ids = starts.Keys.ToList();
+        var streams = (await session.Events.FetchManyForWriting<Order>(ids, ct))
+            .Zip(ids).ToDictionary(p => p.Second, p => p.First);
+        await SagaStart.StartAllAsync(ids.Select(id => new SagaTrigger(id, starts[id].TraceParent)).ToList(),
             async id =>
             {
                 var (saga, effects) = OrderSaga.Begin(starts[id].Start, options, now);
+                saga.FetchedStream = streams[id];
                 return (saga, options.Simulators
                     ? await OrderSimulators.RunInlineAsync(saga, effects, options, clock, logs, now)
                     : effects);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using JasperFx.Events;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.Sagas;
 using Wolverine;
@@ -155,7 +157,13 @@ public sealed class OrderSaga : TrackedSaga
     /// fail and run again.
     /// </summary>
     public override async Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct) =>
-        (await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events.ToArray());
+        (FetchedStream ?? await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events.ToArray());
+
+    /// <summary>
+    /// The order's stream when the trigger fetched it with the rest of its batch in one round trip; never stored.
+    /// </summary>
+    [JsonIgnore]
+    public IEventStream<Order>? FetchedStream { get; set; }
 
     /// <summary>A reply or timeout for a state the process has left: recorded, nothing else.</summary>
     private bool Unexpected(object message, OrderProcessState expected, DateTimeOffset now)
