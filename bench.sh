@@ -18,6 +18,8 @@ provision_postgres bench
 # the bus scenario (6) publishes through a throwaway RabbitMQ
 provision_rabbitmq bench
 [ -n "${ConnectionStrings__RabbitMq:-}" ] || die "no RabbitMQ for the benchmark"
+# the loss of a broker node (F5) needs a cluster of three of its own
+case " $* " in *" --only "*F5*) provision_rabbitmq_cluster ;; esac
 # wrk, the HTTP load generator of row 2w
 command -v wrk >/dev/null || apt_install wrk
 # statement statistics, when the server was started with them (see scripts/provision.sh)

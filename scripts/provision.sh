@@ -13,6 +13,7 @@ _STARTED_PG_DIR=""
 _STARTED_PG_THROWAWAY=""
 _STARTED_RABBIT_DIR=""
 _STARTED_RABBIT_THROWAWAY=""
+_STARTED_RABBIT_CLUSTER=""
 _STARTED_COMPOSE=""
 # the Debian /usr/sbin wrapper only lets root or the rabbitmq user run it; the script behind it has no such check
 RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
@@ -244,6 +245,20 @@ provision_rabbitmq() {
   fi
   read -r amqp mgmt dist epmd < <(free_ports 4)
   node="eventapp$(printf '%s' "$dir" | md5sum | cut -c1-6)@localhost"
+  _STARTED_RABBIT_DIR=$dir
+  start_rabbit_node "$dir" "$node" "$amqp" "$mgmt" "$dist" "$epmd"
+  # rabbitmqctl for this node, so that tests can stop and start the broker (an outage)
+  export EVENTAPP_RABBITMQCTL="$dir/ctl"
+  local secret
+  secret=$(rabbit_user "$dir")
+  export ConnectionStrings__RabbitMq="amqp://eventapp:$secret@127.0.0.1:$amqp"
+  log "RabbitMQ running: AMQP $ConnectionStrings__RabbitMq, management UI http://127.0.0.1:$mgmt (eventapp/$secret; data: $dir; rabbitmqctl for it: $dir/ctl)"
+}
+
+# One RabbitMQ node on its own folder and ports, started and waited for; $dir/ctl is rabbitmqctl for it. A cookie
+# already in $dir/home (a cluster's, shared) is kept.
+start_rabbit_node() {
+  local dir=$1 node=$2 amqp=$3 mgmt=$4 dist=$5 epmd=$6
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
   echo '[rabbitmq_management].' >"$dir/enabled_plugins"
   cat >"$dir/rabbitmq.conf" <<CONF
@@ -259,10 +274,8 @@ export RABBITMQ_DIST_PORT='$dist' ERL_EPMD_PORT='$epmd' RABBITMQ_ENABLED_PLUGINS
 export RABBITMQ_CONFIG_FILE='$dir/rabbitmq'
 ENV
   as_service_user bash -c ". '$dir/env'; setsid /usr/lib/rabbitmq/bin/rabbitmq-server >'$dir/log/console.log' 2>&1 &"
-  _STARTED_RABBIT_DIR=$dir
   as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n '$node' wait --timeout 90 '$dir/rabbit.pid'" >/dev/null 2>&1 \
     || { tail -n 30 "$dir/log/console.log" >&2; die "RabbitMQ did not start"; }
-  # rabbitmqctl for this node, so that tests can stop and start the broker (an outage)
   if is_root; then
     printf '#!/usr/bin/env bash\nexec runuser -u %s -- bash -c %q _ "$@"\n' "$SERVICE_USER" \
       ". '$dir/env'; exec $RABBITMQCTL -n '$node' \"\$@\"" >"$dir/ctl"
@@ -270,9 +283,12 @@ ENV
     printf '#!/usr/bin/env bash\n. %q\nexec %q -n %q "$@"\n' "$dir/env" "$RABBITMQCTL" "$node" >"$dir/ctl"
   fi
   chmod +x "$dir/ctl"
-  export EVENTAPP_RABBITMQCTL="$dir/ctl"
-  # a user of its own with a password made here (kept with the node's data, its owner's only), and no guest
-  local secret
+}
+
+# The service's user on the node (a cluster's users are the cluster's): its password made here and kept with the
+# node's data, its owner's only; no guest. Prints the password.
+rabbit_user() {
+  local dir=$1 secret
   [ -f "$dir/secret" ] || (umask 077 && random_secret >"$dir/secret")
   secret=$(cat "$dir/secret")
   is_root && chown "$SERVICE_USER" "$dir/secret"
@@ -280,8 +296,53 @@ ENV
   "$dir/ctl" set_user_tags eventapp administrator >/dev/null 2>&1 || die "RabbitMQ user setup failed"
   "$dir/ctl" set_permissions -p / eventapp '.*' '.*' '.*' >/dev/null 2>&1 || die "RabbitMQ user setup failed"
   "$dir/ctl" delete_user guest >/dev/null 2>&1 || true
-  export ConnectionStrings__RabbitMq="amqp://eventapp:$secret@127.0.0.1:$amqp"
-  log "RabbitMQ running: AMQP $ConnectionStrings__RabbitMq, management UI http://127.0.0.1:$mgmt (eventapp/$secret; data: $dir; rabbitmqctl for it: $dir/ctl)"
+  printf '%s' "$secret"
+}
+
+# A throwaway cluster of three RabbitMQ nodes on this machine (the fault suite's F5): r1, r2 and r3 @localhost, each
+# with its own AMQP, management and distribution port, one Erlang cookie and one epmd port. Exports
+# EVENTAPP_RABBITMQ_CLUSTER: the folder holding n1..n3, each with its env, ctl, rabbit.pid and amqp (its URI).
+provision_rabbitmq_cluster() {
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || apt_install rabbitmq-server
+  ensure_service_user
+  local root cluster epmd cookie i secret amqp mgmt dist
+  root=$(data_root)
+  cluster=$(mktemp -d "$root/rabbit-cluster.XXXXXX")
+  _STARTED_RABBIT_CLUSTER=$cluster
+  is_root && chown "$SERVICE_USER" "$cluster"
+  epmd=$(free_port)
+  cookie=$(random_secret)
+  for i in 1 2 3; do
+    mkdir -p "$cluster/n$i/home"
+    (umask 077 && printf '%s' "$cookie" >"$cluster/n$i/home/.erlang.cookie")
+    read -r amqp mgmt dist < <(free_ports 3)
+    start_rabbit_node "$cluster/n$i" "r$i@localhost" "$amqp" "$mgmt" "$dist" "$epmd"
+    echo "$amqp" >"$cluster/n$i/port"
+    if [ "$i" -gt 1 ]; then
+      { "$cluster/n$i/ctl" stop_app && "$cluster/n$i/ctl" join_cluster r1@localhost && "$cluster/n$i/ctl" start_app; } \
+        >/dev/null 2>&1 || die "RabbitMQ node r$i did not join the cluster"
+    fi
+  done
+  secret=$(rabbit_user "$cluster/n1")
+  for i in 1 2 3; do
+    echo "amqp://eventapp:$secret@127.0.0.1:$(cat "$cluster/n$i/port")" >"$cluster/n$i/amqp"
+  done
+  is_root && chown -R "$SERVICE_USER" "$cluster"
+  export EVENTAPP_RABBITMQ_CLUSTER=$cluster
+  log "RabbitMQ cluster of three running: $(cat "$cluster"/n*/amqp | tr '\n' ' ')(data: $cluster)"
+}
+
+stop_rabbitmq_cluster() {
+  [ -n "$_STARTED_RABBIT_CLUSTER" ] || return 0
+  local cluster=$_STARTED_RABBIT_CLUSTER i
+  for i in 3 2 1; do
+    as_service_user bash -c ". '$cluster/n$i/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop \"\$RABBITMQ_PID_FILE\"" \
+      >/dev/null 2>&1 || true
+  done
+  as_service_user bash -c ". '$cluster/n1/env'; for _ in \$(seq 1 20); do epmd -kill >/dev/null 2>&1 && break; sleep 0.5; done" \
+    || true
+  rm -rf "$cluster"
+  _STARTED_RABBIT_CLUSTER=""
 }
 
 stop_rabbitmq() {
@@ -296,6 +357,7 @@ stop_rabbitmq() {
 }
 
 provision_cleanup() {
+  stop_rabbitmq_cluster
   stop_rabbitmq
   stop_postgres
   if [ -n "$_STARTED_COMPOSE" ]; then

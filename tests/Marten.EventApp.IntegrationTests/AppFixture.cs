@@ -128,7 +128,7 @@ public sealed class MessagingFixture : IAsyncLifetime
         s.ConsumeEvents(NoBroker, "", "tests.orders-only", typeof(OrdersOnlyProbeHandler), ["OrderCreated.*"]);
     });
 
-    public static readonly Broker NoBroker = new((Uri?)null);
+    public static readonly Broker NoBroker = Broker.None;
 
     public async Task ResetAsync()
     {

@@ -9,19 +9,24 @@ namespace Marten.EventApp.Bench.Faults;
 /// </summary>
 public sealed class ExchangeProbe(Uri broker, string exchange, string queue)
 {
-    public static async Task<ExchangeProbe> DeclareAsync(Uri broker, string exchange, CancellationToken ct)
+    /// <summary>The probe; a <paramref name="quorum"/> queue outlives a node of a cluster, as the service's do.</summary>
+    public static async Task<ExchangeProbe> DeclareAsync(Uri broker, string exchange, CancellationToken ct,
+        bool quorum = false)
     {
         var probe = new ExchangeProbe(broker, exchange, $"faults.probe.{Guid.NewGuid():N}");
         await using var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, cancellationToken: ct);
         await channel.QueueDeclareAsync(probe._queue, durable: true, exclusive: false, autoDelete: false,
-            cancellationToken: ct);
+            quorum ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null, cancellationToken: ct);
         await channel.QueueBindAsync(probe._queue, exchange, "#", cancellationToken: ct);
         return probe;
     }
 
     private readonly string _queue = queue;
+
+    /// <summary>The same probe read through another node of the broker's cluster.</summary>
+    public ExchangeProbe Via(Uri node) => new(node, exchange, _queue);
 
     /// <summary>
     /// Every message id in the queue, read until it has been empty for <paramref name="quiet"/>; then the queue goes.

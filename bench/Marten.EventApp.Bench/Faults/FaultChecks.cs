@@ -5,13 +5,14 @@ namespace Marten.EventApp.Bench.Faults;
 
 /// <summary>What a fault left behind, counted in the store and on the probe queue after everything settled.</summary>
 public sealed record FaultOutcome(
-    int Acknowledged, int Lost, int Events, int NeverPublished, int Duplicates, int Unfinished)
+    int Acknowledged, int Lost, int Events, int NeverPublished, int Duplicates, int Unfinished, int DuplicateStarts)
 {
     public bool NothingLost => Lost == 0 && NeverPublished == 0 && Unfinished == 0;
 
     public string Note =>
         $"{Acknowledged:N0} registrations acknowledged, {Lost} lost; {Events:N0} events stored, " +
-        $"{NeverPublished} never on the exchange, {Duplicates} published twice (consumers drop these by id); " +
+        $"{NeverPublished} never on the exchange, {Duplicates} published twice; a registration delivered to the " +
+        $"onboarding trigger again after its saga started: {DuplicateStarts} (recorded and ignored); " +
         $"{Unfinished} onboarding sagas unfinished";
 
     public IReadOnlyList<Target> Targets => [new("0 lost, 0 unpublished, every saga finished", (_, _) => NothingLost)];
@@ -131,8 +132,13 @@ public static class FaultChecks
             where not exists (select 1 from {schema}.mt_doc_useronboardingsaga s
                               where s.id = u.id and s.data ->> 'status' in ('Completed', 'Failed'))
             """, ct);
+        var duplicateStarts = await Pipeline.CountAsync(context, $"""
+            select count(*) from {schema}.mt_doc_useronboardingsaga s
+            where exists (select 1 from jsonb_array_elements(s.data -> 'timeline') t
+                          where t ->> 'note' = 'duplicate start ignored')
+            """, ct);
         return new FaultOutcome(acknowledged.Count, acknowledged.Count(id => !users.Contains(id)), events.Count,
-            events.Count(id => !seen.Contains(id)), published.Count - seen.Count, (int)unfinished);
+            events.Count(id => !seen.Contains(id)), published.Count - seen.Count, (int)unfinished, (int)duplicateStarts);
     }
 
     private static async Task<HashSet<Guid>> IdsAsync(BenchContext context, string sql, CancellationToken ct)

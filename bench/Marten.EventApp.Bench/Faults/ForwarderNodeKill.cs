@@ -114,7 +114,8 @@ public sealed class ForwarderNodeKill : IScenario
         }
     }
 
-    private static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
+    /// <summary>The forwarder's position in the event log.</summary>
+    public static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
         Pipeline.CountAsync(context,
             $"select coalesce((select last_seq_id from {schema}.mt_event_progression " +
             "where name = 'EventBus:All'), 0)", ct);

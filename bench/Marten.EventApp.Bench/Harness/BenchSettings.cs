@@ -14,6 +14,12 @@ public sealed record BenchSettings
     /// </summary>
     public string? RabbitMqCtl { get; init; } =
         Environment.GetEnvironmentVariable("EVENTAPP_RABBITMQCTL") is { Length: > 0 } ctl ? ctl : null;
+    /// <summary>
+    /// The folder of a three-node RabbitMQ cluster scripts/provision.sh started (n1..n3, each with its amqp URI and
+    /// rabbit.pid), for the broker node's loss (F5).
+    /// </summary>
+    public string? RabbitMqCluster { get; init; } =
+        Environment.GetEnvironmentVariable("EVENTAPP_RABBITMQ_CLUSTER") is { Length: > 0 } dir ? dir : null;
     public string CommandLine { get; init; } = "./bench.sh";
     public string SchemaPrefix { get; init; } = "bench";
     /// <summary>Scenario ids to run ("1a", "4"...); empty runs all.</summary>

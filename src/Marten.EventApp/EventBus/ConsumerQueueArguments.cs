@@ -22,8 +22,8 @@ public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Han
 public sealed record ConsumerBatch(Type Type, Func<EventEnvelope, string?, object> Wrap);
 
 /// <summary>
-/// Runs before Wolverine declares the consumers' queues (durable, no arguments: TTL and broker dead letters are a
-/// RabbitMQ policy's business, which can change without a new declaration). RabbitMQ refuses to declare a queue that
+/// Runs before Wolverine declares the consumers' queues (durable, no arguments but the queue type: TTL and broker dead
+/// letters are a RabbitMQ policy's business, which can change without a new declaration). RabbitMQ refuses to declare a queue that
 /// exists with other arguments (PRECONDITION_FAILED: declared by the seed's code, with its
 /// <c>x-dead-letter-exchange</c> and <c>x-message-ttl</c>, or by hand), which would stop the service at start-up with
 /// nothing it could do. An empty queue is replaced without losing an event: a holding queue with the same bindings
@@ -37,11 +37,10 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
     public async Task StartAsync(CancellationToken ct)
     {
         if (!broker.IsConfigured) return;
-        await using var connection = await new ConnectionFactory { Uri = broker.Uri!, ClientProvidedName = "marten-eventapp queue check" }
-            .CreateConnectionAsync(ct);
+        await using var connection = await broker.ConnectAsync("marten-eventapp queue check", ct);
         foreach (var queue in queues)
         {
-            if (await TryDeclareAsync(connection, queue.Name, ct) is { } refusal) await ReplaceAsync(connection, queue, refusal, ct);
+            if (await TryDeclareAsync(connection, queue.Name, broker.QueueArguments, ct) is { } refusal) await ReplaceAsync(connection, queue, refusal, ct);
             foreach (var key in queue.RetiredBindingKeys ?? []) await UnbindAsync(connection, queue.Name, key, ct);
         }
     }
@@ -66,12 +65,14 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>Declares the queue as Wolverine does; null when that worked, else the broker's refusal.</summary>
-    private static async Task<string?> TryDeclareAsync(IConnection connection, string queue, CancellationToken ct)
+    private static async Task<string?> TryDeclareAsync(IConnection connection, string queue,
+        IDictionary<string, object?>? arguments, CancellationToken ct)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         try
         {
-            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments,
+                cancellationToken: ct);
             return null;
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
@@ -103,7 +104,8 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
             throw Refused(queue, refusal, (await cleanup.QueueDeclarePassiveAsync(queue.Name, ct)).MessageCount);
         }
 
-        await channel.QueueDeclareAsync(queue.Name, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.QueueDeclareAsync(queue.Name, durable: true, exclusive: false, autoDelete: false,
+            broker.QueueArguments, cancellationToken: ct);
         await BindAsync(channel, queue.Name, queue, ct);
         foreach (var key in queue.BindingKeys) await channel.QueueUnbindAsync(holding, options.Exchange, key, cancellationToken: ct);
         var moved = 0;

@@ -50,6 +50,19 @@ public sealed class EventBusOptions
     /// </summary>
     public int MaxMessageBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// The other nodes of the broker's cluster (host:port), beside the connection string's: every connection to the
+    /// broker tries them in turn, and a connection that drops moves to a node still up.
+    /// </summary>
+    public string[] ClusterNodes { get; set; } = [];
+
+    /// <summary>
+    /// Declare the service's queues (the consumers', the command queue) as quorum queues, replicated across the
+    /// cluster's nodes, so they and their messages outlive a node. An empty classic queue of the same name is replaced
+    /// at start-up; one that holds messages stops the start (README, "A RabbitMQ cluster").
+    /// </summary>
+    public bool QuorumQueues { get; set; }
+
     public static EventBusOptions From(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);

@@ -56,8 +56,7 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
     {
         if (_channel is { IsOpen: true }) return _channel;
         await CloseAsync();
-        _connection = await new ConnectionFactory { Uri = broker.Uri! , ClientProvidedName = "marten-eventapp event forwarder" }
-            .CreateConnectionAsync(ct);
+        _connection = await broker.ConnectAsync("marten-eventapp event forwarder", ct);
         _channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         await _channel.ExchangeDeclareAsync(options.Exchange, ExchangeType.Topic, durable: true, cancellationToken: ct);

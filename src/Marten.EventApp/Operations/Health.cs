@@ -26,7 +26,7 @@ public static class Health
             .AddCheck<OutboxCheck>("outbox", tags: [Ready])
             .AddCheck<StuckSagasCheck>("sagas", tags: [Ready]);
         builder.Services.AddOutputCache();
-        if (Broker.From(builder.Configuration).Uri is { } broker)
+        if (Broker.From(builder.Configuration) is { IsConfigured: true } broker)
         {
             builder.Services.AddSingleton(new BrokerProbe(broker));
             checks.AddRabbitMQ(sp => sp.GetRequiredService<BrokerProbe>().ConnectionAsync(), name: "rabbitmq", tags: [Ready],
@@ -75,7 +75,7 @@ public static class Health
 }
 
 /// <summary>One connection for the RabbitMQ health check, made on first use and again after a failed attempt.</summary>
-internal sealed class BrokerProbe(Uri broker) : IAsyncDisposable
+internal sealed class BrokerProbe(Broker broker) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
@@ -85,7 +85,7 @@ internal sealed class BrokerProbe(Uri broker) : IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            return _connection ??= await new ConnectionFactory { Uri = broker, ClientProvidedName = "marten-eventapp health" }.CreateConnectionAsync();
+            return _connection ??= await broker.ConnectAsync("marten-eventapp health", CancellationToken.None);
         }
         finally
         {
