@@ -283,6 +283,15 @@ ENV
     printf '#!/usr/bin/env bash\n. %q\nexec %q -n %q "$@"\n' "$dir/env" "$RABBITMQCTL" "$node" >"$dir/ctl"
   fi
   chmod +x "$dir/ctl"
+  # and a start of this node again, in the background (the fault suite brings a killed node back)
+  if is_root; then
+    printf '#!/usr/bin/env bash\nexec runuser -u %s -- bash -c %q\n' "$SERVICE_USER" \
+      ". '$dir/env'; setsid /usr/lib/rabbitmq/bin/rabbitmq-server >>'$dir/log/console.log' 2>&1 &" >"$dir/start"
+  else
+    printf '#!/usr/bin/env bash\n. %q\nsetsid /usr/lib/rabbitmq/bin/rabbitmq-server >>%q 2>&1 &\n' "$dir/env" \
+      "$dir/log/console.log" >"$dir/start"
+  fi
+  chmod +x "$dir/start"
 }
 
 # The service's user on the node (a cluster's users are the cluster's): its password made here and kept with the
@@ -301,7 +310,7 @@ rabbit_user() {
 
 # A throwaway cluster of three RabbitMQ nodes on this machine (the fault suite's F5): r1, r2 and r3 @localhost, each
 # with its own AMQP, management and distribution port, one Erlang cookie and one epmd port. Exports
-# EVENTAPP_RABBITMQ_CLUSTER: the folder holding n1..n3, each with its env, ctl, rabbit.pid and amqp (its URI).
+# EVENTAPP_RABBITMQ_CLUSTER: the folder holding n1..n3, each with its env, ctl, start, rabbit.pid and amqp (its URI).
 provision_rabbitmq_cluster() {
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || apt_install rabbitmq-server
   ensure_service_user

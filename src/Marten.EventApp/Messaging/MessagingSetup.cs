@@ -64,54 +64,15 @@ public static class MessagingSetup
             // dead letters go to PostgreSQL (replayable, with the exception), not to a broker-side queue
             if (broker.Uri is { } uri)
             {
-                var rabbit = opts.UseRabbitMq(uri).AutoProvision().DisableDeadLetterQueueing();
+                // no request and reply crosses the broker (commands are invoked in process); on a cluster the reply
+                // queue, a classic one, went with its node and its declaration failed every listener's recovery
+                var rabbit = opts.UseRabbitMq(uri).AutoProvision().DisableDeadLetterQueueing()
+                    .DisableSystemRequestReplyQueueDeclaration();
                 // the connection string's node among them: with nodes added, Wolverine connects through these only
                 if (broker.Nodes.Count > 1) foreach (var node in broker.Nodes) rabbit.AddClusterNode(node);
-                if (broker.QuorumQueues) rabbit.UseQuorumQueues();
+                if (broker.QuorumQueues) rabbit.UseQuorumQueues().DeliveryLimitForDurableQuorumQueues(Broker.DeliveryLimit);
             }
         });
         return builder;
-    }
-}
-
-/// <summary>
-/// Whether a RabbitMQ broker is configured (ConnectionStrings:RabbitMq); without one, routes are durable local queues.
-/// <see cref="Nodes"/> are the connection string's node and the other nodes of its cluster
-/// (<see cref="EventBusOptions.ClusterNodes"/>): every connection of the service is made through
-/// <see cref="ConnectAsync"/> or Wolverine's transport, both given all of them.
-/// </summary>
-public sealed record Broker(Uri? Uri, IReadOnlyList<AmqpTcpEndpoint> Nodes, bool QuorumQueues)
-{
-    public static readonly Broker None = new(null, [], false);
-
-    public bool IsConfigured => Uri is not null;
-
-    /// <summary>A connection to one of the cluster's nodes that answers, carrying the connection string's credentials.</summary>
-    public Task<IConnection> ConnectAsync(string name, CancellationToken ct) =>
-        new ConnectionFactory { Uri = Uri!, ClientProvidedName = name }.CreateConnectionAsync(Nodes, ct);
-
-    /// <summary>The arguments the service declares its own queues with (Wolverine's and <see cref="ConsumerQueueArguments"/> alike).</summary>
-    public IDictionary<string, object?>? QueueArguments =>
-        QuorumQueues ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
-
-    public static Broker From(IConfiguration configuration)
-    {
-        var options = EventBusOptions.From(configuration);
-        if (configuration.GetConnectionString("RabbitMq") is not { Length: > 0 } value) return None;
-        var uri = new Uri(value);
-        var first = new ConnectionFactory { Uri = uri }.Endpoint;
-        var others = options.ClusterNodes.Select(node => Node(node, first)).ToList();
-        return new(uri, [first, ..others.Where(n => n.ToString() != first.ToString())], options.QuorumQueues);
-    }
-
-    private static AmqpTcpEndpoint Node(string node, AmqpTcpEndpoint first)
-    {
-        var colon = node.LastIndexOf(':');
-        if (node.Length is 0 or > 255 || colon <= 0 || !int.TryParse(node[(colon + 1)..], out var port) || port is < 1 or > 65535)
-            throw new InvalidOperationException($"{EventBusOptions.Section}:ClusterNodes holds '{node}', which is not " +
-                                                "host:port (for example rabbit2.internal:5672).");
-        var host = node[..colon];
-        return new AmqpTcpEndpoint(host, port,
-            first.Ssl.Enabled ? new SslOption(host) { Enabled = true, Version = first.Ssl.Version } : new SslOption());
     }
 }

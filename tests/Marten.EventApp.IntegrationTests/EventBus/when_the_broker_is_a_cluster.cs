@@ -2,6 +2,7 @@ using System.Text.Json;
 using Alba;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Messaging;
 using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,7 +17,11 @@ namespace Marten.EventApp.IntegrationTests.EventBus;
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_broker_is_a_cluster : IAsyncLifetime
 {
-    private static readonly Dictionary<string, object?> Quorum = new() { ["x-queue-type"] = "quorum" };
+    private static readonly Dictionary<string, object?> Quorum = new()
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-delivery-limit"] = Broker.DeliveryLimit
+    };
     private readonly string _schema = "eventapp_cluster_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _exchange = "events-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _commands = "commands-" + Guid.NewGuid().ToString("N")[..8];
