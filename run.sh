@@ -25,7 +25,7 @@ export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 # in Development a person reads the terminal: one plain line a message (JSON lines in every other environment)
 if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${Logging__Console__FormatterName:-}" ]; then
   export Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true \
-    Logging__Console__FormatterOptions__IncludeScopes=false
+    Logging__Console__FormatterOptions__IncludeScopes=false Logging__Console__FormatterOptions__TimestampFormat='HH:mm:ss.fff '
 fi
 if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${EventApp__Auth__SigningKey:-}" ] && [ -z "${EventApp__Auth__Authority:-}" ]; then
   key_file="$LOCAL_ROOT/dev-signing-key"
