@@ -2,7 +2,8 @@ using JasperFx.CodeGeneration;
 
 namespace Marten.EventApp;
 
-/// <summary>The "EventApp" section of appsettings.json; environment variables override it (EventApp__SchemaName).</summary>
+/// <summary>The "EventApp" section of appsettings.json; environment variables override it
+/// (EventApp__SchemaName).</summary>
 public sealed class EventAppOptions
 {
     public const string Section = "EventApp";
@@ -10,10 +11,12 @@ public sealed class EventAppOptions
     /// <summary>PostgreSQL schema for Marten documents, events and Wolverine's envelope tables.</summary>
     public string SchemaName { get; set; } = "eventapp";
 
-    /// <summary>Solo: this node runs every async projection. Distributed: Wolverine spreads them across nodes.</summary>
+    /// <summary>Solo: this node runs every async projection. Distributed: Wolverine spreads them across
+    /// nodes.</summary>
     public NodeMode Nodes { get; set; } = NodeMode.Solo;
 
-    /// <summary>Dynamic compiles handlers at start-up (needs WolverineFx.RuntimeCompilation); Static uses `codegen write` output.</summary>
+    /// <summary>Dynamic compiles handlers at start-up (needs WolverineFx.RuntimeCompilation); Static uses
+    /// `codegen write` output.</summary>
     public TypeLoadMode TypeLoadMode { get; set; } = TypeLoadMode.Dynamic;
 
     /// <summary>How often the async daemon looks for new events while busy (4× that when idle).</summary>
@@ -25,7 +28,8 @@ public sealed class EventAppOptions
     /// </summary>
     public TimeSpan NodeHeartbeat { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Several nodes: a node whose last heartbeat is older than this is taken for dead and its projections move.</summary>
+    /// <summary>Several nodes: a node whose last heartbeat is older than this is taken for dead and its projections
+    /// move.</summary>
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

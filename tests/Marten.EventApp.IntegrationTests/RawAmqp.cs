@@ -3,7 +3,8 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>A plain AMQP client (RabbitMQ.Client, none of our code or Wolverine's), as another language's client would be.</summary>
+/// <summary>A plain AMQP client (RabbitMQ.Client, none of our code or Wolverine's), as another language's client would
+/// be.</summary>
 public sealed class RawAmqp : IAsyncDisposable
 {
     private readonly IConnection _connection;
@@ -26,7 +27,8 @@ public sealed class RawAmqp : IAsyncDisposable
         return queue.QueueName;
     }
 
-    /// <summary>A durable named queue bound to the exchange: it keeps its messages while the broker is stopped.</summary>
+    /// <summary>A durable named queue bound to the exchange: it keeps its messages while the broker is
+    /// stopped.</summary>
     public async Task<string> BindDurableQueueAsync(string exchange, string queue, string bindingKey)
     {
         await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
@@ -57,7 +59,8 @@ public sealed class RawAmqp : IAsyncDisposable
         }
     }
 
-    /// <summary>The next message on the queue, waiting for it up to the timeout (polling the queue, not sleeping blind).</summary>
+    /// <summary>The next message on the queue, waiting for it up to the timeout (polling the queue, not sleeping
+    /// blind).</summary>
     public async Task<BasicGetResult> NextAsync(string queue, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
@@ -101,7 +104,8 @@ public sealed class RawAmqp : IAsyncDisposable
     /// <summary>The next message on the queue if there is one now.</summary>
     public async Task<BasicGetResult?> TryNextAsync(string queue) => await _channel.BasicGetAsync(queue, autoAck: true);
 
-    /// <summary>Whether a queue or an exchange exists (a passive declare, on a channel of its own which a miss closes).</summary>
+    /// <summary>Whether a queue or an exchange exists (a passive declare, on a channel of its own which a miss
+    /// closes).</summary>
     public async Task<bool> ExistsAsync(string? queue = null, string? exchange = null)
     {
         await using var channel = await _connection.CreateChannelAsync();

@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Hosting;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>The test hosts' signing key, and real tokens signed with it: the service validates them as it would any.</summary>
+/// <summary>The test hosts' signing key, and real tokens signed with it: the service validates them as it would
+/// any.</summary>
 public static class TestAuth
 {
     public const string SigningKey = "marten-eventapp-tests-signing-key-0123456789";
@@ -17,7 +18,8 @@ public static class TestAuth
 
     public static void UseTestSigningKey(this IWebHostBuilder builder) => builder.UseSetting("EventApp:Auth:SigningKey", SigningKey);
 
-    /// <summary>Every scenario of <paramref name="host"/> runs as an admin unless it sets its own Authorization header.</summary>
+    /// <summary>Every scenario of <paramref name="host"/> runs as an admin unless it sets its own Authorization
+    /// header.</summary>
     public static IAlbaHost AsAdmin(this IAlbaHost host)
     {
         host.BeforeEach(http =>

@@ -72,7 +72,8 @@ public static class TestBroker
     private static Uri? _uri;
     private static RabbitMqContainer? _container;
 
-    /// <summary>Stops the broker's RabbitMQ application (connections drop, durable queues and their messages stay).</summary>
+    /// <summary>Stops the broker's RabbitMQ application (connections drop, durable queues and their messages
+    /// stay).</summary>
     public static Task StopAsync() => ControlAsync("stop_app");
 
     public static async Task StartAsync()

@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>HTTP scenarios and messages whose cascades (local queues, scheduled messages) are awaited, not slept on.</summary>
+/// <summary>HTTP scenarios and messages whose cascades (local queues, scheduled messages) are awaited, not slept
+/// on.</summary>
 public static class Tracking
 {
     public static TimeSpan Patience { get; } = 30.Seconds();
@@ -21,7 +22,8 @@ public static class Tracking
         return (tracked, result!);
     }
 
-    /// <summary>Sends a one-way message as another service would and waits until it and its cascades are handled.</summary>
+    /// <summary>Sends a one-way message as another service would and waits until it and its cascades are
+    /// handled.</summary>
     public static Task<ITrackedSession> SentAndHandled(this IAlbaHost host, object message) =>
         host.TrackActivity(Patience).SendMessageAndWaitAsync(message);
 
@@ -40,7 +42,8 @@ public static class Tracking
         }
     }
 
-    /// <summary>The stored saga once <paramref name="condition"/> holds; on a timeout the message shows the saga as last read.</summary>
+    /// <summary>The stored saga once <paramref name="condition"/> holds; on a timeout the message shows the saga as
+    /// last read.</summary>
     public static async Task<TSaga> SagaWhen<TSaga>(this IAlbaHost host, Guid id, Func<TSaga, bool> condition, TimeSpan? patience = null)
         where TSaga : Marten.EventApp.Sagas.TrackedSaga
     {

@@ -9,8 +9,8 @@ namespace Marten.EventApp.Bench.Faults;
 /// clients registering users, two broker nodes killed with kill -9 in turn: first the node Wolverine's connections
 /// (its listeners and senders) were made to, brought back once the pipeline moved on; then the node the forwarder
 /// publishes through, left down. Recovery is the time from a kill until the forwarder moved on and a
-/// user registered after the kill has finished onboarding (its event out and back in through the nodes left). Then the store and a probe queue (a quorum queue, read through a node still
-/// up) are compared with what the clients were told.
+/// user registered after the kill has finished onboarding (its event out and back in through the nodes left). Then the
+/// store and a probe queue (a quorum queue, read through a node still up) are compared with what the clients were told.
 /// </summary>
 public sealed class BrokerNodeKill : IScenario
 {
@@ -144,7 +144,8 @@ public sealed class BrokerNodeKill : IScenario
             .Select(q => q.GetProperty("leader").GetString() ?? "").ToList();
     }
 
-    /// <summary>A node of the cluster scripts/provision.sh started: its URI, its rabbitmqctl and its start script.</summary>
+    /// <summary>A node of the cluster scripts/provision.sh started: its URI, its rabbitmqctl and its start
+    /// script.</summary>
     private sealed class ClusterNode(string cluster, int number)
     {
         private readonly string _dir = Path.Combine(cluster, $"n{number}");

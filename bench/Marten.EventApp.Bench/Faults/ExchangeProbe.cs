@@ -9,7 +9,8 @@ namespace Marten.EventApp.Bench.Faults;
 /// </summary>
 public sealed class ExchangeProbe(Uri broker, string exchange, string queue)
 {
-    /// <summary>The probe; a <paramref name="quorum"/> queue outlives a node of a cluster, as the service's do.</summary>
+    /// <summary>The probe; a <paramref name="quorum"/> queue outlives a node of a cluster, as the service's
+    /// do.</summary>
     public static async Task<ExchangeProbe> DeclareAsync(Uri broker, string exchange, CancellationToken ct,
         bool quorum = false)
     {

@@ -7,8 +7,8 @@ namespace Marten.EventApp.Bench.Faults;
 /// <summary>
 /// F4: two service processes on one database (Distributed), clients registering users on one; the node running the
 /// event forwarder is killed with kill -9, round after round, a fresh node joining after each. Takeover is the time
-/// from the kill until the forwarder's progress moves past where the killed node left it. Some users' push step never answers, so
-/// their sagas' durable timers are pending at the kills: each must fire once, on whichever node is alive.
+/// from the kill until the forwarder's progress moves past where the killed node left it. Some users' push step never
+/// answers, so their sagas' durable timers are pending at the kills: each must fire once, on whichever node is alive.
 /// </summary>
 public sealed class ForwarderNodeKill : IScenario
 {

@@ -8,7 +8,8 @@ using Wolverine.Persistence.Durability;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>What scenarios share in one run: settings, one PostgreSQL data source, and in-process service hosts by schema.</summary>
+/// <summary>What scenarios share in one run: settings, one PostgreSQL data source, and in-process service hosts by
+/// schema.</summary>
 public sealed class BenchContext : IAsyncDisposable
 {
     private readonly Dictionary<string, Task<IAlbaHost>> _hosts = new();

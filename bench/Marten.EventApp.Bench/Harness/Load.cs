@@ -79,7 +79,8 @@ public static class Load
             new Latencies(perWorker.SelectMany(l => l)));
     }
 
-    /// <summary>Calls <paramref name="operation"/> one at a time: <c>samples</c> warm-up calls, then <c>samples</c> timed ones.</summary>
+    /// <summary>Calls <paramref name="operation"/> one at a time: <c>samples</c> warm-up calls, then <c>samples</c>
+    /// timed ones.</summary>
     public static async Task<Latencies> SequentialAsync(int samples, Func<int, Task> operation)
     {
         for (var i = 0; i < samples; i++) await operation(i);
@@ -94,7 +95,8 @@ public static class Load
         return new Latencies(timings);
     }
 
-    /// <summary>Runs <paramref name="count"/> operations with <paramref name="parallelism"/> workers; for loading data.</summary>
+    /// <summary>Runs <paramref name="count"/> operations with <paramref name="parallelism"/> workers; for loading
+    /// data.</summary>
     public static Task ParallelAsync(int count, int parallelism, Func<int, CancellationToken, ValueTask> operation, CancellationToken ct) =>
         Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, operation);
 }

@@ -5,7 +5,8 @@ using Marten.EventApp.Bench.Scenarios;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>What a sustained pipeline run saw: the writes, when the last one's pipeline finished, and the database's work.</summary>
+/// <summary>What a sustained pipeline run saw: the writes, when the last one's pipeline finished, and the database's
+/// work.</summary>
 public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan DoneIn, LoadResult Load, Latencies Lag, string LagPerShard,
     long Transactions, Latencies Latencies)
 {
@@ -14,7 +15,8 @@ public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan Done
     /// <summary>Pipelines finished per second, from the first write to the last one finished.</summary>
     public double DoneRate => Written / DoneIn.TotalSeconds;
 
-    /// <summary>The row: pipelines done per second, each one's latency, and the targets of the pipeline issue.</summary>
+    /// <summary>The row: pipelines done per second, each one's latency, and the targets of the pipeline
+    /// issue.</summary>
     public ResultRow Row(string id, string name, string measured, string what, string extra = "") => new(id, name)
     {
         Rate = DoneRate,

@@ -3,7 +3,8 @@ using System.Text;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>The table as Markdown, for the console and for BENCHMARKS.md (between its markers, keeping the rest).</summary>
+/// <summary>The table as Markdown, for the console and for BENCHMARKS.md (between its markers, keeping the
+/// rest).</summary>
 public static class Report
 {
     public const string Begin = "<!-- bench:begin (written by ./bench.sh; edit outside the markers) -->";

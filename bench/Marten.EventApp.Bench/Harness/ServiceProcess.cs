@@ -23,7 +23,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>The key the benchmark's services sign and validate tokens with (one per harness run), and an admin token signed with it.</summary>
+    /// <summary>The key the benchmark's services sign and validate tokens with (one per harness run), and an admin
+    /// token signed with it.</summary>
     public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public static readonly string AdminToken =

@@ -3,7 +3,8 @@ using Marten.EventApp.Contracts.Users;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>Generated users: names from small vocabularies so that search terms range from one match to thousands.</summary>
+/// <summary>Generated users: names from small vocabularies so that search terms range from one match to
+/// thousands.</summary>
 public static class Synthetic
 {
     public static readonly string[] FirstNames =

@@ -112,7 +112,8 @@ public sealed class HttpRegister : IScenario
         ];
     }
 
-    /// <summary>The share of the machine's CPU time (all cores) this process (the generator) and the service used since start.</summary>
+    /// <summary>The share of the machine's CPU time (all cores) this process (the generator) and the service used since
+    /// start.</summary>
     internal sealed class CpuClock(ServiceProcess service, TimeSpan generator, TimeSpan serviceCpu)
     {
         private readonly Stopwatch _wall = Stopwatch.StartNew();
@@ -126,7 +127,8 @@ public sealed class HttpRegister : IScenario
         }
     }
 
-    /// <summary>Waits until the service's async projections have applied every event below the high-water mark.</summary>
+    /// <summary>Waits until the service's async projections have applied every event below the high-water
+    /// mark.</summary>
     private static async Task CaughtUpAsync(HttpClient http, ServiceProcess service, BenchContext context, CancellationToken ct)
     {
         var waited = Stopwatch.StartNew();
@@ -150,7 +152,8 @@ public sealed class HttpRegister : IScenario
         return null;
     }
 
-    /// <summary>Polls the service's projection status: the largest lag of its async shards, and each shard's, in ms.</summary>
+    /// <summary>Polls the service's projection status: the largest lag of its async shards, and each shard's, in
+    /// ms.</summary>
     internal static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service, BenchContext context, CancellationToken ct)
     {
         using var http = service.Client();

@@ -87,7 +87,8 @@ public sealed class ProjectionRebuild : IScenario
         }
     }
 
-    /// <summary>What a reader of the analytics sees while they are rebuilt: the events counted so far, every 250 ms.</summary>
+    /// <summary>What a reader of the analytics sees while they are rebuilt: the events counted so far, every 250
+    /// ms.</summary>
     private static async Task<string> ReadCountsAsync(BenchContext context, string schema, CancellationToken ct)
     {
         var times = new List<double>();

@@ -64,7 +64,8 @@ public sealed class UserSearch : IScenario
         return rows;
     }
 
-    /// <summary>Each term in turn, the samples timed; the latencies, and the average of what each call returned.</summary>
+    /// <summary>Each term in turn, the samples timed; the latencies, and the average of what each call
+    /// returned.</summary>
     private static async Task<(Latencies Latencies, double Average)> MeasureAsync(BenchContext context, IDocumentStore store, string[] terms,
         Func<string, IQuerySession, Task<long>> call)
     {

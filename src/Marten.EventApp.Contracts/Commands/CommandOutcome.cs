@@ -8,7 +8,8 @@ public enum RejectionKind
     VersionMismatch
 }
 
-/// <summary>Why a command was refused: a value, never an exception. <c>Errors</c> names fields for <see cref="RejectionKind.Invalid"/>.</summary>
+/// <summary>Why a command was refused: a value, never an exception. <c>Errors</c> names fields for
+/// <see cref="RejectionKind.Invalid"/>.</summary>
 public sealed record Rejection(
     RejectionKind Kind,
     string Title,

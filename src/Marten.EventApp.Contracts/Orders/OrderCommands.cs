@@ -1,6 +1,7 @@
 namespace Marten.EventApp.Contracts.Orders;
 
-/// <summary>A line as a caller sends it: nullable fields, so that a missing one is a validation error, not a binding failure.</summary>
+/// <summary>A line as a caller sends it: nullable fields, so that a missing one is a validation error, not a binding
+/// failure.</summary>
 public sealed record OrderLineInput(string? Sku, int? Quantity, decimal? UnitPrice);
 
 /// <summary>Place an order: at least one line, quantities above 0, unit prices 0 or more.</summary>

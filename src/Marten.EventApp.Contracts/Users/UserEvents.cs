@@ -4,8 +4,8 @@ namespace Marten.EventApp.Contracts.Users;
 
 /// <summary>
 /// A user registered. Email and names are trimmed; the email keeps the case it was given. Schema version 2 added
-/// <c>Locale</c> (a BCP 47 tag, null when not given) and <c>MarketingConsent</c>; version 1 events, stored without them,
-/// are read as version 2 with no locale and no consent (an upcaster in the service).
+/// <c>Locale</c> (a BCP 47 tag, null when not given) and <c>MarketingConsent</c>; version 1 events, stored without
+/// them, are read as version 2 with no locale and no consent (an upcaster in the service).
 /// </summary>
 [EventSchemaVersion(2)]
 public sealed record UserRegistered(
@@ -68,13 +68,15 @@ public sealed record UserErased(Guid UserId, string ErasedBy, DateTimeOffset Era
     DateTimeOffset IDomainEvent.OccurredOn => ErasedAt;
 }
 
-/// <summary>The user's onboarding finished: welcome email, default preferences, push notification and analytics all done.</summary>
+/// <summary>The user's onboarding finished: welcome email, default preferences, push notification and analytics all
+/// done.</summary>
 public sealed record OnboardingCompleted(Guid UserId, DateTimeOffset CompletedAt) : IDomainEvent
 {
     DateTimeOffset IDomainEvent.OccurredOn => CompletedAt;
 }
 
-/// <summary>The user's onboarding failed at <c>Step</c> (one of the seed's step names); the steps done before it were compensated.</summary>
+/// <summary>The user's onboarding failed at <c>Step</c> (one of the seed's step names); the steps done before it were
+/// compensated.</summary>
 public sealed record OnboardingFailed(Guid UserId, string Step, string Reason, DateTimeOffset FailedAt) : IDomainEvent
 {
     DateTimeOffset IDomainEvent.OccurredOn => FailedAt;

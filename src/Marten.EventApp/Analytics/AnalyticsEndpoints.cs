@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Analytics;
 
-/// <summary>One UTC day's metrics, as the seed names them: {EventType}_count, total_users (registrations that day), and active_users at its end.</summary>
+/// <summary>One UTC day's metrics, as the seed names them: {EventType}_count, total_users (registrations that day), and
+/// active_users at its end.</summary>
 public sealed record DailyMetrics(DateOnly Date, IReadOnlyDictionary<string, long> Metrics);
 
 public sealed record DailyMetricsPage(DateOnly From, DateOnly To, IReadOnlyList<DailyMetrics> Days);
@@ -19,7 +20,8 @@ internal static class AnalyticsEndpoints
     public const int MaxHours = 31 * 24;
     private const string Registered = "UserRegistered", Deactivated = "UserDeactivated";
 
-    /// <summary>Every day of [from, to] (UTC, both included; by default the last 30 days), including days without events.</summary>
+    /// <summary>Every day of [from, to] (UTC, both included; by default the last 30 days), including days without
+    /// events.</summary>
     public static async Task<Results<Ok<DailyMetricsPage>, ProblemHttpResult>> Daily(
         string? from, string? to, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
@@ -53,7 +55,8 @@ internal static class AnalyticsEndpoints
         return TypedResults.Ok(new DailyMetricsPage(first, last, days));
     }
 
-    /// <summary>Events per hour or day and type in [from, to) (UTC instants or dates; by default the last 24 hours), empty buckets left out.</summary>
+    /// <summary>Events per hour or day and type in [from, to) (UTC instants or dates; by default the last 24 hours),
+    /// empty buckets left out.</summary>
     public static async Task<Results<Ok<EventCounts>, ProblemHttpResult>> Events(
         string? from, string? to, string? bucket, string? type, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {

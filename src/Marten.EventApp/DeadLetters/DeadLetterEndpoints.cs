@@ -23,7 +23,8 @@ public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> DeadLetters, long 
 
 public sealed record DeadLetterGroup(string Key, string? Title, string? ExceptionType, long Count, DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt);
 
-/// <summary>Which dead letters an operation applies to: the ids given, or every one of a failure group, or, said outright, all.</summary>
+/// <summary>Which dead letters an operation applies to: the ids given, or every one of a failure group, or, said
+/// outright, all.</summary>
 public sealed record DeadLetterSelection(Guid[]? Ids = null, string? Group = null, bool All = false);
 
 public sealed record DeadLetterOperation(int? Affected);

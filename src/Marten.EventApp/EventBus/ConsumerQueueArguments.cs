@@ -23,8 +23,8 @@ public sealed record ConsumerBatch(Type Type, Func<EventEnvelope, string?, objec
 
 /// <summary>
 /// Runs before Wolverine declares the consumers' queues (durable, no arguments but the queue type: TTL and broker dead
-/// letters are a RabbitMQ policy's business, which can change without a new declaration). RabbitMQ refuses to declare a queue that
-/// exists with other arguments (PRECONDITION_FAILED: declared by the seed's code, with its
+/// letters are a RabbitMQ policy's business, which can change without a new declaration). RabbitMQ refuses to declare a
+/// queue that exists with other arguments (PRECONDITION_FAILED: declared by the seed's code, with its
 /// <c>x-dead-letter-exchange</c> and <c>x-message-ttl</c>, or by hand), which would stop the service at start-up with
 /// nothing it could do. An empty queue is replaced without losing an event: a holding queue with the same bindings
 /// catches what arrives meanwhile and is emptied into the new queue (a consumer may see such an event twice and dedupes

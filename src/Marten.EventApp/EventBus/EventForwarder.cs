@@ -17,7 +17,8 @@ namespace Marten.EventApp.EventBus;
 /// whose transaction rolled back never exists to be sent, and nothing is added to the append. Its progress commits
 /// only after the page is on the broker (<see cref="EventExchangePublisher"/>) or, without a broker, in Wolverine's
 /// outbox: a crash or an outage delays events, never loses one, and may send one again under the same id.
-/// An event that cannot be put on the wire is recorded as a dead letter event and skipped (<see cref="WireFormat.EnvelopesAsync"/>).
+/// An event that cannot be put on the wire is recorded as a dead letter event and skipped
+/// (<see cref="WireFormat.EnvelopesAsync"/>).
 /// </summary>
 public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange, EventRoutes routes,
     ILogger<EventForwarder> logger)
@@ -29,7 +30,8 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
         IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken) =>
         await SendAsync(await wire.Value.EnvelopesAsync(page, controller, logger), bus, cancellationToken);
 
-    /// <summary>Sends an event it skipped once more (an operator's retry); throws when it still cannot go on the wire.</summary>
+    /// <summary>Sends an event it skipped once more (an operator's retry); throws when it still cannot go on the
+    /// wire.</summary>
     public Task ResendAsync(IEvent skipped, IMessageBus bus, CancellationToken ct) => SendAsync([(skipped, wire.Value.Envelope(skipped))], bus, ct);
 
     private async Task SendAsync(IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)> events, IMessageBus bus, CancellationToken ct)
@@ -52,8 +54,8 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
         try
         {
             if (broker.IsConfigured) await exchange.PublishAsync(events.Select(x => x.Envelope).ToList(), spans, ct);
-            // no broker: the durable local queues of the consumers bound to each event, through Wolverine's outbox (in the
-            // page's transaction)
+            // no broker: the durable local queues of the consumers bound to each event, through Wolverine's outbox (in
+            // the page's transaction)
             else
                 for (var i = 0; i < events.Count; i++)
                 {

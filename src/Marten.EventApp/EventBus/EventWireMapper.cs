@@ -22,14 +22,16 @@ internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
         Write(e, props);
     }
 
-    /// <summary>The properties of an event the forwarder publishes; <paramref name="traceParent"/> is its W3C trace context.</summary>
+    /// <summary>The properties of an event the forwarder publishes; <paramref name="traceParent"/> is its W3C trace
+    /// context.</summary>
     public static BasicProperties Properties(EventEnvelope e, string? traceParent = null)
     {
         var props = new BasicProperties();
         Write(e, props);
         if (traceParent is not null)
         {
-            // W3C's name for plain AMQP clients, Wolverine's for its listeners (the consumer's span continues the trace)
+            // W3C's name for plain AMQP clients, Wolverine's for its listeners (the consumer's span continues the
+            // trace)
             props.Headers!["traceparent"] = traceParent;
             props.Headers[EnvelopeConstants.ParentIdKey] = traceParent;
         }

@@ -11,7 +11,8 @@ using Wolverine.Marten.Subscriptions;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>An event as a Kafka record, as the seed's <c>KafkaEventStreaming</c> writes it: keyed by aggregate id (one aggregate, one partition, its order kept).</summary>
+/// <summary>An event as a Kafka record, as the seed's <c>KafkaEventStreaming</c> writes it: keyed by aggregate id (one
+/// aggregate, one partition, its order kept).</summary>
 public static class KafkaWire
 {
     public static Message<string, byte[]> Record(IEvent stored, EventEnvelope e) => new()
@@ -32,7 +33,8 @@ public static class KafkaWire
 /// Streams every stored event to a Kafka topic: a subscription of its own (its own progress), so that Kafka being away
 /// never holds up the RabbitMQ bus. As the exchange forwarder, it commits its progress only after the broker has
 /// acknowledged the page (acks=all, idempotent producer). Not Wolverine's Kafka transport for the reason the exchange
-/// forwarder does not use the outbox (BENCHMARKS.md, rows 6a and 6b). Not run against a live Kafka broker: none can run here.
+/// forwarder does not use the outbox (BENCHMARKS.md, rows 6a and 6b). Not run against a live Kafka broker: none can run
+/// here.
 /// </summary>
 public sealed class KafkaEventStream : BatchSubscription, IDisposable
 {

@@ -9,7 +9,8 @@ public static class WireJson
 {
     public static readonly JsonSerializerOptions Options = Create();
 
-    /// <summary>Wolverine's serializer adds its converters to the options it gets, so each gets options of its own.</summary>
+    /// <summary>Wolverine's serializer adds its converters to the options it gets, so each gets options of its
+    /// own.</summary>
     public static SystemTextJsonSerializer Serializer() => new(Create());
 
     private static JsonSerializerOptions Create() => new(JsonSerializerDefaults.Web)

@@ -11,7 +11,8 @@ internal static class EventFeedEndpoints
 {
     public const int MaxBatch = 1000;
 
-    /// <summary>The global feed ordered by sequence; pass NextPosition back as fromPosition for the next page.</summary>
+    /// <summary>The global feed ordered by sequence; pass NextPosition back as fromPosition for the next
+    /// page.</summary>
     public static async Task<Results<Ok<EventPage>, ProblemHttpResult>> All(
         long? fromPosition, int? batchSize, IQuerySession session, CancellationToken ct)
     {

@@ -6,7 +6,8 @@ using Scalar.AspNetCore;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>The HTTP surface: JSON, problem details for every error, authentication, OpenAPI (and Scalar at /docs), and the features' endpoints.</summary>
+/// <summary>The HTTP surface: JSON, problem details for every error, authentication, OpenAPI (and Scalar at /docs), and
+/// the features' endpoints.</summary>
 public static class HttpApi
 {
     public static WebApplicationBuilder AddHttpApi(this WebApplicationBuilder builder)
@@ -48,7 +49,8 @@ public static class HttpApi
 
 public sealed record FeatureEndpoints(Action<IEndpointRouteBuilder> Map);
 
-/// <summary>The OpenAPI document names the bearer scheme every operation needs (health, metrics and the documents excepted).</summary>
+/// <summary>The OpenAPI document names the bearer scheme every operation needs (health, metrics and the documents
+/// excepted).</summary>
 internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
 {
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)

@@ -10,7 +10,8 @@ public sealed class RequestLimitOptions
 {
     public const string Section = "EventApp:Limits";
 
-    /// <summary>Requests a second one client (a token's subject, else an address) may make on average; 0 turns the limit off.</summary>
+    /// <summary>Requests a second one client (a token's subject, else an address) may make on average; 0 turns the
+    /// limit off.</summary>
     public int PermitsPerSecond { get; set; } = 500;
 
     /// <summary>Requests one client may make at once before the average applies.</summary>

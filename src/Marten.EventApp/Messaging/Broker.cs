@@ -15,7 +15,8 @@ public sealed record Broker(Uri? Uri, IReadOnlyList<AmqpTcpEndpoint> Nodes, bool
 
     public bool IsConfigured => Uri is not null;
 
-    /// <summary>A connection to one of the cluster's nodes that answers, carrying the connection string's credentials.</summary>
+    /// <summary>A connection to one of the cluster's nodes that answers, carrying the connection string's
+    /// credentials.</summary>
     public Task<IConnection> ConnectAsync(string name, CancellationToken ct) =>
         new ConnectionFactory { Uri = Uri!, ClientProvidedName = name }.CreateConnectionAsync(Nodes, ct);
 
@@ -26,7 +27,8 @@ public sealed record Broker(Uri? Uri, IReadOnlyList<AmqpTcpEndpoint> Nodes, bool
     /// </summary>
     public const int DeliveryLimit = 1_000_000;
 
-    /// <summary>The arguments the service declares its own queues with (Wolverine's and <see cref="ConsumerQueueArguments"/> alike).</summary>
+    /// <summary>The arguments the service declares its own queues with (Wolverine's and
+    /// <see cref="ConsumerQueueArguments"/> alike).</summary>
     public IDictionary<string, object?>? QueueArguments => QuorumQueues
         ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-delivery-limit"] = DeliveryLimit }
         : null;

@@ -17,8 +17,8 @@ public sealed class FieldErrors
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
     /// <summary>
-    /// Trims a text field and checks presence, length and control characters; returns the trimmed value, or null when it
-    /// is missing or too long.
+    /// Trims a text field and checks presence, length and control characters; returns the trimmed value, or null when
+    /// it is missing or too long.
     /// </summary>
     public string? Text(string field, string? value, string label, int maxLength, bool required)
     {

@@ -22,7 +22,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     public const string CommandIdHeader = "command-id";
     private readonly string _schema = store.Options.Events.DatabaseSchemaName;
 
-    /// <summary>Starts a stream with the decision's events; a taken id is refused (or recognised as this very message's).</summary>
+    /// <summary>Starts a stream with the decision's events; a taken id is refused (or recognised as this very
+    /// message's).</summary>
     public async Task StartAsync<TAggregate>(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, CancellationToken ct) where TAggregate : class
     {
@@ -72,7 +73,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     private async Task CommitAsync(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version, CancellationToken ct)
     {
-        // only a command that can arrive again needs its id on the events; an in-process invocation's is never asked for
+        // only a command that can arrive again needs its id on the events; an in-process invocation's is never asked
+        // for
         if (context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
             session.SetHeader(CommandIdHeader, commandId);
         foreach (var message in decision.Messages)
@@ -88,7 +90,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
         }
         catch (Exception e) when (rules.RefusalFor(e) is { } refusal)
         {
-            // nothing of the refused command may be written or sent, by this save or the one Wolverine runs after the handler
+            // nothing of the refused command may be written or sent, by this save or the one Wolverine runs after the
+            // handler
             session.EjectAllPendingChanges();
             await Context(context).ClearAllAsync();
             await AnswerAsync(context, await RedeliveredOrRefused(session, context, id, refusal, ct));
@@ -129,9 +132,9 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     private static bool MayBeRedelivered(Envelope envelope) => envelope.Destination is not null || SendersKey(envelope) is not null;
 
     /// <summary>
-    /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply): enqueued as the reply,
-    /// Wolverine hands it to the in-process caller or sends it back through the outbox. A one-way message gets none,
-    /// so nothing is published with no route. A refusal nobody waits for is logged at Information, one line; a
+    /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply): enqueued as the
+    /// reply, Wolverine hands it to the in-process caller or sends it back through the outbox. A one-way message gets
+    /// none, so nothing is published with no route. A refusal nobody waits for is logged at Information, one line; a
     /// waiting sender answers for it, so then it is Debug.
     /// </summary>
     private async Task AnswerAsync(IMessageContext context, CommandOutcome outcome)

@@ -46,7 +46,8 @@ internal static class WolverineInternals
         envelope.OwnerId = nodeNumber;
     }
 
-    /// <summary>The metric tags set on an envelope: no public read (a retry adds them again, so they are cleared first).</summary>
+    /// <summary>The metric tags set on an envelope: no public read (a retry adds them again, so they are cleared
+    /// first).</summary>
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_metricHeaders")]
     public static extern ref List<KeyValuePair<string, object?>>? MetricTags(Envelope envelope);
 }

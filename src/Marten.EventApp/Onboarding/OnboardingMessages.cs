@@ -13,13 +13,15 @@ public static class OnboardingSteps
     public static readonly IReadOnlyList<string> All = [WelcomeEmail, UserPreferences, PushNotification, AnalyticsTracked];
 }
 
-/// <summary>A message the saga handles: one user's are handled one at a time (partitioned by user on one queue).</summary>
+/// <summary>A message the saga handles: one user's are handled one at a time (partitioned by user on one
+/// queue).</summary>
 public interface IOnboardingSagaMessage
 {
     Guid UserId { get; }
 }
 
-/// <summary>Starts one user's onboarding; sent by the bus consumer for each <c>UserRegistered</c> (again on a redelivery).</summary>
+/// <summary>Starts one user's onboarding; sent by the bus consumer for each <c>UserRegistered</c> (again on a
+/// redelivery).</summary>
 public sealed record StartOnboarding([property: SagaIdentity] Guid UserId, Guid RegisteredEventId) : IOnboardingSagaMessage;
 
 /// <summary>

@@ -23,7 +23,8 @@ public sealed class OnboardingOptions
     /// </summary>
     public bool InlineSteps { get; set; } = true;
 
-    /// <summary>Failure injection for the in-process services (tests and demos), e.g. "fail the push for emails matching X".</summary>
+    /// <summary>Failure injection for the in-process services (tests and demos), e.g. "fail the push for emails
+    /// matching X".</summary>
     public List<OnboardingFault> Faults { get; set; } = [];
 
     public static OnboardingOptions From(IConfiguration configuration)

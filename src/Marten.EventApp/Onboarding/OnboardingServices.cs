@@ -4,7 +4,8 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.Onboarding;
 
-/// <summary>Whom a step addresses, read from the user's read model when the step runs (so a changed email is used).</summary>
+/// <summary>Whom a step addresses, read from the user's read model when the step runs (so a changed email is
+/// used).</summary>
 public sealed record OnboardingRecipient(Guid UserId, string Email, string FirstName, string? Locale);
 
 /// <summary>The email service the seed names (an external service).</summary>
@@ -28,13 +29,15 @@ public interface IRegistrationAnalyticsService
     Task TrackRegistrationAsync(OnboardingRecipient user, CancellationToken ct);
 }
 
-/// <summary>A user's preferences: this service's own data, created with defaults by onboarding, deleted by its compensation.</summary>
+/// <summary>A user's preferences: this service's own data, created with defaults by onboarding, deleted by its
+/// compensation.</summary>
 public sealed record UserPreferences(Guid Id, bool EmailNotifications, bool PushNotifications, string Language, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// The in-process stand-ins for the external services the seed names (email, push, analytics), used unless the host
 /// registers real ones: each accepts the call at once. What a step did is recorded by the step itself, in the user's
-/// activity log (<see cref="OnboardingActivity"/>); failures are injected by configuration (<see cref="OnboardingFault"/>).
+/// activity log (<see cref="OnboardingActivity"/>); failures are injected by configuration
+/// (<see cref="OnboardingFault"/>).
 /// </summary>
 public sealed class InProcessOnboardingServices : IEmailService, IPushNotificationService, IRegistrationAnalyticsService
 {

@@ -96,7 +96,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
 
     /// <summary>
     /// The saga's one timer fired. For a step still running, that step failed; for one already done, the timer moves
-    /// on to the running step due first, which fails at once if its own time is up or an operator fired the timer early.
+    /// on to the running step due first, which fails at once if its own time is up or an operator fired the timer
+    /// early.
     /// </summary>
     public SagaEffects On(OnboardingStepTimeout timeout, OnboardingOptions options, DateTimeOffset now)
     {
@@ -189,7 +190,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         {
             switch (e)
             {
-                // the outcome is the first and only event of its stream: its version orders it after the step that ended it
+                // the outcome is the first and only event of its stream: its version orders it after the step that
+                // ended it
                 case OnboardingCompleted completed:
                     OnboardingActivity.Record(session, Id, nameof(OnboardingCompleted), "Onboarding completed", completed.CompletedAt, 1);
                     break;

@@ -9,9 +9,9 @@ namespace Marten.EventApp.Operations;
 
 /// <summary>
 /// Health: <c>/health/live</c> (the process answers), <c>/health/ready</c> (PostgreSQL, RabbitMQ when configured, and
-/// Degraded while projections lag, dead letters pile up, the outbox or a saga is stuck), <c>/health</c> (all of them), each with
-/// a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise. Answers to callers without a token are
-/// cached for <see cref="MonitoringOptions.HealthCache"/> (ASP.NET Core's output cache).
+/// Degraded while projections lag, dead letters pile up, the outbox or a saga is stuck), <c>/health</c> (all of them),
+/// each with a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise. Answers to callers without a token
+/// are cached for <see cref="MonitoringOptions.HealthCache"/> (ASP.NET Core's output cache).
 /// </summary>
 public static class Health
 {
@@ -54,7 +54,8 @@ public static class Health
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>Status per check for anyone (probes come without credentials); descriptions and data for a caller with a token.</summary>
+    /// <summary>Status per check for anyone (probes come without credentials); descriptions and data for a caller with
+    /// a token.</summary>
     private static Task WriteJson(HttpContext http, HealthReport report)
     {
         var detailed = http.User.Identity?.IsAuthenticated == true;
@@ -99,7 +100,8 @@ internal sealed class BrokerProbe(Broker broker) : IAsyncDisposable
     }
 }
 
-/// <summary>A check on the latest store reading (<see cref="OperationsSnapshot"/>); Healthy until the first one.</summary>
+/// <summary>A check on the latest store reading (<see cref="OperationsSnapshot"/>); Healthy until the first
+/// one.</summary>
 internal abstract class ReadingCheck(OperationsSnapshot snapshot) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>

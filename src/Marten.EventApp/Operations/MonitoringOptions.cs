@@ -1,11 +1,13 @@
 namespace Marten.EventApp.Operations;
 
-/// <summary>The "EventApp:Monitoring" section: what the service watches, how often, and when it calls for attention.</summary>
+/// <summary>The "EventApp:Monitoring" section: what the service watches, how often, and when it calls for
+/// attention.</summary>
 public sealed class MonitoringOptions
 {
     public const string Section = "EventApp:Monitoring";
 
-    /// <summary>How often the store is read for the gauges and readiness: sagas by state, projection lag, outbox, dead letters.</summary>
+    /// <summary>How often the store is read for the gauges and readiness: sagas by state, projection lag, outbox, dead
+    /// letters.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Readiness is Degraded while an async projection or subscription is further behind than this.</summary>
@@ -14,13 +16,16 @@ public sealed class MonitoringOptions
     /// <summary>Readiness is Degraded with more dead letters than this.</summary>
     public long DeadLettersDegraded { get; set; } = 100;
 
-    /// <summary>Readiness is Degraded while a message has waited in the outbox longer than this (a stuck outbox).</summary>
+    /// <summary>Readiness is Degraded while a message has waited in the outbox longer than this (a stuck
+    /// outbox).</summary>
     public TimeSpan OutboxAgeDegraded { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>The sliding window of the error-rate alert and of the recent errors in <c>/api/monitoring/events</c>.</summary>
+    /// <summary>The sliding window of the error-rate alert and of the recent errors in
+    /// <c>/api/monitoring/events</c>.</summary>
     public TimeSpan ErrorWindow { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>More failures than this of one (event type, handler) within <see cref="ErrorWindow"/> raise one alert for the window.</summary>
+    /// <summary>More failures than this of one (event type, handler) within <see cref="ErrorWindow"/> raise one alert
+    /// for the window.</summary>
     public int ErrorThreshold { get; set; } = 10;
 
     /// <summary>

@@ -5,7 +5,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>Operations: telemetry, the store's gauges, health, the event system's health and its error-rate alert.</summary>
+/// <summary>Operations: telemetry, the store's gauges, health, the event system's health and its error-rate
+/// alert.</summary>
 public static class OperationsSetup
 {
     public static WebApplicationBuilder AddOperations(this WebApplicationBuilder builder)

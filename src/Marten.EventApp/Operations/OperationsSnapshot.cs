@@ -30,7 +30,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
     private StoreReading? _reading;
     private DateTimeOffset? _stuckAlertAt;
 
-    /// <summary>The latest reading; a failed one leaves the one before (readiness checks the database itself).</summary>
+    /// <summary>The latest reading; a failed one leaves the one before (readiness checks the database
+    /// itself).</summary>
     public StoreReading? Reading => _reading;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -85,7 +86,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2), stuck);
     }
 
-    /// <summary>Stuck sagas raise an alert, once per <see cref="MonitoringOptions.ErrorWindow"/> while there are any.</summary>
+    /// <summary>Stuck sagas raise an alert, once per <see cref="MonitoringOptions.ErrorWindow"/> while there are
+    /// any.</summary>
     private void AlertStuckSagas(StoreReading reading)
     {
         var stuck = reading.StuckSagas.Where(s => s.Count > 0).ToList();

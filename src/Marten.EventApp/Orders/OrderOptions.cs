@@ -14,8 +14,9 @@ public sealed class OrderOptions
     public TimeSpan InventoryTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// In-process stand-ins answer for the payment and inventory services (and take fulfilment, refunds and confirmations).
-    /// Off: those commands go to the queues below on RabbitMQ and the services' answers come back on the command queue.
+    /// In-process stand-ins answer for the payment and inventory services (and take fulfilment, refunds and
+    /// confirmations). Off: those commands go to the queues below on RabbitMQ and the services' answers come back on
+    /// the command queue.
     /// </summary>
     public bool Simulators { get; set; } = true;
     public SimulatedAnswer Payment { get; set; } = SimulatedAnswer.Approve;

@@ -152,9 +152,9 @@ public sealed class OrderSaga : TrackedSaga
         CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
 
     /// <summary>
-    /// Every fact goes on the order's stream, through FetchForWriting: its inline read model learns each event's version
-    /// (a plain append under Marten's quick append leaves it 0), and a concurrent command on the order makes this save
-    /// fail and run again.
+    /// Every fact goes on the order's stream, through FetchForWriting: its inline read model learns each event's
+    /// version (a plain append under Marten's quick append leaves it 0), and a concurrent command on the order makes
+    /// this save fail and run again.
     /// </summary>
     public override async Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct) =>
         (FetchedStream ?? await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events.ToArray());

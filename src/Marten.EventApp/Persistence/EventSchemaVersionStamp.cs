@@ -31,7 +31,8 @@ public sealed partial class EventSchemaVersionStamp : DocumentSessionListenerBas
         _ => NameSuffix().Match(e.EventTypeName) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 1
     };
 
-    /// <summary>The stored type name without its version suffix (<c>user_registered_v2</c> → <c>user_registered</c>).</summary>
+    /// <summary>The stored type name without its version suffix (<c>user_registered_v2</c> →
+    /// <c>user_registered</c>).</summary>
     public static string BaseName(IEvent e) => NameSuffix().Replace(e.EventTypeName, "");
 
     [GeneratedRegex(@"_v([0-9]+)$")]

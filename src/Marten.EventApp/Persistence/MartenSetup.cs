@@ -6,7 +6,8 @@ using Wolverine.Marten;
 
 namespace Marten.EventApp.Persistence;
 
-/// <summary>The event store: Marten on PostgreSQL, integrated with Wolverine's outbox. Features add their parts with ConfigureMarten.</summary>
+/// <summary>The event store: Marten on PostgreSQL, integrated with Wolverine's outbox. Features add their parts with
+/// ConfigureMarten.</summary>
 public static class MartenSetup
 {
     public static WebApplicationBuilder AddEventStore(this WebApplicationBuilder builder)
@@ -24,8 +25,9 @@ public static class MartenSetup
                 opts.DatabaseSchemaName = options.SchemaName;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
                 opts.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsGuid;
-                // the stored timestamp is the database's: timestamps from the service's clock (QuickWithServerTimestamps)
-                // cost 1c a quarter of its rate (1770 → 1331/s); the domain events carry their own time instead
+                // the stored timestamp is the database's: timestamps from the service's clock
+                // (QuickWithServerTimestamps) cost 1c a quarter of its rate (1770 → 1331/s); the domain events carry
+                // their own time instead
                 opts.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
@@ -38,8 +40,9 @@ public static class MartenSetup
                 opts.Projections.Errors.SkipApplyErrors = false;
                 opts.Projections.Errors.SkipSerializationErrors = false;
                 opts.Projections.Errors.SkipUnknownEvents = true;
-                // how soon the daemon sees new events: the bus's commit-to-consumer latency (BENCHMARKS.md, rows 6a, 6b);
-                // idle as busy: under a steady stream it is often "caught up", and a longer idle wait doubled the latency
+                // how soon the daemon sees new events: the bus's commit-to-consumer latency (BENCHMARKS.md, rows 6a,
+                // 6b); idle as busy: under a steady stream it is often "caught up", and a longer idle wait doubled the
+                // latency
                 opts.Projections.FastPollingTime = options.DaemonPolling;
                 opts.Projections.SlowPollingTime = options.DaemonPolling;
             })

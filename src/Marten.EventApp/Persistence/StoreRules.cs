@@ -5,7 +5,8 @@ using Npgsql;
 
 namespace Marten.EventApp.Persistence;
 
-/// <summary>A unique index that enforces a business rule, and the conflict its violation means. Features register theirs.</summary>
+/// <summary>A unique index that enforces a business rule, and the conflict its violation means. Features register
+/// theirs.</summary>
 public sealed record UniqueRule(string ConstraintName, string Title, string Detail);
 
 /// <summary>
@@ -19,7 +20,8 @@ public sealed class StoreRules(IEnumerable<UniqueRule> uniqueRules)
     private const string StreamKey = "pk_mt_streams_id";
     private readonly Dictionary<string, UniqueRule> _rules = uniqueRules.ToDictionary(r => r.ConstraintName, StringComparer.Ordinal);
 
-    /// <summary>The refusal a failed save means, or null when the failure is not a rule (it is then an error).</summary>
+    /// <summary>The refusal a failed save means, or null when the failure is not a rule (it is then an
+    /// error).</summary>
     public Rejection? RefusalFor(Exception exception)
     {
         foreach (var e in Chain(exception))

@@ -9,8 +9,8 @@ using Wolverine.Runtime.Agents;
 namespace Marten.EventApp.Projections;
 
 /// <summary>
-/// A rebuild and how far it got. <c>Unit</c> is <c>events</c> for an async projection (positions in the event log, up to
-/// the high-water mark when it started) and <c>streams</c> for an inline one (rebuilt stream by stream).
+/// A rebuild and how far it got. <c>Unit</c> is <c>events</c> for an async projection (positions in the event log, up
+/// to the high-water mark when it started) and <c>streams</c> for an inline one (rebuilt stream by stream).
 /// </summary>
 public sealed record RebuildStatus(
     Guid Id,
@@ -38,7 +38,8 @@ public sealed record RebuildStatus(
 public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IHostApplicationLifetime lifetime,
     EventAppOptions options, IServiceProvider services, ILogger<ProjectionRebuilds> logger)
 {
-    /// <summary>The advisory lock of a rebuild across nodes: (hashtext(this), hashtext('{schema}.{projection}')).</summary>
+    /// <summary>The advisory lock of a rebuild across nodes: (hashtext(this),
+    /// hashtext('{schema}.{projection}')).</summary>
     public const string ClusterLockScope = "eventapp projection rebuild";
 
     private static readonly TimeSpan ProgressPoll = TimeSpan.FromMilliseconds(250);
@@ -97,8 +98,9 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
     }
 
     /// <summary>
-    /// One rebuild of a projection across the nodes: a session advisory lock on a connection held for the rebuild, so that
-    /// it is released also when this node dies mid-way (and a new request may start over, lifting the pause it left).
+    /// One rebuild of a projection across the nodes: a session advisory lock on a connection held for the rebuild, so
+    /// that it is released also when this node dies mid-way (and a new request may start over, lifting the pause it
+    /// left).
     /// </summary>
     private async Task<Npgsql.NpgsqlConnection?> ClusterLockAsync(string projection)
     {
@@ -138,7 +140,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         }
     }
 
-    /// <summary>The daemon of this node; several nodes spread the shards, so a rebuild must run where they are.</summary>
+    /// <summary>The daemon of this node; several nodes spread the shards, so a rebuild must run where they
+    /// are.</summary>
     private async Task<IProjectionDaemon> DaemonAsync() =>
         (await coordinator.AllDaemonsAsync()).FirstOrDefault()
         ?? throw new InvalidOperationException("No projection daemon runs on this node.");
@@ -173,11 +176,13 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         await agents.ApplyRestrictionsAsync(Restrictions(uris, AgentRestrictionType.Paused), ct);
         try
         {
-            // this node has no daemon handle before the rebuild builds one: progress is read from the store's progression rows
+            // this node has no daemon handle before the rebuild builds one: progress is read from the store's
+            // progression rows
             using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var progress = Task.Run(async () =>
             {
-                // a rebuild starts by resetting the positions: until one reads below where they stood, they are the old run's
+                // a rebuild starts by resetting the positions: until one reads below where they stood, they are the old
+                // run's
                 var before = await PositionAsync(shards, polling.Token);
                 var reset = before == 0;
                 while (!polling.IsCancellationRequested)
@@ -203,7 +208,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         }
         finally
         {
-            // lifted also after a failure: the agents go on from the progress the rebuild committed, as Wolverine's own rebuilds do
+            // lifted also after a failure: the agents go on from the progress the rebuild committed, as Wolverine's own
+            // rebuilds do
             await agents.ApplyRestrictionsAsync(Restrictions(uris, AgentRestrictionType.None), CancellationToken.None);
         }
     }

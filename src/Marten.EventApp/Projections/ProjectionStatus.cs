@@ -6,7 +6,8 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Projections;
 
-/// <summary>What stopped or paused a shard, and on which event; <c>Detail</c> holds the whole exception, inner ones included.</summary>
+/// <summary>What stopped or paused a shard, and on which event; <c>Detail</c> holds the whole exception, inner ones
+/// included.</summary>
 public sealed record ShardError(string Category, string ExceptionType, string RootExceptionType, string Message, string Detail,
     long? EventSequence, string? EventType, DateTimeOffset OccurredAt);
 
@@ -41,7 +42,8 @@ internal static class ProjectionStatusEndpoint
         var distributed = options.Nodes == NodeMode.Distributed;
         await using var session = store.QuerySession();
         var shards = projections.AllShards();
-        // each shard's position (0 before its first page) and the time of the oldest event it has not applied, in one statement
+        // each shard's position (0 before its first page) and the time of the oldest event it has not applied, in one
+        // statement
         var rows = await session.QueryAsync<ProgressRow>($"""
             with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression where name = 'HighWaterMark')
             select jsonb_build_object('name', s.name, 'position', coalesce(p.last_seq_id, 0), 'highWaterMark', hwm.seq,
@@ -51,8 +53,8 @@ internal static class ProjectionStatusEndpoint
             """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray()); // one array parameter, not params
         var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
         var progress = rows.ToDictionary(r => r.Name);
-        // several nodes: which node runs each shard, and which are paused everywhere (a rebuild on one node pauses them),
-        // from Wolverine's own record of its nodes, assignments and restrictions (one round trip)
+        // several nodes: which node runs each shard, and which are paused everywhere (a rebuild on one node pauses
+        // them), from Wolverine's own record of its nodes, assignments and restrictions (one round trip)
         var owners = new Dictionary<string, int>();
         var paused = new HashSet<string>();
         if (distributed)
@@ -115,10 +117,10 @@ internal static class ProjectionStatusEndpoint
     }
 
     /// <summary>
-    /// <c>OldestPending</c>: seconds since the epoch, as text. As a JSON date, PostgreSQL's text of a timestamp was now and
-    /// then one System.Text.Json refused; as a JSON number, a value now and then arrived as a string (jsonb writes a
-    /// numeric it cannot hold as a number, such as Infinity, as a string): a 500 under row 2's load, seen in bench runs.
-    /// Text parsed here cannot fail the status; a value that is not a finite number reads as unknown.
+    /// <c>OldestPending</c>: seconds since the epoch, as text. As a JSON date, PostgreSQL's text of a timestamp was now
+    /// and then one System.Text.Json refused; as a JSON number, a value now and then arrived as a string (jsonb writes
+    /// a numeric it cannot hold as a number, such as Infinity, as a string): a 500 under row 2's load, seen in bench
+    /// runs. Text parsed here cannot fail the status; a value that is not a finite number reads as unknown.
     /// </summary>
     private sealed record ProgressRow(string Name, long Position, long HighWaterMark, string? OldestPending)
     {

@@ -5,7 +5,8 @@ namespace Marten.EventApp.Projections;
 
 public static class ProjectionsConfiguration
 {
-    /// <summary>Projection operations for operators: every projection's position, lag and state; rebuilds with progress.</summary>
+    /// <summary>Projection operations for operators: every projection's position, lag and state; rebuilds with
+    /// progress.</summary>
     public static WebApplicationBuilder AddProjectionOperations(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ProjectionRebuilds>();

@@ -3,7 +3,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Sagas;
 
-/// <summary>A durable timeout a saga asks for: the message it sends itself after <see cref="After"/>, for a step.</summary>
+/// <summary>A durable timeout a saga asks for: the message it sends itself after <see cref="After"/>, for a
+/// step.</summary>
 public sealed record TimeoutRequest(string Step, object Message, TimeSpan After, DateTimeOffset DueAt);
 
 /// <summary>
@@ -31,7 +32,8 @@ public sealed class SagaEffects
         return this;
     }
 
-    /// <summary>Every timeout the saga still has scheduled (the seed clears its timers when the process ends).</summary>
+    /// <summary>Every timeout the saga still has scheduled (the seed clears its timers when the process
+    /// ends).</summary>
     public SagaEffects CancelAllTimeouts()
     {
         CancelTimeouts = true;

@@ -51,10 +51,11 @@ public static class SagaMonitoring
     public const int MaxPageSize = 100;
     public const int MaxPage = 100;
 
-    /// <summary>Makes <typeparamref name="TSaga"/> visible under <c>/api/sagas</c> as <paramref name="type"/>.</summary>
+    /// <summary>Makes <typeparamref name="TSaga"/> visible under <c>/api/sagas</c> as
+    /// <paramref name="type"/>.</summary>
     /// <remarks>
-    /// A saga still <c>Started</c> after <paramref name="stuckAfter"/> (its longest timeout) with no timeout pending has
-    /// nothing left that would move it: it is stuck (listed with <c>?stuck=true</c>, counted by a gauge, readiness
+    /// A saga still <c>Started</c> after <paramref name="stuckAfter"/> (its longest timeout) with no timeout pending
+    /// has nothing left that would move it: it is stuck (listed with <c>?stuck=true</c>, counted by a gauge, readiness
     /// Degraded, an alert).
     /// </remarks>
     public static WebApplicationBuilder MonitorSaga<TSaga>(this WebApplicationBuilder builder, string type,
@@ -92,7 +93,8 @@ public static class SagaMonitoring
         return builder;
     }
 
-    /// <summary>Started before <paramref name="startedBefore"/>, with no timeout pending: nothing left to move it.</summary>
+    /// <summary>Started before <paramref name="startedBefore"/>, with no timeout pending: nothing left to move
+    /// it.</summary>
     private static Expression<Func<TSaga, bool>> StuckAt<TSaga>(DateTimeOffset startedBefore) where TSaga : TrackedSaga =>
         x => x.Status == SagaStatus.Started && x.StartedAt < startedBefore && !x.Steps.Any(s => s.TimeoutId != null);
 
@@ -109,7 +111,8 @@ public static class SagaMonitoring
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    /// <summary>Running, completed and failed sagas, newest first, of one type or all; with <c>stuck</c>, the stuck ones.</summary>
+    /// <summary>Running, completed and failed sagas, newest first, of one type or all; with <c>stuck</c>, the stuck
+    /// ones.</summary>
     private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type,
         [FromQuery(Name = "status")] string? statusName, bool? stuck, int? page, int? pageSize,
         IEnumerable<MonitoredSaga> monitored, IQuerySession session, TimeProvider clock, CancellationToken ct)
@@ -149,7 +152,8 @@ public static class SagaMonitoring
             saga.Version, saga.Steps, pending, saga.Timeline));
     }
 
-    /// <summary>An operator's "now" for a pending timeout: the durable message becomes due at once, on whichever node.</summary>
+    /// <summary>An operator's "now" for a pending timeout: the durable message becomes due at once, on whichever
+    /// node.</summary>
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> FireTimeout(Guid id, Guid timeoutId,
         IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus, TimeProvider clock,
         HttpContext http, CancellationToken ct)
@@ -187,7 +191,8 @@ public static class SagaMonitoring
         return null;
     }
 
-    /// <summary>The saga's timeouts still scheduled in Wolverine's store, read by their ids (never by an empty list: that is every one).</summary>
+    /// <summary>The saga's timeouts still scheduled in Wolverine's store, read by their ids (never by an empty list:
+    /// that is every one).</summary>
     private static async Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(TrackedSaga saga, IWolverineRuntime wolverine, CancellationToken ct)
     {
         var steps = saga.Steps.Where(s => s.TimeoutId is not null).ToDictionary(s => s.TimeoutId!.Value);

@@ -13,10 +13,12 @@ public sealed class AuthOptions
 {
     public const string Section = "EventApp:Auth";
 
-    /// <summary>A shared secret (HS256, at least 32 bytes as UTF-8) the service validates tokens with and <c>token</c> signs them with.</summary>
+    /// <summary>A shared secret (HS256, at least 32 bytes as UTF-8) the service validates tokens with and <c>token</c>
+    /// signs them with.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>An OpenID Connect issuer whose keys validate the tokens (instead of <see cref="SigningKey"/>).</summary>
+    /// <summary>An OpenID Connect issuer whose keys validate the tokens (instead of
+    /// <see cref="SigningKey"/>).</summary>
     public string? Authority { get; set; }
 
     /// <summary>Development without a configured key: the process made one for itself.</summary>
@@ -30,8 +32,9 @@ public sealed class AuthOptions
 
 /// <summary>
 /// JWT bearer authentication on every endpoint but health, metrics and the API documents; role <c>admin</c> for
-/// everything under <c>/api/admin</c>, scopes and ownership for the rest (<see cref="Scopes"/>). A missing key or authority stops start-up, except in Development, where the
-/// service makes a key for its own lifetime and logs a token signed with it.
+/// everything under <c>/api/admin</c>, scopes and ownership for the rest (<see cref="Scopes"/>). A missing key or
+/// authority stops start-up, except in Development, where the service makes a key for its own lifetime and logs a token
+/// signed with it.
 /// </summary>
 public static class Authentication
 {
@@ -77,13 +80,15 @@ public static class Authentication
             }
         });
         builder.Services.AddAuthorizationBuilder()
-            // every endpoint needs a caller unless it says otherwise (health, metrics, documents): a new one cannot be left open by accident
+            // every endpoint needs a caller unless it says otherwise (health, metrics, documents): a new one cannot be
+            // left open by accident
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(AdminRole));
         return builder;
     }
 
-    /// <summary>Every endpoint under <see cref="AdminPrefix"/> in <paramref name="group"/> requires the admin role, whichever feature maps it.</summary>
+    /// <summary>Every endpoint under <see cref="AdminPrefix"/> in <paramref name="group"/> requires the admin role,
+    /// whichever feature maps it.</summary>
     public static RouteGroupBuilder RequireAdminUnderAdminPrefix(this RouteGroupBuilder group)
     {
         ((IEndpointConventionBuilder)group).Add(endpoint =>
@@ -108,7 +113,8 @@ public static class Authentication
     }
 }
 
-/// <summary>Signs tokens with the configured key: the development token, <c>token</c> on the command line, tests and benchmarks.</summary>
+/// <summary>Signs tokens with the configured key: the development token, <c>token</c> on the command line, tests and
+/// benchmarks.</summary>
 public sealed class TokenIssuer(AuthOptions options)
 {
     public static SymmetricSecurityKey KeyOf(string signingKey) => new(Encoding.UTF8.GetBytes(signingKey));

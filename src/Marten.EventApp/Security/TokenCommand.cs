@@ -18,7 +18,8 @@ public sealed class TokenInput : NetCoreInput
     public string ScopeFlag { get; set; } = "";
 }
 
-/// <summary><c>./run.sh -- token --role admin --ttl 1h</c>: a bearer token signed with the service's key, on standard output.</summary>
+/// <summary><c>./run.sh -- token --role admin --ttl 1h</c>: a bearer token signed with the service's key, on standard
+/// output.</summary>
 [Description("Mints a bearer token signed with EventApp:Auth:SigningKey", Name = "token")]
 public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
 {

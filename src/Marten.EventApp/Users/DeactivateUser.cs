@@ -8,7 +8,8 @@ namespace Marten.EventApp.Users;
 
 public static class DeactivateUserHandler
 {
-    /// <summary>Not named Validate: Wolverine would weave that in as middleware and run it before Handle as well.</summary>
+    /// <summary>Not named Validate: Wolverine would weave that in as middleware and run it before Handle as
+    /// well.</summary>
     public static FieldErrors CheckInput(DeactivateUser cmd)
     {
         var errors = new FieldErrors();

@@ -42,11 +42,13 @@ internal static class FindUsersEndpoint
     /// <summary>
     /// Sorting every match costs in proportion to the matches (a term matching 25,000 of a million users: 100-360 ms),
     /// finding a page among the newest users in proportion to how rare the term is; above this estimate the second
-    /// is cheaper. PostgreSQL's estimates for terms of three letters or more were within a factor of two (BENCHMARKS.md, 4c).
+    /// is cheaper. PostgreSQL's estimates for terms of three letters or more were within a factor of two
+    /// (BENCHMARKS.md, 4c).
     /// </summary>
     public const int BroadTerm = 2_000;
 
-    /// <summary>How many of the newest users a broad term's page is looked for in before every match is sorted after all.</summary>
+    /// <summary>How many of the newest users a broad term's page is looked for in before every match is sorted after
+    /// all.</summary>
     public const int RecentWindow = 50_000;
 
     /// <summary>

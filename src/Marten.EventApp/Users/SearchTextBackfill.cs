@@ -39,7 +39,8 @@ internal sealed class SearchTextBackfill(IDocumentStore store, ILogger<SearchTex
         }
         catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.UndefinedColumn)
         {
-            // the schema is not applied on start (EventApp:ApplySchemaOnStartup=false): whoever applies it runs this again
+            // the schema is not applied on start (EventApp:ApplySchemaOnStartup=false): whoever applies it runs this
+            // again
             logger.LogWarning("The users' search column is not there yet: apply the schema and restart to fill it");
         }
     }

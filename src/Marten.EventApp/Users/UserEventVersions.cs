@@ -3,7 +3,8 @@ using Marten.EventApp.Persistence;
 
 namespace Marten.EventApp.Users;
 
-/// <summary><see cref="UserRegistered"/> as schema version 1 stored it (type name <c>user_registered</c>): before locale and consent.</summary>
+/// <summary><see cref="UserRegistered"/> as schema version 1 stored it (type name <c>user_registered</c>): before
+/// locale and consent.</summary>
 public sealed record UserRegisteredV1(
     Guid UserId,
     string Email,
@@ -21,9 +22,9 @@ public sealed record UserRegisteredV1(
 internal static class UserEventVersions
 {
     /// <summary>
-    /// New <see cref="UserRegistered"/> rows are stored as <c>user_registered_v2</c>; rows stored as <c>user_registered</c>
-    /// are read through <see cref="UserRegisteredV1.ToV2"/> everywhere (aggregate, projections, feeds, bus). The new
-    /// name is needed: an upcaster on a name reads every row of that name, new ones too.
+    /// New <see cref="UserRegistered"/> rows are stored as <c>user_registered_v2</c>; rows stored as
+    /// <c>user_registered</c> are read through <see cref="UserRegisteredV1.ToV2"/> everywhere (aggregate, projections,
+    /// feeds, bus). The new name is needed: an upcaster on a name reads every row of that name, new ones too.
     /// </summary>
     public static StoreOptions AddUserEventVersions(this StoreOptions opts)
     {

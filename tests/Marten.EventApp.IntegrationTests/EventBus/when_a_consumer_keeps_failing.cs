@@ -111,7 +111,8 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
     }
 }
 
-/// <summary>A consumer of the bus in the messaging host (test assembly) that throws on one user's registration until healed.</summary>
+/// <summary>A consumer of the bus in the messaging host (test assembly) that throws on one user's registration until
+/// healed.</summary>
 public static class PoisonProbe
 {
     private static HashSet<Guid> _poisoned = [];

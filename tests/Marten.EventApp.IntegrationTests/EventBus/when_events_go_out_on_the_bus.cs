@@ -89,8 +89,8 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
             envelope.GetProperty("aggregateVersion").GetInt64(), envelope.GetProperty("eventVersion").GetInt32()));
         Assert.Equal(stored.Timestamp, envelope.GetProperty("occurredOn").GetDateTimeOffset());
         var data = envelope.GetProperty("eventData");
-        // the seed's EventFactory passes Object.values(eventData) to the constructor by position: its keys first, in its
-        // order; version 2's after them
+        // the seed's EventFactory passes Object.values(eventData) to the constructor by position: its keys first, in
+        // its order; version 2's after them
         Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"], Keys(data));
         Assert.Equal([email, "Wi", "Re", "web", "ja-JP"], data.EnumerateObject().Take(5).Select(p => p.Value.GetString()));
         Assert.True(data.GetProperty("marketingConsent").GetBoolean());

@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>The wiring of the Kafka stream, without a broker (none can run here): it is a subscription of its own.</summary>
+/// <summary>The wiring of the Kafka stream, without a broker (none can run here): it is a subscription of its
+/// own.</summary>
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_kafka_is_configured : IAsyncLifetime
 {

@@ -85,7 +85,8 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         var preferences = saga.Step(OnboardingSteps.UserPreferences)!;
         Assert.Equal(StepStatus.Failed, preferences.Status);
         Assert.True(preferences.FinishedAt - preferences.StartedAt >= StepTimeout, "the timeout fired early");
-        // a second firing would be recorded as ignored (the done steps' timeouts, due at about the same time, may be too)
+        // a second firing would be recorded as ignored (the done steps' timeouts, due at about the same time, may be
+        // too)
         Assert.Single(saga.Timeline, t => t.Message == nameof(OnboardingStepTimeout) && t.Note.StartsWith(OnboardingSteps.UserPreferences));
         await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
         Assert.Single((await session.Events.FetchStreamAsync(OnboardingStream.For(userId))).Select(e => e.Data).OfType<OnboardingFailed>());

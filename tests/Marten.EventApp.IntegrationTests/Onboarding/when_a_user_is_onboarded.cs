@@ -167,7 +167,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var at = DateTimeOffset.UtcNow;
         await using (var session = Store.LightweightSession())
         {
-            // what the service left before the outcome had its own stream: the outcome on the user's stream, and the saga
+            // what the service left before the outcome had its own stream: the outcome on the user's stream, and the
+            // saga
             session.Events.StartStream<UserDetails>(id,
                 new UserRegistered(id, UserScenarios.UniqueEmail("older"), "Ol", "Der", "api", null, false, at),
                 new OnboardingFailed(id, OnboardingSteps.WelcomeEmail, "older", at));

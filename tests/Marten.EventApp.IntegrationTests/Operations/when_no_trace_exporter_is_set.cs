@@ -5,7 +5,8 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>The messaging host has no OTLP endpoint: spans are not recorded, but the trace context still flows.</summary>
+/// <summary>The messaging host has no OTLP endpoint: spans are not recorded, but the trace context still
+/// flows.</summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_no_trace_exporter_is_set(MessagingFixture fixture) : MessagingTest(fixture)
 {

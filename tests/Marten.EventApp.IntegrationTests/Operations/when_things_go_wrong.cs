@@ -15,7 +15,8 @@ using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>Readiness through a database outage, and the error-rate alert of a consumer that keeps failing: hosts of their own.</summary>
+/// <summary>Readiness through a database outage, and the error-rate alert of a consumer that keeps failing: hosts of
+/// their own.</summary>
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_things_go_wrong
 {

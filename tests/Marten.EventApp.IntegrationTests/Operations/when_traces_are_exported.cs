@@ -4,7 +4,8 @@ using Marten.EventApp.IntegrationTests.Users;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>The standard OTLP variables reach the exporter: spans arrive at the collector they name (here a listener posing as one).</summary>
+/// <summary>The standard OTLP variables reach the exporter: spans arrive at the collector they name (here a listener
+/// posing as one).</summary>
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_traces_are_exported
 {
@@ -36,7 +37,8 @@ public sealed class when_traces_are_exported
         }
     }
 
-    /// <summary>The first POST to <paramref name="path"/>, answered 200 as a collector does; other requests answered and skipped.</summary>
+    /// <summary>The first POST to <paramref name="path"/>, answered 200 as a collector does; other requests answered
+    /// and skipped.</summary>
     private static async Task<(string? ContentType, long Length)> ReceiveAsync(HttpListener listener, string path)
     {
         while (true)

@@ -114,7 +114,8 @@ public sealed class when_run_sh_gets_ctrl_c
         }
     }
 
-    /// <summary>./run.sh with its own data folder and address, provisioning its own PostgreSQL, once it serves.</summary>
+    /// <summary>./run.sh with its own data folder and address, provisioning its own PostgreSQL, once it
+    /// serves.</summary>
     private static Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo, string root, string url) =>
         StartedAsync(repo, env =>
         {

@@ -89,7 +89,8 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
         _ => Value(random, schema, document, depth: 0).ToJsonString()
     };
 
-    /// <summary>A value for a schema: often of its type and near its edges, sometimes of another type altogether.</summary>
+    /// <summary>A value for a schema: often of its type and near its edges, sometimes of another type
+    /// altogether.</summary>
     private static JsonNode Value(Random random, JsonNode? schema, JsonNode? document = null, int depth = 0)
     {
         schema = document is null ? schema : Resolve(schema, document);

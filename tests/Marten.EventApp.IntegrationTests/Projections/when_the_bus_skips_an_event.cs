@@ -8,7 +8,8 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Projections;
 
-/// <summary>An event of a type whose wire mapping throws while <see cref="Broken"/> is set (registered by the messaging fixture).</summary>
+/// <summary>An event of a type whose wire mapping throws while <see cref="Broken"/> is set (registered by the messaging
+/// fixture).</summary>
 public sealed record WireProbe(Guid ProbeId, string Note)
 {
     public static volatile bool Broken;
@@ -16,7 +17,8 @@ public sealed record WireProbe(Guid ProbeId, string Note)
     public static object OnTheWire(WireProbe e) => Broken ? throw new InvalidOperationException("the probe's mapping is broken") : new { e.Note };
 }
 
-/// <summary>An event the bus cannot put on the wire is skipped, listed with its error for operators, and sent again on request.</summary>
+/// <summary>An event the bus cannot put on the wire is skipped, listed with its error for operators, and sent again on
+/// request.</summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_the_bus_skips_an_event(MessagingFixture fixture) : MessagingTest(fixture)
 {

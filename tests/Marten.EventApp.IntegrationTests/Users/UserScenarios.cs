@@ -5,7 +5,8 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Users;
 
-/// <summary>Scenario helpers that read like the domain. Every user gets a unique email so tests share no data.</summary>
+/// <summary>Scenario helpers that read like the domain. Every user gets a unique email so tests share no
+/// data.</summary>
 public static class UserScenarios
 {
     public static string UniqueEmail(string name = "user") => $"{name}.{Guid.NewGuid():N}@example.com";
@@ -21,7 +22,8 @@ public static class UserScenarios
         return (await result.ReadAsJsonAsync<UserVersion>())!;
     }
 
-    /// <summary>The user's activity log once it holds <paramref name="count"/> entries (it is fed by the bus, so later).</summary>
+    /// <summary>The user's activity log once it holds <paramref name="count"/> entries (it is fed by the bus, so
+    /// later).</summary>
     public static Task<List<ActivityEntry>> ActivityOf(this IAlbaHost host, Guid id, int count = 1, TimeSpan? patience = null) =>
         Tracking.Eventually(async () =>
         {

@@ -12,7 +12,8 @@ public sealed class when_a_client_sends_pathological_input(AppFixture fixture)
 {
     private IAlbaHost Host => fixture.Host;
 
-    // a bound that fails only on a catastrophe: the backtracking email pattern took 7 s at 100,000 dots, 97 s at 400,000
+    // a bound that fails only on a catastrophe: the backtracking email pattern took 7 s at 100,000 dots, 97 s at
+    // 400,000
     private static readonly TimeSpan Catastrophe = TimeSpan.FromSeconds(3);
 
     public static TheoryData<string, string> Bodies() => new()

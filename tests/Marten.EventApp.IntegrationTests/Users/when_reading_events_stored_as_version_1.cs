@@ -10,15 +10,16 @@ using Npgsql;
 namespace Marten.EventApp.IntegrationTests.Users;
 
 /// <summary>
-/// <c>UserRegistered</c> went to schema version 2 (locale, marketing consent). Rows written by version 1 are put on disk
-/// as that version wrote them, and read back through every path as version 2.
+/// <c>UserRegistered</c> went to schema version 2 (locale, marketing consent). Rows written by version 1 are put on
+/// disk as that version wrote them, and read back through every path as version 2.
 /// </summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_reading_events_stored_as_version_1(MessagingFixture fixture) : MessagingTest(fixture)
 {
     private static readonly DateTimeOffset RegisteredAt = new(2024, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
-    /// <summary>A user stream with one v1 <c>user_registered</c> row, inserted as version 1 stored it (its stream row copied from a real one).</summary>
+    /// <summary>A user stream with one v1 <c>user_registered</c> row, inserted as version 1 stored it (its stream row
+    /// copied from a real one).</summary>
     private async Task<Guid> StoredAsVersion1Async(string email)
     {
         var template = await Host.RegisteredUser();
