@@ -6,6 +6,7 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Operations;
 using Marten.EventApp.Users;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
@@ -113,7 +114,9 @@ public sealed class when_operating_the_service(AppFixture fixture)
         foreach (var check in new[] { "postgres", "projections", "dead-letters", "outbox" })
             Assert.True(checks.TryGetProperty(check, out _), $"readiness has no {check} check: {body}");
         Assert.Equal("Healthy", checks.GetProperty("postgres").GetProperty("status").GetString());
-        Assert.NotEqual("Unhealthy", body.GetProperty("status").GetString());
+        // the answer is its worst check's (other tests of this host may have left dead letters: Degraded)
+        var worst = checks.EnumerateObject().Min(c => Enum.Parse<HealthStatus>(c.Value.GetProperty("status").GetString()!));
+        Assert.Equal(worst.ToString(), body.GetProperty("status").GetString());
 
         await Host.Scenario(x =>
         {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Marten.EventApp.Tests.Operations;
 
 /// <summary>The error-rate alert over its sliding window, on a clock the test moves.</summary>
-public sealed class ErrorRateAlertTests
+public sealed class when_the_error_rate_crosses_its_threshold
 {
     private readonly Clock _clock = new() { Now = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero) };
     private readonly Sink _sink = new();
