@@ -343,26 +343,27 @@ provision_rabbitmq_cluster() {
 
 stop_rabbitmq_cluster() {
   [ -n "$_STARTED_RABBIT_CLUSTER" ] || return 0
-  local cluster=$_STARTED_RABBIT_CLUSTER i
-  for i in 3 2 1; do
-    as_service_user bash -c ". '$cluster/n$i/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop \"\$RABBITMQ_PID_FILE\"" \
-      >/dev/null 2>&1 || true
-  done
-  as_service_user bash -c ". '$cluster/n1/env'; for _ in \$(seq 1 20); do epmd -kill >/dev/null 2>&1 && break; sleep 0.5; done" \
-    || true
+  local cluster=$_STARTED_RABBIT_CLUSTER
+  stop_rabbit_node "$cluster/n3"
+  stop_rabbit_node "$cluster/n2"
+  stop_rabbit_node "$cluster/n1" epmd
   rm -rf "$cluster"
   _STARTED_RABBIT_CLUSTER=""
 }
 
 stop_rabbitmq() {
   [ -n "$_STARTED_RABBIT_DIR" ] || return 0
-  local dir=$_STARTED_RABBIT_DIR
-  # stop waits for the node's process to exit (given its pid file); epmd refuses to stop while the node is still
-  # registered, and otherwise outlives the broker
-  as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop \"\$RABBITMQ_PID_FILE\" >/dev/null 2>&1
-    for _ in \$(seq 1 20); do epmd -kill >/dev/null 2>&1 && break; sleep 0.5; done" || true
-  [ -n "$_STARTED_RABBIT_THROWAWAY" ] && rm -rf "$dir"
+  stop_rabbit_node "$_STARTED_RABBIT_DIR" epmd
+  [ -n "$_STARTED_RABBIT_THROWAWAY" ] && rm -rf "$_STARTED_RABBIT_DIR"
   _STARTED_RABBIT_DIR=""
+}
+
+# Stops the node on folder $1: stop waits for its process to exit (given its pid file). With $2 = epmd, its epmd
+# too, the last node's: epmd refuses to stop while a node is still registered, and otherwise outlives the broker.
+stop_rabbit_node() {
+  local dir=$1 epmd=${2:-}
+  as_service_user bash -c ". '$dir/env'; $RABBITMQCTL -n \"\$RABBITMQ_NODENAME\" stop \"\$RABBITMQ_PID_FILE\" >/dev/null 2>&1
+    [ -z '$epmd' ] || for _ in \$(seq 1 20); do epmd -kill >/dev/null 2>&1 && break; sleep 0.5; done" || true
 }
 
 provision_cleanup() {

@@ -54,9 +54,9 @@ public sealed class BrokerNodeKill : IScenario
             victim.Kill();
             var (clock, killedAt) = (Stopwatch.StartNew(), DateTimeOffset.UtcNow);
             // read once the node is dead: what its clients had committed before does not count as moving on
-            var published = await ForwardedAsync(context, schema, ct);
+            var published = await FaultChecks.ForwardedAsync(context, schema, ct);
             long completed = 0;
-            while (await ForwardedAsync(context, schema, ct) <= published ||
+            while (await FaultChecks.ForwardedAsync(context, schema, ct) <= published ||
                    (completed = await CompletedSinceAsync(context, schema, killedAt, ct)) == 0)
             {
                 if (clock.Elapsed > TimeSpan.FromMinutes(2))
@@ -66,8 +66,9 @@ public sealed class BrokerNodeKill : IScenario
                     context.Log(await alive.CtlAsync(ct, "list_connections", "port", "client_properties", "state"));
                     context.Log(await alive.CtlAsync(ct, "list_queues", "name", "leader", "members", "messages",
                         "consumers", "online"));
+                    var now = await FaultChecks.ForwardedAsync(context, schema, ct);
                     throw new TimeoutException($"the pipeline did not move within 2 minutes of {victim.Name}'s loss: " +
-                                               $"forwarded {published} → {await ForwardedAsync(context, schema, ct)}, " +
+                                               $"forwarded {published} → {now}, " +
                                                $"{completed} onboardings of users registered since completed");
                 }
                 await Task.Delay(100, ct);
@@ -104,9 +105,6 @@ public sealed class BrokerNodeKill : IScenario
             }
         ];
     }
-
-    private static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
-        ForwarderNodeKill.ForwardedAsync(context, schema, ct);
 
     /// <summary>
     /// Onboardings completed of users registered after <paramref name="since"/>: their events went out and came back

@@ -90,6 +90,12 @@ public static class FaultChecks
         return null;
     }
 
+    /// <summary>The forwarder's position in the event log.</summary>
+    public static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
+        Pipeline.CountAsync(context,
+            $"select coalesce((select last_seq_id from {schema}.mt_event_progression " +
+            "where name = 'EventBus:All'), 0)", ct);
+
     /// <summary>Waits up to five minutes for the pipeline to empty; what is left when it did not.</summary>
     public static async Task<Settling> SettleAsync(BenchContext context, string schema, CancellationToken ct)
     {

@@ -52,8 +52,8 @@ public sealed class ForwarderNodeKill : IScenario
                 await owner.KillAsync();
                 var clock = Stopwatch.StartNew();
                 // read once the owner is dead: until then it may still commit a page it was publishing
-                var frozen = await ForwardedAsync(context, schema, ct);
-                while (await ForwardedAsync(context, schema, ct) <= frozen)
+                var frozen = await FaultChecks.ForwardedAsync(context, schema, ct);
+                while (await FaultChecks.ForwardedAsync(context, schema, ct) <= frozen)
                 {
                     if (clock.Elapsed > TimeSpan.FromMinutes(2))
                         throw new TimeoutException("no node took the forwarder over in 2 minutes");
@@ -113,12 +113,6 @@ public sealed class ForwarderNodeKill : IScenario
             if (first.Owner == second.Owner) return second;
         }
     }
-
-    /// <summary>The forwarder's position in the event log.</summary>
-    public static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
-        Pipeline.CountAsync(context,
-            $"select coalesce((select last_seq_id from {schema}.mt_event_progression " +
-            "where name = 'EventBus:All'), 0)", ct);
 
     /// <summary>
     /// Sagas whose timer fired (their timeline says so), and those where one firing was handled twice: the same note

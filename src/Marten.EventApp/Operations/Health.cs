@@ -26,9 +26,9 @@ public static class Health
             .AddCheck<OutboxCheck>("outbox", tags: [Ready])
             .AddCheck<StuckSagasCheck>("sagas", tags: [Ready]);
         builder.Services.AddOutputCache();
-        if (Broker.From(builder.Configuration) is { IsConfigured: true } broker)
+        if (Broker.From(builder.Configuration).IsConfigured)
         {
-            builder.Services.AddSingleton(new BrokerProbe(broker));
+            builder.Services.AddSingleton<BrokerProbe>();
             checks.AddRabbitMQ(sp => sp.GetRequiredService<BrokerProbe>().ConnectionAsync(), name: "rabbitmq", tags: [Ready],
                 timeout: TimeSpan.FromSeconds(5));
         }

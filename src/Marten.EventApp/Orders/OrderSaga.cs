@@ -163,7 +163,7 @@ public sealed class OrderSaga : TrackedSaga
     /// The order's stream when the trigger fetched it with the rest of its batch in one round trip; never stored.
     /// </summary>
     [JsonIgnore]
-    public IEventStream<Order>? FetchedStream { get; set; }
+    internal IEventStream<Order>? FetchedStream { get; set; }
 
     /// <summary>A reply or timeout for a state the process has left: recorded, nothing else.</summary>
     private bool Unexpected(object message, OrderProcessState expected, DateTimeOffset now)
