@@ -126,6 +126,8 @@ public sealed class MessagingFixture : IAsyncLifetime
         s.ConsumeEvents(NoBroker, "", "tests.poison", typeof(PoisonProbeHandler), ["#"]);
         s.ConsumeEvents(NoBroker, "", "tests.forwarded", typeof(ForwardedProbeHandler), ["#"]);
         s.ConsumeEvents(NoBroker, "", "tests.orders-only", typeof(OrdersOnlyProbeHandler), ["OrderCreated.*"]);
+        s.ConsumeEventBatches<SequencedProbeEvent>(NoBroker, new EventBusOptions(), SequencedProbe.Queue,
+            typeof(SequencedProbeHandler), [$"{SequencedProbe.EventType}.*"], SequencedProbeHandler.Replay);
     });
 
     public static readonly Broker NoBroker = Broker.None;

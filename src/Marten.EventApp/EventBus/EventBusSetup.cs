@@ -5,6 +5,7 @@ using Marten.EventApp.DeadLetters;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Persistence;
+using Marten.EventApp.Sequences;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wolverine;
 using Wolverine.Configuration;
@@ -66,7 +67,7 @@ public static class EventBusSetup
             opts.MessagePartitioning.ByMessage<EventEnvelope>(e => e.AggregateId.ToString());
             opts.Policies.Add(new EventConsumerFailures(options));
         });
-        return builder.AddEndpoints(DeadLetterEndpoints.Map);
+        return builder.AddSequences().AddEndpoints(DeadLetterEndpoints.Map);
     }
 
     /// <summary>How a feature maps its events to the seed's names and data on the wire.</summary>
@@ -101,23 +102,39 @@ public static class EventBusSetup
     /// <summary>
     /// A consumer of the bus, as <see cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>,
     /// whose handler takes its events in batches (<typeparamref name="TEvent"/>[]): one transaction for a batch instead
-    /// of one per event. Only for a consumer to which the order of one aggregate's events does not matter: a batch's
-    /// events run together, and a batch that fails has its events retried one by one.
+    /// of one per event. Its batches run one after another, and its handler lets a <see cref="SequenceGate"/> decide
+    /// which events run: an aggregate's events keep their order through failures (<paramref name="apply"/> runs the
+    /// parked ones again).
     /// </summary>
     public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue, Type handler,
-        string[] bindingKeys, string[]? retiredBindingKeys = null) where TEvent : class, IBatchedEvent<TEvent>
+        string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null) where TEvent : class, IBatchedEvent<TEvent>
     {
-        var options = EventBusOptions.From(builder.Configuration);
+        builder.Services.ConsumeEventBatches<TEvent>(Broker.From(builder.Configuration), EventBusOptions.From(builder.Configuration),
+            queue, handler, bindingKeys, apply, retiredBindingKeys);
+        return builder;
+    }
+
+    /// <inheritdoc cref="ConsumeEventBatches{TEvent}(WebApplicationBuilder, string, Type, string[], ApplyEvents, string[])"/>
+    public static IServiceCollection ConsumeEventBatches<TEvent>(this IServiceCollection services, Broker broker, EventBusOptions options,
+        string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null)
+        where TEvent : class, IBatchedEvent<TEvent>
+    {
         var consumer = new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys,
             new ConsumerBatch(typeof(TEvent), (e, trace) => TEvent.Of(e, trace)));
-        builder.Services.Consume(Broker.From(builder.Configuration), options.Exchange, consumer, options.MaxMessageBytes,
-            sticky: null, new BatchedEventSerializer<TEvent>(WireJson.Serializer()));
-        builder.Services.ConfigureWolverine(opts => opts.BatchMessagesOf<TEvent>(b =>
+        services.AddSingleton(new SequencedConsumer(queue, typeof(TEvent), e => TEvent.Of(e, null), apply));
+        services.Consume(broker, options.Exchange, consumer, options.MaxMessageBytes, sticky: null,
+            new BatchedEventSerializer<TEvent>(WireJson.Serializer()));
+        return services.ConfigureWolverine(opts =>
         {
-            b.BatchSize = options.BatchSize;
-            b.TriggerTime = options.BatchWait;
-        }));
-        return builder;
+            // the listener hands one aggregate's events on in order, and its batches run one after another: two
+            // batches side by side could hold one aggregate's events in either order
+            opts.MessagePartitioning.ByMessage<TEvent>(e => e.Event.AggregateId.ToString());
+            opts.BatchMessagesOf<TEvent>(b =>
+            {
+                b.BatchSize = options.BatchSize;
+                b.TriggerTime = options.BatchWait;
+            }).Sequential();
+        });
     }
 
     /// <summary>
@@ -143,14 +160,16 @@ public static class EventBusSetup
                     // events only, of the types the queue is bound to, each read as the seed's envelope
                     .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")), acceptAs)
                     .DefaultSerializer(new BoundedSerializer(serializer ?? WireJson.Serializer(), maxMessageBytes));
-                if (sticky is not null) listener.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
+                var partitioned = listener.PartitionProcessingByGroupId(PartitionSlots.Five);
+                if (sticky is not null) partitioned.AddStickyHandler(sticky);
             }
             else
             {
                 var local = opts.LocalQueue(queue)
                     // EventRoutes sends by queue name, which Wolverine stores as an outgoing envelope of no node
                     .CustomizeOutgoing(e => WolverineInternals.AsLocalDelivery(e, opts.Durability.AssignedNodeNumber));
-                if (sticky is not null) local.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
+                var partitioned = local.PartitionProcessingByGroupId(PartitionSlots.Five);
+                if (sticky is not null) partitioned.AddStickyHandler(sticky);
             }
         });
     }
@@ -171,12 +190,20 @@ internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerP
             chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
         }
 
-        // a batch that still fails is run again one event at a time (each with the same retries), so one bad event
-        // goes to the dead letters alone; an event on its own that fails again goes there
+        // a batch that still fails has its events parked in their aggregates' sequences, which run again one by one:
+        // the event at fault heads its own sequence in the dead letters and holds back its aggregate's later events
         foreach (var chain in chains.Where(c => BatchedEvents.IsBatch(c.MessageType)))
         {
             chain.PausesOnTransientDatabaseFailures(options.TransientPause);
-            chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.IsolateBatchMembers();
+            chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then
+                .CustomAction(SequenceGate.ParkFailedBatchAsync, "park the batch's events in their sequences");
+        }
+
+        foreach (var chain in chains.Where(c => c.MessageType == typeof(ReplaySequence)))
+        {
+            chain.PausesOnTransientDatabaseFailures(options.TransientPause);
+            chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then
+                .CustomAction(SequenceReplayer.StopAtHeadAsync, "stop the sequence at the event that failed");
         }
     }
 }

@@ -50,4 +50,11 @@ internal static class WolverineInternals
     /// first).</summary>
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_metricHeaders")]
     public static extern ref List<KeyValuePair<string, object?>>? MetricTags(Envelope envelope);
+
+    /// <summary>
+    /// A batch's member envelopes (their ids, types and the endpoint each came in on): a sequence parks an event with
+    /// what its dead letter needs. The public <c>IBatchContext</c> gives ids only, and not to a failure action.
+    /// </summary>
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_Batch")]
+    public static extern Envelope[]? BatchMembers(Envelope envelope);
 }

@@ -55,7 +55,7 @@ public static class OnboardingConfiguration
             // not a handler by Wolverine's naming convention: it exists only where onboarding is on
             builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OnboardingTrigger)));
             builder.ConsumeEventBatches<OnboardingTriggerEvent>(OnboardingTrigger.Queue, typeof(OnboardingTrigger),
-                OnboardingTrigger.BindingKeys);
+                OnboardingTrigger.BindingKeys, OnboardingTrigger.Replay);
         }
         return builder.AddEndpoints(app =>
             app.MapGroup("/api/users").WithTags("Users")

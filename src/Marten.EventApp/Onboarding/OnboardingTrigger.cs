@@ -1,6 +1,7 @@
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Sequences;
 using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
@@ -27,6 +28,16 @@ public static class OnboardingTrigger
     public static readonly string[] BindingKeys = ["UserRegistered.*"];
 
     public static async Task Handle(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
+        Envelope envelope, SequenceGate gate, OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct) =>
+        await StartAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context, steps, now, ct);
+
+    /// <summary>Parked registrations run again (<see cref="SequenceReplayer"/>).</summary>
+    public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
+        IMessageContext context, CancellationToken ct) =>
+        StartAsync(events.Select(e => OnboardingTriggerEvent.Of(e, null)).ToArray(), session, context,
+            services.GetRequiredService<OnboardingStepRunner>(), services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+
+    private static async Task StartAsync(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
         OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct)
     {
         var triggers = events.Where(x => x.Event.EventType == "UserRegistered")

@@ -3,6 +3,7 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Contracts.Orders;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Sequences;
 using Wolverine;
 
 namespace Marten.EventApp.Orders;
@@ -30,6 +31,21 @@ public static class OrderProcessTrigger
     private sealed record CreatedData(Guid CustomerId, List<OrderLine> Lines, decimal Total);
 
     public static async Task Handle(OrderProcessEvent[] events, IDocumentSession session, IMessageContext context,
+        Envelope envelope, SequenceGate gate, OrderOptions options, TimeProvider clock, ILoggerFactory logs, DateTimeOffset now,
+        CancellationToken ct) =>
+        await MoveAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context, options, clock, logs,
+            now, ct);
+
+    /// <summary>Parked order events run again (<see cref="SequenceReplayer"/>).</summary>
+    public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
+        IMessageContext context, CancellationToken ct)
+    {
+        var clock = services.GetRequiredService<TimeProvider>();
+        return MoveAsync(events.Select(e => OrderProcessEvent.Of(e, null)).ToArray(), session, context,
+            services.GetRequiredService<OrderOptions>(), clock, services.GetRequiredService<ILoggerFactory>(), clock.GetUtcNow(), ct);
+    }
+
+    private static async Task MoveAsync(OrderProcessEvent[] events, IDocumentSession session, IMessageContext context,
         OrderOptions options, TimeProvider clock, ILoggerFactory logs, DateTimeOffset now, CancellationToken ct)
     {
         var starts = new Dictionary<Guid, (StartOrderProcess Start, string? TraceParent)>();

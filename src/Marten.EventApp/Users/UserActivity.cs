@@ -3,7 +3,9 @@ using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Http;
+using Marten.EventApp.Sequences;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Wolverine;
 
 namespace Marten.EventApp.Users;
 
@@ -39,9 +41,21 @@ public static class UserActivityHandler
     /// <summary>Onboarding records its outcome in the log itself, in the saga's transaction: a hop less each.</summary>
     public static readonly string[] RetiredBindingKeys = ["OnboardingCompleted.*", "OnboardingFailed.*"];
 
-    public static void Handle(ActivityEvent[] events, IDocumentSession session)
+    public static async Task Handle(ActivityEvent[] events, IDocumentSession session, IMessageContext context, Envelope envelope,
+        SequenceGate gate, CancellationToken ct) =>
+        Record((await gate.AdmitAsync(Queue, events, envelope, session, context, ct)).Select(x => x.Event), session);
+
+    /// <summary>Parked events run again (<see cref="SequenceReplayer"/>).</summary>
+    public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
+        IMessageContext context, CancellationToken ct)
     {
-        foreach (var e in events.Select(x => x.Event))
+        Record(events, session);
+        return Task.CompletedTask;
+    }
+
+    private static void Record(IEnumerable<EventEnvelope> events, IDocumentSession session)
+    {
+        foreach (var e in events)
             if (Summary(e) is { } summary)
                 session.Store(new ActivityEntry(e.EventId, e.AggregateId, e.EventType, e.AggregateVersion, e.OccurredOn, summary));
     }

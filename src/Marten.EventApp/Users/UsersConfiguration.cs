@@ -31,7 +31,7 @@ public static class UsersConfiguration
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
             .PutEventsOnTheWire(OnTheWire)
             .ConsumeEventBatches<ActivityEvent>(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys,
-                UserActivityHandler.RetiredBindingKeys)
+                UserActivityHandler.Replay, UserActivityHandler.RetiredBindingKeys)
             .AddEndpoints(MapUsers);
     }
 

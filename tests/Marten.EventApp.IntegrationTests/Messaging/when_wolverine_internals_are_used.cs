@@ -49,6 +49,9 @@ public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) 
             "MessageBus.Outstanding is gone: WolverineInternals.ScheduledEnvelopeId needs another way to a scheduled envelope's id");
         Assert.True(typeof(Envelope).GetField("_metricHeaders", BindingFlags.NonPublic | BindingFlags.Instance) is not null,
             "Envelope._metricHeaders is gone: consumers' metric tags would be added twice on a retry (WolverineInternals.MetricTags)");
+        Assert.True(typeof(Envelope).GetProperty("Batch", BindingFlags.NonPublic | BindingFlags.Instance) is not null,
+            "Envelope.Batch is gone: a sequence cannot park a batch's events with their dead letters' ids (WolverineInternals.BatchMembers)");
+        Assert.Null(WolverineInternals.BatchMembers(new Envelope(new ScheduleProbeTimeout(Guid.NewGuid()))));
         var envelope = new Envelope(new ScheduleProbeTimeout(Guid.NewGuid()));
         envelope.SetMetricsTag("probe", 1);
         Assert.Equal("probe", Assert.Single(WolverineInternals.MetricTags(envelope)!).Key);

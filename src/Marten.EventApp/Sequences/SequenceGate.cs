@@ -1,0 +1,103 @@
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.Messaging;
+using Wolverine;
+using Wolverine.Marten.Publishing;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.Sequences;
+
+/// <summary>
+/// A consumer whose events keep their aggregate's order through failures: its batch handler, and how a sequence's
+/// parked events are run again through the same code (<see cref="SequenceReplayer"/>).
+/// </summary>
+public sealed record SequencedConsumer(string Name, Type EventType, Func<EventEnvelope, object> Wrap, ApplyEvents Apply);
+
+/// <summary>A consumer's handling of some of its events, in order, in the transaction of <paramref name="session"/>.</summary>
+public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
+    IMessageContext context, CancellationToken ct);
+
+/// <summary>
+/// Decides, in the consumer's own transaction, which of a batch's events run now: an event whose aggregate has a
+/// sequence for this consumer is parked at its end instead, so one aggregate's events are never handled out of order or
+/// past a hole, while every other aggregate's go on.
+/// </summary>
+public sealed class SequenceGate(TimeProvider clock)
+{
+    public async Task<TEvent[]> AdmitAsync<TEvent>(string consumer, TEvent[] events, Envelope batch, IDocumentSession session,
+        IMessageContext context, CancellationToken ct) where TEvent : IBatchedEvent
+    {
+        var keys = events.Select(e => e.Event.AggregateId).Distinct().ToArray();
+        var held = (await session.Query<ParkedMessage>().Where(p => p.Consumer == consumer && keys.Contains(p.Key))
+            .Select(p => p.Key).Distinct().ToListAsync(ct)).ToHashSet();
+        if (held.Count == 0) return InOrder(events);
+
+        var ids = events.Where(e => held.Contains(e.Event.AggregateId))
+            .Select(e => ParkedMessage.IdOf(consumer, e.Event.EventId)).ToArray();
+        var known = (await session.LoadManyAsync<ParkedMessage>(ct, ids)).ToDictionary(p => p.Id);
+        var members = WolverineInternals.BatchMembers(batch) ?? [];
+        var now = clock.GetUtcNow();
+        // per key, whether the run may pass a failed head: a dead letter replayed by Wolverine says it may
+        var runs = new Dictionary<Guid, bool>();
+        foreach (var e in events.Where(e => held.Contains(e.Event.AggregateId)))
+        {
+            var key = e.Event.AggregateId;
+            if (known.TryGetValue(ParkedMessage.IdOf(consumer, e.Event.EventId), out var parked))
+            {
+                // the head's dead letter replayed: the sequence runs from its head; otherwise a redelivery
+                if (parked.Failed) runs[key] = true;
+                continue;
+            }
+
+            var member = members.FirstOrDefault(m => ReferenceEquals(m.Message, e));
+            session.Store(ParkedMessage.Of(consumer, e.Event, member?.MessageType ?? typeof(TEvent).FullName!,
+                member?.Destination?.ToString(), now));
+            // a sequence being run again picks it up; one stopped at a failed head leaves it there
+            runs.TryAdd(key, false);
+        }
+
+        foreach (var (key, passFailedHead) in runs) await context.PublishAsync(new ReplaySequence(consumer, key, passFailedHead));
+        return InOrder(events.Where(e => !held.Contains(e.Event.AggregateId)));
+    }
+
+    /// <summary>Each aggregate's events by version, whatever order the batch was gathered in (the sort is stable).</summary>
+    private static TEvent[] InOrder<TEvent>(IEnumerable<TEvent> events) where TEvent : IBatchedEvent =>
+        events.OrderBy(e => e.Event.AggregateVersion).ToArray();
+
+    /// <summary>
+    /// A batch that still fails after its retries: every event in it is parked, each in its aggregate's sequence, and
+    /// those sequences run again one by one, where the event at fault stops its own sequence alone. A batch of one
+    /// is that event: it heads its sequence at once and goes to the dead letters.
+    /// </summary>
+    internal static async ValueTask ParkFailedBatchAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle, Exception ex)
+    {
+        var batch = lifecycle.Envelope!;
+        var elementType = batch.Message!.GetType().GetElementType();
+        var consumer = runtime.Services.GetServices<SequencedConsumer>().Single(c => c.EventType == elementType);
+        var members = WolverineInternals.BatchMembers(batch) ?? [];
+        var now = runtime.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+
+        var context = new MessageContext(runtime);
+        ParkedMessage? head = null;
+        await using (var session = runtime.Services.GetRequiredService<OutboxedSessionFactory>().OpenSession(context))
+        {
+            var parked = members.Select(m => (Member: m, Event: ((IBatchedEvent)m.Message!).Event)).ToList();
+            var known = (await session.LoadManyAsync<ParkedMessage>(
+                parked.Select(p => ParkedMessage.IdOf(consumer.Name, p.Event.EventId)))).Select(p => p.Id).ToHashSet();
+            foreach (var (member, e) in parked.Where(p => !known.Contains(ParkedMessage.IdOf(consumer.Name, p.Event.EventId))))
+            {
+                var row = ParkedMessage.Of(consumer.Name, e, member.MessageType!, member.Destination?.ToString(), now);
+                if (members.Length == 1) (head = row).Fail(ex, now);
+                session.Store(row);
+            }
+
+            if (members.Length > 1)
+                foreach (var key in parked.Select(p => p.Event.AggregateId).Distinct())
+                    await context.PublishAsync(new ReplaySequence(consumer.Name, key));
+            await session.SaveChangesAsync();
+        }
+
+        if (head is not null) await SequenceReplayer.DeadLetterAsync(runtime, consumer, head, null, ex);
+        await lifecycle.CompleteAsync();
+    }
+}

@@ -1,0 +1,99 @@
+using Marten.EventApp.EventBus;
+using Wolverine;
+using Wolverine.Persistence.Durability;
+using Wolverine.Persistence.Durability.DeadLetterManagement;
+using Wolverine.Runtime;
+
+namespace Marten.EventApp.Sequences;
+
+/// <summary>
+/// Run a consumer's sequence for one aggregate from its head, in order. A failed head is passed only when an operator
+/// (or a replay of its dead letter) says so; <see cref="OneByOne"/> events after a failure run one per transaction,
+/// so that the one at fault is found alone.
+/// </summary>
+public sealed record ReplaySequence(string Consumer, Guid Key, bool PassFailedHead = false, int OneByOne = 0);
+
+/// <summary>
+/// Runs parked events through their consumer's own code, a chunk per transaction, each chunk deleted from the
+/// sequence in the transaction that handles it; the next chunk is a new message through the outbox, so a run
+/// survives a crash and goes on where it was. A failure stops the run at that event, which becomes the head.
+/// </summary>
+public static class SequenceReplayer
+{
+    public const string Queue = "marten-eventapp.sequences";
+
+    public static async Task Handle(ReplaySequence run, IDocumentSession session, IMessageContext context, Envelope envelope,
+        IWolverineRuntime runtime, EventBusOptions options, IMessageStore store, CancellationToken ct)
+    {
+        // the consumers' own services are singletons, taken from the root
+        var services = runtime.Services;
+        var consumer = services.GetServices<SequencedConsumer>().SingleOrDefault(c => c.Name == run.Consumer)
+                       ?? throw new InvalidOperationException($"No consumer keeps sequences under the name '{run.Consumer}'.");
+        await session.BeginTransactionAsync(ct);
+        // one run of a sequence at a time, across the nodes too
+        await session.QueryAsync<int>("select 1 from (select pg_advisory_xact_lock(hashtext(?), hashtext(?))) as l", ct,
+            run.Consumer, run.Key.ToString());
+        var oneByOne = envelope.Attempts > 1 || run.OneByOne > 0;
+        var rows = await Sequence(session, run.Consumer, run.Key).Take(oneByOne ? 1 : options.BatchSize).ToListAsync(ct);
+        if (rows.Count == 0 || (rows[0].Failed && !run.PassFailedHead)) return;
+
+        await consumer.Apply(services, rows.Select(r => r.Event()).ToList(), session, context, ct);
+        foreach (var row in rows) session.Delete<ParkedMessage>(row.Id);
+        // after a failed chunk, a chunk's worth one by one: the event at fault fails alone
+        var next = envelope.Attempts > 1 ? options.BatchSize - 1 : Math.Max(0, run.OneByOne - 1);
+        await context.PublishAsync(new ReplaySequence(run.Consumer, run.Key, OneByOne: next));
+        // on a connection of its own: should this transaction fail, the sequence still lists the head
+        if (rows[0].DeadLetterId is { } letter) await store.DeadLetters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery([letter]), ct);
+    }
+
+    /// <summary>A sequence's events in the order they run.</summary>
+    public static IQueryable<ParkedMessage> Sequence(IQuerySession session, string consumer, Guid key) =>
+        session.Query<ParkedMessage>().Where(p => p.Consumer == consumer && p.Key == key)
+            .OrderBy(p => p.Position).ThenBy(p => p.ParkedAt);
+
+    /// <summary>
+    /// A run that still fails after its retries: the event it was on heads its sequence, failed, and is put in the
+    /// dead letters (its failure group, a replay of it) as the consumer's own would have been.
+    /// </summary>
+    internal static async ValueTask StopAtHeadAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle, Exception ex)
+    {
+        var run = (ReplaySequence)lifecycle.Envelope!.Message!;
+        var now = runtime.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        ParkedMessage? head;
+        Guid? replaced = null;
+        await using (var session = runtime.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        {
+            head = await Sequence(session, run.Consumer, run.Key).FirstOrDefaultAsync();
+            if (head is not null)
+            {
+                replaced = head.Fail(ex, now);
+                session.Store(head);
+                await session.SaveChangesAsync();
+            }
+        }
+
+        var consumer = runtime.Services.GetServices<SequencedConsumer>().Single(c => c.Name == run.Consumer);
+        if (head is not null) await DeadLetterAsync(runtime, consumer, head, replaced, ex);
+        await lifecycle.CompleteAsync();
+    }
+
+    /// <summary>
+    /// A sequence's failed head in Wolverine's dead letters, as the consumer's own dead letter would be (its failure
+    /// group, a replay of it through the dead-letter endpoints), in place of the one it <paramref name="replaces"/>.
+    /// </summary>
+    internal static async Task DeadLetterAsync(IWolverineRuntime runtime, SequencedConsumer consumer, ParkedMessage head,
+        Guid? replaces, Exception ex)
+    {
+        if (replaces is { } earlier)
+            await runtime.Storage.DeadLetters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery([earlier]), CancellationToken.None);
+        var destination = new Uri(head.ReceivedAt ?? $"local://{consumer.Name}/");
+        // written as the endpoint reads it: the seed's envelope from the broker, the consumer's own type locally
+        var serializer = runtime.Endpoints.EndpointFor(destination)?.DefaultSerializer
+                         ?? throw new InvalidOperationException($"No endpoint at {destination} for the dead letter of {head.Id}.");
+        await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(new Envelope
+        {
+            Id = head.DeadLetterId!.Value, MessageType = head.MessageType, ContentType = serializer.ContentType,
+            Data = serializer.WriteMessage(consumer.Wrap(head.Event())), Destination = destination, SentAt = head.ParkedAt
+        }, ex);
+    }
+}

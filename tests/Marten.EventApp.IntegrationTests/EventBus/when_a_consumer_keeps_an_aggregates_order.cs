@@ -1,0 +1,184 @@
+using System.Text.Json;
+using Alba;
+using Marten.EventApp.Contracts.Events;
+using Marten.EventApp.DeadLetters;
+using Marten.EventApp.EventBus;
+using Marten.EventApp.Sequences;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+
+namespace Marten.EventApp.IntegrationTests.EventBus;
+
+/// <summary>
+/// Ordered dead letters: a batched consumer that cannot handle one of an aggregate's events parks that aggregate's
+/// later events behind it, in order, while other aggregates' events go on; an operator replays the sequence, discards
+/// its head, or replays the head's dead letter. Runs on the durable local queues (no broker), with the messaging
+/// host's retries (1, 2 and 4 s).
+/// </summary>
+[Collection(MessagingCollection.Name)]
+public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture fixture) : MessagingTest(fixture)
+{
+    private const string Sequences = "/api/admin/dead-letters/sequences";
+    private readonly Guid _user = Guid.CreateVersion7();
+    private readonly List<Guid> _others = Enumerable.Range(0, 100).Select(_ => Guid.CreateVersion7()).ToList();
+
+    private string Path => $"{Sequences}/{SequencedProbe.Queue}/{_user}";
+
+    /// <summary>The user's first event fails (and any other <paramref name="poisoned"/>), then five more of the user's
+    /// and a hundred of other users' arrive: the others are handled, the user's five are parked behind the first.</summary>
+    private async Task<ParkedSequence> ParkAsync(params long[] poisoned)
+    {
+        SequencedProbe.Poison(_user, [1, .. poisoned]);
+        await SendAsync(_user, 1);
+        for (var version = 2; version <= 6; version++) await SendAsync(_user, version);
+        foreach (var other in _others) await SendAsync(other, 1);
+
+        await Tracking.Eventually(async () => (await HandledAsync()).Count(r => r.Key != _user) == _others.Count ? "" : null,
+            TimeSpan.FromSeconds(90));
+        var sequence = await Tracking.Eventually(async () =>
+        {
+            var page = await Host.GetAsJson<SequencePage>(Sequences);
+            return page!.Sequences is [{ Size: 6, Head.FailedAt: not null } one] ? one : null;
+        }, TimeSpan.FromSeconds(90));
+        Assert.Equal((SequencedProbe.Queue, _user, 1L), (sequence.Consumer, sequence.Key, sequence.Head.Position));
+        Assert.Equal(typeof(InvalidOperationException).FullName, sequence.Head.ExceptionType);
+        Assert.DoesNotContain(await HandledAsync(), r => r.Key == _user);
+        return sequence;
+    }
+
+    [Fact]
+    public async Task the_aggregates_later_events_wait_in_order_behind_the_poison_and_a_replay_runs_all_six_in_order()
+    {
+        await ParkAsync();
+        var events = await Host.GetAsJson<SequenceEventPage>(Path);
+        Assert.Equal([1L, 2, 3, 4, 5, 6], events!.Events.Select(e => e.Position));
+        var dead = Assert.Single((await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.DeadLetters);
+        Assert.Equal(typeof(SequencedProbeEvent).FullName, dead.MessageType);
+
+        SequencedProbe.Heal(_user);
+        var replay = await Host.Scenario(x =>
+        {
+            x.Post.Url($"{Path}/replay");
+            x.StatusCodeShouldBe(202);
+        });
+        Assert.Equal(6, (await replay.ReadAsJsonAsync<SequenceOperation>())!.Affected);
+
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await UsersVersionsAsync(6));
+        await Host.Scenario(x =>
+        {
+            x.Get.Url(Path);
+            x.StatusCodeShouldBe(404);
+        });
+        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+    }
+
+    [Fact]
+    public async Task discarding_the_head_runs_the_other_five_in_order()
+    {
+        await ParkAsync();
+        await Host.Scenario(x =>
+        {
+            x.Post.Url($"{Path}/discard-head");
+            x.StatusCodeShouldBe(200);
+        });
+
+        Assert.Equal(new long[] { 2, 3, 4, 5, 6 }, await UsersVersionsAsync(5));
+        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+    }
+
+    [Fact]
+    public async Task a_second_failure_stops_the_replay_there_and_a_replay_of_its_dead_letter_runs_the_rest()
+    {
+        await ParkAsync(poisoned: 4);
+        SequencedProbe.Heal(_user, 1);
+        await Host.Scenario(x =>
+        {
+            x.Post.Url($"{Path}/replay");
+            x.StatusCodeShouldBe(202);
+        });
+
+        var stopped = await Tracking.Eventually(async () =>
+        {
+            var page = await Host.GetAsJson<SequencePage>(Sequences);
+            return page!.Sequences is [{ Head.Position: 4, Head.FailedAt: not null } one] ? one : null;
+        }, TimeSpan.FromSeconds(60));
+        Assert.Equal(3, stopped.Size);
+        Assert.Equal([1L, 2, 3], (await HandledAsync()).Where(r => r.Key == _user).Select(r => r.Version));
+        // the new head is a dead letter as the consumer's own would be: where it came in, what it is
+        var dead = Assert.Single((await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.DeadLetters);
+        Assert.Equal(typeof(SequencedProbeEvent).FullName, dead.MessageType);
+        Assert.Contains(SequencedProbe.Queue, dead.ReceivedAt);
+
+        // a replay through the dead letters runs the sequence from its head, not the head alone
+        SequencedProbe.Heal(_user);
+        await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await UsersVersionsAsync(6));
+    }
+
+    private async Task<long[]> UsersVersionsAsync(int count)
+    {
+        var handled = await Tracking.Eventually(async () =>
+        {
+            var user = (await HandledAsync()).Where(r => r.Key == _user).ToList();
+            return user.Count >= count ? user : null;
+        }, TimeSpan.FromSeconds(60));
+        return handled.Select(r => r.Version).ToArray();
+    }
+
+    private async Task<IReadOnlyList<ProbeRecord>> HandledAsync()
+    {
+        await using var session = Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return await session.Query<ProbeRecord>().OrderBy(r => r.Sequence).ToListAsync();
+    }
+
+    private Task SendAsync(Guid aggregate, long version) =>
+        Bus.EndpointFor(SequencedProbe.Queue).SendAsync(new SequencedProbeEvent(new EventEnvelope(Guid.CreateVersion7(),
+            SequencedProbe.EventType, aggregate, version, 1, DateTimeOffset.UtcNow, JsonSerializer.SerializeToElement(new { })), null))
+            .AsTask();
+}
+
+public sealed record SequencedProbeEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<SequencedProbeEvent>
+{
+    public static SequencedProbeEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
+}
+
+/// <summary>An event the probe handled, in the transaction that handled it, numbered in the order they were.</summary>
+public sealed record ProbeRecord(Guid Id, Guid Key, long Version, long Sequence);
+
+/// <summary>A batched consumer that fails on the events it is told to, until it is healed.</summary>
+public static class SequencedProbe
+{
+    public const string Queue = "tests.sequenced";
+    public const string EventType = "SequenceProbed";
+    private static HashSet<(Guid, long)> _poisoned = [];
+    private static long _sequence;
+
+    public static void Poison(Guid key, long[] versions) => _poisoned = versions.Select(v => (key, v)).ToHashSet();
+
+    public static void Heal(Guid key, long? version = null) =>
+        _poisoned = _poisoned.Where(p => p.Item1 != key || (version is not null && p.Item2 != version)).ToHashSet();
+
+    public static void Apply(IEnumerable<EventEnvelope> events, IDocumentSession session)
+    {
+        foreach (var e in events)
+        {
+            if (_poisoned.Contains((e.AggregateId, e.AggregateVersion))) throw new InvalidOperationException("poisoned by the test");
+            session.Store(new ProbeRecord(e.EventId, e.AggregateId, e.AggregateVersion, Interlocked.Increment(ref _sequence)));
+        }
+    }
+}
+
+public static class SequencedProbeHandler
+{
+    public static async Task Handle(SequencedProbeEvent[] events, IDocumentSession session, IMessageContext context,
+        Envelope envelope, SequenceGate gate, CancellationToken ct) =>
+        SequencedProbe.Apply((await gate.AdmitAsync(SequencedProbe.Queue, events, envelope, session, context, ct)).Select(e => e.Event),
+            session);
+
+    public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
+        IMessageContext context, CancellationToken ct)
+    {
+        SequencedProbe.Apply(events, session);
+        return Task.CompletedTask;
+    }
+}
