@@ -110,7 +110,11 @@ public sealed class MessagingFixture : IAsyncLifetime
     // a transient failure pauses a consumer for 1 s here, not the default 5
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
-        ["EventApp:EventBus:TransientPause"] = "00:00:01"
+        ["EventApp:EventBus:TransientPause"] = "00:00:01",
+        // a sequence of six is full, and more than five parked events make readiness Degraded (the sequence tests)
+        ["EventApp:EventBus:MaxParkedPerSequence"] = "6",
+        ["EventApp:Monitoring:ParkedEventsDegraded"] = "5",
+        ["EventApp:Monitoring:PollInterval"] = "00:00:01"
     }, services: s =>
     {
         s.AddSingleton<TimeProvider>(Clock)

@@ -40,6 +40,8 @@ public sealed record BenchSettings
     public int FeedEvents { get; init; } = 20_000;
     /// <summary>Events the bus scenario writes and waits to see on the exchange.</summary>
     public int BusEvents { get; init; } = 10_000;
+    /// <summary>Events in the sequence the replay scenario (6r) parks and runs again.</summary>
+    public int SequenceEvents { get; init; } = 10_000;
     /// <summary>Events per second the bus capacity scenario (6b) offers, for <see cref="Duration"/>.</summary>
     public int BusRate { get; init; } = 2_500;
     /// <summary>Events the projection rebuild scenario (7) imports and rebuilds every async projection over.</summary>
@@ -80,6 +82,7 @@ public sealed record BenchSettings
         RabbitMq = rabbitMq,
         BusEvents = 200,
         BusRate = 250,
+        SequenceEvents = 300,
         RebuildEvents = 2_000,
         CommandLine = "smoke",
         SchemaPrefix = "benchsmoke",

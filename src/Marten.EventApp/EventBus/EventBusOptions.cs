@@ -26,6 +26,12 @@ public sealed class EventBusOptions
     /// </summary>
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// The most events one aggregate's sequence holds for a consumer (its dead letter's head and the events parked
+    /// behind it); past it, the consumer's later events of that aggregate go to the dead letters unparked, with an alert.
+    /// </summary>
+    public int MaxParkedPerSequence { get; set; } = 10_000;
+
     /// <summary>How long a batched consumer waits for more events before it handles a batch that is not full.</summary>
     public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(100);
 

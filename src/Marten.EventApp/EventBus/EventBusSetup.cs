@@ -102,38 +102,42 @@ public static class EventBusSetup
     /// <summary>
     /// A consumer of the bus, as <see cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>,
     /// whose handler takes its events in batches (<typeparamref name="TEvent"/>[]): one transaction for a batch instead
-    /// of one per event. Its batches run one after another, and its handler lets a <see cref="SequenceGate"/> decide
-    /// which events run: an aggregate's events keep their order through failures (<paramref name="apply"/> runs the
-    /// parked ones again).
+    /// of one per event. Its handler lets a <see cref="SequenceGate"/> decide which events run: an aggregate's events
+    /// keep their order through failures (<paramref name="apply"/> runs the parked ones again). Its batches run one
+    /// after another, unless <paramref name="oneInFlight"/> says that an aggregate never has two of the consumer's events
+    /// in flight at once (each is caused by the handling of the one before), so that batches side by side cannot
+    /// reorder them.
     /// </summary>
     public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue, Type handler,
-        string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null) where TEvent : class, IBatchedEvent<TEvent>
+        string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
+        where TEvent : class, IBatchedEvent<TEvent>
     {
         builder.Services.ConsumeEventBatches<TEvent>(Broker.From(builder.Configuration), EventBusOptions.From(builder.Configuration),
-            queue, handler, bindingKeys, apply, retiredBindingKeys);
+            queue, handler, bindingKeys, apply, retiredBindingKeys, oneInFlight);
         return builder;
     }
 
-    /// <inheritdoc cref="ConsumeEventBatches{TEvent}(WebApplicationBuilder, string, Type, string[], ApplyEvents, string[])"/>
+    /// <inheritdoc cref="ConsumeEventBatches{TEvent}(WebApplicationBuilder, string, Type, string[], ApplyEvents, string[], bool)"/>
     public static IServiceCollection ConsumeEventBatches<TEvent>(this IServiceCollection services, Broker broker, EventBusOptions options,
-        string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null)
+        string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
         where TEvent : class, IBatchedEvent<TEvent>
     {
         var consumer = new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys,
             new ConsumerBatch(typeof(TEvent), (e, trace) => TEvent.Of(e, trace)));
         services.AddSingleton(new SequencedConsumer(queue, typeof(TEvent), e => TEvent.Of(e, null), apply));
         services.Consume(broker, options.Exchange, consumer, options.MaxMessageBytes, sticky: null,
-            new BatchedEventSerializer<TEvent>(WireJson.Serializer()));
+            new BatchedEventSerializer<TEvent>(WireJson.Serializer()), partitioned: !oneInFlight);
         return services.ConfigureWolverine(opts =>
         {
-            // the listener hands one aggregate's events on in order, and its batches run one after another: two
-            // batches side by side could hold one aggregate's events in either order
+            // the listener hands one aggregate's events on in order (its partitions); two batches side by side could hold
+            // them in either
             opts.MessagePartitioning.ByMessage<TEvent>(e => e.Event.AggregateId.ToString());
-            opts.BatchMessagesOf<TEvent>(b =>
+            var batches = opts.BatchMessagesOf<TEvent>(b =>
             {
                 b.BatchSize = options.BatchSize;
                 b.TriggerTime = options.BatchWait;
-            }).Sequential();
+            });
+            if (!oneInFlight) batches.Sequential();
         });
     }
 
@@ -141,10 +145,10 @@ public static class EventBusSetup
     /// The consumer's queue and listener. A <paramref name="sticky"/> handler of <see cref="EventEnvelope"/> runs on
     /// that queue only, one aggregate's events one after another and other aggregates in parallel (Wolverine would
     /// otherwise run every handler of the envelope together wherever an event arrives); a batched consumer has a type
-    /// of its own.
+    /// of its own, handed to its batches in each aggregate's order unless not <paramref name="partitioned"/>.
     /// </summary>
     private static IServiceCollection Consume(this IServiceCollection services, Broker broker, string exchange, ConsumerQueue consumer,
-        int maxMessageBytes, Type? sticky, IMessageSerializer? serializer = null)
+        int maxMessageBytes, Type? sticky, IMessageSerializer? serializer = null, bool partitioned = true)
     {
         services.AddSingleton(consumer);
         var (queue, bindingKeys) = (consumer.Name, consumer.BindingKeys);
@@ -160,16 +164,16 @@ public static class EventBusSetup
                     // events only, of the types the queue is bound to, each read as the seed's envelope
                     .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")), acceptAs)
                     .DefaultSerializer(new BoundedSerializer(serializer ?? WireJson.Serializer(), maxMessageBytes));
-                var partitioned = listener.PartitionProcessingByGroupId(PartitionSlots.Five);
-                if (sticky is not null) partitioned.AddStickyHandler(sticky);
+                if (sticky is not null) listener.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
+                else if (partitioned) listener.PartitionProcessingByGroupId(PartitionSlots.Five);
             }
             else
             {
                 var local = opts.LocalQueue(queue)
                     // EventRoutes sends by queue name, which Wolverine stores as an outgoing envelope of no node
                     .CustomizeOutgoing(e => WolverineInternals.AsLocalDelivery(e, opts.Durability.AssignedNodeNumber));
-                var partitioned = local.PartitionProcessingByGroupId(PartitionSlots.Five);
-                if (sticky is not null) partitioned.AddStickyHandler(sticky);
+                if (sticky is not null) local.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
+                else if (partitioned) local.PartitionProcessingByGroupId(PartitionSlots.Five);
             }
         });
     }

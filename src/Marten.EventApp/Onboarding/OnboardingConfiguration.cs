@@ -55,7 +55,8 @@ public static class OnboardingConfiguration
             // not a handler by Wolverine's naming convention: it exists only where onboarding is on
             builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OnboardingTrigger)));
             builder.ConsumeEventBatches<OnboardingTriggerEvent>(OnboardingTrigger.Queue, typeof(OnboardingTrigger),
-                OnboardingTrigger.BindingKeys, OnboardingTrigger.Replay);
+                OnboardingTrigger.BindingKeys, OnboardingTrigger.Replay,
+                oneInFlight: true);
         }
         return builder.AddEndpoints(app =>
             app.MapGroup("/api/users").WithTags("Users")

@@ -23,6 +23,7 @@ public static class Health
             .AddNpgSql(builder.Configuration.GetConnectionString("Marten")!, name: "postgres", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<ProjectionLagCheck>("projections", tags: [Ready])
             .AddCheck<DeadLettersCheck>("dead-letters", tags: [Ready])
+            .AddCheck<SequencesCheck>("sequences", tags: [Ready])
             .AddCheck<OutboxCheck>("outbox", tags: [Ready])
             .AddCheck<StuckSagasCheck>("sagas", tags: [Ready]);
         builder.Services.AddOutputCache();
@@ -131,6 +132,19 @@ internal sealed class DeadLettersCheck(OperationsSnapshot snapshot, MonitoringOp
         return reading.DeadLetters > options.DeadLettersDegraded
             ? HealthCheckResult.Degraded($"{reading.DeadLetters} dead letters (more than {options.DeadLettersDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.DeadLetters} dead letters", data);
+    }
+}
+
+internal sealed class SequencesCheck(OperationsSnapshot snapshot, MonitoringOptions options) : ReadingCheck(snapshot)
+{
+    protected override HealthCheckResult Check(StoreReading reading)
+    {
+        var events = reading.Parked.Sum(p => p.Events);
+        var data = reading.Parked.ToDictionary(p => p.Consumer, p => (object)new { p.Sequences, p.Events, p.OldestSeconds });
+        var said = $"{reading.Parked.Sum(p => p.Sequences)} sequences, {events} events parked behind dead letters";
+        return events > options.ParkedEventsDegraded
+            ? HealthCheckResult.Degraded($"{said} (more than {options.ParkedEventsDegraded})", data: data)
+            : HealthCheckResult.Healthy(said, data);
     }
 }
 

@@ -16,6 +16,9 @@ public sealed class MonitoringOptions
     /// <summary>Readiness is Degraded with more dead letters than this.</summary>
     public long DeadLettersDegraded { get; set; } = 100;
 
+    /// <summary>Readiness is Degraded with more events than this parked in sequences behind dead letters.</summary>
+    public long ParkedEventsDegraded { get; set; } = 1_000;
+
     /// <summary>Readiness is Degraded while a message has waited in the outbox longer than this (a stuck
     /// outbox).</summary>
     public TimeSpan OutboxAgeDegraded { get; set; } = TimeSpan.FromMinutes(2);

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Marten.EventApp.Projections;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Sequences;
 using Marten.Events.Daemon.Coordination;
 using Wolverine.Runtime;
 
@@ -17,7 +18,11 @@ public sealed record StoreReading(
     long OutboxMessages,
     double? OutboxOldestSeconds,
     long DeadLetters,
-    IReadOnlyList<(string Type, long Count)> StuckSagas);
+    IReadOnlyList<(string Type, long Count)> StuckSagas,
+    IReadOnlyList<ParkedCount> Parked);
+
+/// <summary>A consumer's sequences behind dead letters: how many, the events in them, the oldest one's age.</summary>
+public sealed record ParkedCount(string Consumer, long Sequences, long Events, double OldestSeconds);
 
 /// <summary>
 /// Reads the store every <see cref="MonitoringOptions.PollInterval"/> for what no instrument counts as it happens
@@ -70,6 +75,7 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             services.GetRequiredService<IWolverineRuntime>(), services.GetRequiredService<ProjectionRebuilds>(),
             services.GetRequiredService<EventAppOptions>(), ct);
 
+        var parked = await ParkedSequences.CountAsync(store, ct);
         var schema = store.Options.DatabaseSchemaName;
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
@@ -83,7 +89,7 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new StoreReading(DateTimeOffset.UtcNow, sagas, projections.Projections, reader.GetInt64(0),
-            reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2), stuck);
+            reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2), stuck, parked);
     }
 
     /// <summary>Stuck sagas raise an alert, once per <see cref="MonitoringOptions.ErrorWindow"/> while there are
@@ -121,6 +127,15 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             "s", "Age of the oldest message waiting in the outbox (0 when empty)");
         meter.CreateObservableGauge("eventapp.dead_letters", () => Value(r => r.DeadLetters),
             "{message}", "Messages in the dead letters");
+        meter.CreateObservableGauge("eventapp.sequences", () => (_reading?.Parked ?? []).Select(p =>
+                new Measurement<long>(p.Sequences, Tag("consumer", p.Consumer))),
+            "{sequence}", "Aggregates whose events a consumer holds back behind a dead letter");
+        meter.CreateObservableGauge("eventapp.sequences.events", () => (_reading?.Parked ?? []).Select(p =>
+                new Measurement<long>(p.Events, Tag("consumer", p.Consumer))),
+            "{event}", "Events in a consumer's sequences, their heads included");
+        meter.CreateObservableGauge("eventapp.sequences.oldest.age", () => (_reading?.Parked ?? []).Select(p =>
+                new Measurement<double>(p.OldestSeconds, Tag("consumer", p.Consumer))),
+            "s", "Age of the oldest event parked in a consumer's sequences");
     }
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);

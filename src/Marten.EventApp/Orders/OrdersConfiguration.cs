@@ -25,7 +25,8 @@ public static class OrdersConfiguration
             // not a handler by Wolverine's naming convention: it exists only where the process is on
             builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OrderProcessTrigger)));
             builder.ConsumeEventBatches<OrderProcessEvent>(OrderProcessTrigger.Queue, typeof(OrderProcessTrigger),
-                OrderProcessTrigger.BindingKeys, OrderProcessTrigger.Replay);
+                OrderProcessTrigger.BindingKeys, OrderProcessTrigger.Replay,
+                oneInFlight: true);
         }
 
         if (options.Simulators)

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Messaging;
+using Marten.EventApp.Operations;
 using Wolverine;
 using Wolverine.Marten.Publishing;
 using Wolverine.Runtime;
@@ -22,8 +24,11 @@ public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventE
 /// sequence for this consumer is parked at its end instead, so one aggregate's events are never handled out of order or
 /// past a hole, while every other aggregate's go on.
 /// </summary>
-public sealed class SequenceGate(TimeProvider clock)
+public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IWolverineRuntime runtime, EventMonitor monitor,
+    MonitoringOptions monitoring)
 {
+    private readonly ConcurrentDictionary<(string, Guid), DateTimeOffset> _fullAlerts = new();
+
     public async Task<TEvent[]> AdmitAsync<TEvent>(string consumer, TEvent[] events, Envelope batch, IDocumentSession session,
         IMessageContext context, CancellationToken ct) where TEvent : IBatchedEvent
     {
@@ -37,6 +42,9 @@ public sealed class SequenceGate(TimeProvider clock)
         var known = (await session.LoadManyAsync<ParkedMessage>(ct, ids)).ToDictionary(p => p.Id);
         var members = WolverineInternals.BatchMembers(batch) ?? [];
         var now = clock.GetUtcNow();
+        var sizes = new Dictionary<Guid, int>();
+        foreach (var key in held)
+            sizes[key] = await session.Query<ParkedMessage>().CountAsync(p => p.Consumer == consumer && p.Key == key, ct);
         // per key, whether the run may pass a failed head: a dead letter replayed by Wolverine says it may
         var runs = new Dictionary<Guid, bool>();
         foreach (var e in events.Where(e => held.Contains(e.Event.AggregateId)))
@@ -50,6 +58,13 @@ public sealed class SequenceGate(TimeProvider clock)
             }
 
             var member = members.FirstOrDefault(m => ReferenceEquals(m.Message, e));
+            if (sizes[key] >= options.MaxParkedPerSequence && member is not null)
+            {
+                await DeadLetterUnparkedAsync(consumer, key, member, now);
+                continue;
+            }
+
+            sizes[key]++;
             session.Store(ParkedMessage.Of(consumer, e.Event, member?.MessageType ?? typeof(TEvent).FullName!,
                 member?.Destination?.ToString(), now));
             // a sequence being run again picks it up; one stopped at a failed head leaves it there
@@ -58,6 +73,20 @@ public sealed class SequenceGate(TimeProvider clock)
 
         foreach (var (key, passFailedHead) in runs) await context.PublishAsync(new ReplaySequence(consumer, key, passFailedHead));
         return InOrder(events.Where(e => !held.Contains(e.Event.AggregateId)));
+    }
+
+    /// <summary>
+    /// A sequence at its limit takes no more: the event goes to the dead letters as the consumer's own would, out of
+    /// its order, and an alert says so once per window for that sequence.
+    /// </summary>
+    private async Task DeadLetterUnparkedAsync(string consumer, Guid key, Envelope member, DateTimeOffset now)
+    {
+        var full = new SequenceFullException(consumer, key, options.MaxParkedPerSequence);
+        await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(member, full);
+        var last = _fullAlerts.GetValueOrDefault((consumer, key));
+        if (now - last < monitoring.ErrorWindow) return;
+        _fullAlerts[(consumer, key)] = now;
+        monitor.Raise(new Alert("HIGH", full.Message, "", consumer, 1, monitoring.ErrorWindow, typeof(SequenceFullException).FullName, now));
     }
 
     /// <summary>Each aggregate's events by version, whatever order the batch was gathered in (the sort is stable).</summary>
@@ -101,3 +130,8 @@ public sealed class SequenceGate(TimeProvider clock)
         await lifecycle.CompleteAsync();
     }
 }
+
+/// <summary>An event its consumer neither handled nor parked: its aggregate's sequence was full.</summary>
+public sealed class SequenceFullException(string consumer, Guid key, int limit) : Exception(
+    $"The sequence of {key} for {consumer} holds {limit} events, its limit (EventApp:EventBus:MaxParkedPerSequence): " +
+    "this event went to the dead letters without being parked, out of its order.");

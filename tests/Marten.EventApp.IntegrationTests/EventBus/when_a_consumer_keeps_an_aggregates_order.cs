@@ -3,6 +3,7 @@ using Alba;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.DeadLetters;
 using Marten.EventApp.EventBus;
+using Marten.EventApp.Operations;
 using Marten.EventApp.Sequences;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
@@ -113,6 +114,38 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
         SequencedProbe.Heal(_user);
         await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await UsersVersionsAsync(6));
+    }
+
+    [Fact]
+    public async Task a_full_sequence_sends_later_events_to_the_dead_letters_with_one_alert_and_readiness_counts_it()
+    {
+        await ParkAsync();
+        var alerts = Host.Services.GetRequiredService<EventMonitor>().AlertsRaised;
+        // six is this host's limit
+        await SendAsync(_user, 7);
+        await SendAsync(_user, 8);
+
+        var dead = await Tracking.Eventually(async () =>
+        {
+            var page = await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters");
+            return page!.Total == 3 ? page.DeadLetters : null;
+        });
+        Assert.Equal(2, dead.Count(d => d.ExceptionType == typeof(SequenceFullException).FullName));
+        Assert.Equal(6, (await Host.GetAsJson<SequencePage>(Sequences))!.Sequences.Single().Size);
+        Assert.Equal(alerts + 1, Host.Services.GetRequiredService<EventMonitor>().AlertsRaised);
+
+        // the store is read every second here
+        var status = await Tracking.Eventually(async () =>
+        {
+            var ready = await Host.Scenario(x => x.Get.Url("/health/ready"));
+            var sequences = (await ready.ReadAsJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("sequences");
+            return sequences.GetProperty("description").GetString()!.StartsWith("1 sequences, 6 events")
+                ? sequences.GetProperty("status").GetString() : null;
+        });
+        Assert.Equal("Degraded", status);
+        var scrape = await Host.GetAsText("/metrics");
+        Assert.Contains(scrape.Split('\n'), l => l.StartsWith("eventapp_sequences_events{") && l.Contains($"consumer=\"{SequencedProbe.Queue}\"")
+                                                  && l.Split(' ')[1] == "6");
     }
 
     private async Task<long[]> UsersVersionsAsync(int count)
