@@ -111,7 +111,7 @@ public sealed class MessagingFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:TransientPause"] = "00:00:01",
-        // a sequence of six is full, and more than five parked events make readiness Degraded (the sequence tests)
+        // small bounds for the sequence tests: a full sequence, and readiness Degraded by what one test parks
         ["EventApp:EventBus:MaxParkedPerSequence"] = "6",
         ["EventApp:Monitoring:ParkedEventsDegraded"] = "5",
         ["EventApp:Monitoring:PollInterval"] = "00:00:01"

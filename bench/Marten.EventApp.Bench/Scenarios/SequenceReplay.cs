@@ -10,8 +10,9 @@ using Wolverine;
 namespace Marten.EventApp.Bench.Scenarios;
 
 /// <summary>
-/// 6r: an operator's replay of one user's sequence of parked events (10,000 profile updates behind a failed head) in
-/// the activity log, through the replayer: from the request until the sequence is empty and every entry is recorded.
+/// 6r: an operator's replay of one user's sequence of parked events (<see cref="BenchSettings.SequenceEvents"/> profile
+/// updates behind a failed head) in the activity log, through the replayer: from the request until the sequence is
+/// empty and every entry is recorded.
 /// </summary>
 public sealed class SequenceReplay : IScenario
 {

@@ -129,15 +129,16 @@ public static class EventBusSetup
             new BatchedEventSerializer<TEvent>(WireJson.Serializer()), partitioned: !oneInFlight);
         return services.ConfigureWolverine(opts =>
         {
-            // the listener hands one aggregate's events on in order (its partitions); two batches side by side could hold
-            // them in either
-            opts.MessagePartitioning.ByMessage<TEvent>(e => e.Event.AggregateId.ToString());
             var batches = opts.BatchMessagesOf<TEvent>(b =>
             {
                 b.BatchSize = options.BatchSize;
                 b.TriggerTime = options.BatchWait;
             });
-            if (!oneInFlight) batches.Sequential();
+            if (oneInFlight) return;
+            // the listener hands one aggregate's events on in order (its partitions); two batches side by side could hold
+            // them in either
+            opts.MessagePartitioning.ByMessage<TEvent>(e => e.Event.AggregateId.ToString());
+            batches.Sequential();
         });
     }
 

@@ -14,7 +14,7 @@ namespace Marten.EventApp.IntegrationTests.EventBus;
 /// Ordered dead letters: a batched consumer that cannot handle one of an aggregate's events parks that aggregate's
 /// later events behind it, in order, while other aggregates' events go on; an operator replays the sequence, discards
 /// its head, or replays the head's dead letter. Runs on the durable local queues (no broker), with the messaging
-/// host's retries (1, 2 and 4 s).
+/// host's retries.
 /// </summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture fixture) : MessagingTest(fixture)
@@ -121,7 +121,7 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
     {
         await ParkAsync();
         var alerts = Host.Services.GetRequiredService<EventMonitor>().AlertsRaised;
-        // six is this host's limit
+        // the sequence is at this host's limit
         await SendAsync(_user, 7);
         await SendAsync(_user, 8);
 
