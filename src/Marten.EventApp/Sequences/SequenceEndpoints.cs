@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 using Wolverine.Marten.Publishing;
 using Wolverine.Persistence.Durability;
-using Wolverine.Persistence.Durability.DeadLetterManagement;
 
 namespace Marten.EventApp.Sequences;
 
@@ -107,20 +106,20 @@ internal static class SequenceEndpoints
         // the rest run, up to the next failure
         await bus.PublishAsync(new ReplaySequence(consumer, key));
         await session.SaveChangesAsync(ct);
-        if (head.DeadLetterId is { } letter) await store.DeadLetters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery([letter]), ct);
+        await store.DeadLetters.DiscardAsync([head.DeadLetterId], ct);
         return TypedResults.Ok(new SequenceOperation(1));
     }
 
     public static async Task<Results<Ok<SequenceOperation>, ProblemHttpResult>> Discard(string consumer, Guid key,
         IDocumentSession session, IMessageStore store, CancellationToken ct)
     {
-        var failed = await session.Query<ParkedMessage>().Where(p => p.Consumer == consumer && p.Key == key && p.DeadLetterId != null)
-            .Select(p => p.DeadLetterId!.Value).ToListAsync(ct);
         var size = await session.Query<ParkedMessage>().CountAsync(p => p.Consumer == consumer && p.Key == key, ct);
         if (size == 0) return NotFound(consumer, key);
+        var letters = await session.Query<ParkedMessage>().Where(p => p.Consumer == consumer && p.Key == key && p.DeadLetterId != null)
+            .Select(p => p.DeadLetterId!.Value).ToListAsync(ct);
         session.DeleteWhere<ParkedMessage>(p => p.Consumer == consumer && p.Key == key);
         await session.SaveChangesAsync(ct);
-        if (failed.Count > 0) await store.DeadLetters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery(failed.ToArray()), ct);
+        await store.DeadLetters.DiscardAsync(letters.Cast<Guid?>(), ct);
         return TypedResults.Ok(new SequenceOperation(size));
     }
 

@@ -13,7 +13,11 @@ namespace Marten.EventApp.Sequences;
 /// A consumer whose events keep their aggregate's order through failures: its batch handler, and how a sequence's
 /// parked events are run again through the same code (<see cref="SequenceReplayer"/>).
 /// </summary>
-public sealed record SequencedConsumer(string Name, Type EventType, Func<EventEnvelope, object> Wrap, ApplyEvents Apply);
+public sealed record SequencedConsumer(string Name, Type EventType, Func<EventEnvelope, object> Wrap, ApplyEvents Apply)
+{
+    public static SequencedConsumer? Find(IServiceProvider services, Func<SequencedConsumer, bool> match) =>
+        services.GetServices<SequencedConsumer>().SingleOrDefault(match);
+}
 
 /// <summary>A consumer's handling of some of its events, in order, in the transaction of <paramref name="session"/>.</summary>
 public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
@@ -36,8 +40,11 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
         // in SQL rather than LINQ: every batch of every consumer asks, and nearly always finds nothing
         await session.DocumentStore.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);
         var table = session.DocumentStore.Options.Schema.For<ParkedMessage>(qualified: true);
-        var held = (await session.QueryAsync<Guid>($"select distinct key from {table} where consumer = ? and key = any(?)", ct,
-            consumer, keys)).ToHashSet();
+        var sizes = (await session.QueryAsync<HeldKey>(
+                $"select json_build_object('key', key, 'size', count(*)) from {table} where consumer = ? and key = any(?) group by key",
+                ct, consumer, keys))
+            .ToDictionary(h => h.Key, h => h.Size);
+        var held = sizes.Keys.ToHashSet();
         if (held.Count == 0) return InOrder(events);
 
         var ids = events.Where(e => held.Contains(e.Event.AggregateId))
@@ -45,9 +52,6 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
         var known = (await session.LoadManyAsync<ParkedMessage>(ct, ids)).ToDictionary(p => p.Id);
         var members = WolverineInternals.BatchMembers(batch) ?? [];
         var now = clock.GetUtcNow();
-        var sizes = new Dictionary<Guid, int>();
-        foreach (var key in held)
-            sizes[key] = await session.Query<ParkedMessage>().CountAsync(p => p.Consumer == consumer && p.Key == key, ct);
         // per key, whether the run may pass a failed head: a dead letter replayed by Wolverine says it may
         var runs = new Dictionary<Guid, bool>();
         foreach (var e in events.Where(e => held.Contains(e.Event.AggregateId)))
@@ -78,6 +82,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
         return InOrder(events.Where(e => !held.Contains(e.Event.AggregateId)));
     }
 
+    private sealed record HeldKey(Guid Key, int Size);
+
     /// <summary>
     /// A sequence at its limit takes no more: the event goes to the dead letters as the consumer's own would, out of
     /// its order, and an alert says so once per window for that sequence.
@@ -105,7 +111,7 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
     {
         var batch = lifecycle.Envelope!;
         var elementType = batch.Message!.GetType().GetElementType();
-        var consumer = runtime.Services.GetServices<SequencedConsumer>().Single(c => c.EventType == elementType);
+        var consumer = SequencedConsumer.Find(runtime.Services, c => c.EventType == elementType)!;
         var members = WolverineInternals.BatchMembers(batch) ?? [];
         var now = runtime.Services.GetRequiredService<TimeProvider>().GetUtcNow();
 

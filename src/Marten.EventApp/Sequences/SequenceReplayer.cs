@@ -27,7 +27,7 @@ public static class SequenceReplayer
     {
         // the consumers' own services are singletons, taken from the root
         var services = runtime.Services;
-        var consumer = services.GetServices<SequencedConsumer>().SingleOrDefault(c => c.Name == run.Consumer)
+        var consumer = SequencedConsumer.Find(services, c => c.Name == run.Consumer)
                        ?? throw new InvalidOperationException($"No consumer keeps sequences under the name '{run.Consumer}'.");
         await session.BeginTransactionAsync(ct);
         // one run of a sequence at a time, across the nodes too
@@ -43,7 +43,7 @@ public static class SequenceReplayer
         var next = envelope.Attempts > 1 ? options.BatchSize - 1 : Math.Max(0, run.OneByOne - 1);
         await context.PublishAsync(new ReplaySequence(run.Consumer, run.Key, OneByOne: next));
         // on a connection of its own: should this transaction fail, the sequence still lists the head
-        if (rows[0].DeadLetterId is { } letter) await store.DeadLetters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery([letter]), ct);
+        await store.DeadLetters.DiscardAsync([rows[0].DeadLetterId], ct);
     }
 
     /// <summary>A sequence's events in the order they run.</summary>
@@ -72,8 +72,8 @@ public static class SequenceReplayer
             }
         }
 
-        var consumer = runtime.Services.GetServices<SequencedConsumer>().Single(c => c.Name == run.Consumer);
-        if (head is not null) await DeadLetterAsync(runtime, consumer, head, replaced, ex);
+        if (head is not null)
+            await DeadLetterAsync(runtime, SequencedConsumer.Find(runtime.Services, c => c.Name == run.Consumer)!, head, replaced, ex);
         await lifecycle.CompleteAsync();
     }
 
@@ -84,8 +84,7 @@ public static class SequenceReplayer
     internal static async Task DeadLetterAsync(IWolverineRuntime runtime, SequencedConsumer consumer, ParkedMessage head,
         Guid? replaces, Exception ex)
     {
-        if (replaces is { } earlier)
-            await runtime.Storage.DeadLetters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery([earlier]), CancellationToken.None);
+        await runtime.Storage.DeadLetters.DiscardAsync([replaces], CancellationToken.None);
         var destination = new Uri(head.ReceivedAt ?? $"local://{consumer.Name}/");
         // written as the endpoint reads it: the seed's envelope from the broker, the consumer's own type locally
         var serializer = runtime.Endpoints.EndpointFor(destination)?.DefaultSerializer
@@ -95,5 +94,12 @@ public static class SequenceReplayer
             Id = head.DeadLetterId!.Value, MessageType = head.MessageType, ContentType = serializer.ContentType,
             Data = serializer.WriteMessage(consumer.Wrap(head.Event())), Destination = destination, SentAt = head.ParkedAt
         }, ex);
+    }
+
+    /// <summary>The dead letters of these ids, if any: never an empty query, which Wolverine reads as every one.</summary>
+    internal static async Task DiscardAsync(this IDeadLetters letters, IEnumerable<Guid?> ids, CancellationToken ct)
+    {
+        var some = ids.OfType<Guid>().ToArray();
+        if (some.Length > 0) await letters.DiscardMatchingAsync(new DeadLetterEnvelopeQuery(some), ct);
     }
 }
