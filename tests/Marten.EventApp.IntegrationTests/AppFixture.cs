@@ -2,6 +2,7 @@ using Marten.EventApp.Analytics;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.IntegrationTests.EventBus;
+using Marten.EventApp.IntegrationTests.Messaging;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.IntegrationTests.Projections;
 using Alba;
@@ -10,6 +11,7 @@ using JasperFx.Core;
 using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
+using Wolverine.Configuration;
 using Wolverine.Persistence;
 using Wolverine.Runtime;
 
@@ -125,6 +127,10 @@ public sealed class MessagingFixture : IAsyncLifetime
                 o.Durability.ScheduledJobPollingTime = 1.Seconds();
                 // the probe commands and handlers of Messaging/when_a_decision_sends_messages
                 o.Discovery.IncludeAssembly(typeof(MessagingFixture).Assembly);
+                // the probe saga's own queue, partitioned by saga as the onboarding saga's
+                o.MessagePartitioning.ByMessage<SagaProbeStep>(m => m.ProbeId.ToString());
+                o.PublishMessage<SagaProbeStep>().ToLocalQueue(SequencedSagaProbe.Queue);
+                o.LocalQueue(SequencedSagaProbe.Queue).PartitionProcessingByGroupId(PartitionSlots.Five);
             });
         // the bus probes are consumers of their own, each on its queue
         s.ConsumeEvents(NoBroker, "", "tests.poison", typeof(PoisonProbeHandler), ["#"]);

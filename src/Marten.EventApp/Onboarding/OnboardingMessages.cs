@@ -1,3 +1,4 @@
+using Marten.EventApp.Sequences;
 using Wolverine.Persistence.Sagas;
 
 namespace Marten.EventApp.Onboarding;
@@ -28,9 +29,12 @@ public sealed record StartOnboarding([property: SagaIdentity] Guid UserId, Guid 
 /// A step's command: each has its own handler calling its service. On the saga's queue, partitioned by user, so a
 /// step never runs beside its saga's own messages (it advances the saga in its own transaction).
 /// </summary>
-public interface IOnboardingStep : IOnboardingSagaMessage
+public interface IOnboardingStep : IOnboardingSagaMessage, IAdvancesSaga
 {
     string Step { get; }
+
+    Type IAdvancesSaga.Saga => typeof(UserOnboardingSaga);
+    Guid IAdvancesSaga.SagaId => UserId;
 }
 
 public sealed record SendWelcomeEmail(Guid UserId) : IOnboardingStep

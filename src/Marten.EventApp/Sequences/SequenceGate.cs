@@ -33,6 +33,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
 {
     private readonly ConcurrentDictionary<(string, Guid), DateTimeOffset> _fullAlerts = new();
 
+    public int MaxParked => options.MaxParkedPerSequence;
+
     public async Task<TEvent[]> AdmitAsync<TEvent>(string consumer, TEvent[] events, Envelope batch, IDocumentSession session,
         IMessageContext context, CancellationToken ct) where TEvent : IBatchedEvent
     {
@@ -65,7 +67,7 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
             }
 
             var member = members.FirstOrDefault(m => ReferenceEquals(m.Message, e));
-            if (sizes[key] >= options.MaxParkedPerSequence && member is not null)
+            if (sizes[key] >= MaxParked && member is not null)
             {
                 await DeadLetterUnparkedAsync(consumer, key, member, now);
                 continue;
@@ -88,9 +90,9 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
     /// A sequence at its limit takes no more: the event goes to the dead letters as the consumer's own would, out of
     /// its order, and an alert says so once per window for that sequence.
     /// </summary>
-    private async Task DeadLetterUnparkedAsync(string consumer, Guid key, Envelope member, DateTimeOffset now)
+    internal async Task DeadLetterUnparkedAsync(string consumer, Guid key, Envelope member, DateTimeOffset now)
     {
-        var full = new SequenceFullException(consumer, key, options.MaxParkedPerSequence);
+        var full = new SequenceFullException(consumer, key, MaxParked);
         await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(member, full);
         var last = _fullAlerts.GetValueOrDefault((consumer, key));
         if (now - last < monitoring.ErrorWindow) return;

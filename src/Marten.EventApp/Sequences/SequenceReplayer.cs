@@ -23,19 +23,27 @@ public static class SequenceReplayer
     public const string Queue = "marten-eventapp.sequences";
 
     public static async Task Handle(ReplaySequence run, IDocumentSession session, IMessageContext context, Envelope envelope,
-        IWolverineRuntime runtime, EventBusOptions options, IMessageStore store, CancellationToken ct)
+        IWolverineRuntime runtime, EventBusOptions options, IMessageStore store, TimeProvider clock, CancellationToken ct)
     {
         // the consumers' own services are singletons, taken from the root
         var services = runtime.Services;
-        var consumer = SequencedConsumer.Find(services, c => c.Name == run.Consumer)
-                       ?? throw new InvalidOperationException($"No consumer keeps sequences under the name '{run.Consumer}'.");
+        var sagas = services.GetRequiredService<SagaSequences>();
+        var consumer = SequencedConsumer.Find(services, c => c.Name == run.Consumer);
+        if (consumer is null && !sagas.IsSaga(run.Consumer))
+            throw new InvalidOperationException($"No consumer keeps sequences under the name '{run.Consumer}'.");
         await session.BeginTransactionAsync(ct);
         // one run of a sequence at a time, across the nodes too
         await session.QueryAsync<int>("select 1 from (select pg_advisory_xact_lock(hashtext(?), hashtext(?))) as l", ct,
             run.Consumer, run.Key.ToString());
-        var oneByOne = envelope.Attempts > 1 || run.OneByOne > 0;
+        // a saga's messages one by one, each in the saga's own transaction
+        var oneByOne = consumer is null || envelope.Attempts > 1 || run.OneByOne > 0;
         var rows = await Sequence(session, run.Consumer, run.Key).Take(oneByOne ? 1 : options.BatchSize).ToListAsync(ct);
         if (rows.Count == 0 || (rows[0].Failed && !run.PassFailedHead)) return;
+        if (consumer is null)
+        {
+            await sagas.ReplayHeadAsync(run, rows[0], session, context, runtime, clock.GetUtcNow(), ct);
+            return;
+        }
 
         await consumer.Apply(services, rows.Select(r => r.Event()).ToList(), session, context, ct);
         foreach (var row in rows) session.Delete<ParkedMessage>(row.Id);
@@ -72,8 +80,7 @@ public static class SequenceReplayer
             }
         }
 
-        if (head is not null)
-            await DeadLetterAsync(runtime, SequencedConsumer.Find(runtime.Services, c => c.Name == run.Consumer)!, head, replaced, ex);
+        if (head is not null) await DeadLetterAsync(runtime, MessageOf(runtime, run.Consumer, head), head, replaced, ex);
         await lifecycle.CompleteAsync();
     }
 
@@ -81,20 +88,27 @@ public static class SequenceReplayer
     /// A sequence's failed head in Wolverine's dead letters, as the consumer's own dead letter would be (its failure
     /// group, a replay of it through the dead-letter endpoints), in place of the one it <paramref name="replaces"/>.
     /// </summary>
-    internal static async Task DeadLetterAsync(IWolverineRuntime runtime, SequencedConsumer consumer, ParkedMessage head,
-        Guid? replaces, Exception ex)
+    internal static async Task DeadLetterAsync(IWolverineRuntime runtime, object message, ParkedMessage head, Guid? replaces,
+        Exception ex)
     {
         await runtime.Storage.DeadLetters.DiscardAsync([replaces], CancellationToken.None);
-        var destination = new Uri(head.ReceivedAt ?? $"local://{consumer.Name}/");
+        // a message invoked in process came in nowhere: its replay goes through the sequences' queue
+        var destination = new Uri(head.ReceivedAt ?? $"local://{Queue}/");
         // written as the endpoint reads it: the seed's envelope from the broker, the consumer's own type locally
         var serializer = runtime.Endpoints.EndpointFor(destination)?.DefaultSerializer
                          ?? throw new InvalidOperationException($"No endpoint at {destination} for the dead letter of {head.Id}.");
         await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(new Envelope
         {
             Id = head.DeadLetterId!.Value, MessageType = head.MessageType, ContentType = serializer.ContentType,
-            Data = serializer.WriteMessage(consumer.Wrap(head.Event())), Destination = destination, SentAt = head.ParkedAt
+            Data = serializer.WriteMessage(message), Destination = destination, SentAt = head.ParkedAt
         }, ex);
     }
+
+    /// <summary>A parked row as its consumer handles it: the consumer's event type, or the saga's message.</summary>
+    private static object MessageOf(IWolverineRuntime runtime, string consumer, ParkedMessage row) =>
+        SequencedConsumer.Find(runtime.Services, c => c.Name == consumer) is { } events
+            ? events.Wrap(row.Event())
+            : runtime.Services.GetRequiredService<SagaSequences>().Read(runtime, row);
 
     /// <summary>The dead letters of these ids, if any: never an empty query, which Wolverine reads as every one.</summary>
     internal static async Task DiscardAsync(this IDeadLetters letters, IEnumerable<Guid?> ids, CancellationToken ct)
