@@ -32,14 +32,15 @@ if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -z "${EventApp__Auth__Signin
   [ -s "$key_file" ] || (local_root; umask 077; head -c 32 /dev/urandom | base64 > "$key_file")
   export EventApp__Auth__SigningKey="$(cat "$key_file")"
 fi
+PROJECT=src/Marten.EventApp
 DLL=bin/Release/net10.0/Marten.EventApp.dll
 # a token needs neither the servers nor a fresh build: it works beside a running service
 if [ "${1:-}" = token ]; then
-  [ -f "src/Marten.EventApp/$DLL" ] || dotnet build src/Marten.EventApp -c Release -v q -nologo >&2
-  cd src/Marten.EventApp && dotnet "$DLL" "$@" | tail -n1
+  [ -f "$PROJECT/$DLL" ] || dotnet build "$PROJECT" -c Release -v q -nologo >&2
+  cd "$PROJECT" && dotnet "$DLL" "$@" | tail -n1
   exit "${PIPESTATUS[0]}"
 fi
-dotnet build src/Marten.EventApp -c Release -v q -nologo
+dotnet build "$PROJECT" -c Release -v q -nologo
 # the service an earlier run on this address left when its script was killed: stopped first (it holds the port)
 pid_file="$LOCAL_ROOT/run-$(printf '%s' "$URL" | md5sum | cut -c1-8).pid"
 if [ -s "$pid_file" ] && old=$(cat "$pid_file") && grep -qa Marten.EventApp.dll "/proc/$old/cmdline" 2>/dev/null; then
@@ -51,9 +52,9 @@ fi
 provision_postgres run
 if [ -n "$use_rabbit" ]; then provision_rabbitmq run; else export ConnectionStrings__RabbitMq=""; fi
 
-cd src/Marten.EventApp
+cd "$PROJECT"
 if [ $# -gt 0 ]; then
-  dotnet bin/Release/net10.0/Marten.EventApp.dll "$@"
+  dotnet "$DLL" "$@"
 else
   if [ "$ASPNETCORE_ENVIRONMENT" = Development ] && [ -n "${EventApp__Auth__SigningKey:-}" ]; then
     token=$(dotnet "$DLL" token --role admin --ttl 8h --subject developer | tail -n1)
@@ -68,7 +69,7 @@ else
   echo "Marten.EventApp on $URL (API reference: $URL/docs); Ctrl-C stops it" >&2
   # In the background so that this script's traps run at once. A background job of a non-interactive shell
   # ignores SIGINT, so Ctrl-C reaches the service from the trap as SIGTERM (a graceful stop).
-  dotnet bin/Release/net10.0/Marten.EventApp.dll --urls "$URL" &
+  dotnet "$DLL" --urls "$URL" &
   app=$!
   echo "$app" > "$pid_file"
   trap 'kill -TERM $app 2>/dev/null; wait $app; exit 130' INT

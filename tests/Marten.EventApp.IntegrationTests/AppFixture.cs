@@ -120,7 +120,7 @@ public sealed class MessagingFixture : IAsyncLifetime
     }, services: s =>
     {
         s.AddSingleton<TimeProvider>(Clock)
-            .Configure<WireFormat>(w => w.Map<WireProbe>(nameof(WireProbe), WireProbe.OnTheWire))
+            .Configure<WireFormat>(w => w.Map<WireProbe, object>(nameof(WireProbe), WireProbe.OnTheWire))
             .ConfigureWolverine(o =>
             {
                 // scheduled messages are found within a second, not the default five

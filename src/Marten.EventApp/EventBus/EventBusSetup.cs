@@ -67,7 +67,7 @@ public static class EventBusSetup
             opts.MessagePartitioning.ByMessage<EventEnvelope>(e => e.AggregateId.ToString());
             opts.Policies.Add(new EventConsumerFailures(options));
         });
-        return builder.AddSequences().AddEndpoints(DeadLetterEndpoints.Map);
+        return builder.AddSequences().AddEndpoints(DeadLetterEndpoints.Map).AddEndpoints(AsyncApiDocument.Map);
     }
 
     /// <summary>How a feature maps its events to the seed's names and data on the wire.</summary>

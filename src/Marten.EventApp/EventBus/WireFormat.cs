@@ -14,17 +14,25 @@ namespace Marten.EventApp.EventBus;
 /// </summary>
 public sealed class WireFormat
 {
-    private readonly Dictionary<Type, (string Name, Func<object, object> Data, Func<object, Guid>? Aggregate)> _types = [];
+    private readonly Dictionary<Type, (string Name, Type DataType, Func<object, object> Data, Func<object, Guid>? Aggregate)>
+        _types = [];
 
     /// <summary>
     /// An event type's name and data on the wire; <paramref name="aggregateId"/> names the aggregate it is about when
     /// that is not its stream (a process's outcome on its own stream is about the user).
     /// </summary>
-    public WireFormat Map<TEvent>(string name, Func<TEvent, object> data, Func<TEvent, Guid>? aggregateId = null) where TEvent : class
+    public WireFormat Map<TEvent, TData>(string name, Func<TEvent, TData> data, Func<TEvent, Guid>? aggregateId = null)
+        where TEvent : class where TData : notnull
     {
-        _types[typeof(TEvent)] = (name, e => data((TEvent)e), aggregateId is null ? null : e => aggregateId((TEvent)e));
+        _types[typeof(TEvent)] = (name, typeof(TData), e => data((TEvent)e),
+            aggregateId is null ? null : e => aggregateId((TEvent)e));
         return this;
     }
+
+    /// <summary>The mapped event types: each one's name on the wire and the type of its data (the bus's AsyncAPI
+    /// document).</summary>
+    public IEnumerable<(string Name, Type EventType, Type DataType)> Mapped =>
+        _types.Select(t => (t.Value.Name, t.Key, t.Value.DataType));
 
     /// <summary>The seed's name of an event type (its class name when no feature mapped it).</summary>
     public string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;

@@ -19,7 +19,8 @@ public static class HttpApi
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // binding failures reach ProblemExceptionHandler, which answers them with their message as problem details
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>()
+            .AddDocumentTransformer<OpenApiConventions>().AddOperationTransformer<OpenApiConventions>());
         return builder.AddSecurity().AddRequestLimits();
     }
 

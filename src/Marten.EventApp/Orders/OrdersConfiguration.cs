@@ -64,15 +64,15 @@ public static class OrdersConfiguration
 
     /// <summary>The seed's names (the classes') with their data, keys in the order of the records.</summary>
     public static void OnTheWire(WireFormat wire) => wire
-        .Map<OrderCreated>(nameof(OrderCreated), e => new { e.CustomerId, e.Lines, e.Total })
-        .Map<PaymentProcessed>(nameof(PaymentProcessed), e => new { e.PaymentId, e.Amount })
-        .Map<PaymentFailed>(nameof(PaymentFailed), e => new { e.Reason })
-        .Map<InventoryReserved>(nameof(InventoryReserved), e => new { e.ReservationId })
-        .Map<InventoryReservationFailed>(nameof(InventoryReservationFailed), e => new { e.Reason })
-        .Map<OrderShipped>(nameof(OrderShipped), e => new { e.TrackingNumber })
-        .Map<PaymentRefunded>(nameof(PaymentRefunded), e => new { e.Amount })
-        .Map<OrderCancelled>(nameof(OrderCancelled), e => new { e.Reason })
-        .Map<OrderCompleted>(nameof(OrderCompleted), _ => new { });
+        .Map(nameof(OrderCreated), (OrderCreated e) => new { e.CustomerId, e.Lines, e.Total })
+        .Map(nameof(PaymentProcessed), (PaymentProcessed e) => new { e.PaymentId, e.Amount })
+        .Map(nameof(PaymentFailed), (PaymentFailed e) => new { e.Reason })
+        .Map(nameof(InventoryReserved), (InventoryReserved e) => new { e.ReservationId })
+        .Map(nameof(InventoryReservationFailed), (InventoryReservationFailed e) => new { e.Reason })
+        .Map(nameof(OrderShipped), (OrderShipped e) => new { e.TrackingNumber })
+        .Map(nameof(PaymentRefunded), (PaymentRefunded e) => new { e.Amount })
+        .Map(nameof(OrderCancelled), (OrderCancelled e) => new { e.Reason })
+        .Map(nameof(OrderCompleted), (OrderCompleted _) => new { });
 
     private static void MapOrders(IEndpointRouteBuilder app)
     {

@@ -16,7 +16,7 @@ public static class ProjectionsConfiguration
             group.MapGet("", ProjectionStatusEndpoint.Get).WithName("ListProjections");
             group.MapPost("/{name}/rebuild", RebuildEndpoints.Start).WithName("RebuildProjection")
                 .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-            group.MapGet("/rebuilds/{id:guid}", RebuildEndpoints.Get).WithName("GetProjectionRebuild")
+            group.MapGet("/{name}/rebuilds/{id:guid}", RebuildEndpoints.Get).WithName("GetProjectionRebuild")
                 .ProducesProblem(StatusCodes.Status404NotFound);
             group.MapGet("/skipped-events", SkippedEventEndpoints.List).WithName("ListSkippedEvents")
                 .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -28,7 +28,9 @@ public static class ProjectionsConfiguration
 
 internal static class RebuildEndpoints
 {
-    public static string StatusUrl(Guid id) => $"/api/admin/projections/rebuilds/{id}";
+    /// <summary>A rebuild is the projection's: under its name, not beside the projections (a path that reads as
+    /// both).</summary>
+    public static string StatusUrl(RebuildStatus rebuild) => $"/api/admin/projections/{rebuild.Projection}/rebuilds/{rebuild.Id}";
 
     /// <summary>202 with the rebuild's status URL; 409 while this projection is being rebuilt on this node.</summary>
     public static async Task<Results<Accepted<RebuildStatus>, ProblemHttpResult>> Start(
@@ -53,17 +55,17 @@ internal static class RebuildEndpoints
             var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict, Title = "A rebuild is running",
-                Detail = $"Projection {source.Name} is being rebuilt: {StatusUrl(running.Id)}"
+                Detail = $"Projection {source.Name} is being rebuilt: {StatusUrl(running)}"
             };
-            problem.Extensions["rebuild"] = StatusUrl(running.Id);
+            problem.Extensions["rebuild"] = StatusUrl(running);
             return TypedResults.Problem(problem);
         }
 
-        return TypedResults.Accepted(StatusUrl(started!.Id), started);
+        return TypedResults.Accepted(StatusUrl(started!), started);
     }
 
-    public static Results<Ok<RebuildStatus>, ProblemHttpResult> Get(Guid id, ProjectionRebuilds rebuilds) =>
-        rebuilds.Find(id) is { } status
+    public static Results<Ok<RebuildStatus>, ProblemHttpResult> Get(string name, Guid id, ProjectionRebuilds rebuilds) =>
+        rebuilds.Find(id) is { } status && string.Equals(status.Projection, name, StringComparison.OrdinalIgnoreCase)
             ? TypedResults.Ok(status)
             : TypedResults.Problem("No such rebuild on this node (the last 50 are kept).", statusCode: StatusCodes.Status404NotFound, title: "Unknown rebuild");
 }

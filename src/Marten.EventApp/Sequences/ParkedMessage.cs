@@ -5,8 +5,9 @@ using Marten.EventApp.EventBus;
 namespace Marten.EventApp.Sequences;
 
 /// <summary>
-/// A bus event a consumer holds back, in its aggregate's sequence (consumer, key): behind an earlier event of the same
-/// key that failed (the sequence's head, <see cref="FailedAt"/> set), or that is being run again.
+/// A bus event a consumer holds back, in its aggregate's sequence (consumer, key), or a saga's message in its saga's
+/// (the saga's type, its id): behind an earlier one of the same key that failed (the sequence's head,
+/// <see cref="FailedAt"/> set), or that is being run again.
 /// </summary>
 public sealed class ParkedMessage
 {
@@ -16,7 +17,8 @@ public sealed class ParkedMessage
     public string Consumer { get; set; } = "";
     public Guid Key { get; set; }
 
-    /// <summary>The event's version in its stream: a sequence runs in this order, whatever order it was parked in.</summary>
+    /// <summary>The event's version in its stream (a saga's message: its place in the order parked), the order a
+    /// sequence runs in.</summary>
     public long Position { get; set; }
 
     public DateTimeOffset ParkedAt { get; set; }

@@ -14,8 +14,8 @@ namespace Marten.EventApp.Sequences;
 public sealed record ReplaySequence(string Consumer, Guid Key, bool PassFailedHead = false, int OneByOne = 0);
 
 /// <summary>
-/// Runs parked events through their consumer's own code, a chunk per transaction, each chunk deleted from the
-/// sequence in the transaction that handles it; the next chunk is a new message through the outbox, so a run
+/// Runs parked events through their consumer's own code, a chunk per transaction (a saga's messages one at a time,
+/// through the saga), each chunk deleted from the sequence in the transaction that handles it; the next chunk is a new message through the outbox, so a run
 /// survives a crash and goes on where it was. A failure stops the run at that event, which becomes the head.
 /// </summary>
 public static class SequenceReplayer

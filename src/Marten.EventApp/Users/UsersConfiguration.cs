@@ -38,13 +38,13 @@ public static class UsersConfiguration
     /// <summary>The seed's names and <c>getEventData()</c> of the user events, keys in the seed's order.</summary>
     public static void OnTheWire(WireFormat wire) => wire
         // version 2's fields after the seed's: its EventFactory passes the values by position and ignores extra ones
-        .Map<UserRegistered>("UserRegistered", e => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource, e.Locale, e.MarketingConsent })
-        .Map<UserProfileUpdated>("UserProfileUpdated", e => new { e.UpdatedFields, e.PreviousValues })
-        .Map<UserDeactivated>("UserDeactivated", e => new { e.Reason, e.DeactivatedBy })
+        .Map("UserRegistered", (UserRegistered e) => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource, e.Locale, e.MarketingConsent })
+        .Map("UserProfileUpdated", (UserProfileUpdated e) => new { e.UpdatedFields, e.PreviousValues })
+        .Map("UserDeactivated", (UserDeactivated e) => new { e.Reason, e.DeactivatedBy })
         // on the onboarding's own stream (older ones on the user's): about the user either way
-        .Map<OnboardingCompleted>("OnboardingCompleted", _ => new { }, e => e.UserId)
-        .Map<OnboardingFailed>("OnboardingFailed", e => new { e.Step, e.Reason }, e => e.UserId)
-        .Map<UserErased>("UserErased", e => new { e.ErasedBy });
+        .Map("OnboardingCompleted", (OnboardingCompleted _) => new { }, e => e.UserId)
+        .Map("OnboardingFailed", (OnboardingFailed e) => new { e.Step, e.Reason }, e => e.UserId)
+        .Map("UserErased", (UserErased e) => new { e.ErasedBy });
 
     private static StoreOptions AddUserStorage(this StoreOptions opts)
     {

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Alba;
-using Marten.EventApp.Bench.Harness;
 using Marten.EventApp.IntegrationTests.Users;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
@@ -16,15 +15,14 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
 {
     private readonly string _schema = "eventapp_seed_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _exchange = "events-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly string _folder = Path.Combine(BenchSettings.FindRepoRoot(AppContext.BaseDirectory), "tests", "seed-consumer");
+    private readonly NodeTools _node = new("seed-consumer");
     private IAlbaHost _service = null!;
     private Uri _broker = null!;
 
     public async Task InitializeAsync()
     {
         _broker = await TestBroker.Uri();
-        var install = await Run("npm", "install", "--no-package-lock", "--no-audit", "--no-fund");
-        Assert.True(install.ExitCode == 0, $"npm install failed: {install.Output}");
+        await _node.InstallAsync();
         _service = await TestHost.StartAsync(_schema, broker: _broker, settings: new Dictionary<string, string>
         {
             ["EventApp:EventBus:Exchange"] = _exchange
@@ -37,7 +35,7 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
         var lines = new BlockingCollection<string>();
         using var consumer = Process.Start(new ProcessStartInfo("node", ["consumer.mjs", _broker.ToString(), _exchange, "3"])
         {
-            WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true
+            WorkingDirectory = _node.Folder, RedirectStandardOutput = true, RedirectStandardError = true
         })!;
         consumer.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Add(e.Data); };
         consumer.BeginOutputReadLine();
@@ -73,18 +71,6 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
         {
             if (!consumer.HasExited) consumer.Kill(entireProcessTree: true);
         }
-    }
-
-    private async Task<(int ExitCode, string Output)> Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args)
-        {
-            WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
     }
 
     public async Task DisposeAsync()

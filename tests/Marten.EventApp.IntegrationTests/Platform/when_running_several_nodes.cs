@@ -125,7 +125,7 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         });
         var id = (await started.ReadAsJsonAsync<RebuildStatus>())!.Id;
         var finished = await Tracking.Eventually(async () =>
-            await other.GetAsJson<RebuildStatus>($"/api/admin/projections/rebuilds/{id}") is { State: not "running" } s ? s : null, 90.Seconds());
+            await other.GetAsJson<RebuildStatus>($"/api/admin/projections/{nameof(UserStatistics)}/rebuilds/{id}") is { State: not "running" } s ? s : null, 90.Seconds());
         Assert.Equal(("completed", null), (finished.State, finished.Error));
         Assert.Equal(finished.Total, finished.Done);
 

@@ -38,13 +38,13 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
             x.StatusCodeShouldBe(HttpStatusCode.Accepted);
         });
         var status = (await result.ReadAsJsonAsync<RebuildStatus>())!;
-        Assert.Equal($"/api/admin/projections/rebuilds/{status.Id}", result.Context.Response.Headers.Location.ToString());
+        Assert.Equal($"/api/admin/projections/{name}/rebuilds/{status.Id}", result.Context.Response.Headers.Location.ToString());
         return status;
     }
 
-    private Task<RebuildStatus> Finished(Guid id) => Tracking.Eventually(async () =>
+    private Task<RebuildStatus> Finished(RebuildStatus started) => Tracking.Eventually(async () =>
     {
-        var status = await Host.GetAsJson<RebuildStatus>($"/api/admin/projections/rebuilds/{id}");
+        var status = await Host.GetAsJson<RebuildStatus>($"/api/admin/projections/{started.Projection}/rebuilds/{started.Id}");
         return status!.State == "running" ? null : status;
     });
 
@@ -103,7 +103,7 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
         var highWater = (await Overview()).HighWaterMark;
 
         var started = await Started(AnalyticsProjection.ProjectionName);
-        var finished = await Finished(started.Id);
+        var finished = await Finished(started);
 
         Assert.Equal(("completed", "events", highWater), (finished.State, finished.Unit, finished.Total));
         Assert.Equal(finished.Total, finished.Done);
@@ -154,7 +154,7 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
         Assert.Contains(started.Id.ToString(), (await again.ReadAsJsonAsync<UserScenarios.Problem>())!.Detail);
 
         await lockFirst.RollbackAsync();
-        var finished = await Finished(started.Id);
+        var finished = await Finished(started);
         Assert.Equal(("completed", 2L, 2L), (finished.State, finished.Done, finished.Total));
         Assert.Equal("Bob", (await Host.UserDetails(second.Id)).FirstName);
     }
@@ -170,7 +170,7 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
         Assert.Equal("application/problem+json", result.Context.Response.ContentType);
         await Host.Scenario(x =>
         {
-            x.Get.Url($"/api/admin/projections/rebuilds/{Guid.NewGuid()}");
+            x.Get.Url($"/api/admin/projections/UserDetails/rebuilds/{Guid.NewGuid()}");
             x.StatusCodeShouldBe(404);
         });
     }
