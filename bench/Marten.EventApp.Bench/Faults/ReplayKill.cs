@@ -23,8 +23,9 @@ public sealed class ReplayKill : IScenario
         var smoke = context.Settings.CommandLine == "smoke";
         // small chunks: the replay takes long enough for a kill to land in it
         var (updates, rounds, chunk) = smoke ? (150, 1, 2) : (3_000, 2, 10);
-        var name = $"kill -9 of the service during an ordered replay ({updates:N0} events of one user parked behind a " +
-                   $"dead letter in the activity log, run again in chunks of {chunk}), {rounds} round(s), then recovery";
+        var name = $"kill -9 of the service during an ordered replay ({updates:N0} events of one user parked behind " +
+                   $"a dead letter in the activity log, run again in chunks of {chunk}), {rounds} round(s), then " +
+                   "recovery";
         if (await FaultChecks.SetUpAsync(context, "fault_replay", ct) is not { } setup)
             return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
         var (schema, settings, probe) = setup;
@@ -37,8 +38,9 @@ public sealed class ReplayKill : IScenario
             var registered = await http.PostAsJsonAsync("/api/users",
                 new { id = user, email = $"replay-{user:N}@example.com", firstName = "Replay", lastName = "Kill" }, ct);
             Expect(registered, HttpStatusCode.Created, service);
-            await UntilAsync(context, $"select count(*) from {schema}.mt_doc_activityentry where id = " +
-                                      $"(select id from {schema}.mt_events where stream_id = '{user}' and version = 1)", n => n == 1, ct);
+            await UntilAsync(context, $"select count(*) from {schema}.mt_doc_activityentry where id = (select id " +
+                                      $"from {schema}.mt_events where stream_id = '{user}' and version = 1)",
+                n => n == 1, ct);
 
             await PublishPoisonAsync(context.Settings.RabbitMq!, settings["EventApp__EventBus__Exchange"], user, ct);
             var parked = $"select count(*) from {schema}.mt_doc_parkedmessage where key = '{user}'";
@@ -74,7 +76,8 @@ public sealed class ReplayKill : IScenario
             var stream = $"from {schema}.mt_events e where e.stream_id = '{user}' and e.version > 1";
             var stored = await Pipeline.CountAsync(context, $"select count(*) {stream}", ct);
             var lost = await Pipeline.CountAsync(context,
-                $"select count(*) {stream} and not exists (select 1 from {schema}.mt_doc_activityentry a where a.id = e.id)", ct);
+                $"select count(*) {stream} and not exists " +
+                $"(select 1 from {schema}.mt_doc_activityentry a where a.id = e.id)", ct);
             // each chunk commits after the one before it: an entry written before an earlier version's is out of order
             var reordered = await Pipeline.CountAsync(context, $"""
                 select count(*) from (
@@ -92,9 +95,10 @@ public sealed class ReplayKill : IScenario
                     Targets = [new("0 lost, 0 out of order, the sequence emptied; each kill during the replay",
                         (_, _) => lost == 0 && reordered == 0 && stored == updates && landed)],
                     Errors = settling.Errors,
-                    Note = $"{stored:N0} updates stored, {lost} without their entry, {reordered} entries written before an " +
-                           $"earlier version's; killed with {string.Join(", then ", kills)}; the sequence empty " +
-                           $"{emptied.TotalSeconds:0.0} s after the last restart was healthy; {settling.Note("it emptied")}"
+                    Note = $"{stored:N0} updates stored, {lost} without their entry, {reordered} entries written " +
+                           $"before an earlier version's; killed with {string.Join(", then ", kills)}; the sequence " +
+                           $"empty {emptied.TotalSeconds:0.0} s after the last restart was healthy; " +
+                           settling.Note("it emptied")
                 }
             ];
         }
@@ -107,13 +111,15 @@ public sealed class ReplayKill : IScenario
     private static void Expect(HttpResponseMessage response, HttpStatusCode status, ServiceProcess service)
     {
         if (response.StatusCode != status)
-            throw new HttpRequestException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered " +
-                                           $"{(int)response.StatusCode}, not {(int)status}:\n{service.RecentOutput}");
+            throw new HttpRequestException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} " +
+                                           $"answered {(int)response.StatusCode}, not {(int)status}:\n" +
+                                           service.RecentOutput);
     }
 
-    /// <summary>Polls a count until it satisfies <paramref name="done"/> (two minutes at most), and returns it.</summary>
-    private static async Task<long> UntilAsync(BenchContext context, string sql, Func<long, bool> done, CancellationToken ct,
-        TimeSpan? every = null)
+    /// <summary>Polls a count until it satisfies <paramref name="done"/> (two minutes at most), and returns
+    /// it.</summary>
+    private static async Task<long> UntilAsync(BenchContext context, string sql, Func<long, bool> done,
+        CancellationToken ct, TimeSpan? every = null)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -138,8 +144,8 @@ public sealed class ReplayKill : IScenario
             """;
         var props = new BasicProperties
         {
-            ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.CreateVersion7().ToString(),
-            Type = "UserProfileUpdated"
+            ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent,
+            MessageId = Guid.CreateVersion7().ToString(), Type = "UserProfileUpdated"
         };
         await channel.BasicPublishAsync(exchange, $"UserProfileUpdated.{user}", mandatory: false, props,
             Encoding.UTF8.GetBytes(body), ct);

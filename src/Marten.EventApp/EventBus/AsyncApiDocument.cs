@@ -25,8 +25,10 @@ internal static class AsyncApiDocument
         string? Detail, IReadOnlyDictionary<string, string[]>? Errors, long? CurrentVersion);
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet(Path, (IOptions<WireFormat> wire, EventBusOptions options, IEnumerable<CommandRoutes.AcceptedCommand> commands) =>
-                Results.Text(Build(wire.Value, options, commands.Select(c => c.Type)).ToJsonString(), "application/json"))
+        app.MapGet(Path, (IOptions<WireFormat> wire, EventBusOptions options,
+                    IEnumerable<CommandRoutes.AcceptedCommand> commands) =>
+                Results.Text(Build(wire.Value, options, commands.Select(c => c.Type)).ToJsonString(),
+                    "application/json"))
             .AllowAnonymous().ExcludeFromDescription();
 
     public static JsonObject Build(WireFormat wire, EventBusOptions options, IEnumerable<Type> commands)
@@ -41,7 +43,8 @@ internal static class AsyncApiDocument
         {
             ["name"] = nameof(CommandOutcome),
             ["title"] = "A command's outcome",
-            ["summary"] = "The stream and its version after the command, or why it was refused, for a sender that waits.",
+            ["summary"] =
+                "The stream and its version after the command, or why it was refused, for a sender that waits.",
             ["contentType"] = "application/json",
             ["payload"] = Schema(typeof(CommandOutcome))
         };
@@ -53,8 +56,8 @@ internal static class AsyncApiDocument
             {
                 ["title"] = "Marten.EventApp bus",
                 ["version"] = "1.0.0",
-                ["description"] = "Every stored event goes out on a RabbitMQ topic exchange in the seed's envelope; other " +
-                                  "services send commands to the command queue."
+                ["description"] = "Every stored event goes out on a RabbitMQ topic exchange in the seed's envelope; " +
+                                  "other services send commands to the command queue."
             },
             ["defaultContentType"] = "application/json",
             ["servers"] = new JsonObject
@@ -78,8 +81,8 @@ internal static class AsyncApiDocument
                 {
                     ["address"] = "{eventType}.{aggregateId}",
                     ["title"] = $"The topic exchange {options.Exchange}",
-                    ["description"] = "Bind a queue with keys such as UserRegistered.* or #; one aggregate's events are " +
-                                      "published in version order, at least once (de-duplicate by message_id).",
+                    ["description"] = "Bind a queue with keys such as UserRegistered.* or #; one aggregate's events " +
+                                      "are published in version order, at least once (de-duplicate by message_id).",
                     ["parameters"] = new JsonObject
                     {
                         ["eventType"] = new JsonObject
@@ -97,7 +100,8 @@ internal static class AsyncApiDocument
                             ["is"] = "routingKey",
                             ["exchange"] = new JsonObject
                             {
-                                ["name"] = options.Exchange, ["type"] = "topic", ["durable"] = true, ["autoDelete"] = false
+                                ["name"] = options.Exchange, ["type"] = "topic", ["durable"] = true,
+                                ["autoDelete"] = false
                             },
                             ["bindingVersion"] = AmqpBinding
                         }
@@ -117,7 +121,8 @@ internal static class AsyncApiDocument
                             ["is"] = "queue",
                             ["queue"] = new JsonObject
                             {
-                                ["name"] = options.CommandQueue, ["durable"] = true, ["exclusive"] = false, ["autoDelete"] = false
+                                ["name"] = options.CommandQueue, ["durable"] = true, ["exclusive"] = false,
+                                ["autoDelete"] = false
                             },
                             ["bindingVersion"] = AmqpBinding
                         }
@@ -127,7 +132,8 @@ internal static class AsyncApiDocument
                 ["replies"] = new JsonObject
                 {
                     ["title"] = "A Wolverine sender's response queue",
-                    ["description"] = "Named by the command's reply-uri header (wolverine.response.*); replies go nowhere else.",
+                    ["description"] =
+                        "Named by the command's reply-uri header (wolverine.response.*); replies go nowhere else.",
                     ["messages"] = References([nameof(CommandOutcome)])
                 }
             },
@@ -192,7 +198,10 @@ internal static class AsyncApiDocument
                     ["event-type"] = Text("The event's name"),
                     ["aggregate-id"] = Text("The aggregate's id"),
                     ["aggregate-version"] = new JsonObject { ["type"] = "integer" },
-                    ["event-version"] = new JsonObject { ["type"] = "integer", ["description"] = "The data's schema version" },
+                    ["event-version"] = new JsonObject
+                    {
+                        ["type"] = "integer", ["description"] = "The data's schema version"
+                    },
                     ["correlation-id"] = Text("The request's or message's correlation id"),
                     ["causation-id"] = Text("What caused the event"),
                     ["traceparent"] = Text("W3C trace context")

@@ -7,8 +7,9 @@ namespace Marten.EventApp.Http;
 
 /// <summary>
 /// What a reader of the OpenAPI document needs that the endpoints do not declare one by one: a summary for every
-/// operation (from its name), the answers of a protected route to a missing token (401) and to one without the role or
-/// scope (403), what each tag holds, and its terms. Checked with Redocly's recommended rules (<c>when_reading_the_api_documents</c>).
+/// operation (from its name), the answers of a protected route to a missing token (401) and to one without the role
+/// or scope (403), what each tag holds, and its terms. Checked with Redocly's recommended rules
+/// (<c>when_reading_the_api_documents</c>).
 /// </summary>
 internal sealed partial class OpenApiConventions : IOpenApiOperationTransformer, IOpenApiDocumentTransformer
 {
@@ -17,26 +18,31 @@ internal sealed partial class OpenApiConventions : IOpenApiOperationTransformer,
         ["Users"] = "Register, change, deactivate and erase users; their read model, search, history and preferences.",
         ["Orders"] = "Place orders, report shipments, and read orders with the state of their process.",
         ["Events"] = "The event store's global feed, in commit order.",
-        ["Sagas"] = "The onboarding and order processes: their state, steps, timers and timeline, and operators' actions.",
+        ["Sagas"] =
+            "The onboarding and order processes: their state, steps, timers and timeline, and operators' actions.",
         ["Dead letters"] = "Messages no handler could take, by failure group, and the sequences parked behind them.",
         ["Projections"] = "The async projections' progress and lag, and their rebuilds.",
         ["Analytics"] = "Registrations and orders over time, from the analytics projection.",
         ["Monitoring"] = "The event system's health: rates, failures and alerts."
     };
 
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context,
+        CancellationToken ct)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         if (string.IsNullOrEmpty(operation.Summary) && operation.OperationId is { } id)
             operation.Summary = Sentence(id);
         if (metadata.OfType<IAllowAnonymous>().Any()) return Task.CompletedTask;
         operation.Responses ??= new OpenApiResponses();
-        operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No bearer token, or one not valid here" });
-        operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The token lacks the role or scope this needs" });
+        operation.Responses.TryAdd("401",
+            new OpenApiResponse { Description = "No bearer token, or one not valid here" });
+        operation.Responses.TryAdd("403",
+            new OpenApiResponse { Description = "The token lacks the role or scope this needs" });
         return Task.CompletedTask;
     }
 
-    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context,
+        CancellationToken ct)
     {
         document.Tags = Tags.Select(t => new OpenApiTag { Name = t.Key, Description = t.Value }).ToHashSet();
         // relative to where the document is read: the address a request came in on is not the service's for others

@@ -64,24 +64,28 @@ public sealed class SagaSequences
         var body = runtime.Options.DefaultSerializer!.WriteMessage(message);
         return new ParkedMessage
         {
-            Id = ParkedMessage.IdOf(consumer, envelope.Id), Consumer = consumer, Key = key, Position = position, ParkedAt = now,
-            EventId = envelope.Id, EventType = message.GetType().Name, MessageType = message.GetType().ToMessageTypeName(),
-            ReceivedAt = envelope.Destination?.ToString(), Body = Encoding.UTF8.GetString(body)
+            Id = ParkedMessage.IdOf(consumer, envelope.Id), Consumer = consumer, Key = key, Position = position,
+            ParkedAt = now, EventId = envelope.Id, EventType = message.GetType().Name,
+            MessageType = message.GetType().ToMessageTypeName(), ReceivedAt = envelope.Destination?.ToString(),
+            Body = Encoding.UTF8.GetString(body)
         };
     }
 
     /// <summary>A parked message as its saga handles it.</summary>
     public object Read(IWolverineRuntime runtime, ParkedMessage parked) =>
         _types.TryGetValue(parked.MessageType, out var type)
-            ? runtime.Options.DefaultSerializer!.ReadFromData(type, new Envelope { Data = Encoding.UTF8.GetBytes(parked.Body) })
-            : throw new InvalidOperationException($"{parked.MessageType} is not a message of the saga {parked.Consumer}.");
+            ? runtime.Options.DefaultSerializer!.ReadFromData(type,
+                new Envelope { Data = Encoding.UTF8.GetBytes(parked.Body) })
+            : throw new InvalidOperationException(
+                $"{parked.MessageType} is not a message of the saga {parked.Consumer}.");
 
     /// <summary>
-    /// Runs a saga sequence's head through its saga, in the saga's own transaction (which deletes it from the sequence).
-    /// A failure after the saga's retries stops the sequence there: the head is marked failed, with a new dead letter.
+    /// Runs a saga sequence's head through its saga, in the saga's own transaction (which deletes it from the
+    /// sequence). A failure after the saga's retries stops the sequence there: the head is marked failed, with a new
+    /// dead letter.
     /// </summary>
-    internal async Task ReplayHeadAsync(ReplaySequence run, ParkedMessage head, IDocumentSession session, IMessageContext context,
-        IWolverineRuntime runtime, DateTimeOffset now, CancellationToken ct)
+    internal async Task ReplayHeadAsync(ReplaySequence run, ParkedMessage head, IDocumentSession session,
+        IMessageContext context, IWolverineRuntime runtime, DateTimeOffset now, CancellationToken ct)
     {
         var message = Read(runtime, head);
         try
@@ -105,7 +109,8 @@ public sealed class SagaSequences
     /// A saga's message that still fails after its retries: it heads its saga's sequence (after what is parked already)
     /// and goes to the dead letters, as it would have without a sequence.
     /// </summary>
-    internal static async ValueTask ParkFailedAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle, Exception ex)
+    internal static async ValueTask ParkFailedAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle,
+        Exception ex)
     {
         var envelope = lifecycle.Envelope!;
         var sagas = runtime.Services.GetRequiredService<SagaSequences>();
@@ -117,7 +122,8 @@ public sealed class SagaSequences
 
         var now = runtime.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         ParkedMessage head;
-        await using (var session = runtime.Services.GetRequiredService<OutboxedSessionFactory>().OpenSession(new MessageContext(runtime)))
+        var sessions = runtime.Services.GetRequiredService<OutboxedSessionFactory>();
+        await using (var session = sessions.OpenSession(new MessageContext(runtime)))
         {
             var hold = await SagaSequenceGate.HoldAsync(session, consumer, key, envelope.Id, CancellationToken.None);
             head = await session.LoadAsync<ParkedMessage>(ParkedMessage.IdOf(consumer, envelope.Id))
@@ -149,8 +155,9 @@ public interface IAdvancesSaga
 /// </summary>
 public static class SagaSequenceGate
 {
-    public static async Task<HandlerContinuation> BeforeAsync(Envelope envelope, IDocumentSession session, IMessageContext context,
-        SagaSequences sagas, SequenceGate gate, IWolverineRuntime runtime, TimeProvider clock, CancellationToken ct)
+    public static async Task<HandlerContinuation> BeforeAsync(Envelope envelope, IDocumentSession session,
+        IMessageContext context, SagaSequences sagas, SequenceGate gate, IWolverineRuntime runtime, TimeProvider clock,
+        CancellationToken ct)
     {
         if (sagas.SequenceOf(envelope.Message) is not var (consumer, key)) return HandlerContinuation.Continue;
         if (envelope.Headers.TryGetValue(SagaSequences.ReplayedHeader, out var replayed) && replayed is not null)
@@ -166,7 +173,8 @@ public static class SagaSequenceGate
         if (envelope.Id == hold.HeadDeadLetter)
             // the head's dead letter replayed through the dead-letter endpoints: the sequence runs from its head
             await context.PublishAsync(new ReplaySequence(consumer, key, PassFailedHead: true));
-        else if (hold.Size >= gate.MaxParked) await gate.DeadLetterUnparkedAsync(consumer, key, envelope, clock.GetUtcNow());
+        else if (hold.Size >= gate.MaxParked)
+            await gate.DeadLetterUnparkedAsync(consumer, key, envelope, clock.GetUtcNow());
         else
         {
             session.Store(sagas.Park(runtime, envelope, consumer, key, hold.Last + 1, clock.GetUtcNow()));
@@ -174,7 +182,8 @@ public static class SagaSequenceGate
             await context.PublishAsync(new ReplaySequence(consumer, key));
         }
 
-        // parked, and the envelope marked handled, in one transaction: the handler's frames that would commit do not run
+        // parked, and the envelope marked handled, in one transaction: the handler's frames that would commit do not
+        // run
         await session.SaveChangesAsync(ct);
         return HandlerContinuation.Stop;
     }
@@ -192,7 +201,8 @@ public static class SagaSequenceGate
         return (await session.QueryAsync<Hold>(
             $"""
              select json_build_object('size', count(*), 'last', coalesce(max(position), 0),
-                    'headDeadLetter', (array_agg(data ->> 'deadLetterId' order by position, (data ->> 'parkedAt')::timestamptz))[1],
+                    'headDeadLetter', (array_agg(data ->> 'deadLetterId'
+                                                 order by position, (data ->> 'parkedAt')::timestamptz))[1],
                     'mine', coalesce(bool_or(id = ?), false))
              from {table} where consumer = ? and key = ?
              """, ct, ParkedMessage.IdOf(consumer, envelopeId), consumer, key)).Single();

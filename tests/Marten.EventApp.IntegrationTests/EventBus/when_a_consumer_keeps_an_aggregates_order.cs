@@ -19,11 +19,10 @@ namespace Marten.EventApp.IntegrationTests.EventBus;
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture fixture) : MessagingTest(fixture)
 {
-    private const string Sequences = "/api/admin/dead-letters/sequences";
     private readonly Guid _user = Guid.CreateVersion7();
     private readonly List<Guid> _others = Enumerable.Range(0, 100).Select(_ => Guid.CreateVersion7()).ToList();
 
-    private string Path => $"{Sequences}/{SequencedProbe.Queue}/{_user}";
+    private string Path => $"{SequenceOperations.Sequences}/{SequencedProbe.Queue}/{_user}";
 
     /// <summary>The user's first event fails (and any other <paramref name="poisoned"/>), then five more of the user's
     /// and a hundred of other users' arrive: the others are handled, the user's five are parked behind the first.</summary>
@@ -36,11 +35,7 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
 
         await Tracking.Eventually(async () => (await HandledAsync()).Count(r => r.Key != _user) == _others.Count ? "" : null,
             TimeSpan.FromSeconds(90));
-        var sequence = await Tracking.Eventually(async () =>
-        {
-            var page = await Host.GetAsJson<SequencePage>(Sequences);
-            return page!.Sequences is [{ Size: 6, Head.FailedAt: not null } one] ? one : null;
-        }, TimeSpan.FromSeconds(90));
+        var sequence = await Host.OnlySequenceAsync(s => s is { Size: 6, Head.FailedAt: not null });
         Assert.Equal((SequencedProbe.Queue, _user, 1L), (sequence.Consumer, sequence.Key, sequence.Head.Position));
         Assert.Equal(typeof(InvalidOperationException).FullName, sequence.Head.ExceptionType);
         Assert.DoesNotContain(await HandledAsync(), r => r.Key == _user);
@@ -53,38 +48,25 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
         await ParkAsync();
         var events = await Host.GetAsJson<SequenceEventPage>(Path);
         Assert.Equal([1L, 2, 3, 4, 5, 6], events!.Events.Select(e => e.Position));
-        var dead = Assert.Single((await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.DeadLetters);
+        var dead = Assert.Single(await Host.DeadLettersAsync());
         Assert.Equal(typeof(SequencedProbeEvent).FullName, dead.MessageType);
 
         SequencedProbe.Heal(_user);
-        var replay = await Host.Scenario(x =>
-        {
-            x.Post.Url($"{Path}/replay");
-            x.StatusCodeShouldBe(202);
-        });
-        Assert.Equal(6, (await replay.ReadAsJsonAsync<SequenceOperation>())!.Affected);
+        Assert.Equal(6, await Host.ReplaySequenceAsync(Path));
 
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await UsersVersionsAsync(6));
-        await Host.Scenario(x =>
-        {
-            x.Get.Url(Path);
-            x.StatusCodeShouldBe(404);
-        });
-        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+        await Host.SequenceIsGoneAsync(Path);
+        Assert.Empty(await Host.DeadLettersAsync());
     }
 
     [Fact]
     public async Task discarding_the_head_runs_the_other_five_in_order()
     {
         await ParkAsync();
-        await Host.Scenario(x =>
-        {
-            x.Post.Url($"{Path}/discard-head");
-            x.StatusCodeShouldBe(200);
-        });
+        await Host.DiscardHeadAsync(Path);
 
         Assert.Equal(new long[] { 2, 3, 4, 5, 6 }, await UsersVersionsAsync(5));
-        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+        Assert.Empty(await Host.DeadLettersAsync());
     }
 
     [Fact]
@@ -92,27 +74,19 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
     {
         await ParkAsync(poisoned: 4);
         SequencedProbe.Heal(_user, 1);
-        await Host.Scenario(x =>
-        {
-            x.Post.Url($"{Path}/replay");
-            x.StatusCodeShouldBe(202);
-        });
+        await Host.ReplaySequenceAsync(Path);
 
-        var stopped = await Tracking.Eventually(async () =>
-        {
-            var page = await Host.GetAsJson<SequencePage>(Sequences);
-            return page!.Sequences is [{ Head.Position: 4, Head.FailedAt: not null } one] ? one : null;
-        }, TimeSpan.FromSeconds(60));
+        var stopped = await Host.OnlySequenceAsync(s => s is { Head.Position: 4, Head.FailedAt: not null });
         Assert.Equal(3, stopped.Size);
         Assert.Equal([1L, 2, 3], (await HandledAsync()).Where(r => r.Key == _user).Select(r => r.Version));
         // the new head is a dead letter as the consumer's own would be: where it came in, what it is
-        var dead = Assert.Single((await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.DeadLetters);
+        var dead = Assert.Single(await Host.DeadLettersAsync());
         Assert.Equal(typeof(SequencedProbeEvent).FullName, dead.MessageType);
         Assert.Contains(SequencedProbe.Queue, dead.ReceivedAt);
 
         // a replay through the dead letters runs the sequence from its head, not the head alone
         SequencedProbe.Heal(_user);
-        await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
+        await Host.ReplayDeadLetterAsync(dead.Id);
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await UsersVersionsAsync(6));
     }
 
@@ -131,7 +105,7 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
             return page!.Total == 3 ? page.DeadLetters : null;
         });
         Assert.Equal(2, dead.Count(d => d.ExceptionType == typeof(SequenceFullException).FullName));
-        Assert.Equal(6, (await Host.GetAsJson<SequencePage>(Sequences))!.Sequences.Single().Size);
+        Assert.Equal(6, (await Host.GetAsJson<SequencePage>(SequenceOperations.Sequences))!.Sequences.Single().Size);
         Assert.Equal(alerts + 1, Host.Services.GetRequiredService<EventMonitor>().AlertsRaised);
 
         // the store is read every second here

@@ -1,11 +1,15 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alba;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Http;
 
 /// <summary>
 /// The service's API documents, as a tool reads them: Redocly's CLI (from npm) lints each with its recommended rules
-/// and finds no error and no warning; the AsyncAPI document describes the bus the service runs.
+/// and finds no error and no warning; the OpenAPI document has every route the service maps, and the AsyncAPI
+/// document describes the bus the service runs.
 /// </summary>
 [Collection(AppCollection.Name)]
 public sealed class when_reading_the_api_documents(AppFixture fixture) : IAsyncLifetime
@@ -25,14 +29,15 @@ public sealed class when_reading_the_api_documents(AppFixture fixture) : IAsyncL
         await File.WriteAllTextAsync(file, await fixture.Host.GetAsText(path));
         try
         {
-            var (_, output) = await _redocly.RunAsync(Path.Combine(_redocly.Folder, "node_modules", ".bin", "redocly"), "lint", file,
-                "--format=json");
+            var redocly = Path.Combine(_redocly.Folder, "node_modules", ".bin", "redocly");
+            var (_, output) = await _redocly.RunAsync(redocly, "lint", file, "--format=json");
             // the report, then Redocly's summary lines
             var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(output[output.IndexOf('{')..]));
             var report = JsonDocument.ParseValue(ref reader).RootElement;
             var problems = report.GetProperty("problems").EnumerateArray()
-                .Select(p => $"{p.GetProperty("severity")} {p.GetProperty("ruleId")}: {p.GetProperty("message")} " +
-                             $"at {string.Join(", ", p.GetProperty("location").EnumerateArray().Select(l => l.GetProperty("pointer")))}")
+                .Select(p => $"{p.GetProperty("severity")} {p.GetProperty("ruleId")}: {p.GetProperty("message")} at " +
+                             string.Join(", ", p.GetProperty("location").EnumerateArray()
+                                 .Select(l => l.GetProperty("pointer"))))
                 .ToList();
             Assert.True(problems.Count == 0, $"{problems.Count} problems in {path}:\n{string.Join('\n', problems)}");
             var totals = report.GetProperty("totals");
@@ -54,8 +59,8 @@ public sealed class when_reading_the_api_documents(AppFixture fixture) : IAsyncL
         // the seed's getEventData() keys, in its order
         Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"],
             registered.GetProperty("eventData").GetProperty("properties").EnumerateObject().Select(p => p.Name));
-        Assert.Equal(["aggregateId", "aggregateVersion", "causationId", "correlationId", "eventData", "eventId", "eventType",
-            "eventVersion", "occurredOn"], registered.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["aggregateId", "aggregateVersion", "causationId", "correlationId", "eventData", "eventId",
+            "eventType", "eventVersion", "occurredOn"], registered.EnumerateObject().Select(p => p.Name).Order());
         var commands = document.GetProperty("channels").GetProperty("commands");
         Assert.Equal("marten-eventapp.commands", commands.GetProperty("address").GetString());
         var accepted = commands.GetProperty("messages").EnumerateObject().Select(p => p.Name).ToList();
@@ -65,4 +70,27 @@ public sealed class when_reading_the_api_documents(AppFixture fixture) : IAsyncL
         Assert.Equal("#/channels/replies", document.GetProperty("operations").GetProperty("receiveCommands")
             .GetProperty("reply").GetProperty("channel").GetProperty("$ref").GetString());
     }
+
+    [Fact]
+    public async Task the_openapi_document_describes_every_api_endpoint_the_service_maps()
+    {
+        var document = JsonDocument.Parse(await fixture.Host.GetAsText("/openapi/v1.json")).RootElement;
+        var paths = document.GetProperty("paths");
+
+        // from the endpoints actually mapped, so a new route cannot be left out of the document unnoticed
+        var mapped = fixture.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods,
+                (e, method) => (Path: OpenApiPath(e.RoutePattern.RawText!), Method: method.ToLowerInvariant()))
+            .ToList();
+
+        Assert.Contains(("/api/users/statistics", "get"), mapped);
+        Assert.All(mapped, m => Assert.True(
+            paths.TryGetProperty(m.Path, out var item) && item.TryGetProperty(m.Method, out _),
+            $"{m.Method} {m.Path} is not documented"));
+    }
+
+    // "/api/users/{id:guid}" is documented as "/api/users/{id}", a group's root "/api/users/" as "/api/users"
+    private static string OpenApiPath(string route) => Regex.Replace(route, @"\{(\w+):[^}]+\}", "{$1}").TrimEnd('/');
 }

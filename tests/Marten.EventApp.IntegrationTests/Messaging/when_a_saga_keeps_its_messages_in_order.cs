@@ -18,28 +18,26 @@ namespace Marten.EventApp.IntegrationTests.Messaging;
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fixture) : MessagingTest(fixture)
 {
-    private const string Sequences = "/api/admin/dead-letters/sequences";
     private readonly Guid _saga = Guid.CreateVersion7();
     private readonly List<Guid> _others = Enumerable.Range(0, 100).Select(_ => Guid.CreateVersion7()).ToList();
 
-    private string Path => $"{Sequences}/{nameof(SequencedSagaProbe)}/{_saga}";
+    private string Path => $"{SequenceOperations.Sequences}/{nameof(SequencedSagaProbe)}/{_saga}";
 
-    /// <summary>The saga's first message fails (and any other <paramref name="poisoned"/>), then five more of its own and
-    /// one for each of a hundred other sagas arrive: the others are handled, the five wait behind the first.</summary>
+    /// <summary>The saga's first message fails (and any other <paramref name="poisoned"/>), then five more of its own
+    /// and one for each of a hundred other sagas arrive: the others are handled, the five wait behind the
+    /// first.</summary>
     private async Task ParkAsync(params int[] poisoned)
     {
         SequencedSagaProbe.Poison(_saga, [1, .. poisoned]);
         for (var step = 1; step <= 6; step++) await Bus.SendAsync(new SagaProbeStep(_saga, step));
         foreach (var other in _others) await Bus.SendAsync(new SagaProbeStep(other, 1));
 
-        await Tracking.Eventually(async () => (await SagasAsync()).Count(s => s.Id != _saga) == _others.Count ? "" : null,
+        await Tracking.Eventually(
+            async () => (await SagasAsync()).Count(s => s.Id != _saga) == _others.Count ? "" : null,
             TimeSpan.FromSeconds(90));
-        var sequence = await Tracking.Eventually(async () =>
-        {
-            var page = await Host.GetAsJson<SequencePage>(Sequences);
-            return page!.Sequences is [{ Size: 6, Head.FailedAt: not null } one] ? one : null;
-        }, TimeSpan.FromSeconds(90));
-        Assert.Equal((nameof(SequencedSagaProbe), _saga, nameof(SagaProbeStep)), (sequence.Consumer, sequence.Key, sequence.Head.EventType));
+        var sequence = await Host.OnlySequenceAsync(s => s is { Size: 6, Head.FailedAt: not null });
+        Assert.Equal((nameof(SequencedSagaProbe), _saga, nameof(SagaProbeStep)),
+            (sequence.Consumer, sequence.Key, sequence.Head.EventType));
         Assert.Equal(typeof(InvalidOperationException).FullName, sequence.Head.ExceptionType);
         Assert.DoesNotContain(await SagasAsync(), s => s.Id == _saga);
         Assert.All((await SagasAsync()).Where(s => s.Id != _saga), s => Assert.Equal([1], s.Handled));
@@ -51,24 +49,15 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
         await ParkAsync();
         var parked = await Host.GetAsJson<SequenceEventPage>(Path);
         Assert.Equal([1L, 2, 3, 4, 5, 6], parked!.Events.Select(e => e.Position));
-        var dead = Assert.Single((await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.DeadLetters);
+        var dead = Assert.Single(await Host.DeadLettersAsync());
         Assert.Equal(typeof(SagaProbeStep).FullName, dead.MessageType);
 
         SequencedSagaProbe.Heal(_saga);
-        var replay = await Host.Scenario(x =>
-        {
-            x.Post.Url($"{Path}/replay");
-            x.StatusCodeShouldBe(202);
-        });
-        Assert.Equal(6, (await replay.ReadAsJsonAsync<SequenceOperation>())!.Affected);
+        Assert.Equal(6, await Host.ReplaySequenceAsync(Path));
 
         Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, await HandledAsync(6));
-        await Host.Scenario(x =>
-        {
-            x.Get.Url(Path);
-            x.StatusCodeShouldBe(404);
-        });
-        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+        await Host.SequenceIsGoneAsync(Path);
+        Assert.Empty(await Host.DeadLettersAsync());
 
         // the sequence is gone: the saga's next message is handled at once
         await Bus.SendAsync(new SagaProbeStep(_saga, 7));
@@ -79,14 +68,10 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
     public async Task discarding_the_head_runs_the_other_five_in_order()
     {
         await ParkAsync();
-        await Host.Scenario(x =>
-        {
-            x.Post.Url($"{Path}/discard-head");
-            x.StatusCodeShouldBe(200);
-        });
+        await Host.DiscardHeadAsync(Path);
 
         Assert.Equal(new[] { 2, 3, 4, 5, 6 }, await HandledAsync(5));
-        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+        Assert.Empty(await Host.DeadLettersAsync());
     }
 
     [Fact]
@@ -94,27 +79,19 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
     {
         await ParkAsync(poisoned: 4);
         SequencedSagaProbe.Heal(_saga, 1);
-        await Host.Scenario(x =>
-        {
-            x.Post.Url($"{Path}/replay");
-            x.StatusCodeShouldBe(202);
-        });
+        await Host.ReplaySequenceAsync(Path);
 
-        var stopped = await Tracking.Eventually(async () =>
-        {
-            var page = await Host.GetAsJson<SequencePage>(Sequences);
-            return page!.Sequences is [{ Head.Position: 4, Head.FailedAt: not null } one] ? one : null;
-        }, TimeSpan.FromSeconds(60));
+        var stopped = await Host.OnlySequenceAsync(s => s is { Head.Position: 4, Head.FailedAt: not null });
         Assert.Equal(3, stopped.Size);
         Assert.Equal([1, 2, 3], (await SagasAsync()).Single(s => s.Id == _saga).Handled);
-        var dead = Assert.Single((await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.DeadLetters);
+        var dead = Assert.Single(await Host.DeadLettersAsync());
         Assert.Equal(typeof(SagaProbeStep).FullName, dead.MessageType);
 
         // a replay through the dead letters runs the sequence from its head, not the head alone
         SequencedSagaProbe.Heal(_saga);
-        await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
+        await Host.ReplayDeadLetterAsync(dead.Id);
         Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, await HandledAsync(6));
-        Assert.Equal(0, (await Host.GetAsJson<DeadLetterPage>("/api/admin/dead-letters"))!.Total);
+        Assert.Empty(await Host.DeadLettersAsync());
     }
 
     [Fact]
@@ -122,8 +99,9 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
     {
         var sagas = Host.Services.GetRequiredService<SagaSequences>();
         var (user, order) = (Guid.CreateVersion7(), Guid.CreateVersion7());
-        Assert.Equal((nameof(UserOnboardingSaga), user), sagas.SequenceOf(new OnboardingStepDone(user, OnboardingSteps.WelcomeEmail)));
-        Assert.Equal((nameof(UserOnboardingSaga), user), sagas.SequenceOf(new OnboardingStepTimeout(user, OnboardingSteps.WelcomeEmail)));
+        var email = OnboardingSteps.WelcomeEmail;
+        Assert.Equal((nameof(UserOnboardingSaga), user), sagas.SequenceOf(new OnboardingStepDone(user, email)));
+        Assert.Equal((nameof(UserOnboardingSaga), user), sagas.SequenceOf(new OnboardingStepTimeout(user, email)));
         Assert.Equal((nameof(UserOnboardingSaga), user), sagas.SequenceOf(new SendWelcomePush(user)));
         Assert.Equal((nameof(OrderSaga), order), sagas.SequenceOf(new PaymentSucceeded(order, "p-1")));
         Assert.Equal((nameof(OrderSaga), order), sagas.SequenceOf(new OrderStepTimeout(order, OrderSaga.Payment)));
@@ -132,7 +110,9 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
 
     private async Task<int[]> HandledAsync(int count) =>
         (await Tracking.Eventually(async () =>
-            (await SagasAsync()).SingleOrDefault(s => s.Id == _saga) is { } saga && saga.Handled.Count >= count ? saga : null,
+            (await SagasAsync()).SingleOrDefault(s => s.Id == _saga) is { } saga && saga.Handled.Count >= count
+                ? saga
+                : null,
             TimeSpan.FromSeconds(60))).Handled.ToArray();
 
     private async Task<IReadOnlyList<SequencedSagaProbe>> SagasAsync()

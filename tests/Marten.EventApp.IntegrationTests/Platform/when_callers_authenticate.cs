@@ -17,7 +17,8 @@ namespace Marten.EventApp.IntegrationTests.Platform;
 [Collection(AppCollection.Name)]
 public sealed class when_callers_authenticate(AppFixture fixture)
 {
-    private static readonly string[] Open = ["/health", "/health/live", "/health/ready", "/metrics", "/openapi/{documentName}.json"];
+    private static readonly string[] Open =
+        ["/asyncapi/v1.json", "/health", "/health/live", "/health/ready", "/metrics", "/openapi/{documentName}.json"];
 
     private IAlbaHost Host => fixture.Host;
 
