@@ -2,7 +2,7 @@ using JasperFx;
 using Marten.EventApp;
 using Marten.EventApp.Analytics;
 using Marten.EventApp.EventBus;
-using Marten.EventApp.EventStore;
+using Marten.EventApp.Feeds;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Onboarding;
@@ -14,7 +14,7 @@ using Marten.EventApp.Sagas;
 using Marten.EventApp.Users;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddServiceDefaults();
+builder.Configuration.AddLinkedAppSettings();
 
 builder.AddEventStore()      // Marten on PostgreSQL: events, documents, projections, the async daemon
     .AddMessaging()          // Wolverine: handlers, durable queues, outbox, RabbitMQ when configured

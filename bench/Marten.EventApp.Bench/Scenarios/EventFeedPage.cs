@@ -1,5 +1,5 @@
 using Marten.EventApp.Bench.Harness;
-using Marten.EventApp.EventStore;
+using Marten.EventApp.Feeds;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -121,8 +121,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         meter.CreateObservableGauge("eventapp.projection.lag.events", () => AsyncProjections().Select(p =>
                 new Measurement<long>(p.LagEvents ?? 0, Tag("projection", p.Name))),
             "{event}", "Events an async projection or subscription has not applied yet");
-        meter.CreateObservableGauge("eventapp.outbox.messages", () => Value(r => r.OutboxMessages),
-            "{message}", "Messages waiting in the outbox");
+        // how many wait in the outbox is Wolverine's own gauge (wolverine-outbox-count); the reading keeps the count
+        // for readiness
         meter.CreateObservableGauge("eventapp.outbox.oldest.age", () => Value(r => r.OutboxOldestSeconds ?? 0),
             "s", "Age of the oldest message waiting in the outbox (0 when empty)");
         meter.CreateObservableGauge("eventapp.dead_letters", () => Value(r => r.DeadLetters),

@@ -1,7 +1,7 @@
 using JasperFx.Events.Projections;
 using Marten.EventApp.Contracts.Users;
 using Marten.EventApp.EventBus;
-using Marten.EventApp.EventStore;
+using Marten.EventApp.Feeds;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Persistence;

@@ -40,6 +40,10 @@ public sealed class when_operating_the_service(AppFixture fixture)
             "processing duration per (event type, handler)");
         Assert.True(Has("eventapp_projection_lag_seconds", "projection=\"Analytics\""), "projection lag");
         Assert.True(Has("eventapp_outbox_oldest_age_seconds"), "outbox age");
+        // the counts are Wolverine's own gauges, not counted again
+        foreach (var count in new[] { "inbox", "outbox", "scheduled" })
+            Assert.True(Has($"wolverine_{count}_count_Messages"), $"{count} count");
+        Assert.False(Has("eventapp_outbox_messages"), "the outbox counted twice");
         Assert.True(Has("eventapp_dead_letters"), "dead letters");
         Assert.True(Has("http_server_request_duration_seconds_bucket"), "ASP.NET Core's own");
         Assert.DoesNotContain(email, scrape);

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using Alba;
-using Marten.EventApp.EventStore;
+using Marten.EventApp.Feeds;
 using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Users;

@@ -72,7 +72,7 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
             data.GetProperty("registrationSource").GetString(), data.GetProperty("locale").ValueKind, data.GetProperty("marketingConsent").GetBoolean()));
         await Tracking.Eventually(async () =>
         {
-            var page = await Host.GetAsJson<Marten.EventApp.EventStore.EventPage>($"/api/events?fromPosition={stored.Sequence - 1}&batchSize=1");
+            var page = await Host.GetAsJson<Marten.EventApp.Feeds.EventPage>($"/api/events?fromPosition={stored.Sequence - 1}&batchSize=1");
             return page!.Events.SingleOrDefault(e => e.EventId == stored.EventId && e.EventType == "user_registered" && e.SchemaVersion == 1);
         });
     }

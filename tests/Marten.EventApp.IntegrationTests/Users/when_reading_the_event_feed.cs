@@ -1,6 +1,6 @@
 using Alba;
 using Marten.EventApp.Contracts.Users;
-using Marten.EventApp.EventStore;
+using Marten.EventApp.Feeds;
 using Marten.EventApp.Users;
 using Npgsql;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,7 @@ using Marten.EventApp.Contracts.Commands;
 using Marten.EventApp.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Marten.EventApp.EventStore;
+namespace Marten.EventApp.Feeds;
 
 public sealed record EventPage(IReadOnlyList<StoredEvent> Events, long NextPosition);
 

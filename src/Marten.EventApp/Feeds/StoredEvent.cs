@@ -1,7 +1,7 @@
 using JasperFx.Events;
 using Marten.EventApp.Persistence;
 
-namespace Marten.EventApp.EventStore;
+namespace Marten.EventApp.Feeds;
 
 /// <summary>
 /// An event as stored, with all of its metadata: what the stream and global feed endpoints return. <c>EventType</c> is

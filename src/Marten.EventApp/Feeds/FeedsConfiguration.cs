@@ -1,9 +1,9 @@
 using Marten.EventApp.Http;
 using Marten.EventApp.Security;
 
-namespace Marten.EventApp.EventStore;
+namespace Marten.EventApp.Feeds;
 
-public static class EventStoreConfiguration
+public static class FeedsConfiguration
 {
     public static WebApplicationBuilder AddEventFeeds(this WebApplicationBuilder builder) =>
         builder.AddEndpoints(app => app.MapGet("/api/events", EventFeedEndpoints.All).WithTags("Events")
