@@ -111,6 +111,7 @@ internal abstract class ReadingCheck(OperationsSnapshot snapshot) : IHealthCheck
     protected abstract HealthCheckResult Check(StoreReading reading);
 }
 
+// rather than Marten's daemon health check, which counts events behind: a lag in seconds reads the same at any rate
 internal sealed class ProjectionLagCheck(OperationsSnapshot snapshot, MonitoringOptions options) : ReadingCheck(snapshot)
 {
     protected override HealthCheckResult Check(StoreReading reading)

@@ -43,7 +43,7 @@ internal static class ProjectionStatusEndpoint
         await using var session = store.QuerySession();
         var shards = projections.AllShards();
         // each shard's position (0 before its first page) and the time of the oldest event it has not applied, in one
-        // statement
+        // statement: Marten's AllProjectionProgress has the positions but not that time, one more query per shard
         var rows = await session.QueryAsync<ProgressRow>($"""
             with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression where name = 'HighWaterMark')
             select jsonb_build_object('name', s.name, 'position', coalesce(p.last_seq_id, 0), 'highWaterMark', hwm.seq,
