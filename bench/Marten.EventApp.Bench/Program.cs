@@ -26,7 +26,8 @@ public static class BenchProgram
             var value = args[i + 1];
             settings = args[i] switch
             {
-                "--only" => settings with { Only = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--only" => settings with { Only = value.Split(',',
+                    StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--duration" => settings with { Duration = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--warmup" => settings with { Warmup = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--output" => settings with { OutputFile = Path.GetFullPath(value) },

@@ -23,7 +23,8 @@ namespace Marten.EventApp.IntegrationTests;
 /// </summary>
 public static class TestHost
 {
-    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null, Uri? broker = null,
+    public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null,
+        Uri? broker = null,
         IReadOnlyDictionary<string, string>? settings = null)
     {
         var connectionString = await TestDatabase.ConnectionString();
@@ -82,11 +83,13 @@ public sealed class AppFixture : IAsyncLifetime
 
     // spans are recorded when they have somewhere to go: a collector that is not there (the exporter drops what it
     // cannot send)
-    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_tests", settings: new Dictionary<string, string>
+    public async Task InitializeAsync() =>
+        Host = await TestHost.StartAsync("eventapp_tests", settings: new Dictionary<string, string>
     {
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
     }, services: s => s.ConfigureWolverine(o =>
-        o.Policies.AddMiddleware(typeof(Users.ErasureFaultProbe), chain => chain.MessageType == typeof(Marten.EventApp.Users.CompleteErasure))));
+        o.Policies.AddMiddleware(typeof(Users.ErasureFaultProbe),
+            chain => chain.MessageType == typeof(Marten.EventApp.Users.CompleteErasure))));
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
@@ -110,7 +113,8 @@ public sealed class MessagingFixture : IAsyncLifetime
     public TestClock Clock { get; } = new();
 
     // a transient failure pauses a consumer for 1 s here, not the default 5
-    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
+    public async Task InitializeAsync() =>
+        Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:TransientPause"] = "00:00:01",
         // small bounds for the sequence tests: a full sequence, and readiness Degraded by what one test parks

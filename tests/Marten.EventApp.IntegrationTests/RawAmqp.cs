@@ -96,7 +96,8 @@ public sealed class RawAmqp : IAsyncDisposable
             publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         var props = new BasicProperties
         {
-            ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), Type = type
+            ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid()
+                .ToString(), Type = type
         };
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, props, Encoding.UTF8.GetBytes(body));
     }
@@ -121,7 +122,8 @@ public sealed class RawAmqp : IAsyncDisposable
         }
     }
 
-    public static string Text(object? header) => header is byte[] bytes ? Encoding.UTF8.GetString(bytes) : header?.ToString() ?? "";
+    public static string Text(object? header) =>
+        header is byte[] bytes ? Encoding.UTF8.GetString(bytes) : header?.ToString() ?? "";
 
     public async ValueTask DisposeAsync()
     {

@@ -12,11 +12,13 @@ public static class TestAuth
 
     public static string Token(IReadOnlyCollection<string> roles, TimeSpan? lifetime = null, DateTime? issuedAt = null,
         string subject = "tests", IReadOnlyCollection<string>? scopes = null) =>
-        new TokenIssuer(new AuthOptions { SigningKey = SigningKey }).Mint(subject, roles, lifetime ?? TimeSpan.FromHours(1), issuedAt, scopes);
+        new TokenIssuer(new AuthOptions { SigningKey = SigningKey })
+            .Mint(subject, roles, lifetime ?? TimeSpan.FromHours(1), issuedAt, scopes);
 
     public static readonly string AdminToken = Token([Authentication.AdminRole], TimeSpan.FromDays(1));
 
-    public static void UseTestSigningKey(this IWebHostBuilder builder) => builder.UseSetting("EventApp:Auth:SigningKey", SigningKey);
+    public static void UseTestSigningKey(this IWebHostBuilder builder) =>
+        builder.UseSetting("EventApp:Auth:SigningKey", SigningKey);
 
     /// <summary>Every scenario of <paramref name="host"/> runs as an admin unless it sets its own Authorization
     /// header.</summary>
@@ -33,7 +35,8 @@ public static class TestAuth
     public static HttpClient AdminClient(this IAlbaHost host)
     {
         var client = host.Server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            AdminToken);
         return client;
     }
 }

@@ -44,7 +44,8 @@ public static class Tracking
 
     /// <summary>The stored saga once <paramref name="condition"/> holds; on a timeout the message shows the saga as
     /// last read.</summary>
-    public static async Task<TSaga> SagaWhen<TSaga>(this IAlbaHost host, Guid id, Func<TSaga, bool> condition, TimeSpan? patience = null)
+    public static async Task<TSaga> SagaWhen<TSaga>(this IAlbaHost host, Guid id, Func<TSaga, bool> condition,
+        TimeSpan? patience = null)
         where TSaga : Marten.EventApp.Sagas.TrackedSaga
     {
         TSaga? last = null;

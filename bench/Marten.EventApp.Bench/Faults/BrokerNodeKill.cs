@@ -124,7 +124,8 @@ public sealed class BrokerNodeKill : IScenario
     /// <summary>The AMQP port (one per node) of each of the service's connections, by the name it gave.</summary>
     private static async Task<Dictionary<string, int>> ConnectionsAsync(ClusterNode node, CancellationToken ct)
     {
-        using var connections = JsonDocument.Parse(await node.CtlAsync(ct, "list_connections", "port", "client_properties"));
+        using var connections = JsonDocument.Parse(await node.CtlAsync(ct, "list_connections", "port",
+            "client_properties"));
         var ports = new Dictionary<string, int>();
         foreach (var connection in connections.RootElement.EnumerateArray())
         foreach (var property in connection.GetProperty("client_properties").EnumerateArray())
@@ -151,7 +152,8 @@ public sealed class BrokerNodeKill : IScenario
         public string Name => $"r{number}@localhost";
         public Uri Amqp => new(File.ReadAllText(Path.Combine(_dir, "amqp")).Trim());
 
-        public void Kill() => Process.GetProcessById(int.Parse(File.ReadAllText(Path.Combine(_dir, "rabbit.pid")))).Kill();
+        public void Kill() => Process.GetProcessById(int.Parse(File.ReadAllText(Path.Combine(_dir, "rabbit.pid"))))
+            .Kill();
 
         /// <summary>Starts the node again and waits until it runs and is back in the cluster.</summary>
         public async Task StartAsync(ClusterNode other, CancellationToken ct)
@@ -176,7 +178,8 @@ public sealed class BrokerNodeKill : IScenario
             {
                 RedirectStandardOutput = true
             };
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("could not run rabbitmqctl");
+            using var process = Process.Start(start)
+                ?? throw new InvalidOperationException("could not run rabbitmqctl");
             var output = await process.StandardOutput.ReadToEndAsync(ct);
             await process.WaitForExitAsync(ct);
             return output;

@@ -2,7 +2,8 @@ namespace Marten.EventApp.Bench.Harness;
 
 public static class AppendRow
 {
-    public static ResultRow From(string id, string name, LoadResult result, bool versusCeiling = true, params Target[] targets) =>
+    public static ResultRow From(string id, string name, LoadResult result, bool versusCeiling = true,
+        params Target[] targets) =>
         new(id, name)
         {
             Rate = result.Rate,

@@ -41,7 +41,8 @@ public sealed class BenchContext : IAsyncDisposable
     /// for: it is measured in its own row (9), and its backlog would follow every write scenario (it carries tens of
     /// sagas a second here, 1f writes tens of thousands of users).
     /// </summary>
-    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null, Action<IServiceCollection>? services = null, bool onboarding = false)
+    public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null,
+        Action<IServiceCollection>? services = null, bool onboarding = false)
     {
         lock (_hosts)
         {

@@ -14,11 +14,13 @@ public sealed class Latencies
     public double P99 => Percentile(0.99);
 
     public double Percentile(double q) =>
-        _sorted.Length == 0 ? double.NaN : _sorted[Math.Clamp((int)Math.Ceiling(q * _sorted.Length) - 1, 0, _sorted.Length - 1)];
+        _sorted.Length == 0 ? double.NaN : _sorted[Math.Clamp((int)Math.Ceiling(q * _sorted.Length) - 1, 0,
+            _sorted.Length - 1)];
 }
 
 /// <summary>What a closed-loop load run saw inside its measured window (after the warm-up).</summary>
-public sealed record LoadResult(long Succeeded, long Refused, long Errors, string? FirstError, TimeSpan Window, Latencies Latencies)
+public sealed record LoadResult(long Succeeded, long Refused, long Errors, string? FirstError, TimeSpan Window,
+    Latencies Latencies)
 {
     public double Rate => Succeeded / Window.TotalSeconds;
     public long Attempts => Succeeded + Refused + Errors;
@@ -97,6 +99,8 @@ public static class Load
 
     /// <summary>Runs <paramref name="count"/> operations with <paramref name="parallelism"/> workers; for loading
     /// data.</summary>
-    public static Task ParallelAsync(int count, int parallelism, Func<int, CancellationToken, ValueTask> operation, CancellationToken ct) =>
-        Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, operation);
+    public static Task ParallelAsync(int count, int parallelism, Func<int, CancellationToken, ValueTask> operation,
+        CancellationToken ct) =>
+        Parallel.ForAsync(0, count,
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, operation);
 }

@@ -7,7 +7,8 @@ namespace Marten.EventApp.Bench.Harness;
 
 /// <summary>What a sustained pipeline run saw: the writes, when the last one's pipeline finished, and the database's
 /// work.</summary>
-public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan DoneIn, LoadResult Load, Latencies Lag, string LagPerShard,
+public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan DoneIn, LoadResult Load, Latencies Lag,
+    string LagPerShard,
     long Transactions, Latencies Latencies)
 {
     public double WriteRate => Written / WrittenIn.TotalSeconds;
@@ -58,7 +59,8 @@ public static class Pipeline
     /// <param name="writtenSql">counts what the writes stored</param>
     /// <param name="doneSql">counts the pipelines that finished</param>
     /// <param name="latencySql">each finished pipeline's time from its write, in ms</param>
-    public static async Task<PipelineRun> RunAsync(BenchContext context, ServiceProcess service, Func<long, (string Path, object Body)> post,
+    public static async Task<PipelineRun> RunAsync(BenchContext context, ServiceProcess service,
+        Func<long, (string Path, object Body)> post,
         string writtenSql, string doneSql, string latencySql, CancellationToken ct, Func<CancellationToken, Task>? beside = null)
     {
         var clients = context.Settings.HttpClients;
@@ -105,7 +107,8 @@ public static class Pipeline
         await using (var command = context.DataSource.CreateCommand(latencySql))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) ms.Add(reader.GetDouble(0));
-        return new PipelineRun(count, written, doneIn, load, lags.Largest, lags.PerShard, transactions, new Latencies(ms));
+        return new PipelineRun(count, written, doneIn, load, lags.Largest, lags.PerShard, transactions,
+            new Latencies(ms));
     }
 
     public static async Task<long> CountAsync(BenchContext context, string sql, CancellationToken ct)

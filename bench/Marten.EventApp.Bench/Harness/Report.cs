@@ -18,7 +18,8 @@ public static class Report
         return ceiling is > 0 ? rate / ceiling : null;
     }
 
-    public static string Markdown(IReadOnlyList<ResultRow> rows, Machine machine, BenchSettings settings, DateTimeOffset at, TimeSpan took)
+    public static string Markdown(IReadOnlyList<ResultRow> rows, Machine machine, BenchSettings settings,
+        DateTimeOffset at, TimeSpan took)
     {
         var md = new StringBuilder();
         md.AppendLine($"Measured {at:yyyy-MM-dd HH:mm} UTC with `{settings.CommandLine}` in {took.TotalMinutes:0.0} min.");

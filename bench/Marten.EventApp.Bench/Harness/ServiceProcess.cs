@@ -11,7 +11,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
 
-    private ServiceProcess(Process process, Uri baseAddress, System.Collections.Concurrent.ConcurrentQueue<string> output)
+    private ServiceProcess(Process process, Uri baseAddress,
+        System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
         _process = process;
         BaseAddress = baseAddress;
@@ -28,14 +29,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public static readonly string AdminToken =
-        new TokenIssuer(new AuthOptions { SigningKey = SigningKey }).Mint("bench", [Authentication.AdminRole], TimeSpan.FromDays(1));
+        new TokenIssuer(new AuthOptions { SigningKey = SigningKey })
+            .Mint("bench", [Authentication.AdminRole], TimeSpan.FromDays(1));
 
     /// <summary>An HTTP client of this service that sends the admin token.</summary>
     public HttpClient Client(HttpMessageHandler? handler = null)
     {
         var http = handler is null ? new HttpClient() : new HttpClient(handler);
         http.BaseAddress = BaseAddress;
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            AdminToken);
         return http;
     }
 

@@ -9,9 +9,11 @@ public static class Synthetic
 {
     public static readonly string[] FirstNames =
     [
-        "Aiko", "Haruto", "Yui", "Sota", "Mei", "Ren", "Hina", "Riku", "Sakura", "Kaito", "Emma", "Liam", "Olivia", "Noah",
+        "Aiko", "Haruto", "Yui", "Sota", "Mei", "Ren", "Hina", "Riku", "Sakura", "Kaito", "Emma", "Liam", "Olivia",
+        "Noah",
         "Ava", "Lucas", "Mia", "Mateo", "Sofia", "Elias", "Amara", "Tariq", "Ingrid", "Bjorn", "Chiara", "Marco", "Ana",
-        "Diego", "Priya", "Arjun", "Fatima", "Omar", "Chloe", "Louis", "Zofia", "Jakub", "Aylin", "Emir", "Nora", "Felix"
+        "Diego", "Priya", "Arjun", "Fatima", "Omar", "Chloe", "Louis", "Zofia", "Jakub", "Aylin", "Emir", "Nora",
+        "Felix"
     ];
 
     public static readonly string[] LastNames =
@@ -36,6 +38,7 @@ public static class Synthetic
     public static UserRegistered Registered(long n)
     {
         var cmd = Registration(n);
-        return new UserRegistered(cmd.UserId, cmd.Email!, cmd.FirstName!, cmd.LastName!, cmd.RegistrationSource!, null, false, DateTimeOffset.UtcNow);
+        return new UserRegistered(cmd.UserId, cmd.Email!, cmd.FirstName!, cmd.LastName!, cmd.RegistrationSource!, null,
+            false, DateTimeOffset.UtcNow);
     }
 }

@@ -10,18 +10,21 @@ namespace Marten.EventApp.Bench.Harness;
 /// </summary>
 public static class Wrk
 {
-    public sealed record Run(double Rate, double P50Ms, double P99Ms, long Requests, long Failed, TimeSpan Cpu, TimeSpan Wall);
+    public sealed record Run(double Rate, double P50Ms, double P99Ms, long Requests, long Failed, TimeSpan Cpu,
+        TimeSpan Wall);
 
     private sealed record Summary(long Requests, double Seconds, long Non2xx, long Errors, long P50, long P99);
 
-    public static async Task<Run> PostAsync(BenchContext context, Uri service, string script, int connections, TimeSpan duration, string tag,
+    public static async Task<Run> PostAsync(BenchContext context, Uri service, string script, int connections,
+        TimeSpan duration, string tag,
         CancellationToken ct)
     {
         var lua = Path.Combine(context.Settings.RepoRoot, "bench", "wrk", script);
         var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds));
         var threads = Math.Min(connections, Environment.ProcessorCount);
         var command = $"wrk -t{threads} -c{connections} -d{seconds}s --timeout 10s -H 'Authorization: Bearer {ServiceProcess.AdminToken}' -s '{lua}' '{service}' -- '{tag}'; rc=$?; times; exit $rc";
-        var start = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true,
+            RedirectStandardError = true };
         var wall = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash for wrk");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
@@ -40,7 +43,8 @@ public static class Wrk
         var children = lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var cpu = Duration(children[0]) + Duration(children[1]);
         var failed = summary.Non2xx + summary.Errors;
-        return new Run((summary.Requests - failed) / summary.Seconds, summary.P50 / 1000.0, summary.P99 / 1000.0, summary.Requests, failed, cpu,
+        return new Run((summary.Requests - failed) / summary.Seconds, summary.P50 / 1000.0, summary.P99 / 1000.0,
+            summary.Requests, failed, cpu,
             wall.Elapsed);
     }
 

@@ -42,7 +42,8 @@ public sealed class AggregateLoad : IScenario
             await context.SettleAsync(ct);
             // the size written, and what onboarding appended meanwhile (its OnboardingCompleted)
             long expected;
-            await using (var query = store.QuerySession()) expected = (await query.Events.FetchStreamStateAsync(id, ct))!.Version;
+            await using (var query = store.QuerySession()) expected = (await query.Events.FetchStreamStateAsync(id,
+                ct))!.Version;
             if (expected < size) throw new InvalidOperationException($"the stream holds {expected} events, fewer than the {size} written");
             var latencies = await Load.SequentialAsync(samples, async _ =>
             {

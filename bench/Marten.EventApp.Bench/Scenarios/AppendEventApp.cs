@@ -17,7 +17,8 @@ public sealed class AppendEventApp : IScenario
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
     {
         var result = await RegisterAsync(await context.ServiceHost(context.Schema("app")), context, ct);
-        return [AppendRow.From(Id, "Append: our RegisterUser path in process", result, true, Target.RatioAtLeast(0.60))];
+        return [AppendRow.From(Id, "Append: our RegisterUser path in process", result, true,
+            Target.RatioAtLeast(0.60))];
     }
 
     public static Task<LoadResult> RegisterAsync(IAlbaHost host, BenchContext context, CancellationToken ct)

@@ -46,9 +46,12 @@ public sealed class AppendSameWritesRaw : IScenario
                           search_text = excluded.search_text, mt_last_modified = transaction_timestamp()
                         """, e.UserId, Json(new
                     {
-                        id = e.UserId, e.Email, e.Locale, address = (object?)null, version = 1, fullName, isActive = true, e.LastName,
-                        birthDate = (object?)null, e.FirstName, lastUpdated = e.RegisteredAt, phoneNumber = (object?)null,
-                        deactivatedAt = (object?)null, e.MarketingConsent, registrationDate = e.RegisteredAt, profilePictureUrl = (object?)null,
+                        id = e.UserId, e.Email, e.Locale, address = (object?)null, version = 1, fullName,
+                        isActive = true, e.LastName,
+                        birthDate = (object?)null, e.FirstName, lastUpdated = e.RegisteredAt,
+                        phoneNumber = (object?)null,
+                        deactivatedAt = (object?)null, e.MarketingConsent, registrationDate = e.RegisteredAt,
+                        profilePictureUrl = (object?)null,
                         deactivationReason = (object?)null, e.RegistrationSource, profileCompleteness = 60
                     }), e.RegisteredAt, $"{fullName.ToLowerInvariant()}\u001f{e.Email.ToLowerInvariant()}")
                 }
@@ -61,7 +64,8 @@ public sealed class AppendSameWritesRaw : IScenario
         var ours = context.Rows.FirstOrDefault(r => r.Id == "1c");
         return
         [
-            AppendRow.From(Id, "Append: 1c's three writes by hand (raw Npgsql, one batch, one transaction)", result) with
+            AppendRow.From(Id, "Append: 1c's three writes by hand (raw Npgsql, one batch, one transaction)",
+                result) with
             {
                 Note = $"{(ours?.Rate is { } rate ? $"1c is {rate / result.Rate:0.00} of this (goal ≥ 0.85)" : "")} {result.ErrorNote}".Trim()
             }

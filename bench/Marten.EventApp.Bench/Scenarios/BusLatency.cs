@@ -23,7 +23,8 @@ public sealed class BusThroughService : IScenario
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
     {
         const string name = "Bus: commands at 16 writers → consumer on the exchange (RabbitMQ)";
-        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
+        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id,
+            name) { Note = "not run: no RabbitMQ" }];
         await using var probe = await ExchangeProbe.StartAsync(broker, "UserRegistered.*", ct);
         var host = await context.ServiceHost(context.Schema("bus"), probe.Exchange);
         var bus = host.Services.GetRequiredService<IMessageBus>();
@@ -57,9 +58,11 @@ public sealed class BusCapacity : IScenario
     {
         var rate = context.Settings.BusRate;
         var name = $"Bus: {rate:N0} events/s offered (appends of {PerTransaction}) → consumer on the exchange (RabbitMQ)";
-        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ" }];
+        if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id,
+            name) { Note = "not run: no RabbitMQ" }];
         await using var probe = await ExchangeProbe.StartAsync(broker, $"{nameof(BusTick)}.*", ct);
-        var host = await context.ServiceHost(context.Schema("buscap"), probe.Exchange, services => services.ConfigureMarten(o =>
+        var host = await context.ServiceHost(context.Schema("buscap"), probe.Exchange,
+            services => services.ConfigureMarten(o =>
             o.Projections.All.RemoveAll(p => p.Name == AnalyticsProjection.ProjectionName)));
         var store = host.Services.GetRequiredService<IDocumentStore>();
         var settings = context.Settings;
@@ -78,7 +81,8 @@ public sealed class BusCapacity : IScenario
             inFlight.Add(Task.Run(async () =>
             {
                 await using var session = store.LightweightSession();
-                for (var n = first; n < first + PerTransaction; n++) session.Events.StartStream(Guid.CreateVersion7(), new BusTick(n));
+                for (var n = first; n < first + PerTransaction; n++) session.Events.StartStream(Guid.CreateVersion7(),
+                    new BusTick(n));
                 await session.SaveChangesAsync(ct);
             }, ct));
         }
@@ -126,7 +130,8 @@ internal sealed class ExchangeProbe : IAsyncDisposable
             using var body = JsonDocument.Parse(message.Body);
             var occurredOn = body.RootElement.GetProperty("occurredOn").GetDateTimeOffset();
             var at = Stopwatch.GetTimestamp();
-            probe._received.TryAdd(body.RootElement.GetProperty("eventId").GetGuid(), (at, (now - occurredOn).TotalMilliseconds));
+            probe._received.TryAdd(body.RootElement.GetProperty("eventId").GetGuid(),
+                (at, (now - occurredOn).TotalMilliseconds));
             Interlocked.Exchange(ref probe._lastReceived, at);
             return Task.CompletedTask;
         };
@@ -138,7 +143,8 @@ internal sealed class ExchangeProbe : IAsyncDisposable
     /// Waits for <paramref name="expected"/> events while they keep coming (gives up after 30 s without one). Rate and
     /// latencies count the events that arrived from <paramref name="measureFrom"/> (a stopwatch timestamp) on.
     /// </summary>
-    public async Task<ResultRow> ResultAsync(string id, string name, long measureFrom, int expected, int refused, string note,
+    public async Task<ResultRow> ResultAsync(string id, string name, long measureFrom, int expected, int refused,
+        string note,
         CancellationToken ct)
     {
         var seen = -1;

@@ -29,7 +29,8 @@ public sealed class EventFeedPage : IScenario
         var latencies = await Load.SequentialAsync(samples, async _ =>
         {
             await using var session = store.QuerySession();
-            var page = await EventFeedEndpoints.All(Random.Shared.NextInt64(maxStart + 1), EventFeedEndpoints.MaxBatch, session, ct);
+            var page = await EventFeedEndpoints.All(Random.Shared.NextInt64(maxStart + 1), EventFeedEndpoints.MaxBatch,
+                session, ct);
             if (page.Result is not Ok<EventPage> { Value.Events.Count: > 0 }) throw new InvalidOperationException("empty feed page");
         });
 

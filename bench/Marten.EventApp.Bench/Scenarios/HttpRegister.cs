@@ -52,7 +52,8 @@ public sealed class HttpRegister : IScenario
         var wrkShare = wrk.Cpu / (wrk.Wall * Environment.ProcessorCount);
 
         var taken = Synthetic.Registration(0);
-        using (var first = await http.PostAsJsonAsync("/api/users", new { taken.Email, taken.FirstName, taken.LastName }, ct))
+        using (var first = await http.PostAsJsonAsync("/api/users",
+            new { taken.Email, taken.FirstName, taken.LastName }, ct))
             first.EnsureSuccessStatusCode();
         var refused = await Load.RunAsync(clients, context.Settings, async (_, token) =>
         {
@@ -118,24 +119,28 @@ public sealed class HttpRegister : IScenario
     {
         private readonly Stopwatch _wall = Stopwatch.StartNew();
 
-        public static CpuClock Start(ServiceProcess service) => new(service, Process.GetCurrentProcess().TotalProcessorTime, service.CpuTime());
+        public static CpuClock Start(ServiceProcess service) =>
+            new(service, Process.GetCurrentProcess().TotalProcessorTime, service.CpuTime());
 
         public (double Generator, double Service) Shares()
         {
             var available = _wall.Elapsed * Environment.ProcessorCount;
-            return ((Process.GetCurrentProcess().TotalProcessorTime - generator) / available, (service.CpuTime() - serviceCpu) / available);
+            return ((Process.GetCurrentProcess().TotalProcessorTime - generator) / available,
+                (service.CpuTime() - serviceCpu) / available);
         }
     }
 
     /// <summary>Waits until the service's async projections have applied every event below the high-water
     /// mark.</summary>
-    private static async Task CaughtUpAsync(HttpClient http, ServiceProcess service, BenchContext context, CancellationToken ct)
+    private static async Task CaughtUpAsync(HttpClient http, ServiceProcess service, BenchContext context,
+        CancellationToken ct)
     {
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(5))
         {
             var overview = await StatusAsync(http, service, context, ct);
-            if (overview is not null && overview.Projections.All(p => p.Lifecycle != "async" || p.LagEvents == 0)) return;
+            if (overview is not null
+                && overview.Projections.All(p => p.Lifecycle != "async" || p.LagEvents == 0)) return;
             await Task.Delay(200, ct);
         }
     }
@@ -144,7 +149,8 @@ public sealed class HttpRegister : IScenario
     /// The service's projection status, or null when it did not answer 200: logged with the service's own last lines,
     /// since a probe that failed is not the operation measured.
     /// </summary>
-    internal static async Task<ProjectionsOverview?> StatusAsync(HttpClient http, ServiceProcess service, BenchContext context, CancellationToken ct)
+    internal static async Task<ProjectionsOverview?> StatusAsync(HttpClient http, ServiceProcess service,
+        BenchContext context, CancellationToken ct)
     {
         using var response = await http.GetAsync("/api/admin/projections", ct);
         if (response.IsSuccessStatusCode) return await response.Content.ReadFromJsonAsync<ProjectionsOverview>(ct);
@@ -154,7 +160,8 @@ public sealed class HttpRegister : IScenario
 
     /// <summary>Polls the service's projection status: the largest lag of its async shards, and each shard's, in
     /// ms.</summary>
-    internal static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service, BenchContext context, CancellationToken ct)
+    internal static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service,
+        BenchContext context, CancellationToken ct)
     {
         using var http = service.Client();
         var largest = new List<double>();
@@ -166,9 +173,11 @@ public sealed class HttpRegister : IScenario
             {
                 if (await StatusAsync(http, service, context, ct) is { } overview)
                 {
-                    var lags = overview.Projections.Where(p => p.Lifecycle == "async").Select(p => (p.Name, Ms: (p.LagSeconds ?? 0) * 1000)).ToList();
+                    var lags = overview.Projections.Where(p => p.Lifecycle == "async")
+                        .Select(p => (p.Name, Ms: (p.LagSeconds ?? 0) * 1000)).ToList();
                     largest.Add(lags.Max(l => l.Ms));
-                    foreach (var (name, ms) in lags) (shards.TryGetValue(name, out var list) ? list : shards[name] = []).Add(ms);
+                    foreach (var (name, ms) in lags) (shards.TryGetValue(name, out var list) ? list : shards[name] = [])
+                        .Add(ms);
                 }
                 else failed++;
 

@@ -37,7 +37,8 @@ public sealed class NodeTakeover : IScenario
                 await owner.KillAsync();
                 var clock = Stopwatch.StartNew();
                 var cmd = Synthetic.Registration(round + 1_000_000);
-                (await http.PostAsJsonAsync("/api/users", new { cmd.Email, cmd.FirstName, cmd.LastName }, ct)).EnsureSuccessStatusCode();
+                (await http.PostAsJsonAsync("/api/users", new { cmd.Email, cmd.FirstName, cmd.LastName }, ct))
+                    .EnsureSuccessStatusCode();
                 while (await RegisteredAsync(http, ct) <= before)
                 {
                     if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException("no node took the projection over in 3 minutes");

@@ -38,7 +38,8 @@ public sealed class ProjectionRebuild : IScenario
             foreach (var projection in new[] { AnalyticsProjection.ProjectionName, nameof(UserStatistics) })
             {
                 using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var readers = projection == AnalyticsProjection.ProjectionName ? ReadCountsAsync(context, schema, reading.Token) : null;
+                var readers = projection == AnalyticsProjection.ProjectionName ? ReadCountsAsync(context, schema,
+                    reading.Token) : null;
                 var rebuilt = Stopwatch.StartNew();
                 await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(10), ct);
                 var seconds = rebuilt.Elapsed.TotalSeconds;
@@ -78,7 +79,8 @@ public sealed class ProjectionRebuild : IScenario
                 var action = StreamAction.Start(registry, id, registered,
                     Renamed(id, registered.FirstName, "Ann", at.AddHours(1)),
                     Renamed(id, "Ann", "Bo", at.AddHours(2)),
-                    u % 4 == 0 ? new UserDeactivated(id, "bench", "bench", at.AddHours(3)) : (object)Renamed(id, "Bo", "Cy", at.AddHours(3)));
+                    u % 4 == 0 ? new UserDeactivated(id, "bench", "bench", at.AddHours(3)) : (object)Renamed(id, "Bo",
+                        "Cy", at.AddHours(3)));
                 action.AggregateType = typeof(UserDetails);
                 actions.Add(action);
             }

@@ -14,14 +14,16 @@ public sealed class ReadModelLoad : IScenario
     {
         var host = await context.ServiceHost(context.Schema("app"));
         var store = host.Services.GetRequiredService<IDocumentStore>();
-        var users = await SeedUsers.RegisterAsync(host.Services.GetRequiredService<IMessageBus>(), context.Settings.ReadModelUsers, ct);
+        var users = await SeedUsers.RegisterAsync(host.Services.GetRequiredService<IMessageBus>(),
+            context.Settings.ReadModelUsers, ct);
 
         await context.SettleAsync(ct);
         var samples = context.Settings.Samples * 10;
         var latencies = await Load.SequentialAsync(samples, async i =>
         {
             await using var session = store.QuerySession();
-            _ = await session.LoadAsync<UserDetails>(users[i % users.Count], ct) ?? throw new InvalidOperationException("user missing");
+            _ = await session.LoadAsync<UserDetails>(users[i % users.Count], ct)
+                ?? throw new InvalidOperationException("user missing");
         });
 
         return

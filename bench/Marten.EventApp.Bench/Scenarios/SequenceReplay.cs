@@ -27,7 +27,8 @@ public sealed class SequenceReplay : IScenario
         var now = DateTimeOffset.UtcNow;
         var parked = Enumerable.Range(1, size).Select(version =>
         {
-            var e = new EventEnvelope(Guid.CreateVersion7(), "UserProfileUpdated", user, version, 1, now.AddMilliseconds(version),
+            var e = new EventEnvelope(Guid.CreateVersion7(), "UserProfileUpdated", user, version, 1,
+                now.AddMilliseconds(version),
                 JsonSerializer.SerializeToElement(new { updatedFields = new { firstName = $"Name{version}" }, previousValues = new { } }));
             return ParkedMessage.Of(UserActivityHandler.Queue, e, typeof(Users.ActivityEvent).FullName!, null, now);
         }).ToList();

@@ -41,7 +41,8 @@ public sealed class TimeoutPrecision : IScenario
                 while (await timer.WaitForNextTickAsync(token))
                 {
                     using var response = await http.PostAsJsonAsync("/api/orders",
-                        new { customerId = Guid.CreateVersion7(), lines = new[] { new { sku = "SKU-T", quantity = 1, unitPrice = 1m } } }, token);
+                        new { customerId = Guid.CreateVersion7(),
+                            lines = new[] { new { sku = "SKU-T", quantity = 1, unitPrice = 1m } } }, token);
                     response.EnsureSuccessStatusCode();
                     placed++;
                 }

@@ -46,7 +46,8 @@ public sealed class UserSearch : IScenario
                 Targets = size >= 100_000 ? [Target.P99AtMost(20)] : []
             });
 
-            var (lookup, listed) = await MeasureAsync(context, store, await EmailTermsAsync(context, store, size, ct), async (term, session) =>
+            var (lookup, listed) = await MeasureAsync(context, store, await EmailTermsAsync(context, store, size, ct),
+                async (term, session) =>
             {
                 var result = await FindUsersEndpoint.ByEmail(term, 100, session, store, ct);
                 if (result.Result is not Ok<IReadOnlyList<UserDetails>> ok) throw new InvalidOperationException("lookup was refused");
@@ -66,7 +67,8 @@ public sealed class UserSearch : IScenario
 
     /// <summary>Each term in turn, the samples timed; the latencies, and the average of what each call
     /// returned.</summary>
-    private static async Task<(Latencies Latencies, double Average)> MeasureAsync(BenchContext context, IDocumentStore store, string[] terms,
+    private static async Task<(Latencies Latencies, double Average)> MeasureAsync(BenchContext context,
+        IDocumentStore store, string[] terms,
         Func<string, IQuerySession, Task<long>> call)
     {
         long returned = 0; // warm-up and timed calls alike: halved below
@@ -92,7 +94,8 @@ public sealed class UserSearch : IScenario
     /// One user's whole email (read back: its domain is the user's id), that user's number (1 match), a last name
     /// (1 in 40), a first and last name (1 in 1,600), the domain every user shares, and two letters (no trigram).
     /// </summary>
-    private static async Task<string[]> EmailTermsAsync(BenchContext context, IDocumentStore store, int users, CancellationToken ct)
+    private static async Task<string[]> EmailTermsAsync(BenchContext context, IDocumentStore store, int users,
+        CancellationToken ct)
     {
         await using var query = context.DataSource.CreateCommand(
             $"select data ->> 'email' from {store.Options.Schema.For<UserDetails>(qualified: true)} order by id limit 1");
@@ -107,7 +110,8 @@ public sealed class UserSearch : IScenario
     /// it, as for any bulk load: 900,000 documents took 2 min 15 s with them in place, building both takes about 25 s.
     /// A fresh build also leaves no GIN pending list behind (see BENCHMARKS.md on 4c).
     /// </summary>
-    private static async Task LoadUsersAsync(BenchContext context, IDocumentStore store, int from, int to, CancellationToken ct)
+    private static async Task LoadUsersAsync(BenchContext context, IDocumentStore store, int from, int to,
+        CancellationToken ct)
     {
         var schema = store.Options.DatabaseSchemaName;
         var table = store.Options.Schema.For<UserDetails>(qualified: false);

@@ -5,13 +5,15 @@ namespace Marten.EventApp.Contracts.Orders;
 public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice);
 
 /// <summary>An order was placed; <c>Total</c> is the sum of quantity × unit price over the lines.</summary>
-public sealed record OrderCreated(Guid OrderId, Guid CustomerId, IReadOnlyList<OrderLine> Lines, decimal Total, DateTimeOffset CreatedAt)
+public sealed record OrderCreated(Guid OrderId, Guid CustomerId, IReadOnlyList<OrderLine> Lines, decimal Total,
+    DateTimeOffset CreatedAt)
     : IDomainEvent
 {
     DateTimeOffset IDomainEvent.OccurredOn => CreatedAt;
 }
 
-public sealed record PaymentProcessed(Guid OrderId, string PaymentId, decimal Amount, DateTimeOffset ProcessedAt) : IDomainEvent
+public sealed record PaymentProcessed(Guid OrderId, string PaymentId, decimal Amount,
+    DateTimeOffset ProcessedAt) : IDomainEvent
 {
     DateTimeOffset IDomainEvent.OccurredOn => ProcessedAt;
 }

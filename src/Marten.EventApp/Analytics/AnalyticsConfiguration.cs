@@ -17,7 +17,8 @@ public static class AnalyticsConfiguration
             ProjectionLifecycle.Async));
         return builder.AddEndpoints(app =>
         {
-            var analytics = app.MapGroup("/api/analytics").WithTags("Analytics").RequireScope(Scopes.OperationsRead, anyOwner: true);
+            var analytics = app.MapGroup("/api/analytics").WithTags("Analytics")
+                .RequireScope(Scopes.OperationsRead, anyOwner: true);
             analytics.MapGet("/daily", AnalyticsEndpoints.Daily).WithName("GetDailyMetrics")
                 .ProducesProblem(StatusCodes.Status400BadRequest);
             analytics.MapGet("/events", AnalyticsEndpoints.Events).WithName("GetEventCounts")

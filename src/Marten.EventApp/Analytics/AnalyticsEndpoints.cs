@@ -12,7 +12,8 @@ public sealed record DailyMetricsPage(DateOnly From, DateOnly To, IReadOnlyList<
 
 public sealed record BucketCount(DateTimeOffset Start, string EventType, long Count);
 
-public sealed record EventCounts(DateTimeOffset From, DateTimeOffset To, string Bucket, IReadOnlyList<BucketCount> Counts);
+public sealed record EventCounts(DateTimeOffset From, DateTimeOffset To, string Bucket,
+    IReadOnlyList<BucketCount> Counts);
 
 internal static class AnalyticsEndpoints
 {
@@ -27,7 +28,8 @@ internal static class AnalyticsEndpoints
     {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         if (!TryDate(to, today, out var last)) return Problems.BadQuery("to must be a date (YYYY-MM-DD).");
-        if (!TryDate(from, last.AddDays(-29), out var first)) return Problems.BadQuery("from must be a date (YYYY-MM-DD).");
+        if (!TryDate(from, last.AddDays(-29),
+            out var first)) return Problems.BadQuery("from must be a date (YYYY-MM-DD).");
         if (first > last) return Problems.BadQuery("from must not be after to.");
         if (last.DayNumber - first.DayNumber + 1 > MaxDays) return Problems.BadQuery($"At most {MaxDays} days at a time.");
 
@@ -64,7 +66,8 @@ internal static class AnalyticsEndpoints
         if (!hourly && bucket != "day") return Problems.BadQuery("bucket must be hour or day.");
         var now = clock.GetUtcNow();
         if (!TryInstant(to, now, out var end)) return Problems.BadQuery("to must be a date or a date-time (ISO 8601).");
-        if (!TryInstant(from, end.AddDays(-1), out var start)) return Problems.BadQuery("from must be a date or a date-time (ISO 8601).");
+        if (!TryInstant(from, end.AddDays(-1),
+            out var start)) return Problems.BadQuery("from must be a date or a date-time (ISO 8601).");
         if (start >= end) return Problems.BadQuery("from must be before to.");
         if (hourly ? end - start > TimeSpan.FromHours(MaxHours) : end - start > TimeSpan.FromDays(MaxDays))
             return Problems.BadQuery(hourly ? $"At most {MaxHours / 24} days by the hour." : $"At most {MaxDays} days by the day.");
@@ -75,7 +78,8 @@ internal static class AnalyticsEndpoints
         return TypedResults.Ok(new EventCounts(start, end, unit, counts));
     }
 
-    private static async Task<IReadOnlyList<BucketCount>> CountsAsync(IQuerySession session, string unit, DateTimeOffset start,
+    private static async Task<IReadOnlyList<BucketCount>> CountsAsync(IQuerySession session, string unit,
+        DateTimeOffset start,
         DateTimeOffset end, string? type, CancellationToken ct) =>
         await session.QueryAsync<BucketCount>($"""
             select jsonb_build_object('start', b, 'eventType', event_type, 'count', n) from (
@@ -99,7 +103,8 @@ internal static class AnalyticsEndpoints
     private static bool TryDate(string? text, DateOnly fallback, out DateOnly value)
     {
         value = fallback;
-        return text is null || DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+        return text is null || DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture,
+            DateTimeStyles.None, out value);
     }
 
     private static bool TryInstant(string? text, DateTimeOffset fallback, out DateTimeOffset value)
@@ -112,6 +117,7 @@ internal static class AnalyticsEndpoints
             return true;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }
 }

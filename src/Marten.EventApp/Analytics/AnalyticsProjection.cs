@@ -64,7 +64,8 @@ public sealed class AnalyticsProjection : EventProjection, IJasperFxProjection<I
     public Table Events { get; }
     public Table Hourly { get; }
 
-    Task IJasperFxProjection<IDocumentOperations>.ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events,
+    Task IJasperFxProjection<IDocumentOperations>.ApplyAsync(IDocumentOperations operations,
+        IReadOnlyList<IEvent> events,
         CancellationToken cancellation)
     {
         Queue(operations, events);

@@ -21,7 +21,8 @@ public sealed record DeadLetter(
 
 public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> DeadLetters, long Total, int Page, int PageSize);
 
-public sealed record DeadLetterGroup(string Key, string? Title, string? ExceptionType, long Count, DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt);
+public sealed record DeadLetterGroup(string Key, string? Title, string? ExceptionType, long Count,
+    DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt);
 
 /// <summary>Which dead letters an operation applies to: the ids given, or every one of a failure group, or, said
 /// outright, all.</summary>
@@ -42,11 +43,13 @@ internal static class DeadLetterEndpoints
         group.MapGet("", List).WithName("ListDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/groups", Groups).WithName("GroupDeadLetters");
         group.MapPost("/replay", Replay).WithName("ReplayDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapPost("/discard", Discard).WithName("DiscardDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapPost("/discard", Discard).WithName("DiscardDeadLetters")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
     public static async Task<Results<Ok<DeadLetterPage>, ProblemHttpResult>> List(
-        string? messageType, string? exceptionType, DateTimeOffset? from, DateTimeOffset? until, int? page, int? pageSize,
+        string? messageType, string? exceptionType, DateTimeOffset? from, DateTimeOffset? until, int? page,
+        int? pageSize,
         IMessageStore store, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
@@ -58,16 +61,19 @@ internal static class DeadLetterEndpoints
             MessageType = messageType, ExceptionType = exceptionType, PageNumber = page ?? 1, PageSize = pageSize ?? 50
         };
         var results = await store.DeadLetters.QueryAsync(query, ct);
-        var letters = results.Envelopes.Select(e => new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage,
+        var letters = results.Envelopes.Select(e =>
+            new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage,
             e.FailureGroup, e.FailedAt, e.Replayable, e.ReplayCount)).ToList();
         return TypedResults.Ok(new DeadLetterPage(letters, results.TotalCount, query.PageNumber, query.PageSize));
     }
 
-    public static async Task<IReadOnlyList<DeadLetterGroup>> Groups(IMessageStore store, IWolverineRuntime runtime, CancellationToken ct)
+    public static async Task<IReadOnlyList<DeadLetterGroup>> Groups(IMessageStore store, IWolverineRuntime runtime,
+        CancellationToken ct)
     {
         var groups = await store.DeadLetters.SummarizeAllAsync(runtime.Options.ServiceName,
             new DeadLetterSummaryOptions { Grouping = DeadLetterGrouping.FailureGroup }, ct);
-        return groups.Select(g => new DeadLetterGroup(g.Key, g.Title, g.ExceptionType, g.Count, g.FirstFailedAt, g.LastFailedAt)).ToList();
+        return groups.Select(g =>
+            new DeadLetterGroup(g.Key, g.Title, g.ExceptionType, g.Count, g.FirstFailedAt, g.LastFailedAt)).ToList();
     }
 
     public static Task<Results<Ok<DeadLetterOperation>, ProblemHttpResult>> Replay(

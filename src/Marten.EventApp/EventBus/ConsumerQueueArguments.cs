@@ -11,7 +11,8 @@ namespace Marten.EventApp.EventBus;
 /// <see cref="RetiredBindingKeys"/> are bindings an earlier version made, removed at start-up. A consumer that handles
 /// its events in batches receives them as a type of its own (<see cref="Batch"/>).
 /// </summary>
-public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler, string[]? RetiredBindingKeys = null,
+public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler,
+    string[]? RetiredBindingKeys = null,
     ConsumerBatch? Batch = null)
 {
     /// <summary>The message this consumer's queue is given for an event.</summary>
@@ -40,7 +41,8 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
         await using var connection = await broker.ConnectAsync("marten-eventapp queue check", ct);
         foreach (var queue in queues)
         {
-            if (await TryDeclareAsync(connection, queue.Name, broker.QueueArguments, ct) is { } refusal) await ReplaceAsync(connection, queue, refusal, ct);
+            if (await TryDeclareAsync(connection, queue.Name, broker.QueueArguments,
+                ct) is { } refusal) await ReplaceAsync(connection, queue, refusal, ct);
             foreach (var key in queue.RetiredBindingKeys ?? []) await UnbindAsync(connection, queue.Name, key, ct);
         }
     }
@@ -85,12 +87,14 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
     {
         var holding = $"{queue.Name}.replacing";
         await using var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            new CreateChannelOptions(publisherConfirmationsEnabled: true,
+                publisherConfirmationTrackingEnabled: true), ct);
         var waiting = (await channel.QueueDeclarePassiveAsync(queue.Name, ct)).MessageCount;
         if (waiting > 0) throw Refused(queue, refusal, waiting);
 
         await channel.ExchangeDeclareAsync(options.Exchange, ExchangeType.Topic, durable: true, cancellationToken: ct);
-        await channel.QueueDeclareAsync(holding, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.QueueDeclareAsync(holding, durable: true, exclusive: false, autoDelete: false,
+            cancellationToken: ct);
         await BindAsync(channel, holding, queue, ct);
         try
         {
@@ -107,11 +111,13 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
         await channel.QueueDeclareAsync(queue.Name, durable: true, exclusive: false, autoDelete: false,
             broker.QueueArguments, cancellationToken: ct);
         await BindAsync(channel, queue.Name, queue, ct);
-        foreach (var key in queue.BindingKeys) await channel.QueueUnbindAsync(holding, options.Exchange, key, cancellationToken: ct);
+        foreach (var key in queue.BindingKeys) await channel.QueueUnbindAsync(holding, options.Exchange, key,
+            cancellationToken: ct);
         var moved = 0;
         while (await channel.BasicGetAsync(holding, autoAck: false, ct) is { } message)
         {
-            await channel.BasicPublishAsync("", queue.Name, mandatory: true, new BasicProperties(message.BasicProperties),
+            await channel.BasicPublishAsync("", queue.Name, mandatory: true,
+                new BasicProperties(message.BasicProperties),
                 message.Body, ct);
             await channel.BasicAckAsync(message.DeliveryTag, multiple: false, ct);
             moved++;
@@ -125,7 +131,8 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
 
     private async Task BindAsync(IChannel channel, string name, ConsumerQueue queue, CancellationToken ct)
     {
-        foreach (var key in queue.BindingKeys) await channel.QueueBindAsync(name, options.Exchange, key, cancellationToken: ct);
+        foreach (var key in queue.BindingKeys) await channel.QueueBindAsync(name, options.Exchange, key,
+            cancellationToken: ct);
     }
 
     private static InvalidOperationException Refused(ConsumerQueue queue, string refusal, uint waiting) => new(

@@ -14,7 +14,8 @@ public sealed class EventBusOptions
     public string CommandQueue { get; set; } = "marten-eventapp.commands";
 
     /// <summary>A consumer's retries after a failure, then its message goes to the dead letters.</summary>
-    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
+    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
+        TimeSpan.FromSeconds(4)];
 
     /// <summary>
     /// How long a consumer's listener pauses on a transient failure (database or broker away) before it tries again.

@@ -84,19 +84,23 @@ public static class EventBusSetup
     /// handler is sticky to its queue: each consumer handles each event on its own, with its own retries (Wolverine
     /// would otherwise run every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
     /// </summary>
-    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler, string[] bindingKeys,
+    public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler,
+        string[] bindingKeys,
         string[]? retiredBindingKeys = null)
     {
         var options = EventBusOptions.From(builder.Configuration);
-        builder.Services.ConsumeEvents(Broker.From(builder.Configuration), options.Exchange, queue, handler, bindingKeys,
+        builder.Services.ConsumeEvents(Broker.From(builder.Configuration), options.Exchange, queue, handler,
+            bindingKeys,
             options.MaxMessageBytes, retiredBindingKeys);
         return builder;
     }
 
     /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>
-    public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange, string queue,
+    public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange,
+        string queue,
         Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024, string[]? retiredBindingKeys = null) =>
-        services.Consume(broker, exchange, new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys), maxMessageBytes,
+        services.Consume(broker, exchange, new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys),
+            maxMessageBytes,
             handler);
 
     /// <summary>
@@ -108,17 +112,20 @@ public static class EventBusSetup
     /// in flight at once (each is caused by the handling of the one before), so that batches side by side cannot
     /// reorder them.
     /// </summary>
-    public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue, Type handler,
+    public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue,
+        Type handler,
         string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
         where TEvent : class, IBatchedEvent<TEvent>
     {
-        builder.Services.ConsumeEventBatches<TEvent>(Broker.From(builder.Configuration), EventBusOptions.From(builder.Configuration),
+        builder.Services.ConsumeEventBatches<TEvent>(Broker.From(builder.Configuration),
+            EventBusOptions.From(builder.Configuration),
             queue, handler, bindingKeys, apply, retiredBindingKeys, oneInFlight);
         return builder;
     }
 
     /// <inheritdoc cref="ConsumeEventBatches{TEvent}(WebApplicationBuilder, string, Type, string[], ApplyEvents, string[], bool)"/>
-    public static IServiceCollection ConsumeEventBatches<TEvent>(this IServiceCollection services, Broker broker, EventBusOptions options,
+    public static IServiceCollection ConsumeEventBatches<TEvent>(this IServiceCollection services, Broker broker,
+        EventBusOptions options,
         string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
         where TEvent : class, IBatchedEvent<TEvent>
     {
@@ -148,7 +155,8 @@ public static class EventBusSetup
     /// otherwise run every handler of the envelope together wherever an event arrives); a batched consumer has a type
     /// of its own, handed to its batches in each aggregate's order unless not <paramref name="partitioned"/>.
     /// </summary>
-    private static IServiceCollection Consume(this IServiceCollection services, Broker broker, string exchange, ConsumerQueue consumer,
+    private static IServiceCollection Consume(this IServiceCollection services, Broker broker, string exchange,
+        ConsumerQueue consumer,
         int maxMessageBytes, Type? sticky, IMessageSerializer? serializer = null, bool partitioned = true)
     {
         services.AddSingleton(consumer);
@@ -163,9 +171,11 @@ public static class EventBusSetup
                         foreach (var key in bindingKeys) q.BindExchange(exchange, key);
                     })
                     // events only, of the types the queue is bound to, each read as the seed's envelope
-                    .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")), acceptAs)
+                    .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")),
+                        acceptAs)
                     .DefaultSerializer(new BoundedSerializer(serializer ?? WireJson.Serializer(), maxMessageBytes));
-                if (sticky is not null) listener.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
+                if (sticky is not null) listener.PartitionProcessingByGroupId(PartitionSlots.Five)
+                    .AddStickyHandler(sticky);
                 else if (partitioned) listener.PartitionProcessingByGroupId(PartitionSlots.Five);
             }
             else
@@ -173,7 +183,8 @@ public static class EventBusSetup
                 var local = opts.LocalQueue(queue)
                     // EventRoutes sends by queue name, which Wolverine stores as an outgoing envelope of no node
                     .CustomizeOutgoing(e => WolverineInternals.AsLocalDelivery(e, opts.Durability.AssignedNodeNumber));
-                if (sticky is not null) local.PartitionProcessingByGroupId(PartitionSlots.Five).AddStickyHandler(sticky);
+                if (sticky is not null) local.PartitionProcessingByGroupId(PartitionSlots.Five)
+                    .AddStickyHandler(sticky);
                 else if (partitioned) local.PartitionProcessingByGroupId(PartitionSlots.Five);
             }
         });

@@ -23,7 +23,8 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
 
     /// <summary>Publishes <paramref name="events"/>; each one's span (if traced) goes with it as its parent for the
     /// consumers.</summary>
-    public async Task PublishAsync(IReadOnlyList<EventEnvelope> events, IReadOnlyList<Activity?> spans, CancellationToken ct)
+    public async Task PublishAsync(IReadOnlyList<EventEnvelope> events, IReadOnlyList<Activity?> spans,
+        CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
@@ -33,7 +34,8 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
             // event
             var confirms = new Task[events.Count];
             var started = Stopwatch.GetTimestamp();
-            for (var i = 0; i < events.Count; i++) confirms[i] = PublishAsync(channel, events[i], spans[i]?.Id, started, ct);
+            for (var i = 0; i < events.Count; i++) confirms[i] = PublishAsync(channel, events[i], spans[i]?.Id,
+                started, ct);
             await Task.WhenAll(confirms);
         }
         catch
@@ -47,10 +49,12 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
         }
     }
 
-    private async Task PublishAsync(IChannel channel, EventEnvelope e, string? traceParent, long started, CancellationToken ct)
+    private async Task PublishAsync(IChannel channel, EventEnvelope e, string? traceParent, long started,
+        CancellationToken ct)
     {
         await channel.BasicPublishAsync(options.Exchange, EventBusNames.RoutingKey(e.EventType, e.AggregateId),
-            mandatory: false, EventWireMapper.Properties(e, traceParent), JsonSerializer.SerializeToUtf8Bytes(e, WireJson.Options), ct);
+            mandatory: false, EventWireMapper.Properties(e, traceParent), JsonSerializer.SerializeToUtf8Bytes(e,
+                WireJson.Options), ct);
         Telemetry.RecordPublished(e.EventType, started);
     }
 
@@ -60,7 +64,8 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
         await CloseAsync();
         _connection = await broker.ConnectAsync("marten-eventapp event forwarder", ct);
         _channel = await _connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            new CreateChannelOptions(publisherConfirmationsEnabled: true,
+                publisherConfirmationTrackingEnabled: true), ct);
         await _channel.ExchangeDeclareAsync(options.Exchange, ExchangeType.Topic, durable: true, cancellationToken: ct);
         return _channel;
     }

@@ -20,7 +20,8 @@ namespace Marten.EventApp.EventBus;
 /// An event that cannot be put on the wire is recorded as a dead letter event and skipped
 /// (<see cref="WireFormat.EnvelopesAsync"/>).
 /// </summary>
-public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange, EventRoutes routes,
+public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, EventExchangePublisher exchange,
+    EventRoutes routes,
     ILogger<EventForwarder> logger)
     : BatchSubscription(Name)
 {
@@ -32,9 +33,11 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
 
     /// <summary>Sends an event it skipped once more (an operator's retry); throws when it still cannot go on the
     /// wire.</summary>
-    public Task ResendAsync(IEvent skipped, IMessageBus bus, CancellationToken ct) => SendAsync([(skipped, wire.Value.Envelope(skipped))], bus, ct);
+    public Task ResendAsync(IEvent skipped, IMessageBus bus, CancellationToken ct) =>
+        SendAsync([(skipped, wire.Value.Envelope(skipped))], bus, ct);
 
-    private async Task SendAsync(IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)> events, IMessageBus bus, CancellationToken ct)
+    private async Task SendAsync(IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)> events, IMessageBus bus,
+        CancellationToken ct)
     {
         // a producer span per event in the trace that stored it: the consumers' spans continue that trace. Starting a
         // span makes it the current one: each starts from the page's own, or an event stored outside a trace would
@@ -46,7 +49,8 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
             var (stored, e) = events[i];
             Activity.Current = outer;
             spans[i] = Telemetry.Source.StartActivity($"{e.EventType} publish", ActivityKind.Producer, Telemetry.ParentOf(stored))
-                ?.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType).SetTag("messaging.destination.name", broker.IsConfigured ? "events" : "local");
+                ?.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType)
+                    .SetTag("messaging.destination.name", broker.IsConfigured ? "events" : "local");
         }
 
         Activity.Current = outer;

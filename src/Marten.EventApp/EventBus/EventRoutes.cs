@@ -17,7 +17,8 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
     private readonly (string Queue, string[][] Patterns, ConsumerQueue Consumer)[] _consumers =
     [
         .. consumers.GroupBy(c => c.Name.ToLowerInvariant())
-            .Select(g => (g.Key, g.SelectMany(c => c.BindingKeys).Distinct().Select(k => k.Split('.')).ToArray(), g.First()))
+            .Select(g => (g.Key, g.SelectMany(c => c.BindingKeys).Distinct().Select(k => k.Split('.')).ToArray(),
+                g.First()))
     ];
 
     /// <summary>
@@ -44,12 +45,14 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
     /// Whether an AMQP topic binding matches a routing key (words split at dots): <c>*</c> is one word, <c>#</c> any
     /// number.
     /// </summary>
-    public static bool Matches(string bindingKey, string routingKey) => Matches(bindingKey.Split('.'), 0, routingKey.Split('.'), 0);
+    public static bool Matches(string bindingKey, string routingKey) =>
+        Matches(bindingKey.Split('.'), 0, routingKey.Split('.'), 0);
 
     private static bool Matches(string[] pattern, int p, string[] key, int k)
     {
         if (p == pattern.Length) return k == key.Length;
-        if (pattern[p] == "#") return Matches(pattern, p + 1, key, k) || (k < key.Length && Matches(pattern, p, key, k + 1));
+        if (pattern[p] == "#") return Matches(pattern, p + 1, key, k)
+            || (k < key.Length && Matches(pattern, p, key, k + 1));
         return k < key.Length && (pattern[p] == "*" || pattern[p] == key[k]) && Matches(pattern, p + 1, key, k + 1);
     }
 }

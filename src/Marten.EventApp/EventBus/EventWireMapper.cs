@@ -17,7 +17,8 @@ internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
     {
         // an envelope the outbox recovered after a restart carries only its serialized body
         var e = envelope.Message as EventEnvelope
-                ?? (envelope.Data is { Length: > 0 } body ? JsonSerializer.Deserialize<EventEnvelope>(body, WireJson.Options) : null)
+                ?? (envelope.Data is { Length: > 0 } body ? JsonSerializer.Deserialize<EventEnvelope>(body,
+                    WireJson.Options) : null)
                 ?? throw new InvalidOperationException($"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
         Write(e, props);
     }

@@ -44,7 +44,8 @@ public sealed class KafkaEventStream : BatchSubscription, IDisposable
     private readonly ILogger<KafkaEventStream> _logger;
     private readonly Lazy<IProducer<string, byte[]>> _producer;
 
-    public KafkaEventStream(IOptions<WireFormat> wire, EventBusOptions options, ILogger<KafkaEventStream> logger) : base(Name)
+    public KafkaEventStream(IOptions<WireFormat> wire, EventBusOptions options,
+        ILogger<KafkaEventStream> logger) : base(Name)
     {
         (_wire, _options, _logger) = (wire, options, logger);
         _producer = new(() => new ProducerBuilder<string, byte[]>(new ProducerConfig
@@ -59,7 +60,8 @@ public sealed class KafkaEventStream : BatchSubscription, IDisposable
         IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
     {
         var sends = (await _wire.Value.EnvelopesAsync(page, controller, _logger))
-            .Select(x => _producer.Value.ProduceAsync(_options.KafkaTopic, KafkaWire.Record(x.Stored, x.Envelope), cancellationToken));
+            .Select(x => _producer.Value.ProduceAsync(_options.KafkaTopic, KafkaWire.Record(x.Stored, x.Envelope),
+                cancellationToken));
         await Task.WhenAll(sends);
     }
 

@@ -44,7 +44,8 @@ public sealed class WireFormat
             : JsonSerializer.SerializeToElement(e.Data, e.EventType, WireJson.Options);
         // the version of the shape sent: an event stored in an older one was read through its upcaster
         var aggregate = mapping.Aggregate?.Invoke(e.Data) ?? e.StreamId;
-        return new EventEnvelope(e.Id, NameOf(e.EventType), aggregate, e.Version, EventSchemaVersionStamp.VersionOf(e.EventType),
+        return new EventEnvelope(e.Id, NameOf(e.EventType), aggregate, e.Version,
+            EventSchemaVersionStamp.VersionOf(e.EventType),
             e.Timestamp, data, e.CorrelationId, e.CausationId);
     }
 
@@ -68,7 +69,8 @@ public sealed class WireFormat
                     e.Id, e.EventTypeName, e.Sequence, controller.Name.Identity);
                 // with the cause's own message: the controller's record keeps only "Failure to apply event #n"
                 if (controller is ISubscriptionAgent agent)
-                    await agent.RecordDeadLetterEventAsync(new DeadLetterEvent(e, controller.Name, new ApplyEventException(e, ex)) { ExceptionMessage = ex.Message });
+                    await agent.RecordDeadLetterEventAsync(new DeadLetterEvent(e, controller.Name,
+                        new ApplyEventException(e, ex)) { ExceptionMessage = ex.Message });
                 else await controller.RecordDeadLetterEventAsync(e, ex);
             }
         }

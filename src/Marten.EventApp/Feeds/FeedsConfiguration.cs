@@ -7,5 +7,6 @@ public static class FeedsConfiguration
 {
     public static WebApplicationBuilder AddEventFeeds(this WebApplicationBuilder builder) =>
         builder.AddEndpoints(app => app.MapGet("/api/events", EventFeedEndpoints.All).WithTags("Events")
-            .WithName("GetEventFeed").RequireScope(Scopes.EventsRead, anyOwner: true).ProducesProblem(StatusCodes.Status400BadRequest));
+            .WithName("GetEventFeed").RequireScope(Scopes.EventsRead, anyOwner: true)
+                .ProducesProblem(StatusCodes.Status400BadRequest));
 }

@@ -25,7 +25,8 @@ public static class HttpApi
     }
 
     /// <summary>A feature's endpoints, mapped by <see cref="MapHttpApi"/> once the app is built.</summary>
-    public static WebApplicationBuilder AddEndpoints(this WebApplicationBuilder builder, Action<IEndpointRouteBuilder> map)
+    public static WebApplicationBuilder AddEndpoints(this WebApplicationBuilder builder,
+        Action<IEndpointRouteBuilder> map)
     {
         builder.Services.AddSingleton(new FeatureEndpoints(map));
         return builder;
@@ -54,7 +55,8 @@ public sealed record FeatureEndpoints(Action<IEndpointRouteBuilder> Map);
 /// excepted).</summary>
 internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
 {
-    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context,
+        CancellationToken ct)
     {
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
@@ -65,7 +67,8 @@ internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
             BearerFormat = "JWT",
             Description = "A JWT with role admin for /api/admin (./run.sh prints one; ./run.sh -- token --role admin mints others)"
         };
-        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer",
+            document)] = [] }];
         return Task.CompletedTask;
     }
 }

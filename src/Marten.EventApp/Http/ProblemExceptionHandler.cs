@@ -31,7 +31,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     private async Task<ProblemDetails?> ToProblem(HttpContext http, Exception exception, CancellationToken ct)
     {
         if (exception is BadHttpRequestException bad)
-            return new ProblemDetails { Status = bad.StatusCode, Title = "The request is malformed", Detail = bad.Message };
+            return new ProblemDetails { Status = bad.StatusCode, Title = "The request is malformed",
+                Detail = bad.Message };
         if (exception is ConcurrencyException || exception.InnerException is ConcurrencyException)
             return await VersionConflict(http, ct);
         if (exception.IsDatabaseAway()) return DatabaseAway(http);

@@ -65,9 +65,12 @@ public static class RequestLimits
             {
                 var http = rejected.HttpContext;
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter,
+                    out var wait) ? wait : TimeSpan.FromSeconds(1);
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    .ToString(CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+                    .WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
                     ProblemDetails =

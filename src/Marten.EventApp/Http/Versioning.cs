@@ -22,7 +22,8 @@ public static class Versioning
             return (null, true, "If-Match must hold one entity tag, such as \"3\".");
         var tag = tags[0];
         if (tag.Equals(EntityTagHeaderValue.Any)) return (fromBody, true, null);
-        if (tag.IsWeak || !long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        if (tag.IsWeak || !long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), NumberStyles.None,
+            CultureInfo.InvariantCulture, out var version))
             return (null, true, "If-Match must be a strong entity tag holding a version, such as \"3\".");
         if (fromBody is not null && fromBody != version)
             return (null, true, "If-Match and expectedVersion disagree.");

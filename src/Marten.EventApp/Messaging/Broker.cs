@@ -46,7 +46,8 @@ public sealed record Broker(Uri? Uri, IReadOnlyList<AmqpTcpEndpoint> Nodes, bool
     private static AmqpTcpEndpoint Node(string node, AmqpTcpEndpoint first)
     {
         var colon = node.LastIndexOf(':');
-        if (node.Length is 0 or > 255 || colon <= 0 || !int.TryParse(node[(colon + 1)..], out var port) || port is < 1 or > 65535)
+        if (node.Length is 0 or > 255 || colon <= 0 || !int.TryParse(node[(colon + 1)..], out var port)
+            || port is < 1 or > 65535)
             throw new InvalidOperationException($"{EventBusOptions.Section}:ClusterNodes holds '{node}', which is not " +
                                                 "host:port (for example rabbit2.internal:5672).");
         var host = node[..colon];

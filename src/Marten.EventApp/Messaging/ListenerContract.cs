@@ -43,7 +43,8 @@ internal sealed class ListenerContract(IRabbitMqEnvelopeMapper inner, string que
 
         inner.MapIncomingToEnvelope(envelope, props);
 
-        var type = props.Type is { Length: > 0 } t ? t : Text(props.Headers is { } h && h.TryGetValue(MessageTypeHeader, out var named) ? named : null);
+        var type = props.Type is { Length: > 0 } t ? t : Text(props.Headers is { } h
+            && h.TryGetValue(MessageTypeHeader, out var named) ? named : null);
         envelope.MessageType = type is not null && accepted(type) ? acceptAs ?? type : Refused(type, queue);
         // the listener's serializer (with its size limit) reads every body, whatever content type a sender claims
         envelope.ContentType = "application/json";
@@ -83,6 +84,7 @@ public static class ListenerContracts
     /// </summary>
     public static RabbitMqListenerConfiguration AcceptOnly(this RabbitMqListenerConfiguration listener, string queue,
         Func<IWolverineRuntime, Func<string, bool>> accepted, Type? acceptAs = null, bool replies = false) =>
-        listener.UseInterop((runtime, endpoint) => new ListenerContract(new RabbitMqEnvelopeMapper(endpoint, runtime), queue,
+        listener.UseInterop((runtime, endpoint) =>
+            new ListenerContract(new RabbitMqEnvelopeMapper(endpoint, runtime), queue,
             accepted(runtime), acceptAs is null ? null : Wolverine.Util.WolverineMessageNaming.ToMessageTypeName(acceptAs), replies));
 }

@@ -70,7 +70,8 @@ public static class MessagingSetup
                     .DisableSystemRequestReplyQueueDeclaration();
                 // the connection string's node among them: with nodes added, Wolverine connects through these only
                 if (broker.Nodes.Count > 1) foreach (var node in broker.Nodes) rabbit.AddClusterNode(node);
-                if (broker.QuorumQueues) rabbit.UseQuorumQueues().DeliveryLimitForDurableQuorumQueues(Broker.DeliveryLimit);
+                if (broker.QuorumQueues) rabbit.UseQuorumQueues()
+                    .DeliveryLimitForDurableQuorumQueues(Broker.DeliveryLimit);
             }
         });
         return builder;

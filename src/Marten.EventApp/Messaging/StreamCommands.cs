@@ -17,7 +17,8 @@ namespace Marten.EventApp.Messaging;
 /// <see cref="CommandIdHeader"/> message header when given (an idempotency key kept across resends), else the
 /// message id (kept by brokers and outboxes across redeliveries).
 /// </summary>
-public sealed class StreamCommands(StoreRules rules, IDocumentStore store, EventRoutes routes, TimeProvider clock, ILogger<StreamCommands> logger)
+public sealed class StreamCommands(StoreRules rules, IDocumentStore store, EventRoutes routes, TimeProvider clock,
+    ILogger<StreamCommands> logger)
 {
     public const string CommandIdHeader = "command-id";
     private readonly string _schema = store.Options.Events.DatabaseSchemaName;
@@ -129,7 +130,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     /// Only a message that came through a queue (it may be delivered again) or carries the sender's key can have
     /// taken effect before; an in-process invocation (an HTTP request) has a new id, so its refusals skip the lookup.
     /// </summary>
-    private static bool MayBeRedelivered(Envelope envelope) => envelope.Destination is not null || SendersKey(envelope) is not null;
+    private static bool MayBeRedelivered(Envelope envelope) => envelope.Destination is not null
+        || SendersKey(envelope) is not null;
 
     /// <summary>
     /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply): enqueued as the
@@ -159,7 +161,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     /// <see cref="EventBusNames.CommandRejected"/> event with the command's id and what HTTP would have answered.
     /// </summary>
     private EventEnvelope Rejected(Envelope command, string? commandId, Guid aggregateId, Rejection rejection) => new(
-        Guid.CreateVersion7(), EventBusNames.CommandRejected, aggregateId, rejection.CurrentVersion ?? 0, 1, clock.GetUtcNow(),
+        Guid.CreateVersion7(), EventBusNames.CommandRejected, aggregateId, rejection.CurrentVersion ?? 0, 1,
+        clock.GetUtcNow(),
         JsonSerializer.SerializeToElement(new
         {
             commandId,

@@ -27,8 +27,10 @@ public static class OnboardingConfiguration
         builder.Services.AddSingleton<OnboardingStepRunner>();
         builder.Services.TryAddSingleton<InProcessOnboardingServices>();
         builder.Services.TryAddSingleton<IEmailService>(s => s.GetRequiredService<InProcessOnboardingServices>());
-        builder.Services.TryAddSingleton<IPushNotificationService>(s => s.GetRequiredService<InProcessOnboardingServices>());
-        builder.Services.TryAddSingleton<IRegistrationAnalyticsService>(s => s.GetRequiredService<InProcessOnboardingServices>());
+        builder.Services.TryAddSingleton<IPushNotificationService>(s =>
+            s.GetRequiredService<InProcessOnboardingServices>());
+        builder.Services.TryAddSingleton<IRegistrationAnalyticsService>(s =>
+            s.GetRequiredService<InProcessOnboardingServices>());
         builder.Services.ConfigureMarten(opts =>
         {
             opts.Schema.For<UserOnboardingSaga>();
@@ -49,7 +51,8 @@ public static class OnboardingConfiguration
             opts.LocalQueue(SagaQueue).PartitionProcessingByGroupId(PartitionSlots.Five);
         });
         builder.MonitorSaga<UserOnboardingSaga>("UserOnboarding",
-            (id, reason) => new ForceOnboardingCompensation(id, reason), (id, note) => new OnboardingOperatorNote(id, note), options.StepTimeout);
+            (id, reason) => new ForceOnboardingCompensation(id, reason), (id, note) =>
+                new OnboardingOperatorNote(id, note), options.StepTimeout);
         if (options.Enabled)
         {
             // not a handler by Wolverine's naming convention: it exists only where onboarding is on
@@ -60,11 +63,13 @@ public static class OnboardingConfiguration
         }
         return builder.AddEndpoints(app =>
             app.MapGroup("/api/users").WithTags("Users")
-                .MapGet("/{id:guid}/preferences", GetPreferences).WithName("GetUserPreferences").RequireScope(Scopes.UsersRead).OwnUserOnly()
+                .MapGet("/{id:guid}/preferences", GetPreferences).WithName("GetUserPreferences")
+                    .RequireScope(Scopes.UsersRead).OwnUserOnly()
                 .ProducesProblem(StatusCodes.Status404NotFound));
     }
 
-    private static async Task<Results<Ok<UserPreferences>, ProblemHttpResult>> GetPreferences(Guid id, IQuerySession session, CancellationToken ct) =>
+    private static async Task<Results<Ok<UserPreferences>, ProblemHttpResult>> GetPreferences(Guid id,
+        IQuerySession session, CancellationToken ct) =>
         await session.LoadAsync<UserPreferences>(id, ct) is { } preferences
             ? TypedResults.Ok(preferences)
             : TypedResults.Problem(Rejection.NotFound("User preferences").ToProblem());

@@ -14,7 +14,8 @@ public sealed class OnboardingOptions
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A failing step is tried again after each of these delays, then fails the saga.</summary>
-    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
+    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5),
+        TimeSpan.FromSeconds(30)];
 
     /// <summary>
     /// On: the steps' services answer at once (the in-process stand-ins do), so a step runs in the transaction of the
@@ -64,12 +65,14 @@ public sealed class OnboardingFault
     }
 
     /// <summary>The step misbehaves for this user this time (the dice rolled for <see cref="Rate"/>).</summary>
-    internal bool Matches(string step, string email) => AppliesTo(step, email) && (Rate >= 1 || Random.Shared.NextDouble() < Rate);
+    internal bool Matches(string step, string email) => AppliesTo(step, email)
+        && (Rate >= 1 || Random.Shared.NextDouble() < Rate);
 
     /// <summary>The step may misbehave for this user.</summary>
     internal bool AppliesTo(string step, string email) =>
         Step == step
-        && (string.IsNullOrEmpty(Emails) || Regex.IsMatch(email, Emails, RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100)));
+        && (string.IsNullOrEmpty(Emails)
+            || Regex.IsMatch(email, Emails, RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100)));
 }
 
 /// <summary>Thrown by a step whose fault says so; the message says which step, never whose email.</summary>

@@ -31,7 +31,8 @@ public interface IRegistrationAnalyticsService
 
 /// <summary>A user's preferences: this service's own data, created with defaults by onboarding, deleted by its
 /// compensation.</summary>
-public sealed record UserPreferences(Guid Id, bool EmailNotifications, bool PushNotifications, string Language, DateTimeOffset CreatedAt);
+public sealed record UserPreferences(Guid Id, bool EmailNotifications, bool PushNotifications, string Language,
+    DateTimeOffset CreatedAt);
 
 /// <summary>
 /// The in-process stand-ins for the external services the seed names (email, push, analytics), used unless the host
@@ -54,7 +55,8 @@ public sealed class InProcessOnboardingServices : IEmailService, IPushNotificati
 /// </summary>
 public static class OnboardingActivity
 {
-    public static void Record(IDocumentSession session, Guid userId, string what, string summary, DateTimeOffset now, long version = 0) =>
+    public static void Record(IDocumentSession session, Guid userId, string what, string summary, DateTimeOffset now,
+        long version = 0) =>
         session.Store(new ActivityEntry(IdOf(userId, what), userId, what, version, now, summary));
 
     /// <summary>One id per user and action (a name-based id), so that a retried call stores the same entry.</summary>

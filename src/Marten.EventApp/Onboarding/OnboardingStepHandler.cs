@@ -58,7 +58,8 @@ public static class OnboardingStepHandler
                     saga.On(new OnboardingStepDone(cmd.UserId, cmd.Step), options, now), to, session, now, ct),
                 session, context, ct);
         }
-        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length && ex is not ConcurrencyException
+        catch (Exception ex) when (context.Envelope?.Attempts > options.RetryDelays.Length
+            && ex is not ConcurrencyException
                                    && !ex.IsTransientDatabaseFailure())
         {
             logger.LogWarning(ex, "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
@@ -74,7 +75,8 @@ public static class OnboardingStepHandler
     /// that throws is reported and the next still runs, as in the seed. What each did is recorded in the same
     /// transaction.
     /// </summary>
-    public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IDocumentSession session, IEmailService email,
+    public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IDocumentSession session,
+        IEmailService email,
         IPushNotificationService push, ILogger<CompensateOnboarding> logger, DateTimeOffset now, CancellationToken ct)
     {
         var results = new List<StepCompensation>();
@@ -86,7 +88,8 @@ public static class OnboardingStepHandler
                 {
                     case OnboardingSteps.WelcomeEmail:
                         await email.CompensateWelcomeEmailAsync(cmd.UserId, ct);
-                        OnboardingActivity.Record(session, cmd.UserId, "WelcomeEmailCompensated", "Welcome email compensated: onboarding failed", now);
+                        OnboardingActivity.Record(session, cmd.UserId, "WelcomeEmailCompensated",
+                            "Welcome email compensated: onboarding failed", now);
                         break;
                     case OnboardingSteps.UserPreferences:
                         session.Delete<UserPreferences>(cmd.UserId);
@@ -103,7 +106,8 @@ public static class OnboardingStepHandler
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Compensation of onboarding step {Step} for user {UserId} failed", step, cmd.UserId);
+                logger.LogError(ex, "Compensation of onboarding step {Step} for user {UserId} failed", step,
+                    cmd.UserId);
                 results.Add(new StepCompensation(step, false, ex.Message, now));
             }
         }
@@ -126,7 +130,8 @@ internal sealed class OnboardingStepFailures(OnboardingOptions options, EventBus
         {
             // a database outage waits, as the bus's consumers do: it does not fail the onboarding
             chain.PausesOnTransientDatabaseFailures(bus.TransientPause);
-            if (options.RetryDelays.Length > 0) chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
+            if (options.RetryDelays.Length > 0) chain.OnAnyException().RetryWithCooldown(options.RetryDelays)
+                .Then.MoveToErrorQueue();
             else chain.OnAnyException().MoveToErrorQueue();
         }
     }

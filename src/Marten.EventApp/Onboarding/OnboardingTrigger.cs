@@ -29,15 +29,18 @@ public static class OnboardingTrigger
 
     public static async Task Handle(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
         Envelope envelope, SequenceGate gate, OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct) =>
-        await StartAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context, steps, now, ct);
+        await StartAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context, steps,
+            now, ct);
 
     /// <summary>Parked registrations run again (<see cref="SequenceReplayer"/>).</summary>
     public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
         IMessageContext context, CancellationToken ct) =>
         StartAsync(events.Select(e => OnboardingTriggerEvent.Of(e, null)).ToArray(), session, context,
-            services.GetRequiredService<OnboardingStepRunner>(), services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+            services.GetRequiredService<OnboardingStepRunner>(), services.GetRequiredService<TimeProvider>()
+                .GetUtcNow(), ct);
 
-    private static async Task StartAsync(OnboardingTriggerEvent[] events, IDocumentSession session, IMessageContext context,
+    private static async Task StartAsync(OnboardingTriggerEvent[] events, IDocumentSession session,
+        IMessageContext context,
         OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct)
     {
         var triggers = events.Where(x => x.Event.EventType == "UserRegistered")

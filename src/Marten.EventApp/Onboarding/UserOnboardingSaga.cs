@@ -18,7 +18,8 @@ namespace Marten.EventApp.Onboarding;
 public sealed class UserOnboardingSaga : TrackedSaga
 {
     /// <summary>A new saga for a registered user: the first step and its timeout.</summary>
-    public static (UserOnboardingSaga Saga, SagaEffects Effects) Begin(Guid userId, OnboardingOptions options, DateTimeOffset now)
+    public static (UserOnboardingSaga Saga, SagaEffects Effects) Begin(Guid userId, OnboardingOptions options,
+        DateTimeOffset now)
     {
         var saga = new UserOnboardingSaga { Id = userId, Status = SagaStatus.Started, StartedAt = now };
         var effects = new SagaEffects();
@@ -108,7 +109,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         if (next is null) return FailStep(timeout, timeout.Step, NoAnswer(timeout.Step, options), now);
         // the store fires a timer at its due time or later: earlier means an operator's "fire now"
         var firedEarly = now < timeout.DueAt;
-        if (next.TimeoutDueAt <= now || firedEarly) return FailStep(timeout, next.Name, NoAnswer(next.Name, options), now);
+        if (next.TimeoutDueAt <= now || firedEarly) return FailStep(timeout, next.Name, NoAnswer(next.Name, options),
+            now);
 
         Record(now, timeout, $"{timeout.Step} answered in time: the timer moves on to {next.Name}");
         return new SagaEffects().Schedule(Timer(next, next.TimeoutDueAt!.Value - now, now));
@@ -121,7 +123,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         foreach (var result in compensated.Results)
         {
             if (Step(result.Step) is { } step)
-                Finish(step, result.Succeeded ? StepStatus.Compensated : StepStatus.CompensationFailed, result.At, result.Error);
+                Finish(step, result.Succeeded ? StepStatus.Compensated : StepStatus.CompensationFailed, result.At,
+                    result.Error);
             Record(result.At, compensated, result.Succeeded ? $"{result.Step} compensated" : $"{result.Step} compensation failed: {result.Error}");
         }
     }
@@ -155,20 +158,24 @@ public sealed class UserOnboardingSaga : TrackedSaga
         }
 
         var (begun, effects) = Begin(cmd.UserId, steps.Options, now);
-        (Id, Status, StartedAt, Steps, Timeline) = (begun.Id, begun.Status, begun.StartedAt, begun.Steps, begun.Timeline);
+        (Id, Status, StartedAt, Steps, Timeline) = (begun.Id, begun.Status, begun.StartedAt, begun.Steps,
+            begun.Timeline);
         var to = await session.LoadAsync<UserDetails>(cmd.UserId, ct) is { } user
             ? OnboardingStepRunner.Recipient(user)
             : null;
         await (await steps.RunInlineAsync(this, effects, to, session, now, ct)).ApplyAsync(this, context, session, ct);
     }
 
-    public Task Handle(OnboardingStepDone done, IMessageContext context, IDocumentSession session, OnboardingOptions options,
+    public Task Handle(OnboardingStepDone done, IMessageContext context, IDocumentSession session,
+        OnboardingOptions options,
         DateTimeOffset now, CancellationToken ct) => On(done, options, now).ApplyAsync(this, context, session, ct);
 
-    public Task Handle(OnboardingStepFailed failed, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+    public Task Handle(OnboardingStepFailed failed, IMessageContext context, IDocumentSession session,
+        DateTimeOffset now,
         CancellationToken ct) => On(failed, now).ApplyAsync(this, context, session, ct);
 
-    public Task Handle(OnboardingStepTimeout timeout, IMessageContext context, IDocumentSession session, OnboardingOptions options,
+    public Task Handle(OnboardingStepTimeout timeout, IMessageContext context, IDocumentSession session,
+        OnboardingOptions options,
         DateTimeOffset now, CancellationToken ct) => On(timeout, options, now).ApplyAsync(this, context, session, ct);
 
     public void Handle(OnboardingCompensated compensated) => On(compensated);
@@ -176,7 +183,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
     /// <summary>An operator's note (e.g. a timeout fired early), kept in the timeline.</summary>
     public void Handle(OnboardingOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
 
-    public Task Handle(ForceOnboardingCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+    public Task Handle(ForceOnboardingCompensation force, IMessageContext context, IDocumentSession session,
+        DateTimeOffset now,
         CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
 
     /// <summary>
@@ -193,7 +201,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
                 // the outcome is the first and only event of its stream: its version orders it after the step that
                 // ended it
                 case OnboardingCompleted completed:
-                    OnboardingActivity.Record(session, Id, nameof(OnboardingCompleted), "Onboarding completed", completed.CompletedAt, 1);
+                    OnboardingActivity.Record(session, Id, nameof(OnboardingCompleted), "Onboarding completed",
+                        completed.CompletedAt, 1);
                     break;
                 case OnboardingFailed failed:
                     OnboardingActivity.Record(session, Id, nameof(OnboardingFailed), $"Onboarding failed at {failed.Step}: {failed.Reason}",
@@ -236,7 +245,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
     /// Every step has its deadline, but the saga keeps one timer: set for the step due first, moved on when that step
     /// answers (each timer is a scheduled row and its cancellation: BENCHMARKS.md, "What changes bought").
     /// </summary>
-    private void BeginStep(string name, object command, OnboardingOptions options, DateTimeOffset now, SagaEffects effects)
+    private void BeginStep(string name, object command, OnboardingOptions options, DateTimeOffset now,
+        SagaEffects effects)
     {
         var step = BeginStep(name, now);
         step.TimeoutDueAt = now + options.StepTimeout;

@@ -26,7 +26,8 @@ internal sealed class ConsumerTelemetryPolicy : IHandlerPolicy
         {
             // after the frames that commit: the transaction policy runs before this one (AddMessaging, then
             // AddOperations)
-            chain.Postprocessors.Add(new MethodCall(typeof(ConsumerBatchTelemetry), nameof(ConsumerBatchTelemetry.Count)));
+            chain.Postprocessors.Add(new MethodCall(typeof(ConsumerBatchTelemetry),
+                nameof(ConsumerBatchTelemetry.Count)));
         }
     }
 }
@@ -45,7 +46,8 @@ public static class ConsumerBatchTelemetry
         var first = batch[0].Event.EventType;
         var eventType = batch.All(b => b.Event.EventType == first) ? first : Mixed;
         var handler = consumers.OfBatch(batch[0].GetType());
-        if (WolverineInternals.MetricTags(envelope) is not { } tags || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
+        if (WolverineInternals.MetricTags(envelope) is not { } tags
+            || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
         {
             envelope.SetMetricsTag(Telemetry.EventTypeTag, eventType);
             envelope.SetMetricsTag(Telemetry.HandlerTag, handler);
@@ -53,7 +55,8 @@ public static class ConsumerBatchTelemetry
 
         // OpenTelemetry's batch receive: a span linked to the trace each event was delivered in (Wolverine's own span
         // for the batch is not reachable here: the session's connection span is current and knows only its parent's id)
-        var links = batch.Select(b => ActivityContext.TryParse(b.TraceParent, null, out var c) ? new ActivityLink(c) : default)
+        var links = batch.Select(b =>
+            ActivityContext.TryParse(b.TraceParent, null, out var c) ? new ActivityLink(c) : default)
             .Where(l => l.Context != default);
         return Telemetry.Source.StartActivity($"{handler} batch", ActivityKind.Consumer, Activity.Current?.Context ?? default,
             [new(Telemetry.EventTypeTag, eventType), new("messaging.batch.message_count", batch.Length)], links);
@@ -65,7 +68,8 @@ public static class ConsumerBatchTelemetry
     {
         if (envelope.Message is not IBatchedEvent[] { Length: > 0 } batch) return;
         var handler = consumers.OfBatch(batch[0].GetType());
-        foreach (var group in batch.GroupBy(b => b.Event.EventType)) monitor.RecordProcessed(group.Key, handler, group.Count());
+        foreach (var group in batch.GroupBy(b => b.Event.EventType)) monitor.RecordProcessed(group.Key, handler,
+            group.Count());
     }
 }
 
@@ -78,7 +82,8 @@ public static class ConsumerTelemetry
     public static void Before(Envelope envelope, EventEnvelope e, ConsumerNames consumers)
     {
         // a retry runs this again on the same envelope: one tag each, or the series would carry a label twice
-        if (WolverineInternals.MetricTags(envelope) is not { } tags || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
+        if (WolverineInternals.MetricTags(envelope) is not { } tags
+            || !tags.Exists(t => t.Key == Telemetry.EventTypeTag))
         {
             envelope.SetMetricsTag(Telemetry.EventTypeTag, e.EventType);
             envelope.SetMetricsTag(Telemetry.HandlerTag, consumers.Of(envelope.Destination));
@@ -86,6 +91,7 @@ public static class ConsumerTelemetry
 
         // the current span (Marten's connection span by now) up to the handler's
         for (var span = Activity.Current; span is not null; span = span.Source.Name == "Wolverine" ? null : span.Parent)
-            span.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType).SetTag("event.aggregate_id", e.AggregateId);
+            span.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType)
+                .SetTag("event.aggregate_id", e.AggregateId);
     }
 }

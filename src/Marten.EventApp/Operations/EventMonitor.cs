@@ -20,10 +20,12 @@ public sealed record ProcessedEvents(string EventType, string Handler, long Coun
 /// <summary>
 /// Failures of one consumer on one event type within the error window (retries count: each attempt that threw).
 /// </summary>
-public sealed record RecentErrors(string EventType, string Handler, int Count, string? LastExceptionType, DateTimeOffset LastFailedAt);
+public sealed record RecentErrors(string EventType, string Handler, int Count, string? LastExceptionType,
+    DateTimeOffset LastFailedAt);
 
 /// <summary>An alert: raised once per window while a consumer keeps failing.</summary>
-public sealed record Alert(string Severity, string Message, string EventType, string Handler, int ErrorCount, TimeSpan Window,
+public sealed record Alert(string Severity, string Message, string EventType, string Handler, int ErrorCount,
+    TimeSpan Window,
     string? ExceptionType, DateTimeOffset At);
 
 /// <summary>
@@ -60,23 +62,27 @@ public sealed class EventMonitor : IHostedService, IDisposable
     /// Watches this service's Wolverine runtime (its own meter: other hosts in the process, as in tests, are not
     /// counted).
     /// </summary>
-    public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
+    public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks,
+        ILogger<EventMonitor> logger,
         IWolverineRuntime runtime, ConsumerNames consumers)
         : this(options, clock, sinks, logger, meter => meter == runtime.Meter, consumers.IsBatched)
     {
     }
 
-    internal EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks, ILogger<EventMonitor> logger,
+    internal EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks,
+        ILogger<EventMonitor> logger,
         Func<Meter, bool> watched, Func<string, bool>? batched = null)
     {
         (_options, _clock, _sinks, _logger) = (options, clock, sinks, logger);
         _batched = batched ?? (_ => false);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (watched(instrument.Meter) && instrument.Name is MetricsConstants.MessagesSucceeded or MetricsConstants.MessagesFailed)
+            if (watched(instrument.Meter)
+                && instrument.Name is MetricsConstants.MessagesSucceeded or MetricsConstants.MessagesFailed)
                 listener.EnableMeasurementEvents(instrument);
         };
-        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => OnMeasurement(instrument.Name, value, tags));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
+            OnMeasurement(instrument.Name, value, tags));
     }
 
     public Task StartAsync(CancellationToken ct)
@@ -134,7 +140,8 @@ public sealed class EventMonitor : IHostedService, IDisposable
             window.LastExceptionType = exceptionType;
             count = window.Times.Count;
             // once per window: a consumer failing for an hour raises one alert every ErrorWindow, not one per failure
-            raise = count > _options.ErrorThreshold && (window.LastAlertAt is not { } last || now - last >= _options.ErrorWindow);
+            raise = count > _options.ErrorThreshold
+                && (window.LastAlertAt is not { } last || now - last >= _options.ErrorWindow);
             if (raise) window.LastAlertAt = now;
         }
 
@@ -179,7 +186,8 @@ public sealed class EventMonitor : IHostedService, IDisposable
             {
                 window.Drop(since);
                 if (window.Times.Count > 0)
-                    recent.Add(new RecentErrors(eventType, handler, window.Times.Count, window.LastExceptionType, window.Times.Last()));
+                    recent.Add(new RecentErrors(eventType, handler, window.Times.Count, window.LastExceptionType,
+                        window.Times.Last()));
             }
 
         return recent.OrderByDescending(r => r.Count).ToList();

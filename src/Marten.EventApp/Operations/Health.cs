@@ -20,7 +20,8 @@ public static class Health
     public static void AddHealth(this WebApplicationBuilder builder)
     {
         var checks = builder.Services.AddHealthChecks()
-            .AddNpgSql(builder.Configuration.GetConnectionString("Marten")!, name: "postgres", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
+            .AddNpgSql(builder.Configuration.GetConnectionString("Marten")!, name: "postgres", tags: [Ready],
+                timeout: TimeSpan.FromSeconds(5))
             .AddCheck<ProjectionLagCheck>("projections", tags: [Ready])
             .AddCheck<DeadLettersCheck>("dead-letters", tags: [Ready])
             .AddCheck<SequencesCheck>("sequences", tags: [Ready])
@@ -30,7 +31,8 @@ public static class Health
         if (Broker.From(builder.Configuration).IsConfigured)
         {
             builder.Services.AddSingleton<BrokerProbe>();
-            checks.AddRabbitMQ(sp => sp.GetRequiredService<BrokerProbe>().ConnectionAsync(), name: "rabbitmq", tags: [Ready],
+            checks.AddRabbitMQ(sp => sp.GetRequiredService<BrokerProbe>().ConnectionAsync(), name: "rabbitmq",
+                tags: [Ready],
                 timeout: TimeSpan.FromSeconds(5));
         }
     }
@@ -39,7 +41,8 @@ public static class Health
     {
         var cache = new HealthAnswerCache(app.ServiceProvider.GetRequiredService<MonitoringOptions>().HealthCache);
         // probes come without credentials
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson }).AllowAnonymous();
+        app.MapHealthChecks("/health/live",
+            new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(Ready),
@@ -112,11 +115,13 @@ internal abstract class ReadingCheck(OperationsSnapshot snapshot) : IHealthCheck
 }
 
 // rather than Marten's daemon health check, which counts events behind: a lag in seconds reads the same at any rate
-internal sealed class ProjectionLagCheck(OperationsSnapshot snapshot, MonitoringOptions options) : ReadingCheck(snapshot)
+internal sealed class ProjectionLagCheck(OperationsSnapshot snapshot,
+    MonitoringOptions options) : ReadingCheck(snapshot)
 {
     protected override HealthCheckResult Check(StoreReading reading)
     {
-        var lagging = reading.Projections.Where(p => p.Lifecycle == "async" && p.LagSeconds > options.ProjectionLagDegraded.TotalSeconds).ToList();
+        var lagging = reading.Projections.Where(p => p.Lifecycle == "async"
+            && p.LagSeconds > options.ProjectionLagDegraded.TotalSeconds).ToList();
         var data = reading.Projections.Where(p => p.Lifecycle == "async")
             .ToDictionary(p => p.Name, p => (object)new { p.State, p.LagEvents, p.LagSeconds });
         return lagging.Count == 0
@@ -129,7 +134,8 @@ internal sealed class DeadLettersCheck(OperationsSnapshot snapshot, MonitoringOp
 {
     protected override HealthCheckResult Check(StoreReading reading)
     {
-        var data = new Dictionary<string, object> { ["count"] = reading.DeadLetters, ["threshold"] = options.DeadLettersDegraded };
+        var data = new Dictionary<string, object> { ["count"] = reading.DeadLetters,
+            ["threshold"] = options.DeadLettersDegraded };
         return reading.DeadLetters > options.DeadLettersDegraded
             ? HealthCheckResult.Degraded($"{reading.DeadLetters} dead letters (more than {options.DeadLettersDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.DeadLetters} dead letters", data);
@@ -141,7 +147,8 @@ internal sealed class SequencesCheck(OperationsSnapshot snapshot, MonitoringOpti
     protected override HealthCheckResult Check(StoreReading reading)
     {
         var events = reading.Parked.Sum(p => p.Events);
-        var data = reading.Parked.ToDictionary(p => p.Consumer, p => (object)new { p.Sequences, p.Events, p.OldestSeconds });
+        var data = reading.Parked.ToDictionary(p => p.Consumer,
+            p => (object)new { p.Sequences, p.Events, p.OldestSeconds });
         var said = $"{reading.Parked.Sum(p => p.Sequences)} sequences, {events} events parked behind dead letters";
         return events > options.ParkedEventsDegraded
             ? HealthCheckResult.Degraded($"{said} (more than {options.ParkedEventsDegraded})", data: data)
@@ -165,7 +172,8 @@ internal sealed class OutboxCheck(OperationsSnapshot snapshot, MonitoringOptions
 {
     protected override HealthCheckResult Check(StoreReading reading)
     {
-        var data = new Dictionary<string, object> { ["messages"] = reading.OutboxMessages, ["oldestSeconds"] = reading.OutboxOldestSeconds ?? 0 };
+        var data = new Dictionary<string, object> { ["messages"] = reading.OutboxMessages,
+            ["oldestSeconds"] = reading.OutboxOldestSeconds ?? 0 };
         return reading.OutboxOldestSeconds > options.OutboxAgeDegraded.TotalSeconds
             ? HealthCheckResult.Degraded($"a message has waited {reading.OutboxOldestSeconds:0} s in the outbox (more than {options.OutboxAgeDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.OutboxMessages} messages waiting", data);

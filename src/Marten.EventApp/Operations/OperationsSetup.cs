@@ -31,7 +31,8 @@ public static class OperationsSetup
         return builder.AddEndpoints(app =>
         {
             app.ServiceProvider.GetRequiredService<OperationsSnapshot>().PublishGauges();
-            app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();  // scrapers come without credentials; no label holds personal data
+            app.MapPrometheusScrapingEndpoint("/metrics")
+                .AllowAnonymous();  // scrapers come without credentials; no label holds personal data
             app.MapHealth();
             app.MapGet("/api/monitoring/events", Events).WithTags("Monitoring").WithName("GetEventSystemHealth")
                 .RequireScope(Scopes.OperationsRead, anyOwner: true);
@@ -42,7 +43,8 @@ public static class OperationsSetup
     /// The seed's <c>getHealthStatus()</c>: the consumers' recent errors from the metrics, and the readiness checks
     /// (database, broker, projection lag, dead letters, outbox) as they judge the store, so the two never disagree.
     /// </summary>
-    internal static async Task<EventSystemHealth> Events(EventMonitor monitor, HealthCheckService health, MonitoringOptions options,
+    internal static async Task<EventSystemHealth> Events(EventMonitor monitor, HealthCheckService health,
+        MonitoringOptions options,
         TimeProvider clock, CancellationToken ct)
     {
         var ready = await health.CheckHealthAsync(c => c.Tags.Contains(Health.Ready), ct);
@@ -55,6 +57,7 @@ public static class OperationsSetup
             (r.Count > options.ErrorThreshold ? unhealthy : degraded).Add($"{r.EventType}.{r.Handler}: {r.Count} failures within {options.ErrorWindow}");
 
         var status = unhealthy.Count > 0 ? "UNHEALTHY" : degraded.Count > 0 ? "DEGRADED" : "HEALTHY";
-        return new EventSystemHealth(status, [.. unhealthy, .. degraded], monitor.Processed(), recent, clock.GetUtcNow());
+        return new EventSystemHealth(status, [.. unhealthy, .. degraded], monitor.Processed(), recent,
+            clock.GetUtcNow());
     }
 }

@@ -71,7 +71,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             }
         }
 
-        var projections = await ProjectionStatusEndpoint.Get(store, services.GetRequiredService<IProjectionCoordinator>(),
+        var projections = await ProjectionStatusEndpoint.Get(store,
+            services.GetRequiredService<IProjectionCoordinator>(),
             services.GetRequiredService<IWolverineRuntime>(), services.GetRequiredService<ProjectionRebuilds>(),
             services.GetRequiredService<EventAppOptions>(), ct);
 
@@ -140,7 +141,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 
-    private IEnumerable<ProjectionState> AsyncProjections() => (_reading?.Projections ?? []).Where(p => p.Lifecycle == "async");
+    private IEnumerable<ProjectionState> AsyncProjections() => (_reading?.Projections ?? [])
+        .Where(p => p.Lifecycle == "async");
 
     private IEnumerable<Measurement<T>> Value<T>(Func<StoreReading, T> value) where T : struct =>
         _reading is { } reading ? [new Measurement<T>(value(reading))] : [];

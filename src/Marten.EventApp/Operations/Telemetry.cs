@@ -30,7 +30,8 @@ public static class Telemetry
     /// <summary>
     /// Events the forwarder put on the bus (confirmed by the broker, or in the outbox without one), per event type.
     /// </summary>
-    public static readonly Counter<long> EventsPublished = Meter.CreateCounter<long>("eventapp.events.published", "{event}",
+    public static readonly Counter<long> EventsPublished = Meter.CreateCounter<long>("eventapp.events.published",
+        "{event}",
         "Events put on the bus, per event type");
 
     /// <summary>From the start of a page's publication to the broker's confirm of each event.</summary>
@@ -67,7 +68,8 @@ public static class Telemetry
         else builder.Services.AddHostedService<TraceContextPropagation>();
 
         // each log entry's scope: the trace and span ids and the current span's tags (message id, event id and type)
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
+        builder.Logging.Configure(o =>
+            o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
                                                                    | ActivityTrackingOptions.ParentId | ActivityTrackingOptions.Tags);
         builder.Services.AddSingleton<ConsumerNames>();
         builder.Services.ConfigureMarten(opts =>
@@ -80,17 +82,20 @@ public static class Telemetry
         builder.Services.ConfigureWolverine(opts =>
         {
             opts.Policies.Add<ConsumerTelemetryPolicy>();
-            opts.Policies.AddMiddleware(typeof(ConsumerBatchTelemetry), chain => BatchedEvents.IsBatch(chain.MessageType));
+            opts.Policies.AddMiddleware(typeof(ConsumerBatchTelemetry),
+                chain => BatchedEvents.IsBatch(chain.MessageType));
         });
         return builder;
     }
 
     /// <summary>Scrapes and probes stay out of the traces.</summary>
-    public static bool IsOperational(PathString path) => path.StartsWithSegments("/metrics") || path.StartsWithSegments("/health");
+    public static bool IsOperational(PathString path) => path.StartsWithSegments("/metrics")
+        || path.StartsWithSegments("/health");
 
     /// <summary>The W3C trace context an event was stored under (<see cref="TraceContextStamp"/>), if any.</summary>
     public static ActivityContext ParentOf(JasperFx.Events.IEvent e) =>
-        e.GetHeader(TraceContextStamp.Header)?.ToString() is { } traceParent && ActivityContext.TryParse(traceParent, null, out var context)
+        e.GetHeader(TraceContextStamp.Header)?.ToString() is { } traceParent
+            && ActivityContext.TryParse(traceParent, null, out var context)
             ? context : default;
 }
 
@@ -143,7 +148,8 @@ internal sealed class TraceContextStamp : DocumentSessionListenerBase
 public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
 {
     private readonly Dictionary<string, string> _handlers = queues.ToDictionary(q => q.Name, q => q.Handler);
-    private readonly Dictionary<Type, string> _batched = queues.Where(q => q.Batch is not null).ToDictionary(q => q.Batch!.Type, q => q.Handler);
+    private readonly Dictionary<Type, string> _batched = queues.Where(q => q.Batch is not null)
+        .ToDictionary(q => q.Batch!.Type, q => q.Handler);
     private readonly HashSet<string> _batchedHandlers =
         queues.Where(q => q.Batch is not null).Select(q => q.Handler).ToHashSet();
 

@@ -19,7 +19,8 @@ public static class CreateOrderHandler
     {
         var errors = new FieldErrors();
         if (cmd.OrderId == Guid.Empty) errors.Add("orderId", "Order ID is required.");
-        if (cmd.CustomerId is null || cmd.CustomerId == Guid.Empty) errors.Add("customerId", "Customer ID is required.");
+        if (cmd.CustomerId is null || cmd.CustomerId == Guid.Empty) errors.Add("customerId",
+            "Customer ID is required.");
         var lines = new List<OrderLine>();
         if (cmd.Lines is null || cmd.Lines.Count == 0) errors.Add("lines", "An order needs at least one line.");
         else if (cmd.Lines.Count > MaxLines) errors.Add("lines", $"An order has at most {MaxLines} lines.");
@@ -35,16 +36,19 @@ public static class CreateOrderHandler
                     errors.Add($"lines[{i}].unitPrice", $"Unit price must be between 0 and {MaxUnitPrice}.");
                 else if (decimal.Round(price, 2) != price)
                     errors.Add($"lines[{i}].unitPrice", "Unit price has at most two decimals.");
-                if (sku is not null && line is { Quantity: { } q, UnitPrice: { } p }) lines.Add(new OrderLine(sku, q, p));
+                if (sku is not null && line is { Quantity: { } q, UnitPrice: { } p }) lines.Add(new OrderLine(sku, q,
+                    p));
             }
         }
 
         if (errors.Any) return Rejection.Invalid(errors.ToDictionary());
-        return Decision.Accept(new OrderCreated(cmd.OrderId, cmd.CustomerId!.Value, lines, lines.Sum(l => l.Quantity * l.UnitPrice), now));
+        return Decision.Accept(new OrderCreated(cmd.OrderId, cmd.CustomerId!.Value, lines,
+            lines.Sum(l => l.Quantity * l.UnitPrice), now));
     }
 
     /// <summary>Starting the stream is the existence check: a taken order id is refused.</summary>
-    public static Task Handle(CreateOrder cmd, IDocumentSession session, IMessageContext context, StreamCommands commands,
+    public static Task Handle(CreateOrder cmd, IDocumentSession session, IMessageContext context,
+        StreamCommands commands,
         TimeProvider clock, CancellationToken ct) =>
         commands.StartAsync<Order>(session, context, cmd.OrderId, Decide(cmd, clock.GetUtcNow()), ct);
 }
@@ -61,9 +65,11 @@ internal static class CreateOrderEndpoint
         // a customer orders for itself only (for itself when it names no one)
         var caller = Caller.Of(http.User);
         var customerId = caller.ActsOnAny ? body.CustomerId : body.CustomerId ?? caller.UserId;
-        if (!caller.ActsOnAny && (caller.UserId is null || customerId != caller.UserId)) return Scopes.NotYours("orders");
+        if (!caller.ActsOnAny && (caller.UserId is null
+            || customerId != caller.UserId)) return Scopes.NotYours("orders");
         var id = body.Id ?? Guid.CreateVersion7();
-        var outcome = await bus.InvokeAsync<CommandOutcome>(new CreateOrder(id, customerId, body.Lines), RequestCorrelation.From(http), ct);
+        var outcome = await bus.InvokeAsync<CommandOutcome>(new CreateOrder(id, customerId, body.Lines),
+            RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
 
         http.Response.Headers.ETag = Versioning.ETag(outcome.Version);

@@ -13,9 +13,11 @@ internal static class GetOrdersEndpoint
     public const int MaxPageSize = 100;
     public const int DefaultPageSize = 20;
 
-    public static async Task<Results<Ok<OrderSummary>, ProblemHttpResult>> Get(Guid id, IQuerySession session, HttpContext http, CancellationToken ct)
+    public static async Task<Results<Ok<OrderSummary>, ProblemHttpResult>> Get(Guid id, IQuerySession session,
+        HttpContext http, CancellationToken ct)
     {
-        if (await session.LoadAsync<OrderSummary>(id, ct) is not { } order) return TypedResults.Problem(Rejection.NotFound("Order").ToProblem());
+        if (await session.LoadAsync<OrderSummary>(id,
+            ct) is not { } order) return TypedResults.Problem(Rejection.NotFound("Order").ToProblem());
         if (!Caller.Of(http.User).MayActOn(order.CustomerId)) return Scopes.NotYours("orders");
         http.Response.Headers.ETag = Versioning.ETag(order.Version);
         return TypedResults.Ok(order);
@@ -23,7 +25,8 @@ internal static class GetOrdersEndpoint
 
     /// <summary>A customer's orders (or everyone's, for a service), of one status or all, newest first.</summary>
     public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId,
-        [FromQuery(Name = "status")] string? statusName, int? page, int? pageSize, IQuerySession session, HttpContext http,
+        [FromQuery(Name = "status")] string? statusName, int? page, int? pageSize, IQuerySession session,
+        HttpContext http,
         CancellationToken ct)
     {
         if (!Problems.TryQueryEnum<OrderStatus>(statusName, "status", out var status, out var badStatus))
@@ -42,7 +45,8 @@ internal static class GetOrdersEndpoint
         IQueryable<OrderSummary> query = session.Query<OrderSummary>().Stats(out var stats);
         if (customerId is { } customer) query = query.Where(o => o.CustomerId == customer);
         if (status is { } s) query = query.Where(o => o.Status == s);
-        var orders = await query.OrderByDescending(o => o.CreatedAt).ThenBy(o => o.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        var orders = await query.OrderByDescending(o => o.CreatedAt).ThenBy(o => o.Id).Skip((number - 1) * size)
+            .Take(size).ToListAsync(ct);
         return TypedResults.Ok(new OrderPage(orders, stats.TotalResults, number, size));
     }
 }

@@ -31,9 +31,11 @@ public static class OrderProcessTrigger
     private sealed record CreatedData(Guid CustomerId, List<OrderLine> Lines, decimal Total);
 
     public static async Task Handle(OrderProcessEvent[] events, IDocumentSession session, IMessageContext context,
-        Envelope envelope, SequenceGate gate, OrderOptions options, TimeProvider clock, ILoggerFactory logs, DateTimeOffset now,
+        Envelope envelope, SequenceGate gate, OrderOptions options, TimeProvider clock, ILoggerFactory logs,
+        DateTimeOffset now,
         CancellationToken ct) =>
-        await MoveAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context, options, clock, logs,
+        await MoveAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context,
+            options, clock, logs,
             now, ct);
 
     /// <summary>Parked order events run again (<see cref="SequenceReplayer"/>).</summary>

@@ -28,7 +28,8 @@ public sealed class OrderSaga : TrackedSaga
     public string? PaymentId { get; set; }
 
     /// <summary>A new process for a placed order: the payment step and its timeout.</summary>
-    public static (OrderSaga Saga, SagaEffects Effects) Begin(StartOrderProcess start, OrderOptions options, DateTimeOffset now)
+    public static (OrderSaga Saga, SagaEffects Effects) Begin(StartOrderProcess start, OrderOptions options,
+        DateTimeOffset now)
     {
         var saga = new OrderSaga();
         return (saga, saga.On(start, options, now));
@@ -86,7 +87,8 @@ public sealed class OrderSaga : TrackedSaga
     {
         if (Unexpected(rejected, OrderProcessState.InventoryPending, now)) return new SagaEffects();
         Finish(Step(Inventory)!, StepStatus.Failed, now, rejected.Reason);
-        return Fail(rejected, "Inventory not available", [new InventoryReservationFailed(Id, rejected.Reason, now)], now);
+        return Fail(rejected, "Inventory not available", [new InventoryReservationFailed(Id, rejected.Reason, now)],
+            now);
     }
 
     public SagaEffects On(OrderShipmentReported shipped, DateTimeOffset now)
@@ -97,7 +99,8 @@ public sealed class OrderSaga : TrackedSaga
         State = OrderProcessState.Completed;
         Complete(now);
         Record(now, shipped, "shipped: order completed");
-        return effects.Append(new OrderCompleted(Id, now)).Send(new SendOrderConfirmation(Id, CustomerId)).CancelAllTimeouts();
+        return effects.Append(new OrderCompleted(Id, now)).Send(new SendOrderConfirmation(Id, CustomerId))
+            .CancelAllTimeouts();
     }
 
     public SagaEffects On(OrderStepTimeout timeout, OrderOptions options, DateTimeOffset now)
@@ -119,13 +122,15 @@ public sealed class OrderSaga : TrackedSaga
             return new SagaEffects();
         }
 
-        foreach (var running in Steps.Where(s => s.Status == StepStatus.Running)) Finish(running, StepStatus.Failed, now, "forced by an operator");
+        foreach (var running in Steps.Where(s => s.Status == StepStatus.Running)) Finish(running, StepStatus.Failed,
+            now, "forced by an operator");
         return Fail(force, $"Compensation forced by an operator: {force.Reason}", [], now);
     }
 
     // Wolverine's entry points: decide, then carry the effects out in the saga's transaction
 
-    public Task StartOrHandle(StartOrderProcess start, IMessageContext context, IDocumentSession session, OrderOptions options,
+    public Task StartOrHandle(StartOrderProcess start, IMessageContext context, IDocumentSession session,
+        OrderOptions options,
         DateTimeOffset now, CancellationToken ct) => On(start, options, now).ApplyAsync(this, context, session, ct);
 
     public Task Handle(PaymentSucceeded paid, IMessageContext context, IDocumentSession session, OrderOptions options,
@@ -140,15 +145,18 @@ public sealed class OrderSaga : TrackedSaga
     public Task Handle(InventoryReservationRejected rejected, IMessageContext context, IDocumentSession session,
         DateTimeOffset now, CancellationToken ct) => On(rejected, now).ApplyAsync(this, context, session, ct);
 
-    public Task Handle(OrderShipmentReported shipped, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+    public Task Handle(OrderShipmentReported shipped, IMessageContext context, IDocumentSession session,
+        DateTimeOffset now,
         CancellationToken ct) => On(shipped, now).ApplyAsync(this, context, session, ct);
 
-    public Task Handle(OrderStepTimeout timeout, IMessageContext context, IDocumentSession session, OrderOptions options,
+    public Task Handle(OrderStepTimeout timeout, IMessageContext context, IDocumentSession session,
+        OrderOptions options,
         DateTimeOffset now, CancellationToken ct) => On(timeout, options, now).ApplyAsync(this, context, session, ct);
 
     public void Handle(OrderOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
 
-    public Task Handle(ForceOrderCompensation force, IMessageContext context, IDocumentSession session, DateTimeOffset now,
+    public Task Handle(ForceOrderCompensation force, IMessageContext context, IDocumentSession session,
+        DateTimeOffset now,
         CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
 
     /// <summary>
@@ -156,7 +164,8 @@ public sealed class OrderSaga : TrackedSaga
     /// version (a plain append under Marten's quick append leaves it 0), and a concurrent command on the order makes
     /// this save fail and run again.
     /// </summary>
-    public override async Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct) =>
+    public override async Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events,
+        CancellationToken ct) =>
         (FetchedStream ?? await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events.ToArray());
 
     /// <summary>

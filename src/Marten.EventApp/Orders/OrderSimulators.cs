@@ -45,14 +45,16 @@ public static class OrderSimulators
 
     public static object? Handle(ProcessPayment cmd, OrderOptions options) => options.Payment switch
     {
-        SimulatedAnswer.Approve => new PaymentSucceeded(cmd.OrderId, "pay_" + Guid.CreateVersion7().ToString("N")[..12]),
+        SimulatedAnswer.Approve =>
+            new PaymentSucceeded(cmd.OrderId, "pay_" + Guid.CreateVersion7().ToString("N")[..12]),
         SimulatedAnswer.Decline => new PaymentDeclined(cmd.OrderId, "Card declined (simulated)"),
         _ => null
     };
 
     public static object? Handle(ReserveInventory cmd, OrderOptions options) => options.Inventory switch
     {
-        SimulatedAnswer.Approve => new InventoryReservationConfirmed(cmd.OrderId, "res_" + Guid.CreateVersion7().ToString("N")[..12]),
+        SimulatedAnswer.Approve =>
+            new InventoryReservationConfirmed(cmd.OrderId, "res_" + Guid.CreateVersion7().ToString("N")[..12]),
         SimulatedAnswer.Decline => new InventoryReservationRejected(cmd.OrderId, "Out of stock (simulated)"),
         _ => null
     };
@@ -64,7 +66,8 @@ public static class OrderSimulators
         Log(logs).LogInformation("Simulated warehouse asked to fulfil order {OrderId}; it reports the shipment over HTTP", cmd.OrderId);
 
     public static void Handle(SendOrderConfirmation cmd, ILoggerFactory logs) =>
-        Log(logs).LogInformation("Simulated confirmation of order {OrderId} sent to customer {CustomerId}", cmd.OrderId, cmd.CustomerId);
+        Log(logs).LogInformation("Simulated confirmation of order {OrderId} sent to customer {CustomerId}",
+            cmd.OrderId, cmd.CustomerId);
 
     private static ILogger Log(ILoggerFactory logs) => logs.CreateLogger(typeof(OrderSimulators));
 }

@@ -42,7 +42,8 @@ public sealed partial class OrderSummaryProjection : SingleStreamProjection<Orde
     public static OrderSummary Apply(PaymentProcessed e, OrderSummary o) =>
         (o with { Status = OrderStatus.Paid }).With(nameof(PaymentProcessed), e.ProcessedAt, $"payment {e.PaymentId}, {e.Amount}");
 
-    public static OrderSummary Apply(PaymentFailed e, OrderSummary o) => o.With(nameof(PaymentFailed), e.FailedAt, e.Reason);
+    public static OrderSummary Apply(PaymentFailed e, OrderSummary o) =>
+        o.With(nameof(PaymentFailed), e.FailedAt, e.Reason);
 
     public static OrderSummary Apply(InventoryReserved e, OrderSummary o) =>
         (o with { Status = OrderStatus.AwaitingShipment }).With(nameof(InventoryReserved), e.ReservedAt, $"reservation {e.ReservationId}");
@@ -51,12 +52,14 @@ public sealed partial class OrderSummaryProjection : SingleStreamProjection<Orde
         o.With(nameof(InventoryReservationFailed), e.FailedAt, e.Reason);
 
     public static OrderSummary Apply(OrderShipped e, OrderSummary o) =>
-        (o with { Status = OrderStatus.Shipped, TrackingNumber = e.TrackingNumber }).With(nameof(OrderShipped), e.ShippedAt, e.TrackingNumber);
+        (o with { Status = OrderStatus.Shipped, TrackingNumber = e.TrackingNumber })
+            .With(nameof(OrderShipped), e.ShippedAt, e.TrackingNumber);
 
     public static OrderSummary Apply(PaymentRefunded e, OrderSummary o) => o.With(nameof(PaymentRefunded), e.RefundedAt, $"{e.Amount}");
 
     public static OrderSummary Apply(OrderCancelled e, OrderSummary o) =>
-        (o with { Status = OrderStatus.Cancelled, CancellationReason = e.Reason }).With(nameof(OrderCancelled), e.CancelledAt, e.Reason);
+        (o with { Status = OrderStatus.Cancelled, CancellationReason = e.Reason })
+            .With(nameof(OrderCancelled), e.CancelledAt, e.Reason);
 
     public static OrderSummary Apply(OrderCompleted e, OrderSummary o) =>
         (o with { Status = OrderStatus.Completed }).With(nameof(OrderCompleted), e.CompletedAt);

@@ -18,7 +18,8 @@ public static class OrdersConfiguration
         var options = OrderOptions.From(builder.Configuration);
         var broker = Broker.From(builder.Configuration);
         builder.Services.AddSingleton(options);
-        builder.MonitorSaga<OrderSaga>("Order", (id, reason) => new ForceOrderCompensation(id, reason), (id, note) => new OrderOperatorNote(id, note),
+        builder.MonitorSaga<OrderSaga>("Order", (id, reason) => new ForceOrderCompensation(id, reason),
+            (id, note) => new OrderOperatorNote(id, note),
             options.PaymentTimeout > options.InventoryTimeout ? options.PaymentTimeout : options.InventoryTimeout);
         if (options.ProcessEnabled)
         {
@@ -42,7 +43,8 @@ public static class OrdersConfiguration
                 opts.PublishMessage<FulfillOrder>().ToRabbitQueue(options.ShippingQueue);
                 opts.PublishMessage<SendOrderConfirmation>().ToRabbitQueue(options.NotificationQueue);
             });
-            builder.ReceiveCommands(typeof(PaymentSucceeded), typeof(PaymentDeclined), typeof(InventoryReservationConfirmed),
+            builder.ReceiveCommands(typeof(PaymentSucceeded), typeof(PaymentDeclined),
+                typeof(InventoryReservationConfirmed),
                 typeof(InventoryReservationRejected));
         }
         else throw new InvalidOperationException($"{OrderOptions.Section}:Simulators is off but no broker is configured (ConnectionStrings:RabbitMq): " +
@@ -53,7 +55,8 @@ public static class OrdersConfiguration
             opts.Projections.Add<OrderSummaryProjection>(ProjectionLifecycle.Inline);
             opts.Projections.Snapshot<Order>(SnapshotLifecycle.Inline);
             // a customer's orders, newest first
-            opts.Schema.For<OrderSummary>().Duplicate(x => x.CustomerId, configure: i => i.Name = "ix_ordersummary_customer_id")
+            opts.Schema.For<OrderSummary>()
+                .Duplicate(x => x.CustomerId, configure: i => i.Name = "ix_ordersummary_customer_id")
                 .Index(x => x.CreatedAt);
         });
         return builder
@@ -84,7 +87,8 @@ public static class OrdersConfiguration
         orders.MapGet("", GetOrdersEndpoint.List).WithName("ListOrders").RequireScope(Scopes.OrdersRead)
             .ProducesProblem(StatusCodes.Status400BadRequest);
         // the warehouse reports shipments: a service
-        orders.MapPost("/{id:guid}/shipment", ReportShipmentEndpoint.Post).WithName("ReportShipment").RequireScope(Scopes.OrdersWrite, anyOwner: true)
+        orders.MapPost("/{id:guid}/shipment", ReportShipmentEndpoint.Post).WithName("ReportShipment")
+            .RequireScope(Scopes.OrdersWrite, anyOwner: true)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }

@@ -27,9 +27,11 @@ public static class ReportShipmentHandler
         return Decision.Accept(new OrderShipped(order.Id, cmd.TrackingNumber?.Trim(), now));
     }
 
-    public static Task Handle(ReportShipment cmd, IDocumentSession session, IMessageContext context, StreamCommands commands,
+    public static Task Handle(ReportShipment cmd, IDocumentSession session, IMessageContext context,
+        StreamCommands commands,
         TimeProvider clock, CancellationToken ct) =>
-        commands.AppendAsync<Order>(session, context, cmd.OrderId, CheckInput(cmd), order => Decide(cmd, order, clock.GetUtcNow()), ct);
+        commands.AppendAsync<Order>(session, context, cmd.OrderId, CheckInput(cmd),
+            order => Decide(cmd, order, clock.GetUtcNow()), ct);
 }
 
 public sealed record ReportShipmentRequest(string? TrackingNumber);
@@ -39,7 +41,8 @@ internal static class ReportShipmentEndpoint
     public static async Task<Results<Ok<OrderVersion>, ProblemHttpResult>> Post(
         Guid id, ReportShipmentRequest? body, IMessageBus bus, HttpContext http, CancellationToken ct)
     {
-        var outcome = await bus.InvokeAsync<CommandOutcome>(new ReportShipment(id, body?.TrackingNumber), RequestCorrelation.From(http), ct);
+        var outcome = await bus.InvokeAsync<CommandOutcome>(new ReportShipment(id, body?.TrackingNumber),
+            RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());
 
         http.Response.Headers.ETag = Versioning.ETag(outcome.Version);

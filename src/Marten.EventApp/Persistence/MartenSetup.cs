@@ -56,7 +56,8 @@ public static class MartenSetup
         builder.Services.TryAddSingleton(TimeProvider.System);
         // refusals the store enforces (taken id, taken email, lost race) are answers: logged in one line at Debug
         builder.Services.ConfigureMarten((services, opts) =>
-            opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>(), services.GetRequiredService<StoreRules>())));
+            opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>(),
+                services.GetRequiredService<StoreRules>())));
         if (options.Nodes == NodeMode.Solo) marten.AddAsyncDaemon(DaemonMode.Solo);
         if (options.ApplySchemaOnStartup) builder.Services.AddResourceSetupOnStartup();
         return builder;

@@ -22,7 +22,8 @@ internal sealed class StoreLogger(ILogger logger, StoreRules rules) : IMartenLog
     public void LogSuccess(NpgsqlBatch batch)
     {
         if (logger.IsEnabled(LogLevel.Debug))
-            logger.LogDebug("Executed {Sql}", string.Join(";\n", batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.CommandText)));
+            logger.LogDebug("Executed {Sql}",
+                string.Join(";\n", batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.CommandText)));
     }
 
     public void LogFailure(NpgsqlCommand command, Exception ex) => Failure(ex, command.CommandText);

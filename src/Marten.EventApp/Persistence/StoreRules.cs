@@ -18,7 +18,8 @@ public sealed class StoreRules(IEnumerable<UniqueRule> uniqueRules)
     // Quick appends detect a concurrent writer by this primary key (Marten raises ConcurrencyException for it)
     private const string EventVersionKey = "pk_mt_events_stream_and_version";
     private const string StreamKey = "pk_mt_streams_id";
-    private readonly Dictionary<string, UniqueRule> _rules = uniqueRules.ToDictionary(r => r.ConstraintName, StringComparer.Ordinal);
+    private readonly Dictionary<string, UniqueRule> _rules = uniqueRules.ToDictionary(r => r.ConstraintName,
+        StringComparer.Ordinal);
 
     /// <summary>The refusal a failed save means, or null when the failure is not a rule (it is then an
     /// error).</summary>

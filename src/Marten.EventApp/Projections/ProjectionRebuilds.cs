@@ -35,7 +35,8 @@ public sealed record RebuildStatus(
 /// no node projects into the data being torn down), this node replays it, and the pause is lifted for the leader to
 /// assign the agents again.
 /// </summary>
-public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IHostApplicationLifetime lifetime,
+public sealed class ProjectionRebuilds(IDocumentStore store,
+    Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IHostApplicationLifetime lifetime,
     EventAppOptions options, IServiceProvider services, ILogger<ProjectionRebuilds> logger)
 {
     /// <summary>The advisory lock of a rebuild across nodes: (hashtext(this),
@@ -48,7 +49,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
     private readonly ConcurrentDictionary<Guid, Run> _runs = new();
 
     /// <summary>The id of the rebuild of this projection that is running, if one is.</summary>
-    public string? Running(string projection) => _running.TryGetValue(projection, out var run) ? run.Id.ToString() : null;
+    public string? Running(string projection) =>
+        _running.TryGetValue(projection, out var run) ? run.Id.ToString() : null;
 
     public RebuildStatus? Find(Guid id) => _runs.TryGetValue(id, out var run) ? run.Status() : null;
 
@@ -60,7 +62,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         var daemon = inline || cluster ? null : await DaemonAsync();
         var run = new Run(source.Name, inline ? "streams" : "events");
         if (!_running.TryAdd(source.Name, run))
-            return _running.TryGetValue(source.Name, out var other) ? (null, other.Status()) : await StartAsync(source); // it just ended
+            return _running.TryGetValue(source.Name, out var other) ? (null,
+                other.Status()) : await StartAsync(source); // it just ended
         Npgsql.NpgsqlConnection? clusterLock = null;
         if (cluster && (clusterLock = await ClusterLockAsync(source.Name)) is null)
         {
@@ -69,7 +72,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         }
 
         _runs[run.Id] = run;
-        foreach (var old in _runs.Values.Where(r => r.FinishedAt is not null).OrderByDescending(r => r.StartedAt).Skip(50))
+        foreach (var old in _runs.Values.Where(r => r.FinishedAt is not null).OrderByDescending(r =>
+            r.StartedAt).Skip(50))
             _runs.TryRemove(old.Id, out _);
 
         _ = Task.Run(async () =>
@@ -80,7 +84,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
                 else if (cluster) await RebuildAcrossNodesAsync(source, run, lifetime.ApplicationStopping);
                 else await RebuildAsync(daemon!, source, run, lifetime.ApplicationStopping);
                 run.Finish(null);
-                logger.LogInformation("Rebuilt projection {Projection}: {Done} {Unit} in {Seconds:0.0} s", run.Projection, run.Done, run.Unit,
+                logger.LogInformation("Rebuilt projection {Projection}: {Done} {Unit} in {Seconds:0.0} s",
+                    run.Projection, run.Done, run.Unit,
                     run.Elapsed.TotalSeconds);
             }
             catch (Exception e)
@@ -146,7 +151,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         (await coordinator.AllDaemonsAsync()).FirstOrDefault()
         ?? throw new InvalidOperationException("No projection daemon runs on this node.");
 
-    private async Task RebuildAsync(IProjectionDaemon daemon, IProjectionSource<IDocumentOperations, IQuerySession> source, Run run,
+    private async Task RebuildAsync(IProjectionDaemon daemon,
+        IProjectionSource<IDocumentOperations, IQuerySession> source, Run run,
         CancellationToken ct)
     {
         var shards = source.Shards().Select(s => s.Name.Identity).ToHashSet();
@@ -154,7 +160,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         // the daemon reports each page it commits while rebuilding: that is the progress
         using var progress = daemon.Tracker.Subscribe(new Observer(state =>
         {
-            if (state.Mode == ShardMode.rebuilding && shards.Contains(state.ShardName)) run.Done = Math.Max(run.Done, state.Sequence);
+            if (state.Mode == ShardMode.rebuilding && shards.Contains(state.ShardName)) run.Done = Math.Max(run.Done,
+                state.Sequence);
         }));
         await daemon.RebuildProjectionAsync(source.Name, TimeSpan.FromMinutes(30), ct);
         run.Done = run.Total;
@@ -162,7 +169,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
         foreach (var shard in shards) await daemon.StartAgentAsync(shard, ct);
     }
 
-    private async Task RebuildAcrossNodesAsync(IProjectionSource<IDocumentOperations, IQuerySession> source, Run run, CancellationToken ct)
+    private async Task RebuildAcrossNodesAsync(IProjectionSource<IDocumentOperations, IQuerySession> source, Run run,
+        CancellationToken ct)
     {
         var family = services.GetRequiredService<IEventSubscriptionAgentFamily>();
         var agents = services.GetRequiredService<IWolverineRuntime>().Agents;
@@ -217,7 +225,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
     private async Task<long> PositionAsync(IEnumerable<ShardName> shards, CancellationToken ct)
     {
         long least = long.MaxValue;
-        foreach (var shard in shards) least = Math.Min(least, await store.Advanced.ProjectionProgressFor(shard, token: ct));
+        foreach (var shard in shards) least = Math.Min(least,
+            await store.Advanced.ProjectionProgressFor(shard, token: ct));
         return least;
     }
 
@@ -227,10 +236,13 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
     private async Task<long> HighWaterMarkAsync(CancellationToken ct) =>
         await store.Advanced.ProjectionProgressFor(ShardName.HighWaterMarkFor(), token: ct);
 
-    private async Task RebuildInPlaceAsync(IProjectionSource<IDocumentOperations, IQuerySession> source, Run run, CancellationToken ct)
+    private async Task RebuildInPlaceAsync(IProjectionSource<IDocumentOperations, IQuerySession> source, Run run,
+        CancellationToken ct)
     {
         var document = source.PublishedTypes().Single();
-        var rebuild = typeof(ProjectionRebuilds).GetMethod(nameof(RebuildStreamsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+        var rebuild = typeof(ProjectionRebuilds)
+            .GetMethod(nameof(RebuildStreamsAsync),
+            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
             .MakeGenericMethod(document);
         await (Task)rebuild.Invoke(this, [run, ct])!;
     }
@@ -253,7 +265,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
             foreach (var id in ids)
             {
                 // a stream of another kind projects to nothing here
-                if (await session.Events.AggregateStreamAsync<TDocument>(id, token: ct) is { } rebuilt) session.Store(rebuilt);
+                if (await session.Events.AggregateStreamAsync<TDocument>(id,
+                    token: ct) is { } rebuilt) session.Store(rebuilt);
             }
 
             await session.SaveChangesAsync(ct);
@@ -295,7 +308,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store, Marten.Events.Daemo
             double? rate = seconds > 0 && Done > 0 ? Done / seconds : null;
             double? eta = FinishedAt is null && rate is > 0 ? Math.Max(0, Total - Done) / rate : null;
             var state = FinishedAt is null ? "running" : _error is null ? "completed" : "failed";
-            return new RebuildStatus(Id, Projection, state, Unit, Done, Total, rate, eta, StartedAt, FinishedAt, _error);
+            return new RebuildStatus(Id, Projection, state, Unit, Done, Total, rate, eta, StartedAt, FinishedAt,
+                _error);
         }
     }
 }

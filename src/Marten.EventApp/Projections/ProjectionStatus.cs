@@ -8,7 +8,8 @@ namespace Marten.EventApp.Projections;
 
 /// <summary>What stopped or paused a shard, and on which event; <c>Detail</c> holds the whole exception, inner ones
 /// included.</summary>
-public sealed record ShardError(string Category, string ExceptionType, string RootExceptionType, string Message, string Detail,
+public sealed record ShardError(string Category, string ExceptionType, string RootExceptionType, string Message,
+    string Detail,
     long? EventSequence, string? EventType, DateTimeOffset OccurredAt);
 
 /// <summary>
@@ -34,7 +35,8 @@ public sealed record ProjectionsOverview(long HighWaterMark, int? ThisNode, IRea
 
 internal static class ProjectionStatusEndpoint
 {
-    public static async Task<ProjectionsOverview> Get(IDocumentStore store, Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IWolverineRuntime wolverine,
+    public static async Task<ProjectionsOverview> Get(IDocumentStore store,
+        Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IWolverineRuntime wolverine,
         ProjectionRebuilds rebuilds, EventAppOptions options, CancellationToken ct)
     {
         var projections = ((StoreOptions)store.Options).Projections;
@@ -93,18 +95,22 @@ internal static class ProjectionStatusEndpoint
                 : agent is { Status: AgentStatus.Paused } ? "paused"
                 : agent is { Status: AgentStatus.Running } ? "running"
                 : paused.Contains(AgentKey(shard.Name)) ? "paused"
-                : distributed && node is not null && node != wolverine.Options.Durability.AssignedNodeNumber ? "elsewhere"
+                : distributed && node is not null
+                    && node != wolverine.Options.Durability.AssignedNodeNumber ? "elsewhere"
                 : "stopped";
             var failure = agent?.Failure;
-            var error = failure is null ? null : new ShardError(failure.Category.ToString(), failure.ExceptionType, failure.RootExceptionType, failure.Message, failure.Detail,
+            var error = failure is null ? null : new ShardError(failure.Category.ToString(), failure.ExceptionType,
+                failure.RootExceptionType, failure.Message, failure.Detail,
                 failure.Event?.Sequence, failure.Event?.EventTypeName, failure.OccurredAt);
             var kind = projections.All.Any(p => p.Name == name) ? "projection" : "subscription";
             states.Add(new ProjectionState(name, kind, "async", identity, position, Math.Max(0, highWater - position),
-                row?.OldestSeconds() is { } oldest ? Math.Max(0, (now - DateTimeOffset.UnixEpoch.AddSeconds(oldest)).TotalSeconds) : 0, state, error,
+                row?.OldestSeconds() is { } oldest ? Math.Max(0,
+                    (now - DateTimeOffset.UnixEpoch.AddSeconds(oldest)).TotalSeconds) : 0, state, error,
                 distributed ? node : null, running));
         }
 
-        return new ProjectionsOverview(highWater, distributed ? wolverine.Options.Durability.AssignedNodeNumber : null, states);
+        return new ProjectionsOverview(highWater, distributed ? wolverine.Options.Durability.AssignedNodeNumber : null,
+            states);
     }
 
     // a shard's agent in Wolverine's assignments: event-subscriptions://marten/main/{database}/{name}/{key}
@@ -125,7 +131,8 @@ internal static class ProjectionStatusEndpoint
     private sealed record ProgressRow(string Name, long Position, long HighWaterMark, string? OldestPending)
     {
         public double? OldestSeconds() =>
-            double.TryParse(OldestPending, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s)
+            double.TryParse(OldestPending, System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var s)
             && double.IsFinite(s) ? s : null;
     }
 }

@@ -36,7 +36,8 @@ internal static class RebuildEndpoints
     public static async Task<Results<Accepted<RebuildStatus>, ProblemHttpResult>> Start(
         string name, IDocumentStore store, ProjectionRebuilds rebuilds)
     {
-        var source = ((StoreOptions)store.Options).Projections.All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+        var source = ((StoreOptions)store.Options)
+            .Projections.All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
         if (source is null || source.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Live)
             return TypedResults.Problem($"There is no projection named '{name}' (GET /api/admin/projections lists them).",
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown projection");
@@ -47,7 +48,8 @@ internal static class RebuildEndpoints
         }
         catch (RebuildRunningElsewhereException e)
         {
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "A rebuild is running");
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict,
+                title: "A rebuild is running");
         }
 
         if (running is not null)
@@ -64,8 +66,10 @@ internal static class RebuildEndpoints
         return TypedResults.Accepted(StatusUrl(started!), started);
     }
 
-    public static Results<Ok<RebuildStatus>, ProblemHttpResult> Get(string name, Guid id, ProjectionRebuilds rebuilds) =>
+    public static Results<Ok<RebuildStatus>, ProblemHttpResult> Get(string name, Guid id,
+        ProjectionRebuilds rebuilds) =>
         rebuilds.Find(id) is { } status && string.Equals(status.Projection, name, StringComparison.OrdinalIgnoreCase)
             ? TypedResults.Ok(status)
-            : TypedResults.Problem("No such rebuild on this node (the last 50 are kept).", statusCode: StatusCodes.Status404NotFound, title: "Unknown rebuild");
+            : TypedResults.Problem("No such rebuild on this node (the last 50 are kept).",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown rebuild");
 }

@@ -7,7 +7,8 @@ using Wolverine;
 namespace Marten.EventApp.Projections;
 
 /// <summary>An event a subscription skipped (recorded by Marten as a dead letter event), with why.</summary>
-public sealed record SkippedEvent(Guid Id, string Projection, long EventSequence, string ExceptionType, string ExceptionMessage, DateTimeOffset SkippedAt);
+public sealed record SkippedEvent(Guid Id, string Projection, long EventSequence, string ExceptionType,
+    string ExceptionMessage, DateTimeOffset SkippedAt);
 
 public sealed record SkippedEventPage(IReadOnlyList<SkippedEvent> Events, int Total, int Page, int PageSize);
 
@@ -26,8 +27,10 @@ internal static class SkippedEventEndpoints
 
         var query = session.Query<DeadLetterEvent>().Where(d => projection == null || d.ProjectionName == projection);
         var total = await query.CountAsync(ct);
-        var events = await query.OrderByDescending(d => d.Timestamp).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return TypedResults.Ok(new SkippedEventPage(events.Select(d => new SkippedEvent(d.Id, d.ProjectionName, d.EventSequence,
+        var events = await query.OrderByDescending(d => d.Timestamp).Skip((number - 1) * size).Take(size)
+            .ToListAsync(ct);
+        return TypedResults.Ok(new SkippedEventPage(events.Select(d =>
+            new SkippedEvent(d.Id, d.ProjectionName, d.EventSequence,
             d.ExceptionType, d.ExceptionMessage, d.Timestamp)).ToList(), total, number, size));
     }
 
@@ -35,12 +38,14 @@ internal static class SkippedEventEndpoints
         Guid id, IDocumentSession session, EventForwarder forwarder, IMessageBus bus, ILogger<EventForwarder> logger, CancellationToken ct)
     {
         if (await session.LoadAsync<DeadLetterEvent>(id, ct) is not { } skipped)
-            return TypedResults.Problem("No skipped event with this id.", statusCode: StatusCodes.Status404NotFound, title: "Unknown skipped event");
+            return TypedResults.Problem("No skipped event with this id.", statusCode: StatusCodes.Status404NotFound,
+                title: "Unknown skipped event");
         if (skipped.ProjectionName != EventForwarder.Name)
             return TypedResults.Problem($"Events skipped by {skipped.ProjectionName} are not sent again one by one: rebuild it.",
                 statusCode: StatusCodes.Status409Conflict, title: "Not retryable");
 
-        var stored = await session.Events.QueryAllRawEvents().Where(e => e.Sequence == skipped.EventSequence).SingleOrDefaultAsync(ct);
+        var stored = await session.Events.QueryAllRawEvents().Where(e => e.Sequence == skipped.EventSequence)
+            .SingleOrDefaultAsync(ct);
         if (stored is null)
             return TypedResults.Problem($"Event {skipped.EventSequence} is no longer in the store.", statusCode: StatusCodes.Status409Conflict,
                 title: "Not retryable");
@@ -56,8 +61,10 @@ internal static class SkippedEventEndpoints
 
         session.Delete(skipped);
         await session.SaveChangesAsync(ct);
-        logger.LogInformation("Skipped event {Sequence} ({EventType}) sent again by an operator", stored.Sequence, stored.EventTypeName);
-        return TypedResults.Ok(new SkippedEvent(skipped.Id, skipped.ProjectionName, skipped.EventSequence, skipped.ExceptionType,
+        logger.LogInformation("Skipped event {Sequence} ({EventType}) sent again by an operator", stored.Sequence,
+            stored.EventTypeName);
+        return TypedResults.Ok(new SkippedEvent(skipped.Id, skipped.ProjectionName, skipped.EventSequence,
+            skipped.ExceptionType,
             skipped.ExceptionMessage, skipped.Timestamp));
     }
 }

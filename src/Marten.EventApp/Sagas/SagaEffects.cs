@@ -60,19 +60,22 @@ public sealed class SagaEffects
         return this;
     }
 
-    public async Task ApplyAsync(TrackedSaga saga, IMessageContext context, IDocumentSession session, CancellationToken ct)
+    public async Task ApplyAsync(TrackedSaga saga, IMessageContext context, IDocumentSession session,
+        CancellationToken ct)
     {
         // the ids known before this decision's own timeouts are scheduled: only those can be cancelled
         if (CancelTimeouts)
         {
-            WolverineInternals.CancelScheduled(session, saga.Steps.Where(s => s.TimeoutId is not null).Select(s => s.TimeoutId!.Value).ToList());
+            WolverineInternals.CancelScheduled(session,
+                saga.Steps.Where(s => s.TimeoutId is not null).Select(s => s.TimeoutId!.Value).ToList());
             foreach (var step in saga.Steps) (step.TimeoutId, step.TimeoutScheduled) = (null, false);
         }
 
         foreach (var message in Messages) await context.SendAsync(message);
         foreach (var timeout in Timeouts)
         {
-            await context.ScheduleAsync(timeout.Message, timeout.After, new DeliveryOptions { SagaId = saga.Id.ToString() });
+            await context.ScheduleAsync(timeout.Message, timeout.After,
+                new DeliveryOptions { SagaId = saga.Id.ToString() });
             if (saga.Step(timeout.Step) is { } step)
             {
                 step.TimeoutId = WolverineInternals.ScheduledEnvelopeId(context, timeout.Message);

@@ -24,7 +24,8 @@ public sealed record MonitoredSaga(
     Func<IQuerySession, DateTimeOffset, CancellationToken, Task<(IReadOnlyList<(SagaStatus Status, long Count)> ByStatus, long Stuck)>> Count,
     Func<IQuerySession, DateTimeOffset, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Stuck);
 
-public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt,
+    DateTimeOffset? CompletedAt,
     DateTimeOffset? FailedAt, string? Error);
 
 public sealed record SagaPage(IReadOnlyList<SagaSummary> Sagas, long Total, int Page, int PageSize);
@@ -33,10 +34,13 @@ public sealed record SagaPage(IReadOnlyList<SagaSummary> Sagas, long Total, int 
 /// A timeout still scheduled, with the step it was set for. The order process keeps one per step (a done step's is
 /// ignored when it fires); onboarding keeps one timer that moves on to the step due next when its step is done.
 /// </summary>
-public sealed record PendingTimeout(Guid Id, string Step, StepStatus StepStatus, string? MessageType, DateTimeOffset? DueAt);
+public sealed record PendingTimeout(Guid Id, string Step, StepStatus StepStatus, string? MessageType,
+    DateTimeOffset? DueAt);
 
-public sealed record SagaDetails(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
-    DateTimeOffset? FailedAt, string? Error, int Version, IReadOnlyList<SagaStep> Steps, IReadOnlyList<PendingTimeout> PendingTimeouts,
+public sealed record SagaDetails(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? FailedAt, string? Error, int Version, IReadOnlyList<SagaStep> Steps,
+    IReadOnlyList<PendingTimeout> PendingTimeouts,
     IReadOnlyList<SagaTimelineEntry> Timeline);
 
 public sealed record ForceCompensationRequest(string? Reason);
@@ -46,7 +50,8 @@ public sealed record SagaAction(Guid SagaId, string Action, DateTimeOffset At);
 public static class SagaMonitoring
 {
     /// <summary>The saga endpoints; each saga type joins with <see cref="MonitorSaga{TSaga}"/>.</summary>
-    public static WebApplicationBuilder AddSagaMonitoring(this WebApplicationBuilder builder) => builder.AddEndpoints(Map);
+    public static WebApplicationBuilder AddSagaMonitoring(this WebApplicationBuilder builder) =>
+        builder.AddEndpoints(Map);
 
     public const int MaxPageSize = 100;
     public const int MaxPage = 100;
@@ -79,7 +84,8 @@ public static class SagaMonitoring
             {
                 // one round trip for every status and the stuck ones
                 var batch = session.CreateBatchQuery();
-                var counts = Enum.GetValues<SagaStatus>().Select(s => (s, batch.Query<TSaga>().Where(x => x.Status == s).Count())).ToList();
+                var counts = Enum.GetValues<SagaStatus>()
+                    .Select(s => (s, batch.Query<TSaga>().Where(x => x.Status == s).Count())).ToList();
                 var stuck = batch.Query<TSaga>().Where(StuckAt<TSaga>(now - stuckAfter)).Count();
                 await batch.Execute(ct);
                 return (counts.Select(c => (c.s, c.Item2.Result)).ToList(), await stuck);
@@ -101,8 +107,10 @@ public static class SagaMonitoring
     public static void Map(IEndpointRouteBuilder app)
     {
         var sagas = app.MapGroup("/api/sagas").WithTags("Sagas");
-        sagas.MapGet("", List).WithName("ListSagas").RequireScope(Scopes.OperationsRead, anyOwner: true).ProducesProblem(StatusCodes.Status400BadRequest);
-        sagas.MapGet("/{id:guid}", Get).WithName("GetSaga").RequireScope(Scopes.OperationsRead, anyOwner: true).ProducesProblem(StatusCodes.Status404NotFound);
+        sagas.MapGet("", List).WithName("ListSagas").RequireScope(Scopes.OperationsRead, anyOwner: true)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        sagas.MapGet("/{id:guid}", Get).WithName("GetSaga").RequireScope(Scopes.OperationsRead, anyOwner: true)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         var admin = app.MapGroup("/api/admin/sagas").WithTags("Sagas");
         admin.MapPost("/{id:guid}/timeouts/{timeoutId:guid}/fire", FireTimeout).WithName("FireSagaTimeout")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -122,7 +130,8 @@ public static class SagaMonitoring
         if (page is < 1 or > MaxPage) return Problems.BadQuery($"page must be between 1 and {MaxPage}.");
         if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
         if (stuck == true && status is not null and not SagaStatus.Started) return Problems.BadQuery("A stuck saga is Started: leave status out.");
-        var types = monitored.Where(m => type is null || string.Equals(m.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
+        var types = monitored.Where(m => type is null
+            || string.Equals(m.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
         if (types.Count == 0) return Problems.BadQuery($"type must be one of {string.Join(", ", monitored.Select(m => m.Type))}.");
 
         var (number, size) = (page ?? 1, pageSize ?? 20);
@@ -135,27 +144,32 @@ public static class SagaMonitoring
                 ? await m.Stuck(session, clock.GetUtcNow(), number * size, ct)
                 : await m.Newest(session, status, number * size, ct);
             total += count;
-            summaries.AddRange(newest.Select(s => new SagaSummary(s.Id, m.Type, s.Status, s.StartedAt, s.CompletedAt, s.FailedAt, s.Error)));
+            summaries.AddRange(newest.Select(s =>
+                new SagaSummary(s.Id, m.Type, s.Status, s.StartedAt, s.CompletedAt, s.FailedAt, s.Error)));
         }
 
-        var onPage = summaries.OrderByDescending(s => s.StartedAt).ThenBy(s => s.Id).Skip((number - 1) * size).Take(size).ToList();
+        var onPage = summaries.OrderByDescending(s => s.StartedAt).ThenBy(s => s.Id).Skip((number - 1) * size)
+            .Take(size).ToList();
         return TypedResults.Ok(new SagaPage(onPage, total, number, size));
     }
 
-    private static async Task<Results<Ok<SagaDetails>, ProblemHttpResult>> Get(Guid id, IEnumerable<MonitoredSaga> monitored,
+    private static async Task<Results<Ok<SagaDetails>, ProblemHttpResult>> Get(Guid id,
+        IEnumerable<MonitoredSaga> monitored,
         IQuerySession session, IWolverineRuntime wolverine, CancellationToken ct)
     {
         if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
 
         var pending = await PendingTimeoutsAsync(saga, wolverine, ct);
-        return TypedResults.Ok(new SagaDetails(saga.Id, m.Type, saga.Status, saga.StartedAt, saga.CompletedAt, saga.FailedAt, saga.Error,
+        return TypedResults.Ok(new SagaDetails(saga.Id, m.Type, saga.Status, saga.StartedAt, saga.CompletedAt,
+            saga.FailedAt, saga.Error,
             saga.Version, saga.Steps, pending, saga.Timeline));
     }
 
     /// <summary>An operator's "now" for a pending timeout: the durable message becomes due at once, on whichever
     /// node.</summary>
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> FireTimeout(Guid id, Guid timeoutId,
-        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus, TimeProvider clock,
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus,
+        TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
         if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
@@ -170,7 +184,8 @@ public static class SagaMonitoring
     }
 
     /// <summary>An operator ends a stuck saga: it fails and compensates what it did, as after a failed step.</summary>
-    private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> Compensate(Guid id, ForceCompensationRequest body,
+    private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> Compensate(Guid id,
+        ForceCompensationRequest body,
         IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Trim().Length > 500)
@@ -184,7 +199,8 @@ public static class SagaMonitoring
         return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "compensate", clock.GetUtcNow()));
     }
 
-    private static async Task<(MonitoredSaga, TrackedSaga)?> FindAsync(Guid id, IEnumerable<MonitoredSaga> monitored, IQuerySession session, CancellationToken ct)
+    private static async Task<(MonitoredSaga, TrackedSaga)?> FindAsync(Guid id, IEnumerable<MonitoredSaga> monitored,
+        IQuerySession session, CancellationToken ct)
     {
         foreach (var m in monitored)
             if (await m.Load(session, id, ct) is { } saga) return (m, saga);
@@ -193,13 +209,15 @@ public static class SagaMonitoring
 
     /// <summary>The saga's timeouts still scheduled in Wolverine's store, read by their ids (never by an empty list:
     /// that is every one).</summary>
-    private static async Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(TrackedSaga saga, IWolverineRuntime wolverine, CancellationToken ct)
+    private static async Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(TrackedSaga saga,
+        IWolverineRuntime wolverine, CancellationToken ct)
     {
         var steps = saga.Steps.Where(s => s.TimeoutId is not null).ToDictionary(s => s.TimeoutId!.Value);
         if (steps.Count == 0) return [];
         var found = await wolverine.Storage.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { MessageIds = steps.Keys.ToArray(), PageSize = 0 }, ct);
         return found.Messages.Where(m => steps.ContainsKey(m.Id)).OrderBy(m => m.ScheduledTime)
-            .Select(m => new PendingTimeout(m.Id, steps[m.Id].Name, steps[m.Id].Status, m.MessageType, m.ScheduledTime)).ToList();
+            .Select(m => new PendingTimeout(m.Id, steps[m.Id].Name, steps[m.Id].Status, m.MessageType, m.ScheduledTime))
+                .ToList();
     }
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(Rejection.NotFound("Saga").ToProblem());

@@ -64,7 +64,8 @@ public abstract class TrackedSaga : Saga, IRevisioned
     /// </summary>
     public bool EraseFreeTexts(string placeholder, IReadOnlySet<string> operatorMessages)
     {
-        var errors = Steps.Select(s => s.Error).Append(Error).OfType<string>().Where(e => e != placeholder).Distinct().ToList();
+        var errors = Steps.Select(s => s.Error).Append(Error).OfType<string>().Where(e => e != placeholder).Distinct()
+            .ToList();
         var changed = errors.Count > 0;
         foreach (var step in Steps.Where(s => s.Error is not null)) step.Error = placeholder;
         if (Error is not null) Error = placeholder;
@@ -72,7 +73,8 @@ public abstract class TrackedSaga : Saga, IRevisioned
         {
             var entry = Timeline[i];
             var note = operatorMessages.Contains(entry.Message) ? placeholder
-                : errors.Aggregate(entry.Note, (text, error) => text.Replace(error, placeholder, StringComparison.Ordinal));
+                : errors.Aggregate(entry.Note,
+                    (text, error) => text.Replace(error, placeholder, StringComparison.Ordinal));
             if (note == entry.Note) continue;
             Timeline[i] = entry with { Note = note };
             changed = true;

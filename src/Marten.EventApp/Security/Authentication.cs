@@ -27,7 +27,8 @@ public sealed class AuthOptions
     public string Issuer { get; set; } = "marten-eventapp";
     public string Audience { get; set; } = "marten-eventapp";
 
-    public static AuthOptions From(IConfiguration configuration) => configuration.GetSection(Section).Get<AuthOptions>() ?? new();
+    public static AuthOptions From(IConfiguration configuration) => configuration.GetSection(Section)
+        .Get<AuthOptions>() ?? new();
 }
 
 /// <summary>
@@ -100,7 +101,8 @@ public static class Authentication
         return group;
     }
 
-    private sealed class DevelopmentTokenNotice(TokenIssuer issuer, ILogger<DevelopmentTokenNotice> logger) : IHostedService
+    private sealed class DevelopmentTokenNotice(TokenIssuer issuer,
+        ILogger<DevelopmentTokenNotice> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken ct)
         {

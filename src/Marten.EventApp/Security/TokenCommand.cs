@@ -36,14 +36,16 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
             throw new ArgumentException($"--scope '{unknown}': use {string.Join(", ", Scopes.All)}");
         if (roles.Contains(Scopes.CustomerRole) && !Guid.TryParse(input.SubjectFlag, out _))
             throw new ArgumentException("--role customer needs --subject <the customer's user id>");
-        Console.WriteLine(host.Services.GetRequiredService<TokenIssuer>().Mint(input.SubjectFlag, roles, lifetime, scopes: scopes));
+        Console.WriteLine(host.Services.GetRequiredService<TokenIssuer>().Mint(input.SubjectFlag, roles, lifetime,
+            scopes: scopes));
         return Task.FromResult(true);
     }
 
     public static TimeSpan Lifetime(string ttl)
     {
         var value = ttl.Trim();
-        if (value.Length > 1 && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+        if (value.Length > 1 && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture,
+            out var n) && n > 0)
         {
             switch (char.ToLowerInvariant(value[^1]))
             {

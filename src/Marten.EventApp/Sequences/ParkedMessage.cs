@@ -46,10 +46,12 @@ public sealed class ParkedMessage
 
     public static string IdOf(string consumer, Guid eventId) => $"{consumer}/{eventId}";
 
-    public static ParkedMessage Of(string consumer, EventEnvelope e, string messageType, string? receivedAt, DateTimeOffset now) =>
+    public static ParkedMessage Of(string consumer, EventEnvelope e, string messageType, string? receivedAt,
+        DateTimeOffset now) =>
         new()
     {
-        Id = IdOf(consumer, e.EventId), Consumer = consumer, Key = e.AggregateId, Position = e.AggregateVersion, ParkedAt = now,
+        Id = IdOf(consumer, e.EventId), Consumer = consumer, Key = e.AggregateId, Position = e.AggregateVersion,
+        ParkedAt = now,
         EventId = e.EventId, EventType = e.EventType, MessageType = messageType, ReceivedAt = receivedAt,
         Body = JsonSerializer.Serialize(e, WireJson.Options)
     };
@@ -61,7 +63,8 @@ public sealed class ParkedMessage
     public Guid? Fail(Exception e, DateTimeOffset now)
     {
         var replaced = DeadLetterId;
-        (ExceptionType, ExceptionMessage, FailedAt, DeadLetterId) = (e.GetType().FullName, e.Message, now, Guid.CreateVersion7());
+        (ExceptionType, ExceptionMessage, FailedAt, DeadLetterId) = (e.GetType().FullName, e.Message, now,
+            Guid.CreateVersion7());
         return replaced;
     }
 }

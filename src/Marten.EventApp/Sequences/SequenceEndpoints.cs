@@ -7,7 +7,8 @@ using Wolverine.Persistence.Durability;
 namespace Marten.EventApp.Sequences;
 
 /// <summary>The event a sequence stops at (or runs from), and why it failed.</summary>
-public sealed record SequenceEvent(Guid EventId, string EventType, long Position, DateTimeOffset ParkedAt, string? ExceptionType,
+public sealed record SequenceEvent(Guid EventId, string EventType, long Position, DateTimeOffset ParkedAt,
+    string? ExceptionType,
     string? ExceptionMessage, DateTimeOffset? FailedAt)
 {
     internal static SequenceEvent Of(ParkedMessage p) =>
@@ -15,7 +16,8 @@ public sealed record SequenceEvent(Guid EventId, string EventType, long Position
 }
 
 /// <summary>One consumer's parked events of one aggregate: <see cref="Size"/> events, <see cref="Head"/> first.</summary>
-public sealed record ParkedSequence(string Consumer, Guid Key, long Size, DateTimeOffset FirstParkedAt, DateTimeOffset LastParkedAt,
+public sealed record ParkedSequence(string Consumer, Guid Key, long Size, DateTimeOffset FirstParkedAt,
+    DateTimeOffset LastParkedAt,
     SequenceEvent Head);
 
 public sealed record SequencePage(IReadOnlyList<ParkedSequence> Sequences, long Total, int Page, int PageSize);
@@ -34,18 +36,22 @@ internal static class SequenceEndpoints
     {
         var group = app.MapGroup("/api/admin/dead-letters/sequences").WithTags("Dead letters");
         group.MapGet("", List).WithName("ListSequences").ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("/{consumer}/{key:guid}", Events).WithName("GetSequence").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{consumer}/{key:guid}", Events).WithName("GetSequence")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{consumer}/{key:guid}/replay", Replay).WithName("ReplaySequence")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{consumer}/{key:guid}/discard-head", DiscardHead).WithName("DiscardSequenceHead")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{consumer}/{key:guid}", Discard).WithName("DiscardSequence").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{consumer}/{key:guid}", Discard).WithName("DiscardSequence")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private sealed record Row(string Consumer, Guid Key, long Size, DateTimeOffset FirstParkedAt, DateTimeOffset LastParkedAt,
+    private sealed record Row(string Consumer, Guid Key, long Size, DateTimeOffset FirstParkedAt,
+        DateTimeOffset LastParkedAt,
         ParkedMessage Head);
 
-    public static async Task<Results<Ok<SequencePage>, ProblemHttpResult>> List(string? consumer, int? page, int? pageSize,
+    public static async Task<Results<Ok<SequencePage>, ProblemHttpResult>> List(string? consumer, int? page,
+        int? pageSize,
         IQuerySession session, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
@@ -74,7 +80,8 @@ internal static class SequenceEndpoints
         return TypedResults.Ok(new SequencePage(sequences, total, number, size));
     }
 
-    public static async Task<Results<Ok<SequenceEventPage>, ProblemHttpResult>> Events(string consumer, Guid key, int? page,
+    public static async Task<Results<Ok<SequenceEventPage>, ProblemHttpResult>> Events(string consumer, Guid key,
+        int? page,
         int? pageSize, IQuerySession session, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, 100, 1_000) is { } bad) return bad;
@@ -115,7 +122,8 @@ internal static class SequenceEndpoints
     {
         var size = await session.Query<ParkedMessage>().CountAsync(p => p.Consumer == consumer && p.Key == key, ct);
         if (size == 0) return NotFound(consumer, key);
-        var letters = await session.Query<ParkedMessage>().Where(p => p.Consumer == consumer && p.Key == key && p.DeadLetterId != null)
+        var letters = await session.Query<ParkedMessage>()
+            .Where(p => p.Consumer == consumer && p.Key == key && p.DeadLetterId != null)
             .Select(p => p.DeadLetterId!.Value).ToListAsync(ct);
         session.DeleteWhere<ParkedMessage>(p => p.Consumer == consumer && p.Key == key);
         await session.SaveChangesAsync(ct);

@@ -20,7 +20,8 @@ public sealed record SequencedConsumer(string Name, Type EventType, Func<EventEn
 }
 
 /// <summary>A consumer's handling of some of its events, in order, in the transaction of <paramref name="session"/>.</summary>
-public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
+public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventEnvelope> events,
+    IDocumentSession session,
     IMessageContext context, CancellationToken ct);
 
 /// <summary>
@@ -28,14 +29,16 @@ public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventE
 /// sequence for this consumer is parked at its end instead, so one aggregate's events are never handled out of order or
 /// past a hole, while every other aggregate's go on.
 /// </summary>
-public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IWolverineRuntime runtime, EventMonitor monitor,
+public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IWolverineRuntime runtime,
+    EventMonitor monitor,
     MonitoringOptions monitoring)
 {
     private readonly ConcurrentDictionary<(string, Guid), DateTimeOffset> _fullAlerts = new();
 
     public int MaxParked => options.MaxParkedPerSequence;
 
-    public async Task<TEvent[]> AdmitAsync<TEvent>(string consumer, TEvent[] events, Envelope batch, IDocumentSession session,
+    public async Task<TEvent[]> AdmitAsync<TEvent>(string consumer, TEvent[] events, Envelope batch,
+        IDocumentSession session,
         IMessageContext context, CancellationToken ct) where TEvent : IBatchedEvent
     {
         var keys = events.Select(e => e.Event.AggregateId).Distinct().ToArray();
@@ -80,7 +83,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
             runs.TryAdd(key, false);
         }
 
-        foreach (var (key, passFailedHead) in runs) await context.PublishAsync(new ReplaySequence(consumer, key, passFailedHead));
+        foreach (var (key, passFailedHead) in runs) await context.PublishAsync(new ReplaySequence(consumer, key,
+            passFailedHead));
         return InOrder(events.Where(e => !held.Contains(e.Event.AggregateId)));
     }
 
@@ -97,7 +101,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
         var last = _fullAlerts.GetValueOrDefault((consumer, key));
         if (now - last < monitoring.ErrorWindow) return;
         _fullAlerts[(consumer, key)] = now;
-        monitor.Raise(new Alert("HIGH", full.Message, "", consumer, 1, monitoring.ErrorWindow, typeof(SequenceFullException).FullName, now));
+        monitor.Raise(new Alert("HIGH", full.Message, "", consumer, 1, monitoring.ErrorWindow,
+            typeof(SequenceFullException).FullName, now));
     }
 
     /// <summary>Each aggregate's events by version, whatever order the batch was gathered in (the sort is stable).</summary>
@@ -109,7 +114,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
     /// those sequences run again one by one, where the event at fault stops its own sequence alone. A batch of one
     /// is that event: it heads its sequence at once and goes to the dead letters.
     /// </summary>
-    internal static async ValueTask ParkFailedBatchAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle, Exception ex)
+    internal static async ValueTask ParkFailedBatchAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle,
+        Exception ex)
     {
         var batch = lifecycle.Envelope!;
         var elementType = batch.Message!.GetType().GetElementType();
@@ -124,7 +130,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
             var parked = members.Select(m => (Member: m, Event: ((IBatchedEvent)m.Message!).Event)).ToList();
             var known = (await session.LoadManyAsync<ParkedMessage>(
                 parked.Select(p => ParkedMessage.IdOf(consumer.Name, p.Event.EventId)))).Select(p => p.Id).ToHashSet();
-            foreach (var (member, e) in parked.Where(p => !known.Contains(ParkedMessage.IdOf(consumer.Name, p.Event.EventId))))
+            foreach (var (member, e) in parked.Where(p =>
+                !known.Contains(ParkedMessage.IdOf(consumer.Name, p.Event.EventId))))
             {
                 var row = ParkedMessage.Of(consumer.Name, e, member.MessageType!, member.Destination?.ToString(), now);
                 if (members.Length == 1) (head = row).Fail(ex, now);

@@ -22,7 +22,8 @@ public static class SequenceReplayer
 {
     public const string Queue = "marten-eventapp.sequences";
 
-    public static async Task Handle(ReplaySequence run, IDocumentSession session, IMessageContext context, Envelope envelope,
+    public static async Task Handle(ReplaySequence run, IDocumentSession session, IMessageContext context,
+        Envelope envelope,
         IWolverineRuntime runtime, EventBusOptions options, IMessageStore store, TimeProvider clock, CancellationToken ct)
     {
         // the consumers' own services are singletons, taken from the root
@@ -37,7 +38,8 @@ public static class SequenceReplayer
             run.Consumer, run.Key.ToString());
         // a saga's messages one by one, each in the saga's own transaction
         var oneByOne = consumer is null || envelope.Attempts > 1 || run.OneByOne > 0;
-        var rows = await Sequence(session, run.Consumer, run.Key).Take(oneByOne ? 1 : options.BatchSize).ToListAsync(ct);
+        var rows = await Sequence(session, run.Consumer, run.Key).Take(oneByOne ? 1 : options.BatchSize)
+            .ToListAsync(ct);
         if (rows.Count == 0 || (rows[0].Failed && !run.PassFailedHead)) return;
         if (consumer is null)
         {
@@ -63,7 +65,8 @@ public static class SequenceReplayer
     /// A run that still fails after its retries: the event it was on heads its sequence, failed, and is put in the
     /// dead letters (its failure group, a replay of it) as the consumer's own would have been.
     /// </summary>
-    internal static async ValueTask StopAtHeadAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle, Exception ex)
+    internal static async ValueTask StopAtHeadAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle,
+        Exception ex)
     {
         var run = (ReplaySequence)lifecycle.Envelope!.Message!;
         var now = runtime.Services.GetRequiredService<TimeProvider>().GetUtcNow();
@@ -80,7 +83,8 @@ public static class SequenceReplayer
             }
         }
 
-        if (head is not null) await DeadLetterAsync(runtime, MessageOf(runtime, run.Consumer, head), head, replaced, ex);
+        if (head is not null) await DeadLetterAsync(runtime, MessageOf(runtime, run.Consumer, head), head, replaced,
+            ex);
         await lifecycle.CompleteAsync();
     }
 
@@ -88,7 +92,8 @@ public static class SequenceReplayer
     /// A sequence's failed head in Wolverine's dead letters, as the consumer's own dead letter would be (its failure
     /// group, a replay of it through the dead-letter endpoints), in place of the one it <paramref name="replaces"/>.
     /// </summary>
-    internal static async Task DeadLetterAsync(IWolverineRuntime runtime, object message, ParkedMessage head, Guid? replaces,
+    internal static async Task DeadLetterAsync(IWolverineRuntime runtime, object message, ParkedMessage head,
+        Guid? replaces,
         Exception ex)
     {
         await runtime.Storage.DeadLetters.DiscardAsync([replaces], CancellationToken.None);

@@ -28,7 +28,8 @@ public static class DeactivateUserHandler
     private static Decision DecideChecked(DeactivateUser cmd, UserDetails? user, DateTimeOffset now)
     {
         if (user is null) return Rejection.NotFound("User");
-        if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected, user.Version);
+        if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected,
+            user.Version);
         if (!user.IsActive) return Rejection.Conflict("User is already deactivated");
 
         return Decision.Accept(new UserDeactivated(user.Id, cmd.Reason!.Trim(), cmd.DeactivatedBy!.Trim(), now));
@@ -36,7 +37,8 @@ public static class DeactivateUserHandler
 
     public static Task Handle(DeactivateUser cmd, IDocumentSession session, IMessageContext context,
         StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
-        commands.AppendAsync<UserDetails>(session, context, cmd.UserId, CheckInput(cmd), user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
+        commands.AppendAsync<UserDetails>(session, context, cmd.UserId, CheckInput(cmd),
+            user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
 }
 
 /// <summary>Who deactivates is the token's subject, never a field a client fills in.</summary>

@@ -7,14 +7,16 @@ namespace Marten.EventApp.Users;
 /// A page of matches and their count. <c>TotalCapped</c>: counting stopped at <c>Total</c> and there are more.
 /// <c>TotalEstimated</c>: <c>Total</c> is PostgreSQL's estimate (a term matching thousands of users is not counted).
 /// </summary>
-public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Total, bool TotalCapped, bool TotalEstimated = false);
+public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Total, bool TotalCapped,
+    bool TotalEstimated = false);
 
 /// <summary>
 /// Where the search changes plans: <c>CountLimit</c> for terms too short for a trigram; <c>BroadTerm</c>, the estimated
 /// matches above which a term's page is found by walking the newest users (at most <c>RecentWindow</c> of them)
 /// instead of sorting every match, and its total is the estimate.
 /// </summary>
-internal sealed record SearchLimits(int CountLimit = FindUsersEndpoint.CountLimit, int BroadTerm = FindUsersEndpoint.BroadTerm,
+internal sealed record SearchLimits(int CountLimit = FindUsersEndpoint.CountLimit,
+    int BroadTerm = FindUsersEndpoint.BroadTerm,
     int RecentWindow = FindUsersEndpoint.RecentWindow);
 
 /// <summary>
@@ -55,7 +57,8 @@ internal static class FindUsersEndpoint
     /// Which users a term matches: <c>Candidates</c>, the condition the trigram index serves (and whose matches are
     /// estimated), and <c>Rest</c>, checked on each candidate.
     /// </summary>
-    private sealed record Filter(string Candidates, object[] CandidateArgs, string Rest, object[] RestArgs, bool Trigrams)
+    private sealed record Filter(string Candidates, object[] CandidateArgs, string Rest, object[] RestArgs,
+        bool Trigrams)
     {
         public string Sql => $"{Candidates} and {Rest}";
         public object[] Args => [.. CandidateArgs, .. RestArgs];
@@ -95,8 +98,10 @@ internal static class FindUsersEndpoint
 
         var lowered = term!.Trim().ToLowerInvariant();
         var filter = new Filter("search_text like ?", [Contains(lowered)], Active, [], lowered.Length >= 3);
-        var (page, estimate) = await NewestFirstAsync(limits, store, filter, limit ?? 20, offset ?? 0, counted: true, session, ct);
-        if (estimate is { } broad) return TypedResults.Ok(new UserSearchResult(page.Users, broad, false, TotalEstimated: true));
+        var (page, estimate) = await NewestFirstAsync(limits, store, filter, limit ?? 20, offset ?? 0, counted: true,
+            session, ct);
+        if (estimate is { } broad) return TypedResults.Ok(new UserSearchResult(page.Users, broad, false,
+            TotalEstimated: true));
         if (filter.Trigrams) return TypedResults.Ok(new UserSearchResult(page.Users, page.Total, false));
 
         // shorter than a trigram: count up to the limit
@@ -121,7 +126,8 @@ internal static class FindUsersEndpoint
     /// A page of the users matching <paramref name="filter"/>, newest first, by the plan that suits the term; with
     /// PostgreSQL's estimate of the matches when the page came from the newest users (a broad term, not counted).
     /// </summary>
-    private static async Task<(MatchPage Page, long? Estimate)> NewestFirstAsync(SearchLimits limits, IDocumentStore store,
+    private static async Task<(MatchPage Page, long? Estimate)> NewestFirstAsync(SearchLimits limits,
+        IDocumentStore store,
         Filter filter, int limit, int offset, bool counted, IQuerySession session, CancellationToken ct)
     {
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
@@ -167,7 +173,8 @@ internal static class FindUsersEndpoint
     }
 
     /// <summary>PostgreSQL's estimate of the candidates of a filter: planning only, nothing is read.</summary>
-    private static async Task<long> EstimateAsync(IQuerySession session, string table, Filter filter, CancellationToken ct)
+    private static async Task<long> EstimateAsync(IQuerySession session, string table, Filter filter,
+        CancellationToken ct)
     {
         var plan = (await session.AdvancedSql.QueryAsync<string>($"explain (format json) select 1 from {table} where {filter.Candidates}",
             ct, filter.CandidateArgs)).Single();

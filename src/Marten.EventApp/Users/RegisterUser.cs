@@ -19,11 +19,13 @@ public static class RegisterUserHandler
         var email = UserRules.Email(errors, cmd.Email, required: true);
         var firstName = UserRules.Name(errors, ProfileFields.FirstName, cmd.FirstName, "First name", required: true);
         var lastName = UserRules.Name(errors, ProfileFields.LastName, cmd.LastName, "Last name", required: true);
-        var source = errors.Text("registrationSource", cmd.RegistrationSource, "Registration source", UserRules.MaxName, required: false);
+        var source = errors.Text("registrationSource", cmd.RegistrationSource, "Registration source",
+            UserRules.MaxName, required: false);
         var locale = UserRules.Locale(errors, cmd.Locale);
         if (errors.Any) return Rejection.Invalid(errors.ToDictionary());
 
-        return Decision.Accept(new UserRegistered(cmd.UserId, email!, firstName!, lastName!, source ?? DefaultSource, locale,
+        return Decision.Accept(new UserRegistered(cmd.UserId, email!, firstName!, lastName!, source ?? DefaultSource,
+            locale,
             cmd.MarketingConsent ?? false, now));
     }
 
@@ -54,9 +56,11 @@ internal static class RegisterUserEndpoint
     {
         // a customer registers itself: the user's id is its token's subject
         var caller = Caller.Of(http.User);
-        if (!caller.ActsOnAny && (caller.UserId is not { } own || (body.Id ?? own) != own)) return Scopes.NotYours("user");
+        if (!caller.ActsOnAny && (caller.UserId is not { } own
+            || (body.Id ?? own) != own)) return Scopes.NotYours("user");
         var id = body.Id ?? caller.UserId ?? Guid.CreateVersion7();
-        var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource, body.Locale,
+        var command = new RegisterUser(id, body.Email, body.FirstName, body.LastName, body.RegistrationSource,
+            body.Locale,
             body.MarketingConsent);
         var outcome = await bus.InvokeAsync<CommandOutcome>(command, RequestCorrelation.From(http), ct);
         if (outcome.Rejection is { } rejection) return TypedResults.Problem(rejection.ToProblem());

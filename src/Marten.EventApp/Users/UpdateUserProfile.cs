@@ -13,17 +13,21 @@ public static class UpdateUserProfileHandler
     /// The new values the command asks for (null entries clear), or the field errors. Not named Validate: Wolverine
     /// would weave that in as middleware and run it before Handle as well.
     /// </summary>
-    public static (Dictionary<string, string?> Values, FieldErrors Errors) CheckInput(UpdateUserProfile cmd, DateTimeOffset now)
+    public static (Dictionary<string, string?> Values, FieldErrors Errors) CheckInput(UpdateUserProfile cmd,
+        DateTimeOffset now)
     {
         var errors = new FieldErrors();
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         void Set(string field, string? value) { if (value is not null) values[field] = value; }
 
         Set(ProfileFields.Email, UserRules.Email(errors, cmd.Email, required: false));
-        Set(ProfileFields.FirstName, UserRules.Name(errors, ProfileFields.FirstName, cmd.FirstName, "First name", required: false));
-        Set(ProfileFields.LastName, UserRules.Name(errors, ProfileFields.LastName, cmd.LastName, "Last name", required: false));
+        Set(ProfileFields.FirstName,
+            UserRules.Name(errors, ProfileFields.FirstName, cmd.FirstName, "First name", required: false));
+        Set(ProfileFields.LastName,
+            UserRules.Name(errors, ProfileFields.LastName, cmd.LastName, "Last name", required: false));
         Set(ProfileFields.PhoneNumber, UserRules.Phone(errors, cmd.PhoneNumber));
-        Set(ProfileFields.Address, errors.Text(ProfileFields.Address, cmd.Address, "Address", UserRules.MaxAddress, required: false));
+        Set(ProfileFields.Address,
+            errors.Text(ProfileFields.Address, cmd.Address, "Address", UserRules.MaxAddress, required: false));
         UserRules.BirthDate(errors, cmd.BirthDate, now);
         Set(ProfileFields.BirthDate, cmd.BirthDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Set(ProfileFields.ProfilePictureUrl, UserRules.PictureUrl(errors, cmd.ProfilePictureUrl));
@@ -47,11 +51,14 @@ public static class UpdateUserProfileHandler
     }
 
     /// <summary>The decision on input already checked by <see cref="CheckInput"/>.</summary>
-    private static Decision Decide(UpdateUserProfile cmd, Dictionary<string, string?> values, UserDetails? user, DateTimeOffset now)
+    private static Decision Decide(UpdateUserProfile cmd, Dictionary<string, string?> values, UserDetails? user,
+        DateTimeOffset now)
     {
         if (user is null) return Rejection.NotFound("User");
-        if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected, user.Version);
-        if (!user.IsActive) return Rejection.Conflict("User is deactivated", "A deactivated user's profile cannot be updated.");
+        if (cmd.ExpectedVersion is { } expected && expected != user.Version) return Rejection.VersionMismatch(expected,
+            user.Version);
+        if (!user.IsActive) return Rejection.Conflict("User is deactivated",
+            "A deactivated user's profile cannot be updated.");
 
         var updated = new Dictionary<string, string?>(StringComparer.Ordinal);
         var previous = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -73,7 +80,8 @@ public static class UpdateUserProfileHandler
     {
         var now = clock.GetUtcNow();
         var (values, errors) = CheckInput(cmd, now);
-        return commands.AppendAsync<UserDetails>(session, context, cmd.UserId, errors, user => Decide(cmd, values, user, now), ct);
+        return commands.AppendAsync<UserDetails>(session, context, cmd.UserId, errors,
+            user => Decide(cmd, values, user, now), ct);
     }
 }
 

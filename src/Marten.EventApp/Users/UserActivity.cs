@@ -14,7 +14,8 @@ namespace Marten.EventApp.Users;
 /// again is the same entry (a redelivered event has no second effect), and a user with many events costs one insert
 /// each rather than a rewrite of a growing list.
 /// </summary>
-public sealed record ActivityEntry(Guid Id, Guid UserId, string EventType, long AggregateVersion, DateTimeOffset OccurredOn, string Summary);
+public sealed record ActivityEntry(Guid Id, Guid UserId, string EventType, long AggregateVersion,
+    DateTimeOffset OccurredOn, string Summary);
 
 /// <summary>
 /// A bus event as the activity log receives it: its own type, so its deliveries are handled in batches.
@@ -41,7 +42,8 @@ public static class UserActivityHandler
     /// <summary>Onboarding records its outcome in the log itself, in the saga's transaction: a hop less each.</summary>
     public static readonly string[] RetiredBindingKeys = ["OnboardingCompleted.*", "OnboardingFailed.*"];
 
-    public static async Task Handle(ActivityEvent[] events, IDocumentSession session, IMessageContext context, Envelope envelope,
+    public static async Task Handle(ActivityEvent[] events, IDocumentSession session, IMessageContext context,
+        Envelope envelope,
         SequenceGate gate, CancellationToken ct) =>
         Record((await gate.AdmitAsync(Queue, events, envelope, session, context, ct)).Select(x => x.Event), session);
 
@@ -57,7 +59,8 @@ public static class UserActivityHandler
     {
         foreach (var e in events)
             if (Summary(e) is { } summary)
-                session.Store(new ActivityEntry(e.EventId, e.AggregateId, e.EventType, e.AggregateVersion, e.OccurredOn, summary));
+                session.Store(new ActivityEntry(e.EventId, e.AggregateId, e.EventType, e.AggregateVersion,
+                    e.OccurredOn, summary));
     }
 
     internal static string? Summary(EventEnvelope e) => e.EventType switch

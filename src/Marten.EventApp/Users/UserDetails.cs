@@ -98,7 +98,8 @@ public sealed partial class UserDetailsProjection : SingleStreamProjection<UserD
         user.With(user.Profile().With(e.Data.UpdatedFields)) with { LastUpdated = e.Data.UpdatedAt };
 
     public static UserDetails Apply(IEvent<UserErased> e, UserDetails user) =>
-        user.With(new UserProfile(EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, EraseUserHandler.Placeholder)) with
+        user.With(new UserProfile(EraseUserHandler.Placeholder, EraseUserHandler.Placeholder,
+            EraseUserHandler.Placeholder)) with
         {
             IsActive = false,
             DeactivatedAt = user.DeactivatedAt ?? e.Data.ErasedAt,

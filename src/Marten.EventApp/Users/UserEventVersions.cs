@@ -16,7 +16,8 @@ public sealed record UserRegisteredV1(
     public const string StoredName = "user_registered";
 
     /// <summary>Version 1 never asked: no locale, and no consent is assumed where none was given.</summary>
-    public UserRegistered ToV2() => new(UserId, Email, FirstName, LastName, RegistrationSource, null, false, RegisteredAt);
+    public UserRegistered ToV2() =>
+        new(UserId, Email, FirstName, LastName, RegistrationSource, null, false, RegisteredAt);
 }
 
 internal static class UserEventVersions

@@ -42,7 +42,8 @@ public sealed record UserProfile(
                 ProfileFields.Address => profile with { Address = value },
                 ProfileFields.BirthDate => profile with
                 {
-                    BirthDate = value is null ? null : DateOnly.ParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    BirthDate = value is null ? null : DateOnly.ParseExact(value, "yyyy-MM-dd",
+                        CultureInfo.InvariantCulture)
                 },
                 ProfileFields.ProfilePictureUrl => profile with { ProfilePictureUrl = value },
                 _ => profile // a field this version does not know is ignored, so old code can replay newer events

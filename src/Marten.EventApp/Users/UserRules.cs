@@ -39,7 +39,8 @@ internal static class UserRules
     public static string? Locale(FieldErrors errors, string? value)
     {
         var locale = errors.Text("locale", value, "Locale", MaxLocale, required: false);
-        if (locale is not null && !LocalePattern.IsMatch(locale)) errors.Add("locale", "Locale must be a BCP 47 language tag such as en or en-US.");
+        if (locale is not null && !LocalePattern.IsMatch(locale)) errors.Add("locale",
+            "Locale must be a BCP 47 language tag such as en or en-US.");
         return locale;
     }
 
@@ -62,7 +63,8 @@ internal static class UserRules
     public static void BirthDate(FieldErrors errors, DateOnly? value, DateTimeOffset now)
     {
         if (value is not { } date) return;
-        if (date > DateOnly.FromDateTime(now.UtcDateTime)) errors.Add(ProfileFields.BirthDate, "Birth date cannot be in the future.");
+        if (date > DateOnly.FromDateTime(now.UtcDateTime)) errors.Add(ProfileFields.BirthDate,
+            "Birth date cannot be in the future.");
         if (date.Year < 1900) errors.Add(ProfileFields.BirthDate, "Birth date must be in 1900 or later.");
     }
 

@@ -30,7 +30,8 @@ public static class UsersConfiguration
         return builder
             .ReceiveCommands(typeof(RegisterUser), typeof(UpdateUserProfile), typeof(DeactivateUser))
             .PutEventsOnTheWire(OnTheWire)
-            .ConsumeEventBatches<ActivityEvent>(UserActivityHandler.Queue, typeof(UserActivityHandler), UserActivityHandler.BindingKeys,
+            .ConsumeEventBatches<ActivityEvent>(UserActivityHandler.Queue, typeof(UserActivityHandler),
+                UserActivityHandler.BindingKeys,
                 UserActivityHandler.Replay, UserActivityHandler.RetiredBindingKeys)
             .AddEndpoints(MapUsers);
     }
@@ -38,7 +39,8 @@ public static class UsersConfiguration
     /// <summary>The seed's names and <c>getEventData()</c> of the user events, keys in the seed's order.</summary>
     public static void OnTheWire(WireFormat wire) => wire
         // version 2's fields after the seed's: its EventFactory passes the values by position and ignores extra ones
-        .Map("UserRegistered", (UserRegistered e) => new { e.Email, e.FirstName, e.LastName, e.RegistrationSource, e.Locale, e.MarketingConsent })
+        .Map("UserRegistered", (UserRegistered e) =>
+            new { e.Email, e.FirstName, e.LastName, e.RegistrationSource, e.Locale, e.MarketingConsent })
         .Map("UserProfileUpdated", (UserProfileUpdated e) => new { e.UpdatedFields, e.PreviousValues })
         .Map("UserDeactivated", (UserDeactivated e) => new { e.Reason, e.DeactivatedBy })
         // on the onboarding's own stream (older ones on the user's): about the user either way
@@ -98,24 +100,30 @@ public static class UsersConfiguration
         var users = app.MapGroup("/api/users").WithTags("Users");
         users.MapPost("", RegisterUserEndpoint.Post).WithName("RegisterUser").RequireScope(Scopes.UsersWrite)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
-        users.MapPatch("/{id:guid}", UpdateUserProfileEndpoint.Patch).WithName("UpdateUserProfile").RequireScope(Scopes.UsersWrite).OwnUserOnly()
+        users.MapPatch("/{id:guid}", UpdateUserProfileEndpoint.Patch).WithName("UpdateUserProfile")
+            .RequireScope(Scopes.UsersWrite).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        users.MapPost("/{id:guid}/deactivate", DeactivateUserEndpoint.Post).WithName("DeactivateUser").RequireScope(Scopes.UsersWrite).OwnUserOnly()
+        users.MapPost("/{id:guid}/deactivate", DeactivateUserEndpoint.Post).WithName("DeactivateUser")
+            .RequireScope(Scopes.UsersWrite).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         users.MapGet("/{id:guid}", GetUserEndpoint.Get).WithName("GetUser").RequireScope(Scopes.UsersRead).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         // across users: services only
-        users.MapGet("", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail").RequireScope(Scopes.UsersRead, anyOwner: true)
+        users.MapGet("", FindUsersEndpoint.ByEmail).WithName("FindUsersByEmail")
+            .RequireScope(Scopes.UsersRead, anyOwner: true)
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers").RequireScope(Scopes.UsersRead, anyOwner: true)
+        users.MapGet("/search", FindUsersEndpoint.Search).WithName("SearchUsers")
+            .RequireScope(Scopes.UsersRead, anyOwner: true)
             .ProducesProblem(StatusCodes.Status400BadRequest);
         users.MapGet("/statistics", GetUserStatisticsEndpoint.Get).WithName("GetUserStatistics")
             .RequireScope(Scopes.OperationsRead, anyOwner: true);
-        users.MapGet("/{id:guid}/activity", GetUserActivityEndpoint.Get).WithName("GetUserActivity").RequireScope(Scopes.UsersRead).OwnUserOnly()
+        users.MapGet("/{id:guid}/activity", GetUserActivityEndpoint.Get).WithName("GetUserActivity")
+            .RequireScope(Scopes.UsersRead).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents").RequireScope(Scopes.EventsRead).OwnUserOnly()
+        users.MapGet("/{id:guid}/events", EventFeedEndpoints.Stream).WithName("GetUserEvents")
+            .RequireScope(Scopes.EventsRead).OwnUserOnly()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/api/admin/users/{id:guid}/erase", EraseUserEndpoint.Post).WithTags("Users").WithName("EraseUser")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -37,9 +37,11 @@ public sealed class the_analytics(MessagingFixture fixture) : MessagingTest(fixt
         return (a.Id, b.Id);
     }
 
-    private Task<DailyMetricsPage> Daily() => Host.GetAsJson<DailyMetricsPage>("/api/analytics/daily?from=2020-03-01&to=2020-03-04")!;
+    private Task<DailyMetricsPage> Daily() =>
+        Host.GetAsJson<DailyMetricsPage>("/api/analytics/daily?from=2020-03-01&to=2020-03-04")!;
 
-    private static Dictionary<string, long> Metrics(params (string Name, long Value)[] metrics) => metrics.ToDictionary(m => m.Name, m => m.Value);
+    private static Dictionary<string, long> Metrics(params (string Name, long Value)[] metrics) =>
+        metrics.ToDictionary(m => m.Name, m => m.Value);
 
     [Fact]
     public async Task daily_metrics_count_each_event_in_its_utc_day_with_active_users_running()
@@ -48,12 +50,15 @@ public sealed class the_analytics(MessagingFixture fixture) : MessagingTest(fixt
 
         var page = await Daily();
 
-        Assert.Equal([new DateOnly(2020, 3, 1), new(2020, 3, 2), new(2020, 3, 3), new(2020, 3, 4)], page.Days.Select(d => d.Date));
-        Assert.Equal(Metrics(("UserRegistered_count", 2), ("total_users", 2), ("active_users", 2)), page.Days[0].Metrics);
+        Assert.Equal([new DateOnly(2020, 3, 1), new(2020, 3, 2), new(2020, 3, 3), new(2020, 3, 4)],
+            page.Days.Select(d => d.Date));
+        Assert.Equal(Metrics(("UserRegistered_count", 2), ("total_users", 2), ("active_users", 2)),
+            page.Days[0].Metrics);
         Assert.Equal(Metrics(("UserRegistered_count", 1), ("UserDeactivated_count", 1), ("UserProfileUpdated_count", 1),
             ("total_users", 1), ("active_users", 2)), page.Days[1].Metrics);
         Assert.Equal(Metrics(("total_users", 0), ("active_users", 2)), page.Days[2].Metrics);
-        Assert.Equal(Metrics(("UserRegistered_count", 1), ("UserDeactivated_count", 1), ("total_users", 1), ("active_users", 2)),
+        Assert.Equal(Metrics(("UserRegistered_count", 1), ("UserDeactivated_count", 1), ("total_users", 1),
+            ("active_users", 2)),
             page.Days[3].Metrics);
         // a range that starts later carries the users active before it
         var later = await Host.GetAsJson<DailyMetricsPage>("/api/analytics/daily?from=2020-03-03&to=2020-03-03");
@@ -71,7 +76,8 @@ public sealed class the_analytics(MessagingFixture fixture) : MessagingTest(fixt
              (Day1.AddDays(1), "UserProfileUpdated", 1L), (Day1.AddDays(1), "UserRegistered", 1L)],
             hourly!.Counts.Select(c => (c.Start, c.EventType, c.Count)));
         var daily = await Host.GetAsJson<EventCounts>("/api/analytics/events?from=2020-03-01&to=2020-03-05&bucket=day&type=UserRegistered");
-        Assert.Equal([(Day1, 2L), (Day1.AddDays(1), 1L), (Day1.AddDays(3), 1L)], daily!.Counts.Select(c => (c.Start, c.Count)));
+        Assert.Equal([(Day1, 2L), (Day1.AddDays(1), 1L), (Day1.AddDays(3), 1L)],
+            daily!.Counts.Select(c => (c.Start, c.Count)));
         Assert.All(daily.Counts, c => Assert.Equal("UserRegistered", c.EventType));
     }
 
@@ -88,7 +94,8 @@ public sealed class the_analytics(MessagingFixture fixture) : MessagingTest(fixt
         Assert.Equal(live, JsonSerializer.Serialize(await Daily()));
 
         // the same events through the projection again, as a retried page or a replay would
-        var projection = (IJasperFxProjection<IDocumentOperations>)((StoreOptions)store.Options).Projections.All.OfType<AnalyticsProjection>().Single();
+        var projection = (IJasperFxProjection<IDocumentOperations>)((StoreOptions)store.Options)
+            .Projections.All.OfType<AnalyticsProjection>().Single();
         await using (var session = store.LightweightSession())
         {
             var events = await session.Events.FetchStreamAsync(a);

@@ -33,7 +33,8 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
         for (var version = 2; version <= 6; version++) await SendAsync(_user, version);
         foreach (var other in _others) await SendAsync(other, 1);
 
-        await Tracking.Eventually(async () => (await HandledAsync()).Count(r => r.Key != _user) == _others.Count ? "" : null,
+        await Tracking.Eventually(async () =>
+            (await HandledAsync()).Count(r => r.Key != _user) == _others.Count ? "" : null,
             TimeSpan.FromSeconds(90));
         var sequence = await Host.OnlySequenceAsync(s => s is { Size: 6, Head.FailedAt: not null });
         Assert.Equal((SequencedProbe.Queue, _user, 1L), (sequence.Consumer, sequence.Key, sequence.Head.Position));
@@ -169,8 +170,10 @@ public static class SequencedProbe
     {
         foreach (var e in events)
         {
-            if (_poisoned.Contains((e.AggregateId, e.AggregateVersion))) throw new InvalidOperationException("poisoned by the test");
-            session.Store(new ProbeRecord(e.EventId, e.AggregateId, e.AggregateVersion, Interlocked.Increment(ref _sequence)));
+            if (_poisoned.Contains((e.AggregateId,
+                e.AggregateVersion))) throw new InvalidOperationException("poisoned by the test");
+            session.Store(new ProbeRecord(e.EventId, e.AggregateId, e.AggregateVersion,
+                Interlocked.Increment(ref _sequence)));
         }
     }
 }
@@ -179,7 +182,8 @@ public static class SequencedProbeHandler
 {
     public static async Task Handle(SequencedProbeEvent[] events, IDocumentSession session, IMessageContext context,
         Envelope envelope, SequenceGate gate, CancellationToken ct) =>
-        SequencedProbe.Apply((await gate.AdmitAsync(SequencedProbe.Queue, events, envelope, session, context, ct)).Select(e => e.Event),
+        SequencedProbe.Apply((await gate.AdmitAsync(SequencedProbe.Queue, events, envelope, session, context,
+            ct)).Select(e => e.Event),
             session);
 
     public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,

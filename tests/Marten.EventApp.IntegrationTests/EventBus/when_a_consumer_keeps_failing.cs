@@ -25,7 +25,8 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
         PoisonProbe.Poison(id);
         await Host.Scenario(x =>
         {
-            x.Post.Json(new { id, email = UserScenarios.UniqueEmail("poison"), firstName = "Poi", lastName = "Son" }).ToUrl("/api/users");
+            x.Post.Json(new { id, email = UserScenarios.UniqueEmail("poison"), firstName = "Poi", lastName = "Son" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
 
@@ -52,7 +53,8 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
             x.StatusCodeShouldBe(400);
         });
         PoisonProbe.Heal();
-        var replayed = await Host.Scenario(x => x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
+        var replayed = await Host.Scenario(x =>
+            x.Post.Json(new { ids = new[] { dead.Id } }).ToUrl("/api/admin/dead-letters/replay"));
         Assert.Equal(1, (await replayed.ReadAsJsonAsync<DeadLetterOperation>())!.Affected);
 
         await PoisonProbe.Delivered.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -70,7 +72,8 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
         PoisonProbe.Heal();
         await Host.Scenario(x =>
         {
-            x.Post.Json(new { id, email = UserScenarios.UniqueEmail("blip"), firstName = "Bl", lastName = "Ip" }).ToUrl("/api/users");
+            x.Post.Json(new { id, email = UserScenarios.UniqueEmail("blip"), firstName = "Bl", lastName = "Ip" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
 
@@ -97,7 +100,8 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
     [Fact]
     public async Task a_discard_must_name_what_it_discards()
     {
-        foreach (var body in new object[] { new { }, new { ids = Array.Empty<Guid>() }, new { all = true, group = "x" } })
+        foreach (var body in new object[] { new { }, new { ids = Array.Empty<Guid>() },
+            new { all = true, group = "x" } })
         {
             await Host.Scenario(x =>
             {
@@ -127,7 +131,8 @@ public static class PoisonProbe
 
     public static void Poison(Guid[] aggregateIds, int transientFailures = 0) =>
         (_poisoned, _healed, _transientFailures, Attempts, Delivered) =
-        ([.. aggregateIds], false, transientFailures, new ConcurrentQueue<DateTimeOffset>(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        ([.. aggregateIds], false, transientFailures, new ConcurrentQueue<DateTimeOffset>(),
+            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public static void Heal() => _healed = true;
 
@@ -136,7 +141,8 @@ public static class PoisonProbe
         if (!_poisoned.Contains(e.AggregateId) || e.EventType != "UserRegistered") return;
         Attempts.Enqueue(DateTimeOffset.UtcNow);
         // as Npgsql reports a database it cannot reach
-        if (Interlocked.Decrement(ref _transientFailures) >= 0) throw new NpgsqlException("the database is away", new TimeoutException());
+        if (Interlocked.Decrement(ref _transientFailures) >= 0) throw new NpgsqlException("the database is away",
+            new TimeoutException());
         if (!_healed) throw new InvalidOperationException("poisoned by the test");
         Delivered.TrySetResult();
     }

@@ -27,7 +27,8 @@ public sealed class when_a_consumer_queue_changes_its_arguments : IAsyncLifetime
         await _amqp.DeleteQueueAsync(Queue);
     }
 
-    private Task<IAlbaHost> Service() => TestHost.StartAsync(_schema, broker: _broker, settings: new Dictionary<string, string>
+    private Task<IAlbaHost> Service() =>
+        TestHost.StartAsync(_schema, broker: _broker, settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:Exchange"] = _exchange,
         ["EventApp:EventBus:BrokerDeadLetterExchange"] = _dlx

@@ -59,7 +59,8 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         var email = UserScenarios.UniqueEmail("wire");
         var result = await _service.Scenario(x =>
         {
-            x.Post.Json(new { email, firstName = "Wi", lastName = "Re", registrationSource = "web", locale = "ja-JP", marketingConsent = true }).ToUrl("/api/users");
+            x.Post.Json(new { email, firstName = "Wi", lastName = "Re", registrationSource = "web", locale = "ja-JP",
+                marketingConsent = true }).ToUrl("/api/users");
             x.WithRequestHeader("X-Correlation-ID", "corr-bus");
             x.StatusCodeShouldBe(201);
         });
@@ -77,22 +78,27 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         Assert.Equal(stored.Timestamp.ToUnixTimeSeconds(), props.Timestamp.UnixTime);
         var headers = props.Headers!;
         Assert.Equal(("UserRegistered", id.ToString(), "1", "2", "corr-bus"), (RawAmqp.Text(headers["event-type"]),
-            RawAmqp.Text(headers["aggregate-id"]), RawAmqp.Text(headers["aggregate-version"]), RawAmqp.Text(headers["event-version"]),
+            RawAmqp.Text(headers["aggregate-id"]), RawAmqp.Text(headers["aggregate-version"]),
+            RawAmqp.Text(headers["event-version"]),
             RawAmqp.Text(headers["correlation-id"])));
 
         using var body = JsonDocument.Parse(message.Body);
         var envelope = body.RootElement;
-        Assert.Equal(["eventId", "eventType", "aggregateId", "aggregateVersion", "eventVersion", "occurredOn", "eventData", "correlationId", "causationId"],
+        Assert.Equal(["eventId", "eventType", "aggregateId", "aggregateVersion", "eventVersion", "occurredOn",
+            "eventData", "correlationId", "causationId"],
             Keys(envelope));
         Assert.Equal(stored.EventId, envelope.GetProperty("eventId").GetGuid());
-        Assert.Equal(("UserRegistered", id, 1, 2), (envelope.GetProperty("eventType").GetString(), envelope.GetProperty("aggregateId").GetGuid(),
+        Assert.Equal(("UserRegistered", id, 1, 2),
+            (envelope.GetProperty("eventType").GetString(), envelope.GetProperty("aggregateId").GetGuid(),
             envelope.GetProperty("aggregateVersion").GetInt64(), envelope.GetProperty("eventVersion").GetInt32()));
         Assert.Equal(stored.Timestamp, envelope.GetProperty("occurredOn").GetDateTimeOffset());
         var data = envelope.GetProperty("eventData");
         // the seed's EventFactory passes Object.values(eventData) to the constructor by position: its keys first, in
         // its order; version 2's after them
-        Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"], Keys(data));
-        Assert.Equal([email, "Wi", "Re", "web", "ja-JP"], data.EnumerateObject().Take(5).Select(p => p.Value.GetString()));
+        Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"],
+            Keys(data));
+        Assert.Equal([email, "Wi", "Re", "web", "ja-JP"],
+            data.EnumerateObject().Take(5).Select(p => p.Value.GetString()));
         Assert.True(data.GetProperty("marketingConsent").GetBoolean());
     }
 
@@ -105,11 +111,13 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
 
         var messages = new[] { await NextFor(user.Id), await NextFor(user.Id), await NextFor(user.Id) };
 
-        Assert.Equal(["UserRegistered", "UserProfileUpdated", "UserDeactivated"], messages.Select(m => m.BasicProperties.Type));
+        Assert.Equal(["UserRegistered", "UserProfileUpdated", "UserDeactivated"],
+            messages.Select(m => m.BasicProperties.Type));
         var bodies = messages.Select(m => JsonDocument.Parse(m.Body).RootElement).ToArray();
         Assert.Equal([1L, 2L, 3L], bodies.Select(b => b.GetProperty("aggregateVersion").GetInt64()));
         Assert.Equal(["updatedFields", "previousValues"], Keys(bodies[1].GetProperty("eventData")));
-        Assert.Equal("Lovelace", bodies[1].GetProperty("eventData").GetProperty("updatedFields").GetProperty("lastName").GetString());
+        Assert.Equal("Lovelace",
+            bodies[1].GetProperty("eventData").GetProperty("updatedFields").GetProperty("lastName").GetString());
         Assert.Equal(["reason", "deactivatedBy"], Keys(bodies[2].GetProperty("eventData")));
         Assert.Equal($"UserDeactivated.{user.Id}", messages[2].RoutingKey);
 
@@ -133,7 +141,8 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
             headers: new Dictionary<string, object?> { ["message-type"] = "DeactivateUser" });
         Assert.Equal("UserDeactivated", (await NextFor(id)).BasicProperties.Type);
 
-        Assert.Equal(["user_registered", "user_deactivated"], (await _service.StoredEvents(id)).Select(e => e.EventType));
+        Assert.Equal(["user_registered", "user_deactivated"],
+            (await _service.StoredEvents(id)).Select(e => e.EventType));
         Assert.Equal("amqp", (await _service.UserDetails(id)).RegistrationSource);
     }
 
@@ -148,8 +157,10 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         var message = await NextFor(unknown);
         Assert.Equal($"CommandRejected.{unknown}", message.RoutingKey);
         var data = JsonDocument.Parse(message.Body).RootElement.GetProperty("eventData");
-        Assert.Equal((messageId, "DeactivateUser", "NotFound", "User was not found"), (data.GetProperty("commandId").GetString(),
-            data.GetProperty("commandType").GetString(), data.GetProperty("kind").GetString(), data.GetProperty("title").GetString()));
+        Assert.Equal((messageId, "DeactivateUser", "NotFound", "User was not found"),
+            (data.GetProperty("commandId").GetString(),
+            data.GetProperty("commandType").GetString(), data.GetProperty("kind").GetString(), data.GetProperty("title")
+                .GetString()));
     }
 
     [Theory]
@@ -163,7 +174,8 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
 
         var deadLetters = _service.Services.GetRequiredService<IMessageStore>().DeadLetters;
         var dead = await Tracking.Eventually(async () =>
-            (await deadLetters.QueryAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] }, CancellationToken.None)).Envelopes.SingleOrDefault());
+            (await deadLetters.QueryAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] },
+                CancellationToken.None)).Envelopes.SingleOrDefault());
         Assert.InRange(dead.Envelope.Attempts, 0, 1); // no retries
         Assert.False(string.IsNullOrEmpty(dead.ExceptionType), "the dead letter keeps its reason");
     }

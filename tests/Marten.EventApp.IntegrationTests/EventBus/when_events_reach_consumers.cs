@@ -25,7 +25,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         var user = await Host.RegisteredUser();
         var registered = (await Host.StoredEvents(user.Id)).Single();
         var again = new EventEnvelope(registered.EventId, "UserRegistered", user.Id, 1, 1, registered.Timestamp,
-            System.Text.Json.JsonSerializer.SerializeToElement(new { email = "x@example.com", firstName = "A", lastName = "B", registrationSource = "tests" }));
+            System.Text.Json.JsonSerializer.SerializeToElement(new { email = "x@example.com", firstName = "A",
+                lastName = "B", registrationSource = "tests" }));
 
         // to the activity log's queue, as the bus delivers it, twice more: every delivery settled, one entry
         await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
@@ -33,7 +34,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         await bus.EndpointFor(UserActivityHandler.Queue).SendAsync(new ActivityEvent(again, null));
         await bus.EndpointFor(UserActivityHandler.Queue).SendAsync(new ActivityEvent(again, null));
         var admin = Host.Services.GetRequiredService<IMessageStore>().Admin;
-        await Tracking.Eventually(async () => (await admin.FetchCountsAsync()) is { Incoming: 0, Handled: >= 3 } ? "settled" : null);
+        await Tracking.Eventually(async () =>
+            (await admin.FetchCountsAsync()) is { Incoming: 0, Handled: >= 3 } ? "settled" : null);
 
         var entries = await Host.GetAsJson<List<ActivityEntry>>($"/api/users/{user.Id}/activity");
         Assert.Equal(registered.EventId, Assert.Single(entries!).Id);
@@ -45,7 +47,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         var user = await Host.RegisteredUser();
         var placed = await Host.Scenario(x =>
         {
-            x.Post.Json(new { customerId = user.Id, lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { customerId = user.Id,
+                lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(201);
         });
         var order = (await placed.ReadAsJsonAsync<OrderVersion>())!;
@@ -53,7 +56,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         // the consumer bound to "#" has both events and nothing waits in any queue: every delivery has happened
         var admin = Host.Services.GetRequiredService<IMessageStore>().Admin;
         await Tracking.Eventually(async () =>
-            ForwardedProbe.Seen.Any(e => e.AggregateId == user.Id) && ForwardedProbe.Seen.Any(e => e.AggregateId == order.Id)
+            ForwardedProbe.Seen.Any(e => e.AggregateId == user.Id)
+                && ForwardedProbe.Seen.Any(e => e.AggregateId == order.Id)
             && (await admin.FetchCountsAsync()).Incoming == 0 ? "delivered" : null);
 
         // the one bound to "OrderCreated.*" got the order's event and never the registration
@@ -73,7 +77,8 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
         var admin = Host.Services.GetRequiredService<IMessageStore>().Admin;
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!ForwardedProbe.Seen.Any(e => e.AggregateId == later.Id) || (await admin.FetchCountsAsync()).Incoming > 0)
+        while (!ForwardedProbe.Seen.Any(e => e.AggregateId == later.Id)
+            || (await admin.FetchCountsAsync()).Incoming > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the later event did not reach the consumers within 30 s");
             await Task.Delay(100);

@@ -12,7 +12,8 @@ public sealed class when_kafka_is_configured : IAsyncLifetime
     private readonly string _schema = "eventapp_kafka_" + Guid.NewGuid().ToString("N")[..8];
     private IAlbaHost _service = null!;
 
-    public async Task InitializeAsync() => _service = await TestHost.StartAsync(_schema, settings: new Dictionary<string, string>
+    public async Task InitializeAsync() =>
+        _service = await TestHost.StartAsync(_schema, settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:KafkaBootstrapServers"] = "127.0.0.1:9"
     });

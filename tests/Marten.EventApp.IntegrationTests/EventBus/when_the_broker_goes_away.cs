@@ -18,7 +18,8 @@ public sealed class when_the_broker_goes_away : IAsyncLifetime
 
     public async Task InitializeAsync() => _broker = await TestBroker.Uri();
 
-    private Task<IAlbaHost> Service() => TestHost.StartAsync(_schema, broker: _broker, settings: new Dictionary<string, string>
+    private Task<IAlbaHost> Service() =>
+        TestHost.StartAsync(_schema, broker: _broker, settings: new Dictionary<string, string>
     {
         ["EventApp:EventBus:Exchange"] = _exchange
     });
@@ -26,7 +27,8 @@ public sealed class when_the_broker_goes_away : IAsyncLifetime
     [Fact]
     public async Task every_event_written_meanwhile_arrives_once_and_in_order()
     {
-        await using (var setup = await RawAmqp.ConnectAsync(_broker)) await setup.BindDurableQueueAsync(_exchange, _queue, "#");
+        await using (var setup = await RawAmqp.ConnectAsync(_broker)) await setup.BindDurableQueueAsync(_exchange,
+            _queue, "#");
         _service = await Service();
         var before = await _service.RegisteredUser();
 
@@ -45,7 +47,8 @@ public sealed class when_the_broker_goes_away : IAsyncLifetime
             await TestBroker.StartAsync();
             _service = await Service();
 
-            var expected = new Dictionary<Guid, long> { [before.Id] = 3, [during[0]] = 2, [during[1]] = 1, [during[2]] = 1 };
+            var expected = new Dictionary<Guid, long> { [before.Id] = 3, [during[0]] = 2, [during[1]] = 1,
+                [during[2]] = 1 };
             await using var amqp = await RawAmqp.ConnectAsync(_broker);
             var seen = new Dictionary<Guid, List<long>>();
             var ids = new HashSet<string>();

@@ -33,7 +33,8 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
     public async Task it_rebuilds_each_user_event_with_the_seeds_event_factory()
     {
         var lines = new BlockingCollection<string>();
-        using var consumer = Process.Start(new ProcessStartInfo("node", ["consumer.mjs", _broker.ToString(), _exchange, "3"])
+        using var consumer = Process.Start(new ProcessStartInfo("node",
+            ["consumer.mjs", _broker.ToString(), _exchange, "3"])
         {
             WorkingDirectory = _node.Folder, RedirectStandardOutput = true, RedirectStandardError = true
         })!;
@@ -57,8 +58,10 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
                 events.Add(JsonDocument.Parse(line!).RootElement);
             }
 
-            Assert.Equal(["UserRegisteredEvent", "UserProfileUpdatedEvent", "UserDeactivatedEvent"], events.Select(e => e.GetProperty("type").GetString()));
-            Assert.Equal(stored.Select(s => s.EventId.ToString()), events.Select(e => e.GetProperty("eventId").GetString()));
+            Assert.Equal(["UserRegisteredEvent", "UserProfileUpdatedEvent", "UserDeactivatedEvent"],
+                events.Select(e => e.GetProperty("type").GetString()));
+            Assert.Equal(stored.Select(s => s.EventId.ToString()),
+                events.Select(e => e.GetProperty("eventId").GetString()));
             Assert.All(events, e => Assert.Equal(user.Id.ToString(), e.GetProperty("aggregateId").GetString()));
             Assert.Equal([1, 2, 3], events.Select(e => e.GetProperty("aggregateVersion").GetInt32()));
             Assert.Equal($$"""{"email":"{{email}}","firstName":"Ada","lastName":"Byron","registrationSource":"tests"}""",

@@ -49,7 +49,8 @@ public sealed class when_the_service_starts_with_events_waiting : IAsyncLifetime
         // every registration reached the activity log's queue, declared and bound by this start
         await Tracking.Eventually(async () =>
             (await service.GetAsJson<EventSystemHealth>("/api/monitoring/events"))!.ProcessedEvents
-            .Any(p => p is { EventType: "UserRegistered", Handler: nameof(UserActivityHandler), Count: Registrations }) ? "all" : null);
+            .Any(p => p is { EventType: "UserRegistered", Handler: nameof(UserActivityHandler),
+                Count: Registrations }) ? "all" : null);
     }
 
     public async Task DisposeAsync()

@@ -67,7 +67,8 @@ public sealed class when_a_client_asks_past_the_bounds(AppFixture fixture)
     [Fact]
     public async Task the_last_page_inside_the_bound_is_served()
     {
-        foreach (var url in new[] { "/api/users/search?term=abc&offset=9980&limit=20", "/api/orders?page=100&pageSize=100" })
+        foreach (var url in new[] { "/api/users/search?term=abc&offset=9980&limit=20",
+            "/api/orders?page=100&pageSize=100" })
             await Host.Scenario(x =>
             {
                 x.Get.Url(url);

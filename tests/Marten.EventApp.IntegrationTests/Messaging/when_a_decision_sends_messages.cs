@@ -32,7 +32,8 @@ public sealed class when_a_decision_sends_messages(MessagingFixture fixture) : M
         await Host.TrackActivity(Tracking.Patience).InvokeMessageAndWaitAsync(new StartProbe(id));
 
         var again = await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(
-            (Func<IMessageContext, Task>)(async _ => Assert.NotNull((await Bus.InvokeAsync<Contracts.Commands.CommandOutcome>(new StartProbe(id))).Rejection)));
+            (Func<IMessageContext, Task>)(async _ =>
+                Assert.NotNull((await Bus.InvokeAsync<Contracts.Commands.CommandOutcome>(new StartProbe(id))).Rejection)));
 
         Assert.Empty(again.Sent.MessagesOf<ProbeStarted>());
         Assert.Empty(again.Executed.MessagesOf<ProbeStarted>());
@@ -52,8 +53,10 @@ public sealed class Probe
 
 public static class StartProbeHandler
 {
-    public static Task Handle(StartProbe cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, CancellationToken ct) =>
-        commands.StartAsync<Probe>(session, context, cmd.ProbeId, Decision.Accept(new ProbeOpened(cmd.ProbeId)).AndSend(new ProbeStarted(cmd.ProbeId)), ct);
+    public static Task Handle(StartProbe cmd, IDocumentSession session, IMessageContext context,
+        StreamCommands commands, CancellationToken ct) =>
+        commands.StartAsync<Probe>(session, context, cmd.ProbeId,
+            Decision.Accept(new ProbeOpened(cmd.ProbeId)).AndSend(new ProbeStarted(cmd.ProbeId)), ct);
 }
 
 public static class ProbeStartedHandler

@@ -45,7 +45,8 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
 
     private Task<DeadLetterEnvelope> DeadLetter(Guid messageId, Func<DeadLetterEnvelope, bool>? condition = null) =>
         Tracking.Eventually(async () =>
-            (await DeadLetters.QueryAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] }, CancellationToken.None))
+            (await DeadLetters.QueryAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] },
+                CancellationToken.None))
             .Envelopes.SingleOrDefault(d => condition?.Invoke(d) ?? true));
 
     private async Task<BasicGetResult> NextFor(Guid aggregateId)
@@ -80,7 +81,8 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
         Assert.Contains(type, dead.ExceptionMessage);
 
         await DeadLetters.ReplayAsync(new DeadLetterEnvelopeQuery { MessageIds = [messageId] }, CancellationToken.None);
-        var again = await DeadLetter(messageId, d => !d.Replayable && (d.ReplayCount > 0 || d.FailedAt > dead.FailedAt));
+        var again = await DeadLetter(messageId,
+            d => !d.Replayable && (d.ReplayCount > 0 || d.FailedAt > dead.FailedAt));
         Assert.Equal(dead.MessageType, again.MessageType);
         var details = await _service.UserDetails(user.Id);
         Assert.Equal((true, 1L), (details.ErasedAt is null, details.Version));
@@ -166,9 +168,11 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
 
             // a forged event, straight onto a consumer's queue or onto the event exchange: the broker refuses both
             var forged = $$"""{"eventId":"{{Guid.NewGuid()}}","eventType":"UserRegistered","aggregateId":"{{Guid.NewGuid()}}","eventData":{ } }""";
-            var toQueue = await Assert.ThrowsAnyAsync<Exception>(() => amqp.PublishAsync("", UserActivityHandler.Queue, forged, type: "UserRegistered"));
+            var toQueue = await Assert.ThrowsAnyAsync<Exception>(() =>
+                amqp.PublishAsync("", UserActivityHandler.Queue, forged, type: "UserRegistered"));
             Assert.Contains("ACCESS_REFUSED", toQueue.ToString());
-            var toExchange = await Assert.ThrowsAnyAsync<Exception>(() => amqp.PublishAsync(_exchange, "UserRegistered.x", forged, type: "UserRegistered"));
+            var toExchange = await Assert.ThrowsAnyAsync<Exception>(() =>
+                amqp.PublishAsync(_exchange, "UserRegistered.x", forged, type: "UserRegistered"));
             Assert.Contains("ACCESS_REFUSED", toExchange.ToString());
         }
         finally

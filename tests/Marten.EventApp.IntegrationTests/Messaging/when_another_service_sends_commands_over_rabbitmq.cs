@@ -49,10 +49,12 @@ public sealed class when_another_service_sends_commands_over_rabbitmq : IAsyncLi
         var registration = new RegisterUser(Guid.CreateVersion7(), email, "Re", "Mote", "queue");
 
         var created = await bus.InvokeAsync<CommandOutcome>(registration, timeout: 30.Seconds());
-        var refused = await bus.InvokeAsync<CommandOutcome>(registration with { UserId = Guid.CreateVersion7() }, timeout: 30.Seconds());
+        var refused = await bus.InvokeAsync<CommandOutcome>(registration with { UserId = Guid.CreateVersion7() },
+            timeout: 30.Seconds());
 
         Assert.Equal(new CommandOutcome(registration.UserId, 1), created);
-        Assert.Equal((RejectionKind.Conflict, "Email is already in use"), (refused.Rejection?.Kind, refused.Rejection?.Title));
+        Assert.Equal((RejectionKind.Conflict, "Email is already in use"),
+            (refused.Rejection?.Kind, refused.Rejection?.Title));
         var user = await _service.UserDetails(registration.UserId);
         Assert.Equal((email, "queue"), (user.Email, user.RegistrationSource));
     }

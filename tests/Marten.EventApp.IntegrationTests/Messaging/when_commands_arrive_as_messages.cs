@@ -19,7 +19,8 @@ namespace Marten.EventApp.IntegrationTests.Messaging;
 [Collection(MessagingCollection.Name)]
 public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) : MessagingTest(fixture)
 {
-    private static DeliveryOptions WithCommandId(string key) => new DeliveryOptions().WithHeader(StreamCommands.CommandIdHeader, key);
+    private static DeliveryOptions WithCommandId(string key) => new DeliveryOptions()
+        .WithHeader(StreamCommands.CommandIdHeader, key);
 
     private static RegisterUser Registration(string? email = null) =>
         new(Guid.CreateVersion7(), email ?? UserScenarios.UniqueEmail(), "Mes", "Sage", "queue");
@@ -43,7 +44,8 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
     {
         var (tracked, result) = await Host.TrackedScenario(x =>
         {
-            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "Ht", lastName = "Tp" }).ToUrl("/api/users");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "Ht", lastName = "Tp" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
 
@@ -68,7 +70,8 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
         Assert.Empty(tracked.MovedToErrorQueue.Envelopes());
         Assert.Empty(tracked.Sent.MessagesOf<CommandOutcome>());
         // the sender learns it from the bus instead (one event, sent to each consumer's queue)
-        var rejected = Assert.Single(tracked.Sent.MessagesOf<EventEnvelope>().DistinctBy(e => e.EventId), e => e.EventType == EventBusNames.CommandRejected);
+        var rejected = Assert.Single(tracked.Sent.MessagesOf<EventEnvelope>().DistinctBy(e => e.EventId),
+            e => e.EventType == EventBusNames.CommandRejected);
         Assert.Equal(refused.UserId, rejected.AggregateId);
         Assert.Equal("Email is already in use", rejected.EventData.GetProperty("title").GetString());
         Assert.Equal("RegisterUser", rejected.EventData.GetProperty("commandType").GetString());
@@ -87,9 +90,11 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
 
         Assert.Equal(new CommandOutcome(first.Id, 1), first);
         Assert.Equal(second.UserId, outcome.Id);
-        Assert.Equal((RejectionKind.Conflict, "Email is already in use"), (outcome.Rejection?.Kind, outcome.Rejection?.Title));
+        Assert.Equal((RejectionKind.Conflict, "Email is already in use"),
+            (outcome.Rejection?.Kind, outcome.Rejection?.Title));
         var sameId = await Bus.InvokeAsync<CommandOutcome>(Registration() with { UserId = first.Id });
-        Assert.Equal((RejectionKind.Conflict, "The resource already exists"), (sameId.Rejection?.Kind, sameId.Rejection?.Title));
+        Assert.Equal((RejectionKind.Conflict, "The resource already exists"),
+            (sameId.Rejection?.Kind, sameId.Rejection?.Title));
     }
 
     [Fact]
@@ -116,13 +121,18 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
         var deactivation = new DeactivateUser(user.Id, "left", "ops");
         var (updateKey, deactivationKey) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
 
-        Assert.Equal(new CommandOutcome(user.Id, 2), await Bus.InvokeAsync<CommandOutcome>(update, WithCommandId(updateKey)));
-        Assert.Equal(new CommandOutcome(user.Id, 3), await Bus.InvokeAsync<CommandOutcome>(deactivation, WithCommandId(deactivationKey)));
-        Assert.Equal(new CommandOutcome(user.Id, 3, AlreadyApplied: true), await Bus.InvokeAsync<CommandOutcome>(update, WithCommandId(updateKey)));
-        Assert.Equal(new CommandOutcome(user.Id, 3, AlreadyApplied: true), await Bus.InvokeAsync<CommandOutcome>(deactivation, WithCommandId(deactivationKey)));
+        Assert.Equal(new CommandOutcome(user.Id, 2),
+            await Bus.InvokeAsync<CommandOutcome>(update, WithCommandId(updateKey)));
+        Assert.Equal(new CommandOutcome(user.Id, 3),
+            await Bus.InvokeAsync<CommandOutcome>(deactivation, WithCommandId(deactivationKey)));
+        Assert.Equal(new CommandOutcome(user.Id, 3, AlreadyApplied: true),
+            await Bus.InvokeAsync<CommandOutcome>(update, WithCommandId(updateKey)));
+        Assert.Equal(new CommandOutcome(user.Id, 3, AlreadyApplied: true),
+            await Bus.InvokeAsync<CommandOutcome>(deactivation, WithCommandId(deactivationKey)));
 
         var otherDeactivation = await Bus.InvokeAsync<CommandOutcome>(deactivation);
-        Assert.Equal(("User is already deactivated", false), (otherDeactivation.Rejection?.Title, otherDeactivation.AlreadyApplied));
+        Assert.Equal(("User is already deactivated", false),
+            (otherDeactivation.Rejection?.Title, otherDeactivation.AlreadyApplied));
         Assert.Equal(3, (await Host.StoredEvents(user.Id)).Count);
     }
 
@@ -132,7 +142,9 @@ public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) :
         var user = await Host.RegisteredUser();
 
         var scheduling = await Host.TrackActivity(Tracking.Patience)
-            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus => bus.ScheduleAsync(new DeactivateUser(user.Id, "expired", "scheduler"), TimeSpan.FromHours(1)).AsTask()));
+            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(bus =>
+                bus.ScheduleAsync(new DeactivateUser(user.Id, "expired", "scheduler"), TimeSpan.FromHours(1))
+                .AsTask()));
         Assert.Single(scheduling.Scheduled.MessagesOf<DeactivateUser>());
         Assert.True((await Host.UserDetails(user.Id)).IsActive);
 

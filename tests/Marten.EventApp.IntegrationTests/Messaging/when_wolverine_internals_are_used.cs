@@ -16,10 +16,12 @@ namespace Marten.EventApp.IntegrationTests.Messaging;
 [Collection(MessagingCollection.Name)]
 public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) : MessagingTest(fixture)
 {
-    private IScheduledMessages Scheduled => Host.Services.GetRequiredService<IWolverineRuntime>().Storage.ScheduledMessages;
+    private IScheduledMessages Scheduled => Host.Services.GetRequiredService<IWolverineRuntime>()
+        .Storage.ScheduledMessages;
 
     private async Task<bool> IsScheduledAsync(Guid id) =>
-        (await Scheduled.QueryAsync(new ScheduledMessageQuery { MessageIds = [id] }, CancellationToken.None)).Messages.Any(m => m.Id == id);
+        (await Scheduled.QueryAsync(new ScheduledMessageQuery { MessageIds = [id] }, CancellationToken.None))
+            .Messages.Any(m => m.Id == id);
 
     [Fact]
     public async Task a_timeout_scheduled_in_a_handler_is_known_by_its_id_and_cancelled_with_the_handlers_commit_only()
@@ -34,10 +36,12 @@ public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) 
         Assert.True(await IsScheduledAsync(id.TimeoutId),
             "MessageBus.Outstanding no longer holds the scheduled envelope under the id it is stored with: sagas cannot cancel their timeouts by id");
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeMessageAndWaitAsync(new CancelProbeTimeout(id.TimeoutId, Fail: true)));
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            Host.InvokeMessageAndWaitAsync(new CancelProbeTimeout(id.TimeoutId, Fail: true)));
         Assert.True(await IsScheduledAsync(id.TimeoutId), "a cancellation must roll back with its transaction");
 
-        await Host.TrackActivity(Tracking.Patience).InvokeMessageAndWaitAsync(new CancelProbeTimeout(id.TimeoutId, Fail: false));
+        await Host.TrackActivity(Tracking.Patience)
+            .InvokeMessageAndWaitAsync(new CancelProbeTimeout(id.TimeoutId, Fail: false));
         Assert.False(await IsScheduledAsync(id.TimeoutId),
             $"no scheduled row deleted from {WolverineInternals.IncomingTable}: Wolverine's inbox table or its status moved");
     }
@@ -45,9 +49,11 @@ public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) 
     [Fact]
     public void the_fields_read_past_the_public_api_are_where_they_were()
     {
-        Assert.True(typeof(MessageBus).GetProperty("Outstanding", BindingFlags.Public | BindingFlags.Instance) is not null,
+        Assert.True(typeof(MessageBus).GetProperty("Outstanding",
+            BindingFlags.Public | BindingFlags.Instance) is not null,
             "MessageBus.Outstanding is gone: WolverineInternals.ScheduledEnvelopeId needs another way to a scheduled envelope's id");
-        Assert.True(typeof(Envelope).GetField("_metricHeaders", BindingFlags.NonPublic | BindingFlags.Instance) is not null,
+        Assert.True(typeof(Envelope).GetField("_metricHeaders",
+            BindingFlags.NonPublic | BindingFlags.Instance) is not null,
             "Envelope._metricHeaders is gone: consumers' metric tags would be added twice on a retry (WolverineInternals.MetricTags)");
         Assert.True(typeof(Envelope).GetProperty("Batch", BindingFlags.NonPublic | BindingFlags.Instance) is not null,
             "Envelope.Batch is gone: a sequence cannot park a batch's events with their dead letters' ids (WolverineInternals.BatchMembers)");

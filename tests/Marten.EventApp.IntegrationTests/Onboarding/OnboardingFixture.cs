@@ -23,7 +23,8 @@ public sealed class OnboardingFixture : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_onboarding", settings: new Dictionary<string, string>
+    public async Task InitializeAsync() =>
+        Host = await TestHost.StartAsync("eventapp_onboarding", settings: new Dictionary<string, string>
     {
         ["EventApp:Onboarding:Enabled"] = "true",
         ["EventApp:Onboarding:StepTimeout"] = StepTimeout.ToString(),
@@ -65,7 +66,8 @@ public abstract class OnboardingTest(OnboardingFixture fixture) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>The user's onboarding saga once <paramref name="condition"/> holds.</summary>
-    protected Task<UserOnboardingSaga> SagaWhen(Guid userId, Func<UserOnboardingSaga, bool> condition) => Host.SagaWhen(userId, condition);
+    protected Task<UserOnboardingSaga> SagaWhen(Guid userId, Func<UserOnboardingSaga, bool> condition) =>
+        Host.SagaWhen(userId, condition);
 
     protected async Task<IReadOnlyList<object>> StreamEvents(Guid userId)
     {
@@ -78,7 +80,8 @@ public abstract class OnboardingTest(OnboardingFixture fixture) : IAsyncLifetime
 
     protected async Task<IReadOnlyList<ScheduledMessageSummary>> Scheduled()
     {
-        var results = await MessageStore.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { PageSize = 0 }, CancellationToken.None);
+        var results = await MessageStore.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { PageSize = 0 },
+            CancellationToken.None);
         return results.Messages;
     }
 

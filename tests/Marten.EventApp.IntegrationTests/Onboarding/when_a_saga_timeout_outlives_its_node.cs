@@ -48,7 +48,8 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         return host;
     }
 
-    private static Task<UserOnboardingSaga> SagaWhen(IAlbaHost host, Guid id, Func<UserOnboardingSaga, bool> condition) =>
+    private static Task<UserOnboardingSaga> SagaWhen(IAlbaHost host, Guid id,
+        Func<UserOnboardingSaga, bool> condition) =>
         host.SagaWhen(id, condition, 60.Seconds());
 
     [Fact]
@@ -63,8 +64,10 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         var stoppedAt = DateTimeOffset.UtcNow;
 
         var next = await Node(distributed: false);
-        var saga = await SagaWhen(next, user.Id, s => s.Status == SagaStatus.Failed && s.Steps.All(x => x.Status != StepStatus.Compensating));
-        Assert.True(saga.Step(OnboardingSteps.UserPreferences)!.FinishedAt > stoppedAt, "the timeout fired before its node stopped");
+        var saga = await SagaWhen(next, user.Id,
+            s => s.Status == SagaStatus.Failed && s.Steps.All(x => x.Status != StepStatus.Compensating));
+        Assert.True(saga.Step(OnboardingSteps.UserPreferences)!.FinishedAt > stoppedAt,
+            "the timeout fired before its node stopped");
 
         await AssertFiredOnce(next, saga, user.Id);
     }
@@ -75,7 +78,8 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         var nodes = new[] { await Node(distributed: true), await Node(distributed: true) };
         var user = await nodes[0].RegisteredUser();
 
-        var saga = await SagaWhen(nodes[1], user.Id, s => s.Status == SagaStatus.Failed && s.Steps.All(x => x.Status != StepStatus.Compensating));
+        var saga = await SagaWhen(nodes[1], user.Id,
+            s => s.Status == SagaStatus.Failed && s.Steps.All(x => x.Status != StepStatus.Compensating));
 
         await AssertFiredOnce(nodes[1], saga, user.Id);
     }
@@ -87,8 +91,10 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         Assert.True(preferences.FinishedAt - preferences.StartedAt >= StepTimeout, "the timeout fired early");
         // a second firing would be recorded as ignored (the done steps' timeouts, due at about the same time, may be
         // too)
-        Assert.Single(saga.Timeline, t => t.Message == nameof(OnboardingStepTimeout) && t.Note.StartsWith(OnboardingSteps.UserPreferences));
+        Assert.Single(saga.Timeline,
+            t => t.Message == nameof(OnboardingStepTimeout) && t.Note.StartsWith(OnboardingSteps.UserPreferences));
         await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
-        Assert.Single((await session.Events.FetchStreamAsync(OnboardingStream.For(userId))).Select(e => e.Data).OfType<OnboardingFailed>());
+        Assert.Single((await session.Events.FetchStreamAsync(OnboardingStream.For(userId))).Select(e =>
+            e.Data).OfType<OnboardingFailed>());
     }
 }

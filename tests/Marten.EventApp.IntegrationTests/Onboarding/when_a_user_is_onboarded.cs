@@ -33,7 +33,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.Single(await StreamEvents(user.Id));
         var read = await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}"));
         var details = await read.ReadAsJsonAsync<UserDetails>();
-        Assert.Equal((1L, "Completed", "\"1\""), (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
+        Assert.Equal((1L, "Completed", "\"1\""),
+            (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
         await Host.Scenario(x =>
         {
             x.Patch.Json(new { firstName = "Grace" }).ToUrl($"/api/users/{user.Id}");
@@ -45,9 +46,11 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.Empty(await Scheduled());
 
         var preferences = await (await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}/preferences"))).ReadAsJsonAsync<UserPreferences>();
-        Assert.Equal((user.Id, true, true), (preferences!.Id, preferences.EmailNotifications, preferences.PushNotifications));
+        Assert.Equal((user.Id, true, true),
+            (preferences!.Id, preferences.EmailNotifications, preferences.PushNotifications));
         var activity = await Host.ActivityOf(user.Id, count: 5);
-        Assert.Equal(["UserRegistered", "WelcomeEmailSent", "PushNotificationSent", "RegistrationAnalyticsTracked", "OnboardingCompleted"],
+        Assert.Equal(["UserRegistered", "WelcomeEmailSent", "PushNotificationSent", "RegistrationAnalyticsTracked",
+            "OnboardingCompleted"],
             activity.Select(a => a.EventType).Take(5)); // then the profile update above
     }
 
@@ -65,7 +68,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.All(saga.Steps.Where(s => s != analytics), s => Assert.Equal(StepStatus.Compensated, s.Status));
 
         // the push was done after the email, so it is undone before it
-        var compensated = saga.Timeline.Where(t => t.Note.EndsWith(" compensated")).Select(t => t.Note.Split(' ')[0]).ToList();
+        var compensated = saga.Timeline.Where(t => t.Note.EndsWith(" compensated")).Select(t => t.Note.Split(' ')[0])
+            .ToList();
         Assert.True(compensated.IndexOf(OnboardingSteps.PushNotification) < compensated.IndexOf(OnboardingSteps.WelcomeEmail),
             string.Join(", ", compensated));
         var failed = Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingFailed>());
@@ -91,7 +95,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var timeout = Assert.Single(await Scheduled(), m => m.SagaId == user.Id.ToString());
         var email = waiting.Step(OnboardingSteps.WelcomeEmail)!;
         Assert.Equal(email.TimeoutId, timeout.Id);
-        Assert.InRange(timeout.ScheduledTime!.Value - email.StartedAt, OnboardingFixture.StepTimeout - TimeSpan.FromSeconds(1),
+        Assert.InRange(timeout.ScheduledTime!.Value - email.StartedAt,
+            OnboardingFixture.StepTimeout - TimeSpan.FromSeconds(1),
             OnboardingFixture.StepTimeout + TimeSpan.FromSeconds(1));
 
         // what an operator's "fire now" does: the timer, due now instead of in a minute, fails the step under way
@@ -101,8 +106,10 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.Equal(SagaStatus.Failed, saga.Status);
         Assert.Equal(StepStatus.Failed, saga.Step(OnboardingSteps.UserPreferences)!.Status);
         Assert.Contains("no answer within", saga.Error);
-        Assert.All(saga.Steps.Where(s => s.Name != OnboardingSteps.UserPreferences), s => Assert.Equal(StepStatus.Compensated, s.Status));
-        Assert.Equal(OnboardingSteps.UserPreferences, Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingFailed>()).Step);
+        Assert.All(saga.Steps.Where(s => s.Name != OnboardingSteps.UserPreferences),
+            s => Assert.Equal(StepStatus.Compensated, s.Status));
+        Assert.Equal(OnboardingSteps.UserPreferences,
+            Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingFailed>()).Step);
         Assert.Empty(await Scheduled());
     }
 
@@ -123,9 +130,11 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var saga = await SagaWhen(user.Id, s => s.Timeline.Count == done.Timeline.Count + 3);
         Assert.Equal(SagaStatus.Completed, saga.Status);
         Assert.Equal(done.CompletedAt, saga.CompletedAt);
-        Assert.Equal(done.Steps.Select(s => (s.Name, s.Status, s.DoneAt)), saga.Steps.Select(s => (s.Name, s.Status, s.DoneAt)));
+        Assert.Equal(done.Steps.Select(s => (s.Name, s.Status, s.DoneAt)),
+            saga.Steps.Select(s => (s.Name, s.Status, s.DoneAt)));
         Assert.Equal(["duplicate start ignored", "welcome_email: ignored (saga Completed)",
-            "push_notification: late or duplicate answer ignored (Done)"], saga.Timeline.TakeLast(3).Select(t => t.Note));
+            "push_notification: late or duplicate answer ignored (Done)"], saga.Timeline.TakeLast(3).Select(t =>
+                t.Note));
         Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingCompleted>());
         await using var query = Store.QuerySession();
         Assert.Equal(1, await query.Query<UserOnboardingSaga>().CountAsync());
@@ -156,7 +165,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
             var read = await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}"));
             var details = await read.ReadAsJsonAsync<UserDetails>();
             Assert.Equal((2L, "Completed", "Racer", "\"2\""),
-                (details!.Version, details.Onboarding, details.LastName, read.Context.Response.Headers.ETag.ToString()));
+                (details!.Version, details.Onboarding, details.LastName,
+                    read.Context.Response.Headers.ETag.ToString()));
         }
     }
 
@@ -182,6 +192,7 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var details = await read.ReadAsJsonAsync<UserDetails>();
 
         // that outcome moved the user's version then; the saga's outcome is shown (a redelivered start changes nothing)
-        Assert.Equal((2L, "Failed", "\"2\""), (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
+        Assert.Equal((2L, "Failed", "\"2\""),
+            (details!.Version, details.Onboarding, read.Context.Response.Headers.ETag.ToString()));
     }
 }

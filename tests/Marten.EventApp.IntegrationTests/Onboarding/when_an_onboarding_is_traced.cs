@@ -32,7 +32,8 @@ public sealed class when_an_onboarding_is_traced(OnboardingFixture fixture) : On
         var result = await Host.Scenario(x =>
         {
             x.WithRequestHeader("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-            x.Post.Json(new { email = UserScenarios.UniqueEmail("traced"), firstName = "Tra", lastName = "Ced" }).ToUrl("/api/users");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail("traced"), firstName = "Tra", lastName = "Ced" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
         var user = (await result.ReadAsJsonAsync<UserVersion>())!;

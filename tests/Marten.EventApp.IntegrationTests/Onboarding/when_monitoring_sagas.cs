@@ -35,9 +35,11 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         Assert.Equal("onboarding started", details.Timeline[0].Note);
         Assert.Contains(details.Timeline, t => t.Note == "welcome_email compensated");
 
-        foreach (var bad in new[] { "/api/sagas?type=Nope", "/api/sagas?page=0", "/api/sagas?pageSize=101", "/api/sagas?status=1" })
+        foreach (var bad in new[] { "/api/sagas?type=Nope", "/api/sagas?page=0", "/api/sagas?pageSize=101",
+            "/api/sagas?status=1" })
             await Host.Scenario(x => { x.Get.Url(bad); x.StatusCodeShouldBe(400); });
-        var sideways = await Host.Scenario(x => { x.Get.Url("/api/sagas?status=Sideways"); x.StatusCodeShouldBe(400); });
+        var sideways = await Host.Scenario(x =>
+            { x.Get.Url("/api/sagas?status=Sideways"); x.StatusCodeShouldBe(400); });
         Assert.Equal("status must be one of Started, Completed, Failed (any case).",
             (await sideways.ReadAsJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>())!.Detail);
         await Host.Scenario(x => { x.Get.Url($"/api/sagas/{Guid.NewGuid()}"); x.StatusCodeShouldBe(404); });

@@ -16,7 +16,8 @@ public sealed class when_onboarding_runs_over_rabbitmq : IAsyncLifetime
     private IAlbaHost _service = null!;
 
     public async Task InitializeAsync() =>
-        _service = await TestHost.StartAsync("eventapp_onboarding_bus_" + Guid.NewGuid().ToString("N")[..8], broker: await TestBroker.Uri(),
+        _service = await TestHost.StartAsync("eventapp_onboarding_bus_" + Guid.NewGuid().ToString("N")[..8],
+            broker: await TestBroker.Uri(),
             settings: new Dictionary<string, string>
             {
                 ["EventApp:Onboarding:Enabled"] = "true",

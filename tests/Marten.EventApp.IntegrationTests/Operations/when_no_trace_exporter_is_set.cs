@@ -17,7 +17,8 @@ public sealed class when_no_trace_exporter_is_set(MessagingFixture fixture) : Me
         var result = await Host.Scenario(x =>
         {
             x.WithRequestHeader("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-            x.Post.Json(new { email = UserScenarios.UniqueEmail("untraced"), firstName = "Un", lastName = "Traced" }).ToUrl("/api/users");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail("untraced"), firstName = "Un", lastName = "Traced" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
         var user = (await result.ReadAsJsonAsync<UserVersion>())!;

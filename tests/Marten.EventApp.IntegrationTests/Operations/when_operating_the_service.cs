@@ -29,14 +29,20 @@ public sealed class when_operating_the_service(AppFixture fixture)
             return text.Contains("eventapp_projection_lag") ? text : null;
         });
         var series = scrape.Split('\n').Where(l => !l.StartsWith('#')).ToList();
-        bool Has(string name, params string[] labels) => series.Any(l => l.StartsWith(name + "{") && labels.All(l.Contains));
+        bool Has(string name, params string[] labels) =>
+            series.Any(l => l.StartsWith(name + "{") && labels.All(l.Contains));
 
-        Assert.True(Has("marten_event_append_events_total", "event_type=\"user_registered_v2\""), "events appended per type");
-        Assert.True(Has("eventapp_events_published_total", "event_type=\"UserRegistered\""), "events published per type");
-        Assert.True(Has("eventapp_events_publish_duration_milliseconds_bucket", "event_type=\"UserRegistered\""), "publish duration");
-        Assert.True(Has("wolverine_messages_succeeded_Messages_total", "event_type=\"UserRegistered\"", "handler=\"UserActivityHandler\""),
+        Assert.True(Has("marten_event_append_events_total", "event_type=\"user_registered_v2\""),
+            "events appended per type");
+        Assert.True(Has("eventapp_events_published_total", "event_type=\"UserRegistered\""),
+            "events published per type");
+        Assert.True(Has("eventapp_events_publish_duration_milliseconds_bucket", "event_type=\"UserRegistered\""),
+            "publish duration");
+        Assert.True(Has("wolverine_messages_succeeded_Messages_total", "event_type=\"UserRegistered\"",
+            "handler=\"UserActivityHandler\""),
             "events processed per (event type, handler)");
-        Assert.True(Has("wolverine_execution_time_Milliseconds_bucket", "event_type=\"UserRegistered\"", "handler=\"UserActivityHandler\""),
+        Assert.True(Has("wolverine_execution_time_Milliseconds_bucket", "event_type=\"UserRegistered\"",
+            "handler=\"UserActivityHandler\""),
             "processing duration per (event type, handler)");
         Assert.True(Has("eventapp_projection_lag_seconds", "projection=\"Analytics\""), "projection lag");
         Assert.True(Has("eventapp_outbox_oldest_age_seconds"), "outbox age");
@@ -66,7 +72,8 @@ public sealed class when_operating_the_service(AppFixture fixture)
         var result = await Host.Scenario(x =>
         {
             x.WithRequestHeader("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-            x.Post.Json(new { email = UserScenarios.UniqueEmail("trace"), firstName = "Tra", lastName = "Ce" }).ToUrl("/api/users");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail("trace"), firstName = "Tra", lastName = "Ce" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
         var user = (await result.ReadAsJsonAsync<UserVersion>())!;
@@ -85,13 +92,17 @@ public sealed class when_operating_the_service(AppFixture fixture)
                                                       && Equals(s.GetTagItem(Telemetry.EventTypeTag), "UserRegistered")
                                                       && s.Links.Any(l => l.Context.TraceId == traceId));
                 return batch is not null && spans.Any(s => s.TraceId == batch.TraceId && s.Source.Name == "Wolverine"
-                                                           && Equals(s.GetTagItem("handler.type"), typeof(UserActivityHandler).FullName))
+                                                           && Equals(s.GetTagItem("handler.type"),
+                                                               typeof(UserActivityHandler).FullName))
                     ? Mine() : null;
             });
         }
         catch (TimeoutException)
         {
-            Assert.Fail("the trace: " + string.Join("\n", Mine().Concat(spans.Where(s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("ActivityEvent") == true) && s.TraceId != traceId)).Select(s =>
+            Assert.Fail("the trace: " + string.Join("\n",
+                Mine().Concat(spans.Where(s =>
+                s.TagObjects.Any(t => t.Value?.ToString()?.Contains("ActivityEvent") == true)
+                && s.TraceId != traceId)).Select(s =>
                 $"{s.Source.Name} {s.OperationName} {s.Kind} [{string.Join(", ", s.TagObjects.Select(t => $"{t.Key}={t.Value}"))}] links: {string.Join(", ", s.Links.Select(l => l.Context.TraceId))}")));
             throw;
         }
@@ -119,7 +130,8 @@ public sealed class when_operating_the_service(AppFixture fixture)
             Assert.True(checks.TryGetProperty(check, out _), $"readiness has no {check} check: {body}");
         Assert.Equal("Healthy", checks.GetProperty("postgres").GetProperty("status").GetString());
         // the answer is its worst check's (other tests of this host may have left dead letters: Degraded)
-        var worst = checks.EnumerateObject().Min(c => Enum.Parse<HealthStatus>(c.Value.GetProperty("status").GetString()!));
+        var worst = checks.EnumerateObject()
+            .Min(c => Enum.Parse<HealthStatus>(c.Value.GetProperty("status").GetString()!));
         Assert.Equal(worst.ToString(), body.GetProperty("status").GetString());
 
         await Host.Scenario(x =>
@@ -152,7 +164,8 @@ public sealed class when_operating_the_service(AppFixture fixture)
         var health = await Tracking.Eventually(async () =>
         {
             var h = await Host.GetAsJson<EventSystemHealth>("/api/monitoring/events");
-            return h!.ProcessedEvents.Any(p => p is { EventType: "UserRegistered", Handler: "UserActivityHandler", Count: > 0 }) ? h : null;
+            return h!.ProcessedEvents.Any(p =>
+                p is { EventType: "UserRegistered", Handler: "UserActivityHandler", Count: > 0 }) ? h : null;
         });
         Assert.Contains(health.Status, new[] { "HEALTHY", "DEGRADED", "UNHEALTHY" });
         Assert.Equal(health.Status == "HEALTHY", health.Reasons.Count == 0);

@@ -41,13 +41,16 @@ public sealed class when_things_go_wrong
 
                 await Sql(admin, $"alter database {database} allow_connections false");
                 await Sql(admin, $"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}'");
-                var down = await Tracking.Eventually(async () => await Ready(host) is { Status: HttpStatusCode.ServiceUnavailable } r ? r : null);
-                Assert.Equal("Unhealthy", down.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+                var down = await Tracking.Eventually(async () =>
+                    await Ready(host) is { Status: HttpStatusCode.ServiceUnavailable } r ? r : null);
+                Assert.Equal("Unhealthy",
+                    down.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
                 Assert.Equal("UNHEALTHY", (await Tracking.Eventually(async () =>
                     await host.GetAsJson<EventSystemHealth>("/api/monitoring/events") is { Status: "UNHEALTHY" } h ? h : null)).Status);
 
                 await Sql(admin, $"alter database {database} allow_connections true");
-                var up = await Tracking.Eventually(async () => await Ready(host) is { Status: HttpStatusCode.OK } r ? r : null, TimeSpan.FromSeconds(60));
+                var up = await Tracking.Eventually(async () =>
+                    await Ready(host) is { Status: HttpStatusCode.OK } r ? r : null, TimeSpan.FromSeconds(60));
                 Assert.Equal("Healthy", up.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
                 // and it works again without a restart
                 await host.RegisteredUser();
@@ -72,13 +75,18 @@ public sealed class when_things_go_wrong
                 ["EventApp:Onboarding:StepTimeout"] = "00:00:30"
             }, services: s => s.AddSingleton<IAlertSink>(alerts));
             // as a lost timeout would leave them: still Started, a step under way, no timeout pending
-            var stuck = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
-            stuck.Steps.Add(new SagaStep { Name = OnboardingSteps.WelcomeEmail, Status = StepStatus.Running, StartedAt = stuck.StartedAt });
+            var stuck = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started,
+                StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
+            stuck.Steps.Add(new SagaStep { Name = OnboardingSteps.WelcomeEmail, Status = StepStatus.Running,
+                StartedAt = stuck.StartedAt });
             // the same with its timeout pending, and one that is too young to tell: neither is stuck
-            var waiting = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
-            waiting.Steps.Add(new SagaStep { Name = OnboardingSteps.WelcomeEmail, Status = StepStatus.Running, StartedAt = waiting.StartedAt,
+            var waiting = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started,
+                StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
+            waiting.Steps.Add(new SagaStep { Name = OnboardingSteps.WelcomeEmail, Status = StepStatus.Running,
+                StartedAt = waiting.StartedAt,
                 TimeoutId = Guid.NewGuid(), TimeoutScheduled = true });
-            var young = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow };
+            var young = new UserOnboardingSaga { Id = Guid.NewGuid(), Status = SagaStatus.Started,
+                StartedAt = DateTimeOffset.UtcNow };
             await using (var session = host.Services.GetRequiredService<IDocumentStore>().LightweightSession())
             {
                 session.Store(stuck, waiting, young);
@@ -86,9 +94,11 @@ public sealed class when_things_go_wrong
             }
 
             var page = await host.GetAsJson<JsonElement>("/api/sagas?stuck=true");
-            Assert.Equal([stuck.Id.ToString()], page.GetProperty("sagas").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+            Assert.Equal([stuck.Id.ToString()],
+                page.GetProperty("sagas").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
             var ready = await Tracking.Eventually(async () =>
-                await Ready(host) is var r && r.Body.GetProperty("checks").GetProperty("sagas").GetProperty("status").GetString() == "Degraded" ? r : null);
+                await Ready(host) is var r && r.Body.GetProperty("checks").GetProperty("sagas").GetProperty("status")
+                    .GetString() == "Degraded" ? r : null);
             Assert.Equal(HttpStatusCode.OK, ready.Status);
             Assert.Equal("HIGH", (await Tracking.Eventually(async () =>
             {
@@ -132,13 +142,15 @@ public sealed class when_things_go_wrong
             foreach (var id in ids)
                 await host.Scenario(x =>
                 {
-                    x.Post.Json(new { id, email = UserScenarios.UniqueEmail("alert"), firstName = "Al", lastName = "Ert" }).ToUrl("/api/users");
+                    x.Post.Json(new { id, email = UserScenarios.UniqueEmail("alert"), firstName = "Al",
+                        lastName = "Ert" }).ToUrl("/api/users");
                     x.StatusCodeShouldBe(201);
                 });
 
             var health = await Tracking.Eventually(async () =>
                 await host.GetAsJson<EventSystemHealth>("/api/monitoring/events") is { } h
-                && h.RecentErrors.Any(r => r is { EventType: "UserRegistered", Handler: nameof(PoisonProbeHandler), Count: 12 }) ? h : null);
+                && h.RecentErrors.Any(r =>
+                    r is { EventType: "UserRegistered", Handler: nameof(PoisonProbeHandler), Count: 12 }) ? h : null);
             Assert.Equal("UNHEALTHY", health.Status);
             // raised once, when the count went over ten; the sinks get it in the background
             Assert.Equal(1, host.Services.GetRequiredService<EventMonitor>().AlertsRaised);
@@ -148,17 +160,21 @@ public sealed class when_things_go_wrong
                 return alerts.Alerts.TryPeek(out var a) ? a : null;
             }))!;
             Assert.Single(alerts.Alerts);
-            Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11), (alert.EventType, alert.Handler, alert.ErrorCount));
+            Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11),
+                (alert.EventType, alert.Handler, alert.ErrorCount));
             Assert.Equal("InvalidOperationException", alert.ExceptionType);
             // the same alert, POSTed as JSON to the webhook
             var body = await posted.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11),
-                (body.GetProperty("eventType").GetString(), body.GetProperty("handler").GetString(), body.GetProperty("errorCount").GetInt32()));
+                (body.GetProperty("eventType").GetString(), body.GetProperty("handler").GetString(),
+                    body.GetProperty("errorCount").GetInt32()));
 
             // the consumer's failures are logged with the trace, the message and the event they were about
-            var failure = LogCapture.Entries.FirstOrDefault(e => e.Contains("poisoned by the test") && e.Contains(ids[0].ToString()));
+            var failure = LogCapture.Entries.FirstOrDefault(e => e.Contains("poisoned by the test")
+                && e.Contains(ids[0].ToString()));
             Assert.True(failure is not null, "no failure of the first poisoned user's event in the log");
-            foreach (var key in new[] { "TraceId=", "SpanId=", "messaging.message_id=", "event.id=", "event.type=UserRegistered" })
+            foreach (var key in new[] { "TraceId=", "SpanId=", "messaging.message_id=", "event.id=",
+                "event.type=UserRegistered" })
                 Assert.Contains(key, failure);
         }
         finally
@@ -198,11 +214,13 @@ public sealed class when_things_go_wrong
             Assert.NotNull(refused);
             Assert.Equal("application/problem+json", refused.Context.Response.ContentType);
             Assert.True(int.Parse(refused.Context.Response.Headers.RetryAfter.ToString()) >= 1);
-            Assert.Equal("Too many requests", (await refused.ReadAsJsonAsync<JsonElement>()).GetProperty("title").GetString());
+            Assert.Equal("Too many requests",
+                (await refused.ReadAsJsonAsync<JsonElement>()).GetProperty("title").GetString());
             // probes and scrapes have a bucket of their own, still full, and limited too (twice the rate at once)
             var probes = new List<int>();
             for (var i = 0; i < 8; i++)
-                probes.Add((await host.Scenario(x => { x.Get.Url("/health/live"); x.IgnoreStatusCode(); })).Context.Response.StatusCode);
+                probes.Add((await host.Scenario(x =>
+                    { x.Get.Url("/health/live"); x.IgnoreStatusCode(); })).Context.Response.StatusCode);
             Assert.Equal([200, 200, 200, 200], probes.Take(4));
             Assert.Contains(429, probes);
         }
@@ -242,7 +260,8 @@ public sealed class when_things_go_wrong
             x.Get.Url("/health/ready");
             x.IgnoreStatusCode();
         });
-        return new Readiness((HttpStatusCode)result.Context.Response.StatusCode, await result.ReadAsJsonAsync<JsonElement>());
+        return new Readiness((HttpStatusCode)result.Context.Response.StatusCode,
+            await result.ReadAsJsonAsync<JsonElement>());
     }
 
     private static async Task Sql(string connectionString, string sql)

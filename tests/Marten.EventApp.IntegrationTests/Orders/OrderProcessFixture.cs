@@ -18,7 +18,8 @@ public sealed class OrderProcessFixture : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await TestHost.StartAsync("eventapp_orders", settings: new Dictionary<string, string>
+    public async Task InitializeAsync() =>
+        Host = await TestHost.StartAsync("eventapp_orders", settings: new Dictionary<string, string>
     {
         ["EventApp:Orders:ProcessEnabled"] = "true",
         ["EventApp:Orders:Payment"] = nameof(SimulatedAnswer.NoAnswer),

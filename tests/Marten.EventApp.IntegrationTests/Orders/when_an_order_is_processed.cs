@@ -27,7 +27,8 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
     {
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { customerId = Guid.NewGuid(), lines = new[] { new { sku = "BOOK-1", quantity = 2, unitPrice = 10m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { customerId = Guid.NewGuid(),
+                lines = new[] { new { sku = "BOOK-1", quantity = 2, unitPrice = 10m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(201);
         });
         var id = (await result.ReadAsJsonAsync<OrderVersion>())!.Id;
@@ -44,10 +45,12 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
     }
 
     private async Task<IReadOnlyList<ScheduledMessageSummary>> Scheduled() =>
-        (await Runtime.Storage.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { PageSize = 0 }, CancellationToken.None)).Messages;
+        (await Runtime.Storage.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { PageSize = 0 },
+            CancellationToken.None)).Messages;
 
     private Task FireTimeout(OrderSaga saga, string step) =>
-        Runtime.Storage.ScheduledMessages.RescheduleAsync(saga.Step(step)!.TimeoutId!.Value, DateTimeOffset.UtcNow, CancellationToken.None);
+        Runtime.Storage.ScheduledMessages.RescheduleAsync(saga.Step(step)!.TimeoutId!.Value, DateTimeOffset.UtcNow,
+            CancellationToken.None);
 
     private static Type[] Types(IEnumerable<object> events) => events.Select(e => e.GetType()).ToArray();
 
@@ -65,7 +68,8 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
 
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Completed);
         Assert.Equal(OrderProcessState.Completed, saga.State);
-        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(InventoryReserved), typeof(OrderShipped), typeof(OrderCompleted)],
+        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(InventoryReserved), typeof(OrderShipped),
+            typeof(OrderCompleted)],
             Types(await OrderEvents(id)));
         var order = (await Host.GetAsJson<OrderSummary>($"/api/orders/{id}"))!;
         Assert.Equal((OrderStatus.Completed, "TRK-1", 5L), (order.Status, order.TrackingNumber, order.Version));
@@ -80,7 +84,8 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
 
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Failed);
         Assert.Equal((OrderProcessState.Failed, "Payment failed"), (saga.State, saga.Error));
-        Assert.Equal([typeof(OrderCreated), typeof(PaymentFailed), typeof(OrderCancelled)], Types(await OrderEvents(id)));
+        Assert.Equal([typeof(OrderCreated), typeof(PaymentFailed), typeof(OrderCancelled)],
+            Types(await OrderEvents(id)));
         Assert.Equal("Payment failed", (await Host.GetAsJson<OrderSummary>($"/api/orders/{id}"))!.CancellationReason);
         Assert.Empty(await Scheduled());
     }
@@ -96,7 +101,8 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Failed);
         Assert.Equal("Inventory not available", saga.Error);
         var events = await OrderEvents(id);
-        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(InventoryReservationFailed), typeof(PaymentRefunded), typeof(OrderCancelled)],
+        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(InventoryReservationFailed),
+            typeof(PaymentRefunded), typeof(OrderCancelled)],
             Types(events));
         Assert.Equal(20m, events.OfType<PaymentRefunded>().Single().Amount);
         Assert.Empty(await Scheduled());
@@ -130,7 +136,8 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
 
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Failed);
         Assert.Equal("Inventory timed out", saga.Error);
-        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(PaymentRefunded), typeof(OrderCancelled)], Types(await OrderEvents(id)));
+        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(PaymentRefunded), typeof(OrderCancelled)],
+            Types(await OrderEvents(id)));
         Assert.Empty(await Scheduled());
     }
 
@@ -142,7 +149,9 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         var again = new EventEnvelope(Guid.NewGuid(), nameof(OrderCreated), id, 1, 1, DateTimeOffset.UtcNow,
             JsonSerializer.SerializeToElement(new { placed.CustomerId, placed.Lines, placed.Total }, WireJson.Options));
 
-        await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(c => c.EndpointFor(OrderProcessTrigger.Queue).SendAsync(new OrderProcessEvent(again, null)).AsTask());
+        await Host.TrackActivity(Tracking.Patience)
+            .ExecuteAndWaitAsync(c =>
+            c.EndpointFor(OrderProcessTrigger.Queue).SendAsync(new OrderProcessEvent(again, null)).AsTask());
 
         var saga = await SagaWhen(id, s => s.Timeline.Any(t => t.Note == "duplicate start ignored"));
         Assert.Equal(OrderProcessState.PaymentPending, saga.State);
@@ -192,7 +201,8 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Failed);
         Assert.Equal("Compensation forced by an operator: stuck", saga.Error);
         Assert.Contains(saga.Timeline, t => t.Message == nameof(ForceOrderCompensation));
-        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(PaymentRefunded), typeof(OrderCancelled)], Types(await OrderEvents(id)));
+        Assert.Equal([typeof(OrderCreated), typeof(PaymentProcessed), typeof(PaymentRefunded), typeof(OrderCancelled)],
+            Types(await OrderEvents(id)));
         Assert.Empty(await Scheduled());
     }
 }

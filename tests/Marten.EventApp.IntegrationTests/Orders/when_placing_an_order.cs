@@ -25,7 +25,8 @@ public sealed class when_placing_an_order(AppFixture fixture)
         var customer = Guid.NewGuid();
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { customerId = customer, lines = new[] { new { sku = "BOOK-1", quantity = 2, unitPrice = 12.50m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { customerId = customer,
+                lines = new[] { new { sku = "BOOK-1", quantity = 2, unitPrice = 12.50m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(201);
             x.Header("ETag").SingleValueShouldEqual("\"1\"");
         });
@@ -33,7 +34,8 @@ public sealed class when_placing_an_order(AppFixture fixture)
         Assert.Equal($"/api/orders/{placed.Id}", result.Context.Response.Headers.Location.ToString());
 
         var order = (await Host.GetAsJson<OrderSummary>($"/api/orders/{placed.Id}"))!;
-        Assert.Equal((customer, OrderStatus.Placed, 25.00m, 1L), (order.CustomerId, order.Status, order.Total, order.Version));
+        Assert.Equal((customer, OrderStatus.Placed, 25.00m, 1L),
+            (order.CustomerId, order.Status, order.Total, order.Version));
         Assert.Equal("BOOK-1", Assert.Single(order.Lines).Sku);
         Assert.Equal("OrderCreated", Assert.Single(order.History).EventType);
     }
@@ -47,14 +49,20 @@ public sealed class when_placing_an_order(AppFixture fixture)
             x.StatusCodeShouldBe(400);
         });
         var problem = (await result.ReadAsJsonAsync<Microsoft.AspNetCore.Mvc.ValidationProblemDetails>())!;
-        Assert.Equal(["customerId", "lines[0].quantity", "lines[0].sku", "lines[0].unitPrice"], problem.Errors.Keys.Order());
-        await Host.Scenario(x => { x.Post.Json(new { customerId = Guid.NewGuid(), lines = Array.Empty<object>() }).ToUrl("/api/orders"); x.StatusCodeShouldBe(400); });
-        await Host.Scenario(x => { x.Post.Text("{not json").ToUrl("/api/orders"); x.WithRequestHeader("Content-Type", "application/json"); x.StatusCodeShouldBe(400); });
+        Assert.Equal(["customerId", "lines[0].quantity", "lines[0].sku", "lines[0].unitPrice"],
+            problem.Errors.Keys.Order());
+        await Host.Scenario(x =>
+            { x.Post.Json(new { customerId = Guid.NewGuid(),
+            lines = Array.Empty<object>() }).ToUrl("/api/orders"); x.StatusCodeShouldBe(400); });
+        await Host.Scenario(x =>
+            { x.Post.Text("{not json").ToUrl("/api/orders"); x.WithRequestHeader("Content-Type",
+            "application/json"); x.StatusCodeShouldBe(400); });
 
         var taken = await Placed(Guid.NewGuid(), new { sku = "A", quantity = 1, unitPrice = 1m });
         await Host.Scenario(x =>
         {
-            x.Post.Json(new { id = taken.Id, customerId = Guid.NewGuid(), lines = new[] { new { sku = "A", quantity = 1, unitPrice = 1m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { id = taken.Id, customerId = Guid.NewGuid(),
+                lines = new[] { new { sku = "A", quantity = 1, unitPrice = 1m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(409);
         });
     }

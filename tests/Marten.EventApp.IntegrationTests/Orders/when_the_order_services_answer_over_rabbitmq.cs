@@ -24,7 +24,8 @@ public sealed class when_the_order_services_answer_over_rabbitmq : IAsyncLifetim
     {
         var broker = await TestBroker.Uri();
         _amqp = await RawAmqp.ConnectAsync(broker);
-        _service = await TestHost.StartAsync("eventapp_orders_rmq_" + _suffix, broker: broker, settings: new Dictionary<string, string>
+        _service = await TestHost.StartAsync("eventapp_orders_rmq_" + _suffix, broker: broker,
+            settings: new Dictionary<string, string>
         {
             ["EventApp:EventBus:Exchange"] = "events-" + _suffix,
             ["EventApp:EventBus:CommandQueue"] = Commands,
@@ -40,7 +41,8 @@ public sealed class when_the_order_services_answer_over_rabbitmq : IAsyncLifetim
     public async Task DisposeAsync()
     {
         await _service.DisposeAsync();
-        foreach (var queue in new[] { Payments, Inventory, "shipping-" + _suffix, "notifications-" + _suffix }) await _amqp.DeleteQueueAsync(queue);
+        foreach (var queue in new[] { Payments, Inventory, "shipping-" + _suffix,
+            "notifications-" + _suffix }) await _amqp.DeleteQueueAsync(queue);
         await _amqp.DisposeAsync();
     }
 
@@ -55,7 +57,8 @@ public sealed class when_the_order_services_answer_over_rabbitmq : IAsyncLifetim
     {
         var placed = await _service.Scenario(x =>
         {
-            x.Post.Json(new { customerId = Guid.NewGuid(), lines = new[] { new { sku = "BOOK-1", quantity = 2, unitPrice = 10m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { customerId = Guid.NewGuid(),
+                lines = new[] { new { sku = "BOOK-1", quantity = 2, unitPrice = 10m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(201);
         });
         var id = (await placed.ReadAsJsonAsync<OrderVersion>())!.Id;

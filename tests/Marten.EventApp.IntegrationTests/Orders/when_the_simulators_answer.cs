@@ -23,7 +23,8 @@ public sealed class when_the_simulators_answer : IAsyncLifetime
     {
         var result = await _service.Scenario(x =>
         {
-            x.Post.Json(new { customerId = Guid.NewGuid(), lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { customerId = Guid.NewGuid(),
+                lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(201);
         });
         var id = (await result.ReadAsJsonAsync<OrderVersion>())!.Id;

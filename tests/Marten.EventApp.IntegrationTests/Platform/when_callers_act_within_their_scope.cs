@@ -21,7 +21,8 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
     private const string In = "in", No = "403";
 
     // one column per token kind, in this order
-    private static readonly string[] Kinds = ["own customer", "another customer", "service", "service with users:read", "admin", "no role"];
+    private static readonly string[] Kinds = ["own customer", "another customer", "service", "service with users:read",
+        "admin", "no role"];
 
     [Fact]
     public async Task each_route_lets_in_whom_it_should_and_no_one_else()
@@ -29,7 +30,8 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
         var owner = await Host.RegisteredUser();
         var order = await Host.Scenario(x =>
         {
-            x.Post.Json(new { customerId = owner.Id, lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
+            x.Post.Json(new { customerId = owner.Id,
+                lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 5m } } }).ToUrl("/api/orders");
             x.StatusCodeShouldBe(201);
         });
         var orderId = (await order.ReadAsJsonAsync<OrderVersion>())!.Id;
@@ -91,14 +93,16 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
     {
         var user = await Host.RegisteredUser();
         using var client = Host.Server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestAuth.Token([Scopes.ServiceRole], subject: "support-desk"));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestAuth.Token([Scopes.ServiceRole], subject: "support-desk"));
 
         using var response = await client.PostAsync($"/api/users/{user.Id}/deactivate",
             new StringContent("""{"reason":"asked to leave","deactivatedBy":"mallory"}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var deactivated = (await Host.StoredEvents(user.Id)).Last();
-        Assert.Equal("support-desk", ((System.Text.Json.JsonElement)deactivated.Data).GetProperty("deactivatedBy").GetString());
+        Assert.Equal("support-desk",
+            ((System.Text.Json.JsonElement)deactivated.Data).GetProperty("deactivatedBy").GetString());
     }
 
     [Fact]
@@ -106,7 +110,8 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
     {
         var self = Guid.CreateVersion7();
         using var client = Host.Server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestAuth.Token([Scopes.CustomerRole], subject: self.ToString()));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestAuth.Token([Scopes.CustomerRole], subject: self.ToString()));
 
         // no id given: the token's subject is the new user's id
         using var registered = await client.PostAsync("/api/users", new StringContent(

@@ -25,24 +25,28 @@ public sealed class when_callers_authenticate(AppFixture fixture)
     private IReadOnlyList<(string Method, string Route, string Url, bool Anonymous)> Routes() =>
         Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m =>
-                (m, "/" + e.RoutePattern.RawText!.TrimStart('/'), Url(e.RoutePattern.RawText!), e.Metadata.GetMetadata<IAllowAnonymous>() is not null)))
+                (m, "/" + e.RoutePattern.RawText!.TrimStart('/'), Url(e.RoutePattern.RawText!),
+                    e.Metadata.GetMetadata<IAllowAnonymous>() is not null)))
             .ToList();
 
     // a sample value for each route parameter: {id:guid} a new guid, any other a word
     private static string Url(string route) => "/" + System.Text.RegularExpressions.Regex.Replace(route.TrimStart('/'), @"\{([^}:?]+)(:[^}?]+)?\??\}",
-        m => m.Groups[2].Value.Contains("guid") ? Guid.NewGuid().ToString() : m.Groups[2].Value.Contains("int") || m.Groups[2].Value.Contains("long") ? "1" : "x");
+        m => m.Groups[2].Value.Contains("guid") ? Guid.NewGuid()
+            .ToString() : m.Groups[2].Value.Contains("int") || m.Groups[2].Value.Contains("long") ? "1" : "x");
 
     private HttpClient Client(string? token)
     {
         var client = Host.Server.CreateClient();
-        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            token);
         return client;
     }
 
     private static async Task<HttpResponseMessage> Send(HttpClient client, string method, string url)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), url);
-        if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", System.Text.Encoding.UTF8,
+            "application/json");
         return await client.SendAsync(request);
     }
 
@@ -52,7 +56,8 @@ public sealed class when_callers_authenticate(AppFixture fixture)
         var routes = Routes();
         Assert.True(routes.Count > 30, $"only {routes.Count} routes found");
         // the API reference's page and its scripts are under /docs
-        Assert.Equal(Open.Order(), routes.Where(r => r.Anonymous && !r.Route.StartsWith("/docs/")).Select(r => r.Route).Distinct().Order());
+        Assert.Equal(Open.Order(),
+            routes.Where(r => r.Anonymous && !r.Route.StartsWith("/docs/")).Select(r => r.Route).Distinct().Order());
         Assert.Contains(routes, r => r is { Anonymous: true, Route: "/docs/{documentName?}" });
     }
 
@@ -60,11 +65,14 @@ public sealed class when_callers_authenticate(AppFixture fixture)
     public async Task every_other_route_answers_401_without_a_token_and_with_a_bad_one()
     {
         var anonymous = Client(null);
-        var forged = Client(new TokenIssuer(new AuthOptions { SigningKey = new string('x', 40) }).Mint("mallory", [Authentication.AdminRole], TimeSpan.FromHours(1)));
+        var forged = Client(new TokenIssuer(new AuthOptions { SigningKey = new string('x', 40) }).Mint("mallory",
+            [Authentication.AdminRole], TimeSpan.FromHours(1)));
         // expired nine minutes ago: beyond the five minutes of clock skew a validator allows
-        var expired = Client(TestAuth.Token([Authentication.AdminRole], TimeSpan.FromMinutes(1), DateTime.UtcNow.AddMinutes(-10)));
+        var expired = Client(TestAuth.Token([Authentication.AdminRole], TimeSpan.FromMinutes(1),
+            DateTime.UtcNow.AddMinutes(-10)));
         foreach (var (method, route, url, _) in Routes().Where(r => !r.Anonymous))
-        foreach (var (client, what) in new[] { (anonymous, "no token"), (forged, "a token signed with another key"), (expired, "an expired token") })
+        foreach (var (client, what) in new[] { (anonymous, "no token"), (forged, "a token signed with another key"),
+            (expired, "an expired token") })
         {
             using var response = await Send(client, method, url);
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {route} with {what}: {(int)response.StatusCode}");

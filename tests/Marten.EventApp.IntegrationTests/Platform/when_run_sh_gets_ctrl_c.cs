@@ -34,9 +34,12 @@ public sealed class when_run_sh_gets_ctrl_c
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
                 // a terminal a person reads: plain lines, no JSON objects
                 Assert.Contains(output, l => l.Contains("info: "));
-                Assert.DoesNotContain(output, l => l.TrimStart().StartsWith("{\"Timestamp\"", StringComparison.Ordinal));
+                Assert.DoesNotContain(output,
+                    l => l.TrimStart().StartsWith("{\"Timestamp\"", StringComparison.Ordinal));
                 // the admin token run.sh printed opens the API; without it, 401
-                var token = output.Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("export TOKEN=", StringComparison.Ordinal))?["export TOKEN=".Length..];
+                var token = output.Select(l => l.Trim())
+                    .LastOrDefault(l => l.StartsWith("export TOKEN=",
+                    StringComparison.Ordinal))?["export TOKEN=".Length..];
                 Assert.False(string.IsNullOrEmpty(token), "run.sh printed no token");
                 Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/sagas")).StatusCode);
                 http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
@@ -49,11 +52,13 @@ public sealed class when_run_sh_gets_ctrl_c
                 Assert.Equal("application/problem+json", oversized.Content.Headers.ContentType?.MediaType);
 
                 // the customer's token it printed acts on that user alone
-                var customer = output.Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("export CUSTOMER_TOKEN=", StringComparison.Ordinal))?
+                var customer = output.Select(l => l.Trim())
+                    .LastOrDefault(l => l.StartsWith("export CUSTOMER_TOKEN=", StringComparison.Ordinal))?
                     ["export CUSTOMER_TOKEN=".Length..];
                 Assert.False(string.IsNullOrEmpty(customer), "run.sh printed no customer token");
                 http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", customer);
-                Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/users/01a211e0-0000-7000-8000-000000000001")).StatusCode);
+                Assert.Equal(HttpStatusCode.NotFound,
+                    (await http.GetAsync("/api/users/01a211e0-0000-7000-8000-000000000001")).StatusCode);
                 Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
             }
 
@@ -116,7 +121,8 @@ public sealed class when_run_sh_gets_ctrl_c
 
     /// <summary>./run.sh with its own data folder and address, provisioning its own PostgreSQL, once it
     /// serves.</summary>
-    private static Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo, string root, string url) =>
+    private static Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo, string root,
+        string url) =>
         StartedAsync(repo, env =>
         {
             // the servers are run.sh's own, not the tests'
@@ -135,7 +141,8 @@ public sealed class when_run_sh_gets_ctrl_c
     private static async Task<(Process Script, IReadOnlyCollection<string> Output)> StartedAsync(string repo,
         Action<IDictionary<string, string?>> environment)
     {
-        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
+        var start = new ProcessStartInfo("setsid",
+            ["env", "--default-signal=INT", "bash", Path.Combine(repo, "run.sh")])
         {
             WorkingDirectory = repo,
             RedirectStandardOutput = true,
@@ -163,7 +170,8 @@ public sealed class when_run_sh_gets_ctrl_c
 
     private static async Task<string> Output(string file, params string[] args)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true,
+            RedirectStandardError = true })!;
         var text = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return text;
@@ -171,7 +179,8 @@ public sealed class when_run_sh_gets_ctrl_c
 
     private static async Task<int> Run(string file, params string[] args)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true,
+            RedirectStandardError = true })!;
         await process.WaitForExitAsync();
         return process.ExitCode;
     }

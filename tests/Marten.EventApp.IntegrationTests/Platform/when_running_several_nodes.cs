@@ -73,7 +73,8 @@ public sealed class when_running_several_nodes : IAsyncLifetime
     /// <summary>Every async shard assigned, each running on exactly one node, which both nodes name.</summary>
     private static Task<ProjectionsOverview?[]> Settled(IAlbaHost[] nodes) => Tracking.Eventually(async () =>
     {
-        var overviews = await Task.WhenAll(nodes.Select(n => n.GetAsJson<ProjectionsOverview>("/api/admin/projections")!));
+        var overviews = await Task.WhenAll(nodes.Select(n =>
+            n.GetAsJson<ProjectionsOverview>("/api/admin/projections")!));
         var shards = overviews[0]!.Projections.Where(p => p.Lifecycle == "async").Select(p => p.Name).ToList();
         var settled = shards.All(name =>
             overviews.Count(o => o!.Projections.Single(p => p.Name == name).State == "running") == 1 &&
@@ -90,7 +91,8 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         var leaving = await _second.RegisteredUser();
         await _first.Deactivated(leaving.Id);
         var views = await Settled(nodes);
-        var owner = views.ToList().FindIndex(v => v!.Projections.Single(p => p.Name == nameof(UserStatistics)).State == "running");
+        var owner = views.ToList()
+            .FindIndex(v => v!.Projections.Single(p => p.Name == nameof(UserStatistics)).State == "running");
         var other = nodes[1 - owner];
         await other.WaitForNonStaleProjectionDataAsync(90.Seconds());
         // the numbers gone wrong, as after a projection bug: the rebuild must put them right
@@ -104,7 +106,8 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         await using (var elsewhere = new Npgsql.NpgsqlConnection(_connectionString))
         {
             await elsewhere.OpenAsync();
-            await using var hold = new Npgsql.NpgsqlCommand("select pg_advisory_lock(hashtext($1), hashtext($2))", elsewhere);
+            await using var hold = new Npgsql.NpgsqlCommand("select pg_advisory_lock(hashtext($1), hashtext($2))",
+                elsewhere);
             hold.Parameters.AddWithValue(ProjectionRebuilds.ClusterLockScope);
             hold.Parameters.AddWithValue($"{_schema}.{nameof(UserStatistics)}");
             await hold.ExecuteNonQueryAsync();

@@ -62,11 +62,13 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
         Assert.True(failures.Count == 0, $"seed {seed}, {failures.Count} of {sent} requests:\n" + string.Join("\n", failures.Take(20)));
     }
 
-    private static HttpRequestMessage Variant(Random random, string method, string path, JsonObject operation, JsonNode document)
+    private static HttpRequestMessage Variant(Random random, string method, string path, JsonObject operation,
+        JsonNode document)
     {
         var parameters = operation["parameters"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
         var url = new StringBuilder(System.Text.RegularExpressions.Regex.Replace(path, @"\{([^}]+)\}",
-            m => Uri.EscapeDataString(PathValue(random, Type(parameters.FirstOrDefault(p => (string?)p["name"] == m.Groups[1].Value)?["schema"], document)))));
+            m => Uri.EscapeDataString(PathValue(random,
+                Type(parameters.FirstOrDefault(p => (string?)p["name"] == m.Groups[1].Value)?["schema"], document)))));
         var separator = '?';
         foreach (var query in parameters.Where(p => (string?)p["in"] == "query" && random.Next(3) > 0))
         {
@@ -95,7 +97,8 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
     {
         schema = document is null ? schema : Resolve(schema, document);
         if (random.Next(6) == 0 || depth > 3) return Any(random);
-        var type = schema?["type"] is JsonArray types ? (string?)types.FirstOrDefault(t => (string?)t != "null") : (string?)schema?["type"];
+        var type = schema?["type"] is JsonArray types ? (string?)types.FirstOrDefault(t =>
+            (string?)t != "null") : (string?)schema?["type"];
         if (schema?["properties"] is JsonObject properties && document is not null)
         {
             var result = new JsonObject();
@@ -106,10 +109,13 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
 
         return type switch
         {
-            "integer" or "number" => JsonValue.Create(Pick(random, [-1L, 0L, 1L, int.MaxValue, (long)int.MaxValue + 1, long.MaxValue, -long.MaxValue]))!,
+            "integer" or "number" =>
+                JsonValue.Create(Pick(random,
+                [-1L, 0L, 1L, int.MaxValue, (long)int.MaxValue + 1, long.MaxValue, -long.MaxValue]))!,
             "boolean" => JsonValue.Create(random.Next(2) == 0)!,
             // a long array only at the top: nested ones would multiply
-            "array" => new JsonArray(Enumerable.Range(0, depth == 0 ? Pick(random, [0, 1, 3, 1_000]) : Pick(random, [0, 1, 3]))
+            "array" => new JsonArray(Enumerable.Range(0,
+                depth == 0 ? Pick(random, [0, 1, 3, 1_000]) : Pick(random, [0, 1, 3]))
                 .Select(_ => Value(random, schema?["items"], document, depth + 1)).ToArray()),
             _ => JsonValue.Create(Text(random, (string?)schema?["format"]))!
         };
@@ -134,7 +140,8 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
         5 => "2026-13-45",
         6 => Guid.NewGuid().ToString(),
         7 => string.Concat(Enumerable.Repeat("ü𝄞", 5_000)),
-        _ => format switch { "uuid" => Guid.NewGuid().ToString(), "date-time" => "2026-12-06T10:00:00Z", "date" => "2026-12-06", _ => "abc" }
+        _ => format switch { "uuid" => Guid.NewGuid().ToString(), "date-time" => "2026-12-06T10:00:00Z",
+            "date" => "2026-12-06", _ => "abc" }
     };
 
     private static string PathValue(Random random, JsonNode? schema) => random.Next(4) switch
@@ -150,7 +157,8 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
     private static JsonNode? Resolve(JsonNode? schema, JsonNode document)
     {
         for (var i = 0; i < 5 && schema?["$ref"] is { } reference; i++)
-            schema = ((string)reference!).TrimStart('#', '/').Split('/').Aggregate((JsonNode?)document, (node, part) => node?[part]);
+            schema = ((string)reference!).TrimStart('#', '/').Split('/')
+                .Aggregate((JsonNode?)document, (node, part) => node?[part]);
         return schema;
     }
 

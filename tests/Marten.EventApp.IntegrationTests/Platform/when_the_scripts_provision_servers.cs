@@ -20,7 +20,8 @@ public sealed class when_the_scripts_provision_servers
         Assert.StartsWith("eventapp:", broker.UserInfo);
         Assert.NotEqual("eventapp:guest", broker.UserInfo);
 
-        var guest = new ConnectionFactory { Uri = new UriBuilder(broker) { UserName = "guest", Password = "guest" }.Uri };
+        var guest = new ConnectionFactory { Uri = new UriBuilder(broker) { UserName = "guest",
+            Password = "guest" }.Uri };
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => guest.CreateConnectionAsync());
         var causes = new List<Exception>();
         for (var e = refused; e is not null; e = e.InnerException) causes.Add(e);
@@ -33,6 +34,7 @@ public sealed class when_the_scripts_provision_servers
         if (string.IsNullOrEmpty(ScriptBroker) || OperatingSystem.IsWindows()) return;
         var local = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", ".local");
         Assert.True(Directory.Exists(local), $"{local} does not exist");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(local));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            File.GetUnixFileMode(local));
     }
 }

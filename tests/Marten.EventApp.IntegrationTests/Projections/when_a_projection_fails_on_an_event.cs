@@ -39,7 +39,8 @@ public sealed class when_a_projection_fails_on_an_event : IAsyncLifetime
         var paused = await Tracking.Eventually(async () =>
         {
             var overview = await _host.GetAsJson<ProjectionsOverview>("/api/admin/projections");
-            return overview!.Projections.Single(p => p.Name == Exploding.ProjectionName) is { State: "paused" } p ? p : null;
+            return overview!.Projections.Single(p =>
+                p.Name == Exploding.ProjectionName) is { State: "paused" } p ? p : null;
         });
 
         // the page holding it is not committed: the projection stands before it
@@ -52,7 +53,8 @@ public sealed class when_a_projection_fails_on_an_event : IAsyncLifetime
         await Tracking.Eventually(async () =>
         {
             var overview = await _host.GetAsJson<ProjectionsOverview>("/api/admin/projections");
-            var others = overview!.Projections.Where(p => p.Lifecycle == "async" && p.Name != Exploding.ProjectionName).ToList();
+            var others = overview!.Projections.Where(p => p.Lifecycle == "async" && p.Name != Exploding.ProjectionName)
+                .ToList();
             return others.All(p => p.State == "running" && p.Position >= lastSequence) ? others : null;
         });
     }
@@ -65,7 +67,8 @@ public sealed class when_a_projection_fails_on_an_event : IAsyncLifetime
 
         public Exploding() => Name = ProjectionName;
 
-        public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation) =>
+        public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e,
+            CancellationToken cancellation) =>
             e.Data is UserRegistered { FirstName: Trigger } registered
                 ? throw new InvalidOperationException($"{registered.FirstName} cannot be projected")
                 : ValueTask.CompletedTask;

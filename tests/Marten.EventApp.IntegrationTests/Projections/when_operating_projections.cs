@@ -28,7 +28,8 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
         overview.Projections.SingleOrDefault(p => p.Name == name) ?? throw new Xunit.Sdk.XunitException(
             $"no {name} in {JsonSerializer.Serialize(overview)}");
 
-    private IProjectionDaemon Daemon => Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+    private IProjectionDaemon Daemon => Host.Services.GetRequiredService<IProjectionCoordinator>()
+        .DaemonForMainDatabase();
 
     private async Task<RebuildStatus> Started(string name)
     {
@@ -58,11 +59,13 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
 
         await using (var session = Host.Services.GetRequiredService<IDocumentStore>().QuerySession())
             Assert.Equal(await session.Events.QueryAllRawEvents().MaxAsync(e => e.Sequence), overview.HighWaterMark);
-        Assert.Equal(("inline", "inline"), (Find(overview, "UserDetails").Lifecycle, Find(overview, "UserDetails").State));
+        Assert.Equal(("inline", "inline"),
+            (Find(overview, "UserDetails").Lifecycle, Find(overview, "UserDetails").State));
         foreach (var name in new[] { AnalyticsProjection.ProjectionName, "UserStatistics", "EventBus" })
         {
             var shard = Find(overview, name);
-            Assert.Equal(("async", "running", overview.HighWaterMark, 0L), (shard.Lifecycle, shard.State, shard.Position, shard.LagEvents));
+            Assert.Equal(("async", "running", overview.HighWaterMark, 0L),
+                (shard.Lifecycle, shard.State, shard.Position, shard.LagEvents));
             Assert.Null(shard.Error);
         }
 
@@ -88,7 +91,8 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
         Assert.True(behind.LagSeconds > 0, $"lag {behind.LagSeconds} s");
 
         await Daemon.StartAgentAsync(statistics, CancellationToken.None);
-        await Tracking.Eventually(async () => Find(await Overview(), "UserStatistics") is { LagEvents: 0, State: "running" } s ? s : null);
+        await Tracking.Eventually(async () =>
+            Find(await Overview(), "UserStatistics") is { LagEvents: 0, State: "running" } s ? s : null);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ public sealed record WireProbe(Guid ProbeId, string Note)
 {
     public static volatile bool Broken;
 
-    public static object OnTheWire(WireProbe e) => Broken ? throw new InvalidOperationException("the probe's mapping is broken") : new { e.Note };
+    public static object OnTheWire(WireProbe e) =>
+        Broken ? throw new InvalidOperationException("the probe's mapping is broken") : new { e.Note };
 }
 
 /// <summary>An event the bus cannot put on the wire is skipped, listed with its error for operators, and sent again on
@@ -38,7 +39,8 @@ public sealed class when_the_bus_skips_an_event(MessagingFixture fixture) : Mess
                 await session.SaveChangesAsync();
             }
 
-            var skipped = await Tracking.Eventually(async () => (await Host.GetAsJson<SkippedEventPage>(Listing))!.Events.SingleOrDefault());
+            var skipped = await Tracking.Eventually(async () =>
+                (await Host.GetAsJson<SkippedEventPage>(Listing))!.Events.SingleOrDefault());
             var sequence = (await store.QuerySession().Events.FetchStreamAsync(probe)).Single().Sequence;
             Assert.Equal((EventForwarder.Name, sequence), (skipped.Projection, skipped.EventSequence));
             Assert.Contains("the probe's mapping is broken", skipped.ExceptionMessage);
@@ -58,7 +60,8 @@ public sealed class when_the_bus_skips_an_event(MessagingFixture fixture) : Mess
                 x.StatusCodeShouldBeOk();
             });
             // one event, sent to each consumer's queue
-            var sent = Assert.Single(tracked.Sent.MessagesOf<EventEnvelope>().DistinctBy(e => e.EventId), e => e.AggregateId == probe);
+            var sent = Assert.Single(tracked.Sent.MessagesOf<EventEnvelope>().DistinctBy(e => e.EventId),
+                e => e.AggregateId == probe);
             Assert.Equal(("WireProbe", "hello"), (sent.EventType, sent.EventData.GetProperty("note").GetString()));
             Assert.Empty((await Host.GetAsJson<SkippedEventPage>(Listing))!.Events);
         }

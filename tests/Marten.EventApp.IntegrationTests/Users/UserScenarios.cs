@@ -16,7 +16,8 @@ public static class UserScenarios
     {
         var result = await host.Scenario(x =>
         {
-            x.Post.Json(new { email = email ?? UniqueEmail(), firstName, lastName, registrationSource = "tests" }).ToUrl("/api/users");
+            x.Post.Json(new { email = email ?? UniqueEmail(), firstName, lastName, registrationSource = "tests" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
         return (await result.ReadAsJsonAsync<UserVersion>())!;
@@ -24,7 +25,8 @@ public static class UserScenarios
 
     /// <summary>The user's activity log once it holds <paramref name="count"/> entries (it is fed by the bus, so
     /// later).</summary>
-    public static Task<List<ActivityEntry>> ActivityOf(this IAlbaHost host, Guid id, int count = 1, TimeSpan? patience = null) =>
+    public static Task<List<ActivityEntry>> ActivityOf(this IAlbaHost host, Guid id, int count = 1,
+        TimeSpan? patience = null) =>
         Tracking.Eventually(async () =>
         {
             var result = await host.Scenario(x => { x.Get.Url($"/api/users/{id}/activity"); x.IgnoreStatusCode(); });
@@ -47,7 +49,8 @@ public static class UserScenarios
         return (await result.ReadAsJsonAsync<UserDetails>())!;
     }
 
-    public static async Task<IReadOnlyList<StoredEvent>> StoredEvents(this IAlbaHost host, Guid id, long fromVersion = 0)
+    public static async Task<IReadOnlyList<StoredEvent>> StoredEvents(this IAlbaHost host, Guid id,
+        long fromVersion = 0)
     {
         var result = await host.Scenario(x => x.Get.Url($"/api/users/{id}/events?fromVersion={fromVersion}"));
         return (await result.ReadAsJsonAsync<List<StoredEvent>>())!;
@@ -61,7 +64,8 @@ public static class UserScenarios
     }
 
     /// <summary>A problem-details body, with the fields the tests look at.</summary>
-    public sealed record Problem(int Status, string Title, string? Detail, long? CurrentVersion, Dictionary<string, string[]>? Errors);
+    public sealed record Problem(int Status, string Title, string? Detail, long? CurrentVersion,
+        Dictionary<string, string[]>? Errors);
 
     public static async Task<Problem> ProblemShouldBe(this IScenarioResult result, int status)
     {

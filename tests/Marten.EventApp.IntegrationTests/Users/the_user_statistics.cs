@@ -18,7 +18,8 @@ public sealed class the_user_statistics(MessagingFixture fixture) : MessagingTes
     public async Task start_at_zero()
     {
         var stats = (await Host.GetAsJson<UserStatistics>("/api/users/statistics"))!;
-        Assert.Equal((0L, 0L, 0L, 0), (stats.Registered, stats.Active, stats.Deactivated, stats.RegisteredBySource.Count));
+        Assert.Equal((0L, 0L, 0L, 0),
+            (stats.Registered, stats.Active, stats.Deactivated, stats.RegisteredBySource.Count));
     }
 
     [Fact]
@@ -28,7 +29,8 @@ public sealed class the_user_statistics(MessagingFixture fixture) : MessagingTes
         var leaving = await Host.RegisteredUser();
         await Host.Scenario(x =>
         {
-            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "W", lastName = "Eb", registrationSource = "web" }).ToUrl("/api/users");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "W", lastName = "Eb",
+                registrationSource = "web" }).ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
         await Host.Deactivated(leaving.Id);

@@ -26,7 +26,8 @@ public sealed class when_a_client_sends_pathological_input(AppFixture fixture)
         { "firstName", """{"email":"a@example.com","firstName":"A\u0000B","lastName":"B"}""" },
         { "", """{"email":12,"firstName":"A","lastName":"B"}""" },
         { "", new string('[', 100_000) + new string(']', 100_000) },
-        { "", "{\"email\":" + string.Concat(Enumerable.Repeat("{\"a\":", 50_000)) + "1" + new string('}', 50_000) + "}" }
+        { "", "{\"email\":" + string.Concat(Enumerable.Repeat("{\"a\":", 50_000)) + "1" + new string('}',
+            50_000) + "}" }
     };
 
     [Theory]

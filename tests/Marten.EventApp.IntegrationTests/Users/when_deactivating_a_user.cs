@@ -8,7 +8,8 @@ public sealed class when_deactivating_a_user(AppFixture fixture)
 {
     private IAlbaHost Host => fixture.Host;
 
-    private Task<IScenarioResult> Deactivate(Guid id, object body, int status, string? ifMatch = null) => Host.Scenario(x =>
+    private Task<IScenarioResult> Deactivate(Guid id, object body, int status, string? ifMatch = null) =>
+        Host.Scenario(x =>
     {
         x.Post.Json(body).ToUrl($"/api/users/{id}/deactivate");
         if (ifMatch is not null) x.WithRequestHeader("If-Match", ifMatch);
@@ -19,7 +20,8 @@ public sealed class when_deactivating_a_user(AppFixture fixture)
     public async Task the_user_becomes_inactive_with_the_reason()
     {
         var user = await Host.RegisteredUser();
-        var result = await Deactivate(user.Id, new { reason = "Requested closure", deactivatedBy = "support" }, 200, "\"1\"");
+        var result = await Deactivate(user.Id, new { reason = "Requested closure", deactivatedBy = "support" }, 200,
+            "\"1\"");
         Assert.Equal(new UserVersion(user.Id, 2), await result.ReadAsJsonAsync<UserVersion>());
 
         var details = await Host.UserDetails(user.Id);
@@ -37,7 +39,8 @@ public sealed class when_deactivating_a_user(AppFixture fixture)
     {
         var user = await Host.RegisteredUser();
         await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a" }, 200);
-        var problem = await (await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a" }, 409)).ProblemShouldBe(409);
+        var problem = await (await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a" }, 409))
+            .ProblemShouldBe(409);
         Assert.Equal("User is already deactivated", problem.Title);
     }
 
@@ -59,8 +62,10 @@ public sealed class when_deactivating_a_user(AppFixture fixture)
         var user = await Host.RegisteredUser();
         await Host.Scenario(x => x.Patch.Json(new { firstName = "Changed" }).ToUrl($"/api/users/{user.Id}"));
 
-        var viaHeader = await (await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a" }, 412, "\"1\"")).ProblemShouldBe(412);
-        var viaBody = await (await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a", expectedVersion = 1 }, 409)).ProblemShouldBe(409);
+        var viaHeader = await (await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a" }, 412, "\"1\""))
+            .ProblemShouldBe(412);
+        var viaBody = await (await Deactivate(user.Id, new { reason = "r", deactivatedBy = "a", expectedVersion = 1 },
+            409)).ProblemShouldBe(409);
         Assert.Equal(2, viaHeader.CurrentVersion);
         Assert.Equal(2, viaBody.CurrentVersion);
         Assert.True((await Host.UserDetails(user.Id)).IsActive);

@@ -50,7 +50,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
             Assert.True(record!.MessagesRemoved >= 2, $"removed {record.MessagesRemoved} kept messages");
         }
 
-        Assert.Equal((EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, false), (details.Email, details.LastName, details.IsActive));
+        Assert.Equal((EraseUserHandler.Placeholder, EraseUserHandler.Placeholder, false),
+            (details.Email, details.LastName, details.IsActive));
         Assert.Null(details.PhoneNumber);
         Assert.Null(details.Address);
         Assert.Null(details.BirthDate);
@@ -58,7 +59,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
 
         // the history stays: four events, the first now masked, the last the erasure
         var events = await Host.StoredEvents(user.Id);
-        Assert.Equal(["user_registered", "user_profile_updated", "user_deactivated", "user_erased"], events.Select(e => e.EventType).ToArray());
+        Assert.Equal(["user_registered", "user_profile_updated", "user_deactivated", "user_erased"],
+            events.Select(e => e.EventType).ToArray());
         Assert.Equal(EraseUserHandler.Placeholder, ((JsonElement)events[0].Data).GetProperty("email").GetString());
         var asFirstRegistered = await Host.UserDetails(user.Id, "?version=1");
         Assert.Equal(EraseUserHandler.Placeholder, asFirstRegistered.Email);
@@ -125,7 +127,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         Assert.Equal($"Deactivated: {EraseUserHandler.Placeholder}", entries.Single(e => e.EventType == "UserDeactivated").Summary);
         // one more registration, erased while active: the active count is back where it was, the inactive one up by one
         var after = await Counts();
-        Assert.Equal((before.Registered + 1, before.Active, before.Deactivated + 1), (after.Registered, after.Active, after.Deactivated));
+        Assert.Equal((before.Registered + 1, before.Active, before.Deactivated + 1),
+            (after.Registered, after.Active, after.Deactivated));
         Assert.Equal(before.DailyActive, after.DailyActive);
     }
 
@@ -148,7 +151,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
 
     /// <summary>The user once its erasure has completed.</summary>
     private Task<UserDetails> Erased(Guid id) =>
-        Tracking.Eventually(async () => await Host.UserDetails(id) is { Erasure: "Completed" } details ? details : null);
+        Tracking.Eventually(async () =>
+            await Host.UserDetails(id) is { Erasure: "Completed" } details ? details : null);
 
     private async Task<(long Registered, long Active, long Deactivated, long DailyActive)> Counts()
     {
@@ -178,7 +182,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         {
             list.Parameters.AddWithValue("schema", schema);
             await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) columns.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            while (await reader.ReadAsync()) columns.Add((reader.GetString(0), reader.GetString(1),
+                reader.GetString(2)));
         }
 
         var found = new List<string>();

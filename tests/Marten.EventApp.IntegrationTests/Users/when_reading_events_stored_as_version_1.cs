@@ -28,7 +28,8 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
         var schema = store.Options.DatabaseSchemaName;
         var v1 = JsonSerializer.Serialize(new
         {
-            userId = id, email, firstName = "Old", lastName = "Timer", registrationSource = "legacy", registeredAt = RegisteredAt
+            userId = id, email, firstName = "Old", lastName = "Timer", registrationSource = "legacy",
+            registeredAt = RegisteredAt
         });
 
         await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
@@ -69,11 +70,13 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
         Assert.Equal(("user_registered", 1), (stored.EventType, stored.SchemaVersion));
         var data = (JsonElement)stored.Data;
         Assert.Equal(("Old", "legacy", JsonValueKind.Null, false), (data.GetProperty("firstName").GetString(),
-            data.GetProperty("registrationSource").GetString(), data.GetProperty("locale").ValueKind, data.GetProperty("marketingConsent").GetBoolean()));
+            data.GetProperty("registrationSource").GetString(), data.GetProperty("locale")
+                .ValueKind, data.GetProperty("marketingConsent").GetBoolean()));
         await Tracking.Eventually(async () =>
         {
             var page = await Host.GetAsJson<Marten.EventApp.Feeds.EventPage>($"/api/events?fromPosition={stored.Sequence - 1}&batchSize=1");
-            return page!.Events.SingleOrDefault(e => e.EventId == stored.EventId && e.EventType == "user_registered" && e.SchemaVersion == 1);
+            return page!.Events.SingleOrDefault(e => e.EventId == stored.EventId && e.EventType == "user_registered"
+                && e.SchemaVersion == 1);
         });
     }
 
@@ -87,10 +90,12 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
         // the user of a stream written before version 2, aggregated from its events and rebuilt (as its inline
         // document was written then)
         await using (var session = store.QuerySession())
-            Assert.Equal(new UserProfile(email, "Old", "Timer"), (await session.Events.AggregateStreamAsync<UserDetails>(id))!.Profile());
+            Assert.Equal(new UserProfile(email, "Old", "Timer"),
+                (await session.Events.AggregateStreamAsync<UserDetails>(id))!.Profile());
         await store.Advanced.RebuildSingleStreamAsync<UserDetails>(id);
         var details = await Host.UserDetails(id);
-        Assert.Equal((email, "Old Timer", "legacy", null, false, RegisteredAt), (details.Email, details.FullName, details.RegistrationSource,
+        Assert.Equal((email, "Old Timer", "legacy", null, false, RegisteredAt),
+            (details.Email, details.FullName, details.RegistrationSource,
             details.Locale, details.MarketingConsent, details.RegistrationDate));
 
         // a command decides on the aggregate and appends after the v1 row
@@ -122,7 +127,8 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
     {
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { email = UserScenarios.UniqueEmail("v2"), firstName = "Nu", lastName = "Ser", locale = "pt-BR", marketingConsent = true })
+            x.Post.Json(new { email = UserScenarios.UniqueEmail("v2"), firstName = "Nu", lastName = "Ser",
+                locale = "pt-BR", marketingConsent = true })
                 .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
         });
@@ -140,7 +146,8 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
     {
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "A", lastName = "B", locale = "english please" }).ToUrl("/api/users");
+            x.Post.Json(new { email = UserScenarios.UniqueEmail(), firstName = "A", lastName = "B",
+                locale = "english please" }).ToUrl("/api/users");
             x.StatusCodeShouldBe(400);
         });
         var problem = await result.ReadAsJsonAsync<UserScenarios.Problem>();

@@ -40,7 +40,8 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
         for (var page = first; page.Events.Count > 0; page = await Page(page.NextPosition, 2))
             mine.AddRange(page.Events.Where(e => e.StreamId == user.Id));
         Assert.Equal([1L, 2L, 3L], mine.Select(e => e.Version));
-        Assert.Equal(["user_registered", "user_profile_updated", "user_profile_updated"], mine.Select(e => e.EventType));
+        Assert.Equal(["user_registered", "user_profile_updated", "user_profile_updated"],
+            mine.Select(e => e.EventType));
     }
 
     [Fact]
@@ -53,13 +54,16 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
         // a transaction takes its sequence number, then waits before it commits
         await using var slow = store.LightweightSession();
         ((ITransactionParticipantRegistrar)slow).AddTransactionParticipant(held);
-        slow.Events.StartStream<UserDetails>(lateId, new UserRegistered(lateId, UserScenarios.UniqueEmail(), "Late", "Commit", "test", null, false, DateTimeOffset.UtcNow));
+        slow.Events.StartStream<UserDetails>(lateId,
+            new UserRegistered(lateId, UserScenarios.UniqueEmail(), "Late", "Commit", "test", null, false,
+            DateTimeOffset.UtcNow));
         var saving = slow.SaveChangesAsync();
         await held.Reached.Task.WaitAsync(Tracking.Patience);
         // meanwhile a later sequence number commits
         var after = await Host.RegisteredUser();
         var afterSequence = (await Host.StoredEvents(after.Id)).Single().Sequence;
-        var lateSequence = (await store.QuerySession().Events.QueryAllRawEvents().Where(e => e.StreamId == lateId).ToListAsync()).Count;
+        var lateSequence = (await store.QuerySession().Events.QueryAllRawEvents().Where(e =>
+            e.StreamId == lateId).ToListAsync()).Count;
         Assert.Equal(0, lateSequence); // not committed: invisible to anyone
 
         var from = (await Host.StoredEvents(early.Id)).Single().Sequence;
@@ -86,7 +90,8 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+            CancellationToken token)
         {
             Reached.TrySetResult();
             await Release.Task;

@@ -29,7 +29,8 @@ public sealed class when_reading_users(AppFixture fixture)
             x.Header("ETag").SingleValueShouldEqual("\"2\"");
         });
         var body = (await result.ReadAsJsonAsync<UserDetails>())!;
-        Assert.Equal((user.Id, "Augusta", "Augusta King", 2L, true), (body.Id, body.FirstName, body.FullName, body.Version, body.IsActive));
+        Assert.Equal((user.Id, "Augusta", "Augusta King", 2L, true),
+            (body.Id, body.FirstName, body.FullName, body.Version, body.IsActive));
     }
 
     [Fact]

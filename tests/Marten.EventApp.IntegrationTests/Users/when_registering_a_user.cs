@@ -15,7 +15,8 @@ public sealed class when_registering_a_user(AppFixture fixture)
         var email = UserScenarios.UniqueEmail("ada");
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { email, firstName = "  Ada ", lastName = " Lovelace", registrationSource = "web" }).ToUrl("/api/users");
+            x.Post.Json(new { email, firstName = "  Ada ", lastName = " Lovelace", registrationSource = "web" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
             x.Header("ETag").SingleValueShouldEqual("\"1\"");
         });
@@ -41,7 +42,8 @@ public sealed class when_registering_a_user(AppFixture fixture)
         var id = Guid.NewGuid();
         await Host.Scenario(x =>
         {
-            x.Post.Json(new { id, email = UserScenarios.UniqueEmail(), firstName = "Grace", lastName = "Hopper" }).ToUrl("/api/users");
+            x.Post.Json(new { id, email = UserScenarios.UniqueEmail(), firstName = "Grace", lastName = "Hopper" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(201);
             x.Header("Location").SingleValueShouldEqual($"/api/users/{id}");
         });
@@ -97,7 +99,8 @@ public sealed class when_registering_a_user(AppFixture fixture)
         var existing = await Host.RegisteredUser();
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { id = existing.Id, email = UserScenarios.UniqueEmail(), firstName = "A", lastName = "B" }).ToUrl("/api/users");
+            x.Post.Json(new { id = existing.Id, email = UserScenarios.UniqueEmail(), firstName = "A", lastName = "B" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(409);
         });
         await result.ProblemShouldBe(409);
@@ -111,7 +114,8 @@ public sealed class when_registering_a_user(AppFixture fixture)
         await Host.RegisteredUser(email);
         var result = await Host.Scenario(x =>
         {
-            x.Post.Json(new { email = email.ToUpperInvariant(), firstName = "Other", lastName = "Person" }).ToUrl("/api/users");
+            x.Post.Json(new { email = email.ToUpperInvariant(), firstName = "Other", lastName = "Person" })
+                .ToUrl("/api/users");
             x.StatusCodeShouldBe(409);
         });
         var problem = await result.ProblemShouldBe(409);

@@ -18,7 +18,8 @@ public sealed class when_searching_users_only_this_test_made(MessagingFixture fi
         async Task<UserSearchResult> SearchCounting(int countLimit)
         {
             await using var session = store.QuerySession();
-            var result = await FindUsersEndpoint.SearchWith(new SearchLimits(CountLimit: countLimit), "zq", 1, 0, session, store, CancellationToken.None);
+            var result = await FindUsersEndpoint.SearchWith(new SearchLimits(CountLimit: countLimit), "zq", 1, 0,
+                session, store, CancellationToken.None);
             return Assert.IsType<Ok<UserSearchResult>>(result.Result).Value!;
         }
 
@@ -40,7 +41,8 @@ public sealed class when_searching_users_only_this_test_made(MessagingFixture fi
         async Task<UserSearchResult> Search(SearchLimits limits, int limit, int offset)
         {
             await using var session = store.QuerySession();
-            var result = await FindUsersEndpoint.SearchWith(limits, "broadterm", limit, offset, session, store, CancellationToken.None);
+            var result = await FindUsersEndpoint.SearchWith(limits, "broadterm", limit, offset, session, store,
+                CancellationToken.None);
             return Assert.IsType<Ok<UserSearchResult>>(result.Result).Value!;
         }
 
@@ -74,12 +76,14 @@ public sealed class when_searching_users_only_this_test_made(MessagingFixture fi
         async Task<IReadOnlyList<Guid>> Lookup(SearchLimits limits, string email, int limit)
         {
             await using var session = store.QuerySession();
-            var result = await FindUsersEndpoint.ByEmailWith(limits, email, limit, session, store, CancellationToken.None);
+            var result = await FindUsersEndpoint.ByEmailWith(limits, email, limit, session, store,
+                CancellationToken.None);
             return Assert.IsType<Ok<IReadOnlyList<UserDetails>>>(result.Result).Value!.Select(u => u.Id).ToList();
         }
 
         var newestFirst = Enumerable.Reverse(registered).ToList();
-        foreach (var limits in new[] { new SearchLimits(BroadTerm: int.MaxValue), new SearchLimits(BroadTerm: 0), new SearchLimits(BroadTerm: 0, RecentWindow: 1) })
+        foreach (var limits in new[] { new SearchLimits(BroadTerm: int.MaxValue), new SearchLimits(BroadTerm: 0),
+            new SearchLimits(BroadTerm: 0, RecentWindow: 1) })
         {
             Assert.Equal(newestFirst, await Lookup(limits, marker.ToUpperInvariant(), 100));
             Assert.Equal(newestFirst.Take(2), await Lookup(limits, "@example.org", 2));

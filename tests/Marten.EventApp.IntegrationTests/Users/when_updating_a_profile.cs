@@ -76,7 +76,8 @@ public sealed class when_updating_a_profile(AppFixture fixture)
             profilePictureUrl = "ftp://example.com/x.png", clear = new[] { "email" }
         }, 400);
         var problem = await result.ProblemShouldBe(400);
-        Assert.Equal(["birthDate", "clear", "email", "firstName", "phoneNumber", "profilePictureUrl"], problem.Errors!.Keys.Order());
+        Assert.Equal(["birthDate", "clear", "email", "firstName", "phoneNumber", "profilePictureUrl"],
+            problem.Errors!.Keys.Order());
         Assert.Single(await Host.StoredEvents(user.Id));
     }
 
@@ -110,7 +111,8 @@ public sealed class when_updating_a_profile(AppFixture fixture)
     {
         var user = await Host.RegisteredUser();
         await Patch(user.Id, new { firstName = "Second" }, 200);
-        var problem = await (await Patch(user.Id, new { firstName = "Third", expectedVersion = 1 }, 409)).ProblemShouldBe(409);
+        var problem = await (await Patch(user.Id, new { firstName = "Third", expectedVersion = 1 }, 409))
+            .ProblemShouldBe(409);
         Assert.Equal(2, problem.CurrentVersion);
     }
 

@@ -9,8 +9,10 @@ namespace Marten.EventApp.Tests.EventBus;
 
 public sealed class the_event_wire_mapper
 {
-    private static readonly EventEnvelope Rejected = new(Guid.NewGuid(), EventBusNames.CommandRejected, Guid.NewGuid(), 3, 1,
-        new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero), JsonSerializer.SerializeToElement(new { commandType = "RegisterUser" }),
+    private static readonly EventEnvelope Rejected = new(Guid.NewGuid(), EventBusNames.CommandRejected, Guid.NewGuid(),
+        3, 1,
+        new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero),
+        JsonSerializer.SerializeToElement(new { commandType = "RegisterUser" }),
         "corr", "cause");
 
     private static Envelope FromOutbox(EventEnvelope e) => new()

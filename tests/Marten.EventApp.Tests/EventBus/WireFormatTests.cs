@@ -31,15 +31,21 @@ public sealed class the_wire_format
     public void each_user_event_travels_under_the_seeds_name_with_its_data_in_the_seeds_order()
     {
         var wire = Wire();
-        var registered = wire.Envelope(Stored(new UserRegistered(UserId, "ada@example.com", "Ada", "Lovelace", "web", "en-GB", true, At), 1));
-        var updated = wire.Envelope(Stored(new UserProfileUpdated(UserId, new Dictionary<string, string?> { ["lastName"] = "King" },
+        var registered = wire.Envelope(Stored(new UserRegistered(UserId, "ada@example.com", "Ada", "Lovelace", "web",
+            "en-GB", true, At), 1));
+        var updated = wire.Envelope(Stored(new UserProfileUpdated(UserId,
+            new Dictionary<string, string?> { ["lastName"] = "King" },
             new Dictionary<string, string?> { ["lastName"] = "Lovelace" }, At), 2));
         var deactivated = wire.Envelope(Stored(new UserDeactivated(UserId, "left", "admin", At), 3));
 
-        Assert.Equal(("UserRegistered", UserId, 1L, 2, At), (registered.EventType, registered.AggregateId, registered.AggregateVersion, registered.EventVersion, registered.OccurredOn));
+        Assert.Equal(("UserRegistered", UserId, 1L, 2, At),
+            (registered.EventType, registered.AggregateId, registered.AggregateVersion, registered.EventVersion,
+            registered.OccurredOn));
         // the seed's four keys in its order, then what version 2 added
-        Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"], Keys(registered.EventData));
-        Assert.Equal(["ada@example.com", "Ada", "Lovelace", "web", "en-GB"], registered.EventData.EnumerateObject().Take(5).Select(p => p.Value.GetString()));
+        Assert.Equal(["email", "firstName", "lastName", "registrationSource", "locale", "marketingConsent"],
+            Keys(registered.EventData));
+        Assert.Equal(["ada@example.com", "Ada", "Lovelace", "web", "en-GB"],
+            registered.EventData.EnumerateObject().Take(5).Select(p => p.Value.GetString()));
         Assert.True(registered.EventData.GetProperty("marketingConsent").GetBoolean());
         Assert.Equal("UserProfileUpdated", updated.EventType);
         Assert.Equal(["updatedFields", "previousValues"], Keys(updated.EventData));
@@ -70,7 +76,8 @@ public sealed class the_wire_format
         Assert.Equal(["event-type=UserDeactivated", "aggregate-type=user", "event-version=1"],
             record.Headers.Select(h => $"{h.Key}={Encoding.UTF8.GetString(h.GetValueBytes())}"));
         using var value = JsonDocument.Parse(record.Value);
-        Assert.Equal(["eventId", "eventType", "aggregateId", "aggregateVersion", "eventVersion", "occurredOn", "eventData", "correlationId", "causationId"],
+        Assert.Equal(["eventId", "eventType", "aggregateId", "aggregateVersion", "eventVersion", "occurredOn",
+            "eventData", "correlationId", "causationId"],
             Keys(value.RootElement));
         Assert.Equal(envelope.EventId, value.RootElement.GetProperty("eventId").GetGuid());
     }

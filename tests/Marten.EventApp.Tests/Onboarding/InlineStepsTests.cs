@@ -20,7 +20,8 @@ public sealed class when_onboarding_steps_run_in_line
         var ran = new List<string>();
         var effects = await InlineSteps.RunAsync(begun, Now, TimeProvider.System, (message, at) =>
         {
-            if (message is not IOnboardingStep step || declined.Contains(step.Step)) return Task.FromResult<SagaEffects?>(null);
+            if (message is not IOnboardingStep step
+                || declined.Contains(step.Step)) return Task.FromResult<SagaEffects?>(null);
             ran.Add(step.Step);
             return Task.FromResult<SagaEffects?>(saga.On(new OnboardingStepDone(User, step.Step), Options, at));
         });
@@ -52,7 +53,8 @@ public sealed class when_onboarding_steps_run_in_line
         var (saga, effects, ran) = await RunAsync(OnboardingSteps.UserPreferences);
 
         Assert.Equal(SagaStatus.Started, saga.Status);
-        Assert.Equal([OnboardingSteps.WelcomeEmail, OnboardingSteps.PushNotification, OnboardingSteps.AnalyticsTracked], ran);
+        Assert.Equal([OnboardingSteps.WelcomeEmail, OnboardingSteps.PushNotification,
+            OnboardingSteps.AnalyticsTracked], ran);
         Assert.Equal([new CreateDefaultPreferences(User)], effects.Messages);
         Assert.Equal(OnboardingSteps.WelcomeEmail, Assert.Single(effects.Timeouts).Step);
         Assert.False(effects.CancelTimeouts);

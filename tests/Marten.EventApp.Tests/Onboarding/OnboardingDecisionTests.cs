@@ -33,7 +33,8 @@ public sealed class when_the_onboarding_saga_decides
         Assert.Equal((User, SagaStatus.Started), (saga.Id, saga.Status));
         Assert.Equal([new SendWelcomeEmail(User)], effects.Messages);
         var timeout = Assert.Single(effects.Timeouts);
-        Assert.Equal((OnboardingSteps.WelcomeEmail, new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Now.AddMinutes(5)),
+        Assert.Equal((OnboardingSteps.WelcomeEmail,
+            new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Now.AddMinutes(5)),
             (timeout.Step, timeout.Message, timeout.DueAt));
         Assert.Empty(effects.Events);
         Assert.False(effects.CancelTimeouts);
@@ -50,7 +51,8 @@ public sealed class when_the_onboarding_saga_decides
         // the email's timer is still set: the new steps get their deadlines, not timers of their own
         Assert.Empty(effects.Timeouts);
         Assert.Equal([Now.AddSeconds(1).AddMinutes(5), Now.AddSeconds(1).AddMinutes(5)],
-            [saga.Step(OnboardingSteps.UserPreferences)!.TimeoutDueAt, saga.Step(OnboardingSteps.PushNotification)!.TimeoutDueAt]);
+            [saga.Step(OnboardingSteps.UserPreferences)!.TimeoutDueAt,
+                saga.Step(OnboardingSteps.PushNotification)!.TimeoutDueAt]);
         Assert.Equal(StepStatus.Done, saga.Step(OnboardingSteps.WelcomeEmail)!.Status);
     }
 
@@ -61,12 +63,15 @@ public sealed class when_the_onboarding_saga_decides
         saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now.AddSeconds(1));
         saga.On(new OnboardingStepDone(User, OnboardingSteps.PushNotification), Options, Now.AddSeconds(2));
 
-        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Options, Now.AddMinutes(5));
+        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)),
+            Options, Now.AddMinutes(5));
 
         // preferences (since 1 s) is due before analytics (since 2 s)
         var timer = Assert.Single(effects.Timeouts);
-        Assert.Equal((OnboardingSteps.UserPreferences, new OnboardingStepTimeout(User, OnboardingSteps.UserPreferences, Now.AddSeconds(1).AddMinutes(5)),
-            TimeSpan.FromSeconds(1), Now.AddSeconds(1).AddMinutes(5)), (timer.Step, timer.Message, timer.After, timer.DueAt));
+        Assert.Equal((OnboardingSteps.UserPreferences,
+            new OnboardingStepTimeout(User, OnboardingSteps.UserPreferences, Now.AddSeconds(1).AddMinutes(5)),
+            TimeSpan.FromSeconds(1), Now.AddSeconds(1)
+                .AddMinutes(5)), (timer.Step, timer.Message, timer.After, timer.DueAt));
         Assert.Equal(SagaStatus.Started, saga.Status);
         Assert.Empty(effects.Messages);
     }
@@ -78,9 +83,11 @@ public sealed class when_the_onboarding_saga_decides
         saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now);
         saga.On(new OnboardingStepDone(User, OnboardingSteps.UserPreferences), Options, Now);
 
-        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Options, Now.AddMinutes(1));
+        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)),
+            Options, Now.AddMinutes(1));
 
-        Assert.Equal(OnboardingSteps.PushNotification, Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events)).Step);
+        Assert.Equal(OnboardingSteps.PushNotification,
+            Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events)).Step);
     }
 
     [Fact]
@@ -90,17 +97,20 @@ public sealed class when_the_onboarding_saga_decides
         saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now);
 
         // the timer was late (the store was busy): the preferences' own deadline has passed too
-        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)), Options, Now.AddMinutes(6));
+        var effects = saga.On(new OnboardingStepTimeout(User, OnboardingSteps.WelcomeEmail, Now.AddMinutes(5)),
+            Options, Now.AddMinutes(6));
 
         Assert.Equal(SagaStatus.Failed, saga.Status);
-        Assert.Equal(OnboardingSteps.UserPreferences, Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events)).Step);
+        Assert.Equal(OnboardingSteps.UserPreferences,
+            Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events)).Step);
         Assert.Empty(effects.Timeouts);
     }
 
     [Fact]
     public void the_last_step_done_completes_it_on_its_own_stream_and_cancels_the_timeouts()
     {
-        var saga = Done(OnboardingSteps.WelcomeEmail, OnboardingSteps.PushNotification, OnboardingSteps.UserPreferences);
+        var saga = Done(OnboardingSteps.WelcomeEmail, OnboardingSteps.PushNotification,
+            OnboardingSteps.UserPreferences);
 
         var effects = saga.On(new OnboardingStepDone(User, OnboardingSteps.AnalyticsTracked), Options, Now);
 
@@ -117,10 +127,12 @@ public sealed class when_the_onboarding_saga_decides
         saga.On(new OnboardingStepDone(User, OnboardingSteps.WelcomeEmail), Options, Now);
         saga.On(new OnboardingStepDone(User, OnboardingSteps.PushNotification), Options, Now.AddSeconds(1));
 
-        var effects = saga.On(new OnboardingStepFailed(User, OnboardingSteps.AnalyticsTracked, "down"), Now.AddSeconds(2));
+        var effects = saga.On(new OnboardingStepFailed(User, OnboardingSteps.AnalyticsTracked, "down"),
+            Now.AddSeconds(2));
 
         Assert.Equal(SagaStatus.Failed, saga.Status);
-        Assert.Equal([new OnboardingFailed(User, OnboardingSteps.AnalyticsTracked, "analytics_tracked failed: down", Now.AddSeconds(2))],
+        Assert.Equal([new OnboardingFailed(User, OnboardingSteps.AnalyticsTracked, "analytics_tracked failed: down",
+            Now.AddSeconds(2))],
             effects.Events);
         var compensate = Assert.IsType<CompensateOnboarding>(Assert.Single(effects.Messages));
         Assert.Equal([OnboardingSteps.PushNotification, OnboardingSteps.WelcomeEmail], compensate.Steps);
@@ -141,7 +153,8 @@ public sealed class when_the_onboarding_saga_decides
             saga.OnDuplicateStart(Now)
         };
 
-        Assert.All(effects, e => Assert.True(e.Messages.Count + e.Timeouts.Count + e.Events.Count == 0 && !e.CancelTimeouts));
+        Assert.All(effects, e =>
+            Assert.True(e.Messages.Count + e.Timeouts.Count + e.Events.Count == 0 && !e.CancelTimeouts));
         Assert.Equal(SagaStatus.Completed, saga.Status);
         Assert.Equal(entries + 3, saga.Timeline.Count);
     }
@@ -156,7 +169,8 @@ public sealed class when_the_onboarding_saga_decides
         var effects = saga.On(new OnboardingStepDone(User, OnboardingSteps.PushNotification), Options, Now);
 
         Assert.Equal([new CompensateOnboarding(User, [OnboardingSteps.PushNotification])], effects.Messages,
-            (a, b) => a is CompensateOnboarding x && b is CompensateOnboarding y && x.UserId == y.UserId && x.Steps.SequenceEqual(y.Steps));
+            (a, b) => a is CompensateOnboarding x && b is CompensateOnboarding y && x.UserId == y.UserId
+                && x.Steps.SequenceEqual(y.Steps));
         Assert.Equal(StepStatus.Compensating, saga.Step(OnboardingSteps.PushNotification)!.Status);
     }
 
@@ -169,7 +183,8 @@ public sealed class when_the_onboarding_saga_decides
 
         Assert.Equal(StepStatus.Failed, saga.Step(OnboardingSteps.WelcomeEmail)!.Status);
         var failed = Assert.IsType<OnboardingFailed>(Assert.Single(effects.Events));
-        Assert.Equal((OnboardingSteps.WelcomeEmail, "compensation forced by an operator: stuck"), (failed.Step, failed.Reason));
+        Assert.Equal((OnboardingSteps.WelcomeEmail, "compensation forced by an operator: stuck"),
+            (failed.Step, failed.Reason));
         Assert.Empty(effects.Messages);
     }
 }

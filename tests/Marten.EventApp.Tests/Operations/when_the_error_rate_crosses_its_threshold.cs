@@ -34,7 +34,8 @@ public sealed class when_the_error_rate_crosses_its_threshold
         });
 
         var alert = Assert.Single(alerts);
-        Assert.Equal(("UserRegistered", "UserActivityHandler", 11, "TimeoutException"), (alert.EventType, alert.Handler, alert.ErrorCount, alert.ExceptionType));
+        Assert.Equal(("UserRegistered", "UserActivityHandler", 11, "TimeoutException"),
+            (alert.EventType, alert.Handler, alert.ErrorCount, alert.ExceptionType));
     }
 
     [Fact]

@@ -17,7 +17,8 @@ public sealed class when_deciding_an_order
             [new OrderLineInput(" SKU-1 ", 2, 19.99m), new OrderLineInput("SKU-2", 1, 0m)]), Now);
 
         var created = Assert.IsType<OrderCreated>(Assert.Single(decision.Events));
-        Assert.Equal((id, Customer, 39.98m, Now), (created.OrderId, created.CustomerId, created.Total, created.CreatedAt));
+        Assert.Equal((id, Customer, 39.98m, Now),
+            (created.OrderId, created.CustomerId, created.Total, created.CreatedAt));
         Assert.Equal([new OrderLine("SKU-1", 2, 19.99m), new OrderLine("SKU-2", 1, 0m)], created.Lines);
     }
 
@@ -29,7 +30,8 @@ public sealed class when_deciding_an_order
     [InlineData("A", 1, 1.001, "lines[0].unitPrice")]
     public void a_bad_line_is_refused_naming_its_field(string? sku, int quantity, double price, string field)
     {
-        var decision = CreateOrderHandler.Decide(new CreateOrder(Guid.NewGuid(), Customer, [new OrderLineInput(sku, quantity, (decimal)price)]), Now);
+        var decision = CreateOrderHandler.Decide(new CreateOrder(Guid.NewGuid(), Customer,
+            [new OrderLineInput(sku, quantity, (decimal)price)]), Now);
 
         Assert.Equal(RejectionKind.Invalid, decision.Rejection?.Kind);
         Assert.Equal([field], decision.Rejection!.Errors!.Keys);
@@ -51,9 +53,13 @@ public sealed class when_deciding_an_order
         var shipped = ReportShipmentHandler.Decide(new ReportShipment(waiting.Id, " TRACK-1 "), waiting, Now);
         Assert.Equal(new OrderShipped(waiting.Id, "TRACK-1", Now), Assert.Single(shipped.Events));
 
-        foreach (var status in new[] { OrderStatus.Placed, OrderStatus.Paid, OrderStatus.Shipped, OrderStatus.Cancelled })
-            Assert.Equal(RejectionKind.Conflict, ReportShipmentHandler.Decide(new ReportShipment(waiting.Id, null), waiting with { Status = status }, Now).Rejection?.Kind);
-        Assert.Equal(RejectionKind.NotFound, ReportShipmentHandler.Decide(new ReportShipment(waiting.Id, null), null, Now).Rejection?.Kind);
+        foreach (var status in new[] { OrderStatus.Placed, OrderStatus.Paid, OrderStatus.Shipped,
+            OrderStatus.Cancelled })
+            Assert.Equal(RejectionKind.Conflict,
+                ReportShipmentHandler.Decide(new ReportShipment(waiting.Id, null), waiting with { Status = status },
+                Now).Rejection?.Kind);
+        Assert.Equal(RejectionKind.NotFound,
+            ReportShipmentHandler.Decide(new ReportShipment(waiting.Id, null), null, Now).Rejection?.Kind);
     }
 }
 
@@ -66,10 +72,12 @@ public sealed class when_the_order_simulators_answer
     public void they_approve_decline_or_stay_silent_as_configured()
     {
         Assert.IsType<PaymentSucceeded>(OrderSimulators.Handle(Payment, new OrderOptions()));
-        Assert.IsType<PaymentDeclined>(OrderSimulators.Handle(Payment, new OrderOptions { Payment = SimulatedAnswer.Decline }));
+        Assert.IsType<PaymentDeclined>(OrderSimulators.Handle(Payment,
+            new OrderOptions { Payment = SimulatedAnswer.Decline }));
         Assert.Null(OrderSimulators.Handle(Payment, new OrderOptions { Payment = SimulatedAnswer.NoAnswer }));
         Assert.IsType<InventoryReservationConfirmed>(OrderSimulators.Handle(Reservation, new OrderOptions()));
-        Assert.IsType<InventoryReservationRejected>(OrderSimulators.Handle(Reservation, new OrderOptions { Inventory = SimulatedAnswer.Decline }));
+        Assert.IsType<InventoryReservationRejected>(OrderSimulators.Handle(Reservation,
+            new OrderOptions { Inventory = SimulatedAnswer.Decline }));
         Assert.Null(OrderSimulators.Handle(Reservation, new OrderOptions { Inventory = SimulatedAnswer.NoAnswer }));
     }
 }

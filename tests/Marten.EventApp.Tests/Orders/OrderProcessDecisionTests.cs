@@ -16,7 +16,8 @@ public sealed class when_the_order_process_decides
     private static OrderSaga Started(out SagaEffects effects)
     {
         var saga = new OrderSaga();
-        effects = saga.On(new StartOrderProcess(Order, Customer, 25m, [new OrderLine("BOOK-1", 2, 12.5m)]), Options, Now);
+        effects = saga.On(new StartOrderProcess(Order, Customer, 25m, [new OrderLine("BOOK-1", 2, 12.5m)]), Options,
+            Now);
         return saga;
     }
 
@@ -54,7 +55,8 @@ public sealed class when_the_order_process_decides
 
         Assert.Equal((OrderProcessState.Failed, SagaStatus.Failed), (saga.State, saga.Status));
         Assert.Equal([new RefundPayment(Order, 25m)], effects.Messages);
-        Assert.Equal([typeof(InventoryReservationFailed), typeof(PaymentRefunded), typeof(OrderCancelled)], effects.Events.Select(e => e.GetType()));
+        Assert.Equal([typeof(InventoryReservationFailed), typeof(PaymentRefunded), typeof(OrderCancelled)],
+            effects.Events.Select(e => e.GetType()));
         Assert.True(effects.CancelTimeouts);
     }
 
@@ -67,7 +69,8 @@ public sealed class when_the_order_process_decides
         var effects = saga.On(new OrderStepTimeout(Order, OrderSaga.Payment), Options, Now);
 
         Assert.Equal(OrderProcessState.InventoryPending, saga.State);
-        Assert.True(effects.Messages.Count + effects.Events.Count + effects.Timeouts.Count == 0 && !effects.CancelTimeouts);
+        Assert.True(effects.Messages.Count + effects.Events.Count + effects.Timeouts.Count == 0
+            && !effects.CancelTimeouts);
         Assert.StartsWith("ignored", saga.Timeline[^1].Note);
     }
 }
