@@ -5,12 +5,18 @@ namespace Marten.EventApp.Sequences;
 /// <summary>What the sequences hold, per consumer, for the gauges and readiness.</summary>
 internal static class ParkedSequences
 {
+    /// <summary>The parked messages' table, for the queries written in SQL (every batch and saga message asks, and
+    /// nearly always finds nothing); created here where the schema is not applied at start-up.</summary>
+    public static async Task<string> TableAsync(IDocumentStore store, CancellationToken ct)
+    {
+        await store.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);
+        return store.Options.Schema.For<ParkedMessage>(qualified: true);
+    }
+
     public static async Task<IReadOnlyList<ParkedCount>> CountAsync(IDocumentStore store, CancellationToken ct)
     {
-        // created here where the schema is not applied at start-up
-        await store.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);
+        var table = await TableAsync(store, ct);
         await using var session = store.QuerySession();
-        var table = store.Options.Schema.For<ParkedMessage>(qualified: true);
         return await session.QueryAsync<ParkedCount>(
             $"""
              select json_build_object('consumer', consumer, 'sequences', count(distinct key), 'events', count(*),

@@ -126,8 +126,8 @@ public sealed class SagaSequences
         await using (var session = sessions.OpenSession(new MessageContext(runtime)))
         {
             var hold = await SagaSequenceGate.HoldAsync(session, consumer, key, envelope.Id, CancellationToken.None);
-            head = await session.LoadAsync<ParkedMessage>(ParkedMessage.IdOf(consumer, envelope.Id))
-                   ?? sagas.Park(runtime, envelope, consumer, key, hold.Last + 1, now);
+            // a parked message is never handled, so never fails: this one is new to the sequence
+            head = sagas.Park(runtime, envelope, consumer, key, hold.Last + 1, now);
             head.Fail(ex, now);
             session.Store(head);
             await session.SaveChangesAsync();
@@ -196,8 +196,7 @@ public static class SagaSequenceGate
         CancellationToken ct)
     {
         // in SQL: every message of every saga asks, and nearly always finds nothing
-        await session.DocumentStore.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);
-        var table = session.DocumentStore.Options.Schema.For<ParkedMessage>(qualified: true);
+        var table = await ParkedSequences.TableAsync(session.DocumentStore, ct);
         return (await session.QueryAsync<Hold>(
             $"""
              select json_build_object('size', count(*), 'last', coalesce(max(position), 0),

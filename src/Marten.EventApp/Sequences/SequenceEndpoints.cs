@@ -57,8 +57,7 @@ internal static class SequenceEndpoints
         if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
         if (consumer is { Length: > MaxName }) return Problems.BadQuery($"consumer must be at most {MaxName} characters.");
         var (number, size) = (page ?? 1, pageSize ?? 50);
-        await session.DocumentStore.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);
-        var table = session.DocumentStore.Options.Schema.For<ParkedMessage>(qualified: true);
+        var table = await ParkedSequences.TableAsync(session.DocumentStore, ct);
         const string parkedAt = "(data ->> 'parkedAt')::timestamptz";
         var filter = consumer is null ? "" : "where consumer = ?";
         object[] args = consumer is null ? [] : [consumer];

@@ -43,8 +43,7 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
     {
         var keys = events.Select(e => e.Event.AggregateId).Distinct().ToArray();
         // in SQL rather than LINQ: every batch of every consumer asks, and nearly always finds nothing
-        await session.DocumentStore.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);
-        var table = session.DocumentStore.Options.Schema.For<ParkedMessage>(qualified: true);
+        var table = await ParkedSequences.TableAsync(session.DocumentStore, ct);
         var sizes = (await session.QueryAsync<HeldKey>(
                 $"select json_build_object('key', key, 'size', count(*)) from {table} where consumer = ? and key = any(?) group by key",
                 ct, consumer, keys))
