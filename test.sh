@@ -16,6 +16,8 @@ provision_postgres test
 provision_rabbitmq test
 # the seed's own consumer runs under Node in a test (tests/seed-consumer)
 command -v npm >/dev/null || apt_install nodejs npm
+# the operator console's browser tests drive Debian's Chromium (tests/console)
+command -v chromium >/dev/null || apt_install chromium
 # wrk, the HTTP load generator of bench row 2w (the harness smoke test runs it too)
 command -v wrk >/dev/null || apt_install wrk
 if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi

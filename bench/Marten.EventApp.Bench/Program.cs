@@ -2,10 +2,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench;
 
-/// <summary>
-/// ./bench.sh runs this against a throwaway PostgreSQL. Options: --only 1a,4 · --duration 20 · --warmup 5 ·
-/// --smoke · --output BENCHMARKS.md · --service-dll path · --command-line text
-/// </summary>
+// ./bench.sh runs this against a throwaway PostgreSQL. Options: --only 1a,4 · --duration · --warmup · --smoke ·
+// --output BENCHMARKS.md · --service-dll path · --command-line text
 public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)

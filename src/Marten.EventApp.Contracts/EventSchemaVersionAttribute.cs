@@ -1,9 +1,7 @@
 namespace Marten.EventApp.Contracts;
 
-/// <summary>
-/// The schema version of an event type (the seed's eventVersion). Absent means 1. A changed event shape
-/// gets a new version and an upcaster for the stored old shape; stored events are never edited.
-/// </summary>
+// The seed's eventVersion, 1 when absent. A changed shape gets a new version and an upcaster for the stored old
+// shape: stored events are never edited.
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class EventSchemaVersionAttribute(int version) : Attribute
 {

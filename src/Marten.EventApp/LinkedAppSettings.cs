@@ -5,11 +5,8 @@ namespace Marten.EventApp;
 
 public static class LinkedAppSettings
 {
-    /// <summary>
-    /// The top-level appsettings.json, linked into the output folder, as the lowest-precedence source: the
-    /// content root stays the project folder (where `codegen write` puts generated code) and environment
-    /// variables and command-line arguments still override it.
-    /// </summary>
+    // read from the output folder, as the lowest-precedence source: the content root stays the project folder (where
+    // `codegen write` puts generated code), and environment variables and arguments still override it
     public static IConfigurationBuilder AddLinkedAppSettings(this IConfigurationBuilder configuration)
     {
         configuration.Sources.Insert(0, new JsonConfigurationSource

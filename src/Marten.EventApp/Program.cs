@@ -6,6 +6,7 @@ using Marten.EventApp.Feeds;
 using Marten.EventApp.Http;
 using Marten.EventApp.Messaging;
 using Marten.EventApp.Onboarding;
+using Marten.EventApp.OperatorConsole;
 using Marten.EventApp.Operations;
 using Marten.EventApp.Orders;
 using Marten.EventApp.Persistence;
@@ -27,7 +28,8 @@ builder.AddEventStore()      // Marten on PostgreSQL: events, documents, project
     .AddSagaMonitoring()     // /api/sagas: every saga's state, steps, pending timeouts and timeline; operators' actions
     .AddOnboarding()         // a saga per registered user: welcome email, preferences, push, analytics; compensation
     .AddAnalytics()          // event analytics and daily metrics (async projection)
-    .AddProjectionOperations();  // projections' state and lag, rebuilds with progress
+    .AddProjectionOperations()   // projections' state and lag, rebuilds with progress
+    .AddOperatorConsole();       // /console: one page for operators over the admin API
 
 var app = builder.Build();
 app.MapHttpApi();

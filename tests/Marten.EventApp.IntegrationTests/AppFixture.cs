@@ -17,10 +17,7 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>
-/// The service as the tests host it: the test database in a schema of its own, Wolverine and the daemon solo, no broker
-/// unless given one.
-/// </summary>
+// the test database in a schema of its own, Wolverine and the daemon solo, no broker unless given one
 public static class TestHost
 {
     public static async Task<IAlbaHost> StartAsync(string schema, Action<IServiceCollection>? services = null,
@@ -50,11 +47,8 @@ public static class TestHost
         return host.AsAdmin();
     }
 
-    /// <summary>
-    /// Empties the host's store for the next test: events, documents, the tables projections keep outside documents,
-    /// Wolverine's envelopes (scheduled messages included). It first lets the previous test's work under way finish (a
-    /// batch being gathered, a message between retries), which would otherwise land after the reset.
-    /// </summary>
+    // first lets the previous test's work under way finish (a batch being gathered, a message between retries),
+    // which would otherwise land after the reset
     public static async Task ResetAsync(this IAlbaHost host)
     {
         // the events the bus has not sent yet, then the messages they and others became
@@ -74,15 +68,12 @@ public static class TestHost
     }
 }
 
-/// <summary>
-/// One host for the "app" collection. Its tests share data, so each makes its own (unique ids and emails).
-/// </summary>
+// its tests share data, so each makes its own (unique ids and emails)
 public sealed class AppFixture : IAsyncLifetime
 {
     public IAlbaHost Host { get; private set; } = null!;
 
-    // spans are recorded when they have somewhere to go: a collector that is not there (the exporter drops what it
-    // cannot send)
+    // spans are recorded only when they have somewhere to go: an endpoint nobody listens on, whose exporter drops them
     public async Task InitializeAsync() =>
         Host = await TestHost.StartAsync("eventapp_tests", settings: new Dictionary<string, string>
     {
@@ -100,19 +91,14 @@ public sealed class AppCollection : ICollectionFixture<AppFixture>
     public const string Name = "app";
 }
 
-/// <summary>
-/// One host for the "messaging" collection, on a schema of its own that is emptied before each test (events, documents
-/// and Wolverine's envelopes, scheduled messages included): a message or timeout of one test never reaches
-/// another, and counts are absolute.
-/// </summary>
+// emptied before each test: a message or timeout of one test never reaches another, and counts are absolute
 public sealed class MessagingFixture : IAsyncLifetime
 {
     public IAlbaHost Host { get; private set; } = null!;
 
-    /// <summary>The host's clock (decisions and event timestamps): the system's unless a test sets it.</summary>
     public TestClock Clock { get; } = new();
 
-    // a transient failure pauses a consumer for 1 s here, not the default 5
+    // a shorter transient pause than the default 5 s, so that tests wait less
     public async Task InitializeAsync() =>
         Host = await TestHost.StartAsync("eventapp_messaging", settings: new Dictionary<string, string>
     {
@@ -136,7 +122,6 @@ public sealed class MessagingFixture : IAsyncLifetime
                 o.PublishMessage<SagaProbeStep>().ToLocalQueue(SequencedSagaProbe.Queue);
                 o.LocalQueue(SequencedSagaProbe.Queue).PartitionProcessingByGroupId(PartitionSlots.Five);
             });
-        // the bus probes are consumers of their own, each on its queue
         s.ConsumeEvents(NoBroker, "", "tests.poison", typeof(PoisonProbeHandler), ["#"]);
         s.ConsumeEvents(NoBroker, "", "tests.forwarded", typeof(ForwardedProbeHandler), ["#"]);
         s.ConsumeEvents(NoBroker, "", "tests.orders-only", typeof(OrdersOnlyProbeHandler), ["OrderCreated.*"]);
@@ -161,7 +146,6 @@ public sealed class MessagingCollection : ICollectionFixture<MessagingFixture>
     public const string Name = "messaging";
 }
 
-/// <summary>A settable clock: the system's time until <see cref="Set"/>, again after <see cref="Reset"/>.</summary>
 public sealed class TestClock : TimeProvider
 {
     private DateTimeOffset? _now;
@@ -171,7 +155,6 @@ public sealed class TestClock : TimeProvider
     public override DateTimeOffset GetUtcNow() => _now ?? System.GetUtcNow();
 }
 
-/// <summary>A test of the "messaging" collection: starts from empty storage.</summary>
 public abstract class MessagingTest(MessagingFixture fixture) : IAsyncLifetime
 {
     protected IAlbaHost Host => fixture.Host;
@@ -185,10 +168,7 @@ public abstract class MessagingTest(MessagingFixture fixture) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 }
 
-/// <summary>
-/// Tests that start their own hosts or processes (several nodes, the benchmark smoke run, run.sh): they load the
-/// machine, so they run alone, after the parallel collections.
-/// </summary>
+// they load the machine, so they run alone, after the parallel collections
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class OwnHostsCollection
 {

@@ -5,7 +5,6 @@ namespace Marten.EventApp.IntegrationTests;
 
 public static class FreePorts
 {
-    /// <summary>A TCP port on the loopback nobody listens on now (the kernel's choice).</summary>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

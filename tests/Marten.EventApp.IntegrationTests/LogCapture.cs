@@ -3,10 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>
-/// Every log entry of the test hosts at Information or above, as written (level, category, message, exception, and its
-/// scopes: the span's trace and span ids and tags), for the checks on what logs carry and never hold.
-/// </summary>
+// with each entry's scopes (the span's trace and span ids, tags), for the checks on what logs carry and never hold
 public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 {
     public static ConcurrentQueue<string> Entries { get; } = new();

@@ -3,7 +3,7 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>A Node package of the tests (a folder under tests/ with its package.json), installed and run.</summary>
+// a folder under tests/ with its package.json
 public sealed class NodeTools(string name)
 {
     public string Folder { get; } = Path.Combine(BenchSettings.FindRepoRoot(AppContext.BaseDirectory), "tests", name);
@@ -14,7 +14,6 @@ public sealed class NodeTools(string name)
         Assert.True(install.ExitCode == 0, $"npm install in {Folder} failed: {install.Output}");
     }
 
-    /// <summary>Runs a command in the folder to its end: its exit code, and its output and errors.</summary>
     public async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(file, args)

@@ -3,8 +3,7 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>A plain AMQP client (RabbitMQ.Client, none of our code or Wolverine's), as another language's client would
-/// be.</summary>
+// none of our code or Wolverine's, as another language's client would be
 public sealed class RawAmqp : IAsyncDisposable
 {
     private readonly IConnection _connection;
@@ -18,7 +17,7 @@ public sealed class RawAmqp : IAsyncDisposable
         return new RawAmqp(connection, await connection.CreateChannelAsync());
     }
 
-    /// <summary>A server-named queue bound to the topic exchange, as the seed's subscribe does.</summary>
+    // server-named, as the seed's subscribe does
     public async Task<string> BindQueueAsync(string exchange, string bindingKey)
     {
         await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
@@ -27,8 +26,7 @@ public sealed class RawAmqp : IAsyncDisposable
         return queue.QueueName;
     }
 
-    /// <summary>A durable named queue bound to the exchange: it keeps its messages while the broker is
-    /// stopped.</summary>
+    // durable: it keeps its messages while the broker is stopped
     public async Task<string> BindDurableQueueAsync(string exchange, string queue, string bindingKey)
     {
         await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
@@ -41,10 +39,8 @@ public sealed class RawAmqp : IAsyncDisposable
 
     public async Task DeleteExchangeAsync(string exchange) => await _channel.ExchangeDeleteAsync(exchange);
 
-    /// <summary>
-    /// Declares a durable queue with these arguments: false when the broker refuses because it exists with others
-    /// (on a channel of its own, which that refusal closes).
-    /// </summary>
+    // false when the broker refuses because the queue exists with other arguments; on a channel of its own, since
+    // that refusal closes it
     public async Task<bool> DeclareQueueAsync(string queue, IDictionary<string, object?>? arguments = null)
     {
         await using var channel = await _connection.CreateChannelAsync();
@@ -59,8 +55,6 @@ public sealed class RawAmqp : IAsyncDisposable
         }
     }
 
-    /// <summary>The next message on the queue, waiting for it up to the timeout (polling the queue, not sleeping
-    /// blind).</summary>
     public async Task<BasicGetResult> NextAsync(string queue, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
@@ -86,10 +80,8 @@ public sealed class RawAmqp : IAsyncDisposable
         await _channel.BasicPublishAsync("", queue, mandatory: false, props, Encoding.UTF8.GetBytes(body));
     }
 
-    /// <summary>
-    /// Publishes to an exchange on a channel of its own with publisher confirms, so that a refusal by the broker (a
-    /// missing permission closes the channel) surfaces here as an exception.
-    /// </summary>
+    // with publisher confirms on a channel of its own, so that a refusal (a missing permission closes the channel)
+    // surfaces here as an exception
     public async Task PublishAsync(string exchange, string routingKey, string body, string? type = null)
     {
         await using var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(
@@ -102,11 +94,9 @@ public sealed class RawAmqp : IAsyncDisposable
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, props, Encoding.UTF8.GetBytes(body));
     }
 
-    /// <summary>The next message on the queue if there is one now.</summary>
     public async Task<BasicGetResult?> TryNextAsync(string queue) => await _channel.BasicGetAsync(queue, autoAck: true);
 
-    /// <summary>Whether a queue or an exchange exists (a passive declare, on a channel of its own which a miss
-    /// closes).</summary>
+    // a passive declare, on a channel of its own since a miss closes it
     public async Task<bool> ExistsAsync(string? queue = null, string? exchange = null)
     {
         await using var channel = await _connection.CreateChannelAsync();

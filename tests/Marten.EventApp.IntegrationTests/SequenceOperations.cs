@@ -4,13 +4,11 @@ using Marten.EventApp.Sequences;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>What an operator does with ordered dead letters, through the admin API, for the sequence tests.</summary>
 public static class SequenceOperations
 {
     public const string Sequences = "/api/admin/dead-letters/sequences";
     private const string DeadLetters = "/api/admin/dead-letters";
 
-    /// <summary>The one sequence there is, once it matches <paramref name="shape"/>.</summary>
     public static Task<ParkedSequence> OnlySequenceAsync(this IAlbaHost host, Func<ParkedSequence, bool> shape) =>
         Tracking.Eventually(async () =>
         {
@@ -18,7 +16,6 @@ public static class SequenceOperations
             return page!.Sequences is [var one] && shape(one) ? one : null;
         }, TimeSpan.FromSeconds(90));
 
-    /// <summary>Replays a sequence (202) and returns how many it held.</summary>
     public static async Task<long> ReplaySequenceAsync(this IAlbaHost host, string sequence)
     {
         var replay = await host.Scenario(x =>
@@ -44,7 +41,6 @@ public static class SequenceOperations
     public static async Task<IReadOnlyList<DeadLetter>> DeadLettersAsync(this IAlbaHost host) =>
         (await host.GetAsJson<DeadLetterPage>(DeadLetters))!.DeadLetters;
 
-    /// <summary>Replays one dead letter through the plain dead-letter endpoint.</summary>
     public static Task ReplayDeadLetterAsync(this IAlbaHost host, Guid id) =>
         host.Scenario(x => x.Post.Json(new { ids = new[] { id } }).ToUrl($"{DeadLetters}/replay"));
 }

@@ -3,10 +3,7 @@ using System.Net.Sockets;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>
-/// A TCP relay in front of a server, for outages in tests: <see cref="Cut"/> drops every connection and refuses new
-/// ones, as a server that went away; <see cref="Restore"/> takes connections again on the same port.
-/// </summary>
+// for outages in tests: Cut drops every connection and refuses new ones; Restore takes them again on the same port
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly IPEndPoint _target;

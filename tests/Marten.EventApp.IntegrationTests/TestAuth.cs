@@ -4,8 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>The test hosts' signing key, and real tokens signed with it: the service validates them as it would
-/// any.</summary>
+// real tokens: the service validates them as it would any
 public static class TestAuth
 {
     public const string SigningKey = "marten-eventapp-tests-signing-key-0123456789";
@@ -20,8 +19,7 @@ public static class TestAuth
     public static void UseTestSigningKey(this IWebHostBuilder builder) =>
         builder.UseSetting("EventApp:Auth:SigningKey", SigningKey);
 
-    /// <summary>Every scenario of <paramref name="host"/> runs as an admin unless it sets its own Authorization
-    /// header.</summary>
+    // unless a scenario sets its own Authorization header
     public static IAlbaHost AsAdmin(this IAlbaHost host)
     {
         host.BeforeEach(http =>
@@ -31,7 +29,6 @@ public static class TestAuth
         return host;
     }
 
-    /// <summary>An HTTP client of the host that sends the admin token.</summary>
     public static HttpClient AdminClient(this IAlbaHost host)
     {
         var client = host.Server.CreateClient();

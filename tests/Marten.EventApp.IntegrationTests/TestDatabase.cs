@@ -8,10 +8,7 @@ using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests;
 
-/// <summary>
-/// PostgreSQL for the tests: the server ./test.sh started (EVENTAPP_TEST_POSTGRES), else a Testcontainers
-/// container where a Docker engine answers.
-/// </summary>
+// the server ./test.sh started (EVENTAPP_TEST_POSTGRES), else a Testcontainers container where Docker answers
 public static class TestDatabase
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
@@ -38,7 +35,6 @@ public static class TestDatabase
         }
     }
 
-    /// <summary>Removes a schema a test made for its own hosts.</summary>
     public static async Task DropSchemaAsync(string schema)
     {
         await using var connection = new NpgsqlConnection(await ConnectionString());
@@ -62,18 +58,14 @@ public static class TestDatabase
     }
 }
 
-/// <summary>
-/// RabbitMQ for the tests that cross a broker: the server ./test.sh started (EVENTAPP_TEST_RABBITMQ), else a
-/// Testcontainers container where a Docker engine answers.
-/// </summary>
+// the server ./test.sh started (EVENTAPP_TEST_RABBITMQ), else a Testcontainers container where Docker answers
 public static class TestBroker
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static Uri? _uri;
     private static RabbitMqContainer? _container;
 
-    /// <summary>Stops the broker's RabbitMQ application (connections drop, durable queues and their messages
-    /// stay).</summary>
+    // connections drop; durable queues and their messages stay
     public static Task StopAsync() => ControlAsync("stop_app");
 
     public static async Task StartAsync()
@@ -82,7 +74,6 @@ public static class TestBroker
         await ControlAsync("await_startup");
     }
 
-    /// <summary>Runs rabbitmqctl on the test broker, as an operator would (stop_app, set_policy...).</summary>
     public static async Task ControlAsync(params string[] arguments)
     {
         await Uri();

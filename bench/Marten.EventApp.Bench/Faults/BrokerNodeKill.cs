@@ -4,14 +4,10 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// F5: the service on a three-node RabbitMQ cluster (its queues quorum queues, every node in its connection list),
-/// clients registering users, two broker nodes killed with kill -9 in turn: first the node Wolverine's connections
-/// (its listeners and senders) were made to, brought back once the pipeline moved on; then the node the forwarder
-/// publishes through, left down. Recovery is the time from a kill until the forwarder moved on and a
-/// user registered after the kill has finished onboarding (its event out and back in through the nodes left). Then the
-/// store and a probe queue (a quorum queue, read through a node still up) are compared with what the clients were told.
-/// </summary>
+// F5: a three-node cluster (quorum queues) under registrations, two nodes killed with kill -9 in turn: first the
+// one Wolverine's connections use, brought back; then the forwarder's, left down. Recovery runs from a kill until the
+// forwarder moved on and a user registered after it finished onboarding; the store and a quorum probe queue are then
+// compared with what the clients were told.
 public sealed class BrokerNodeKill : IScenario
 {
     public string Id => "F5";
@@ -106,10 +102,6 @@ public sealed class BrokerNodeKill : IScenario
         ];
     }
 
-    /// <summary>
-    /// Onboardings completed of users registered after <paramref name="since"/>: their events went out and came back
-    /// in through the cluster's remaining nodes.
-    /// </summary>
     private static Task<long> CompletedSinceAsync(BenchContext context, string schema, DateTimeOffset since,
         CancellationToken ct) =>
         Pipeline.CountAsync(context, $"""
@@ -121,7 +113,7 @@ public sealed class BrokerNodeKill : IScenario
     private const string WolverineConnection = "Wolverine";
     private const string ForwarderConnection = "marten-eventapp event forwarder";
 
-    /// <summary>The AMQP port (one per node) of each of the service's connections, by the name it gave.</summary>
+    // the port tells which node each of the service's connections is on
     private static async Task<Dictionary<string, int>> ConnectionsAsync(ClusterNode node, CancellationToken ct)
     {
         using var connections = JsonDocument.Parse(await node.CtlAsync(ct, "list_connections", "port",
@@ -134,7 +126,6 @@ public sealed class BrokerNodeKill : IScenario
         return ports;
     }
 
-    /// <summary>The leader of each of the service's queues (the probe's aside).</summary>
     private static async Task<List<string>> LeadersAsync(ClusterNode node, CancellationToken ct)
     {
         using var queues = JsonDocument.Parse(await node.CtlAsync(ct, "list_queues", "name", "leader"));
@@ -143,8 +134,6 @@ public sealed class BrokerNodeKill : IScenario
             .Select(q => q.GetProperty("leader").GetString() ?? "").ToList();
     }
 
-    /// <summary>A node of the cluster scripts/provision.sh started: its URI, its rabbitmqctl and its start
-    /// script.</summary>
     private sealed class ClusterNode(string cluster, int number)
     {
         private readonly string _dir = Path.Combine(cluster, $"n{number}");
@@ -155,7 +144,6 @@ public sealed class BrokerNodeKill : IScenario
         public void Kill() => Process.GetProcessById(int.Parse(File.ReadAllText(Path.Combine(_dir, "rabbit.pid"))))
             .Kill();
 
-        /// <summary>Starts the node again and waits until it runs and is back in the cluster.</summary>
         public async Task StartAsync(ClusterNode other, CancellationToken ct)
         {
             // the killed node's pid file names it still: wait for the new one

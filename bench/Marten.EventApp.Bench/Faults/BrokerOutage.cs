@@ -2,10 +2,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// F2: RabbitMQ's application stopped (every connection dropped; durable queues and their messages kept) under load,
-/// then started again (<see cref="ServerOutage"/>).
-/// </summary>
+// F2: RabbitMQ's application stopped under load (every connection dropped; durable queues and messages kept), then
+// started again.
 public sealed class BrokerOutage : IScenario
 {
     public string Id => "F2";

@@ -2,10 +2,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// F3: PostgreSQL stopped (a fast shutdown: every connection dropped) under load, then started again
-/// (<see cref="ServerOutage"/>): requests meanwhile are answered 503 with <c>Retry-After</c>, never another 5xx.
-/// </summary>
+// F3: PostgreSQL stopped with a fast shutdown (every connection dropped) under load, then started again: requests
+// meanwhile must get 503 with Retry-After, never another 5xx.
 public sealed class DatabaseOutage : IScenario
 {
     public string Id => "F3";

@@ -2,15 +2,11 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// A plain AMQP client's durable queue bound to <c>#</c> on the service's exchange, declared before the service
-/// starts and read after the run: every event the bus published, by message id (the event's id), duplicates included.
-/// It outlives a broker outage (durable queue, persistent messages).
-/// </summary>
+// Bound to # before the service starts and read after the run: every event the bus published, duplicates included.
+// A durable queue of persistent messages, so it outlives a broker outage.
 public sealed class ExchangeProbe(Uri broker, string exchange, string queue)
 {
-    /// <summary>The probe; a <paramref name="quorum"/> queue outlives a node of a cluster, as the service's
-    /// do.</summary>
+    // a quorum queue outlives a node of a cluster, as the service's do
     public static async Task<ExchangeProbe> DeclareAsync(Uri broker, string exchange, CancellationToken ct,
         bool quorum = false)
     {
@@ -26,12 +22,8 @@ public sealed class ExchangeProbe(Uri broker, string exchange, string queue)
 
     private readonly string _queue = queue;
 
-    /// <summary>The same probe read through another node of the broker's cluster.</summary>
     public ExchangeProbe Via(Uri node) => new(node, exchange, _queue);
 
-    /// <summary>
-    /// Every message id in the queue, read until it has been empty for <paramref name="quiet"/>; then the queue goes.
-    /// </summary>
     public async Task<List<Guid>> DrainAsync(TimeSpan quiet, CancellationToken ct)
     {
         var ids = new List<Guid>();

@@ -3,7 +3,7 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>What a fault left behind, counted in the store and on the probe queue after everything settled.</summary>
+// counted in the store and on the probe queue once everything settled
 public sealed record FaultOutcome(
     int Acknowledged, int Lost, int Events, int NeverPublished, int Duplicates, int Unfinished, int DuplicateStarts)
 {
@@ -18,28 +18,20 @@ public sealed record FaultOutcome(
     public IReadOnlyList<Target> Targets => [new("0 lost, 0 unpublished, every saga finished", (_, _) => NothingLost)];
 }
 
-/// <summary>How a run settled: the time until the pipeline was empty, or what was left in it after the patience.
-/// </summary>
 public sealed record Settling(TimeSpan? Drained, string? Leftovers)
 {
     public int Errors => Drained is null ? 1 : 0;
 
-    /// <summary>"settled … s after <paramref name="since"/>", or what was left.</summary>
     public string Note(string since) => Drained is { } d
         ? $"settled {d.TotalSeconds:0.0} s after {since}"
         : $"**not settled in 5 min** (left: {Leftovers})";
 }
 
-/// <summary>A fault scenario's schema, the service's settings and the probe on its exchange.</summary>
 public sealed record FaultSetup(string Schema, Dictionary<string, string> Service, ExchangeProbe Probe);
 
 public static class FaultChecks
 {
-    /// <summary>
-    /// A schema and an exchange of the scenario's own, the probe bound to the exchange before the service starts, and
-    /// the service's settings: the bus on RabbitMQ, onboarding on, as ./run.sh --rabbitmq runs it. Null without a
-    /// broker.
-    /// </summary>
+    // the probe is bound before the service starts, which runs as ./run.sh --rabbitmq runs it; null without a broker
     public static async Task<FaultSetup?> SetUpAsync(BenchContext context, string name, CancellationToken ct)
     {
         if (context.Settings.RabbitMq is not { } broker) return null;
@@ -52,7 +44,6 @@ public static class FaultChecks
         }, await ExchangeProbe.DeclareAsync(broker, exchange, ct));
     }
 
-    /// <summary>A server's control script: rabbitmqctl, or scripts/provision.sh's for PostgreSQL.</summary>
     public static async Task RunAsync(string ctl, CancellationToken ct, params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(ctl, arguments))
@@ -63,10 +54,7 @@ public static class FaultChecks
             throw new InvalidOperationException($"{ctl} {string.Join(' ', arguments)} exited {process.ExitCode}");
     }
 
-    /// <summary>
-    /// Waits until the pipeline is empty: every event forwarded, no message waiting in the outbox or the inbox, every
-    /// registered user's onboarding finished. Null when that took longer than <paramref name="patience"/>.
-    /// </summary>
+    // empty: every event forwarded, no message in the outbox or inbox, every registered user's onboarding finished
     private static async Task<TimeSpan?> DrainedAsync(BenchContext context, string schema, TimeSpan patience,
         CancellationToken ct)
     {
@@ -90,20 +78,17 @@ public static class FaultChecks
         return null;
     }
 
-    /// <summary>The forwarder's position in the event log.</summary>
     public static Task<long> ForwardedAsync(BenchContext context, string schema, CancellationToken ct) =>
         Pipeline.CountAsync(context,
             $"select coalesce((select last_seq_id from {schema}.mt_event_progression " +
             "where name = 'EventBus:All'), 0)", ct);
 
-    /// <summary>Waits up to five minutes for the pipeline to empty; what is left when it did not.</summary>
     public static async Task<Settling> SettleAsync(BenchContext context, string schema, CancellationToken ct)
     {
         var drained = await DrainedAsync(context, schema, TimeSpan.FromMinutes(5), ct);
         return new Settling(drained, drained is null ? await LeftoversAsync(context, schema, ct) : null);
     }
 
-    /// <summary>What keeps the pipeline from being empty, in a line: for a run that did not drain.</summary>
     private static async Task<string> LeftoversAsync(BenchContext context, string schema, CancellationToken ct)
     {
         var parts = new List<string>();

@@ -6,12 +6,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// Registrations from clients that keep writing through a fault, to whichever service process is up, paced at a rate
-/// the whole pipeline keeps up with (so that what is measured after a fault is its recovery, not a backlog the load
-/// built): each one the service acknowledged (201) is remembered by its id, every other answer is counted by its
-/// status (0: no answer).
-/// </summary>
+// Paced at a rate the pipeline keeps up with, so that what is measured after a fault is its recovery, not a backlog
+// the load built. Status 0 counts requests that got no answer.
 public sealed class FaultLoad : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -24,7 +20,7 @@ public sealed class FaultLoad : IAsyncDisposable
     public ConcurrentDictionary<int, long> Refused { get; } = new();
     public string? FirstError { get; private set; }
 
-    /// <summary>Answers of 500 and above but 503: the service failing where it should have said "come back".</summary>
+    // 503 is the service rightly saying "come back"; any other 5xx is a failure
     public long ServerErrors => Refused.Where(r => r.Key >= 500 && r.Key != 503).Sum(r => r.Value);
 
     private readonly long _interval;
@@ -38,10 +34,8 @@ public sealed class FaultLoad : IAsyncDisposable
 
     public static FaultLoad Start(int clients, int perSecond) => new(clients, perSecond);
 
-    /// <summary>
-    /// Where the clients write from now on, once a first registration went through it: a fresh process generates its
-    /// handlers' code on its first messages, which would otherwise eat a short round.
-    /// </summary>
+    // switched only once a first registration went through: a fresh process generates its handlers' code on its first
+    // messages, which would otherwise eat a short round
     public async Task TargetAsync(ServiceProcess service, CancellationToken ct)
     {
         var http = Pipeline.Client(service, 32);

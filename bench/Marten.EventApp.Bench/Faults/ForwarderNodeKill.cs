@@ -4,15 +4,12 @@ using Marten.EventApp.Bench.Scenarios;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// F4: two service processes on one database (Distributed), clients registering users on one; the node running the
-/// event forwarder is killed with kill -9, round after round, a fresh node joining after each. Takeover is the time
-/// from the kill until the forwarder's progress moves past where the killed node left it. Some users' push step never
-/// answers, so their sagas' durable timers are pending at the kills: each must fire once, on whichever node is alive.
-/// </summary>
+// F4: two nodes on one database, registrations on one; the forwarder's node is killed with kill -9 each round and a
+// fresh node joins. Takeover runs from the kill until the forwarder passes where the killed node left it. Silent push
+// steps leave saga timers pending at the kills: each must fire once, on whichever node is alive.
 public sealed class ForwarderNodeKill : IScenario
 {
-    /// <summary>Users whose number ends in 7 (a tenth) get no answer from the push service.</summary>
+    // these users (a tenth) get no answer from the push service
     private const string SilentEmails = @"7@";
 
     public string Id => "F4";
@@ -101,7 +98,6 @@ public sealed class ForwarderNodeKill : IScenario
         }
     }
 
-    /// <summary>The node running the forwarder, the same on two looks a few seconds apart.</summary>
     private static async Task<(ServiceProcess Owner, ServiceProcess Survivor)> SettledOwnerAsync(
         List<ServiceProcess> nodes, CancellationToken ct)
     {
@@ -114,10 +110,7 @@ public sealed class ForwarderNodeKill : IScenario
         }
     }
 
-    /// <summary>
-    /// Sagas whose timer fired (their timeline says so), and those where one firing was handled twice: the same note
-    /// twice, or a firing the saga ignored (a timer moving on from a step that answered is a new timer, not a repeat).
-    /// </summary>
+    // a timer moving on from a step that answered is a new timer, not a repeated firing
     private static async Task<(long TimedOut, long FiredTwice)> TimeoutsAsync(BenchContext context, string schema,
         CancellationToken ct)
     {

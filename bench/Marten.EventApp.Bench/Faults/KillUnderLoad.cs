@@ -2,11 +2,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// F1: the service (bus on RabbitMQ, onboarding on) killed with kill -9 while clients register users, started again,
-/// round after round; then, once everything settled, the store and a plain AMQP probe bound to <c>#</c> are compared
-/// with what the clients were told: acknowledged writes lost, events never published, duplicates, sagas unfinished.
-/// </summary>
+// F1: the service killed with kill -9 under registrations and restarted, round after round; once settled, the store
+// and a probe bound to # are compared with what the clients were told: writes lost, events unpublished, duplicates.
 public sealed class KillUnderLoad : IScenario
 {
     public string Id => "F1";

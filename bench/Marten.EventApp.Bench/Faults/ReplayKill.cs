@@ -8,12 +8,9 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>
-/// F6: an ordered replay killed with kill -9. A poison event heads one user's sequence in the activity log, the user's
-/// profile updates (HTTP <c>PATCH</c>) are parked behind it, an operator discards the head, and the service is killed
-/// while the rest run, round after round; after recovery every update has its entry, written in version order, and the
-/// sequence is empty.
-/// </summary>
+// F6: an ordered replay killed with kill -9: a poison event heads one user's sequence with their PATCHes parked
+// behind it, an operator discards the head and the service is killed while the rest run. Afterwards every update must
+// have its entry, written in version order, and the sequence must be empty.
 public sealed class ReplayKill : IScenario
 {
     public string Id => "F6";
@@ -59,7 +56,6 @@ public sealed class ReplayKill : IScenario
             var kills = new List<string>();
             for (var round = 1; round <= rounds; round++)
             {
-                // killed a third of the way further each round
                 var below = updates * (rounds + 1 - round) / (rounds + 1);
                 var left = await UntilAsync(context, parked, n => n <= below, ct, TimeSpan.FromMilliseconds(10));
                 await service.KillAsync();
@@ -116,8 +112,6 @@ public sealed class ReplayKill : IScenario
                                            service.RecentOutput);
     }
 
-    /// <summary>Polls a count until it satisfies <paramref name="done"/> (two minutes at most), and returns
-    /// it.</summary>
     private static async Task<long> UntilAsync(BenchContext context, string sql, Func<long, bool> done,
         CancellationToken ct, TimeSpan? every = null)
     {
@@ -132,7 +126,7 @@ public sealed class ReplayKill : IScenario
         }
     }
 
-    /// <summary>A profile update the activity log cannot read (no updated fields), from a plain AMQP client.</summary>
+    // no updated fields: the activity log cannot read it
     private static async Task PublishPoisonAsync(Uri broker, string exchange, Guid user, CancellationToken ct)
     {
         await using var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync(ct);

@@ -5,12 +5,10 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Faults;
 
-/// <summary>What one server's outage under load left: the figures F2 and F3 report.</summary>
 public sealed record OutageRun(FaultOutcome Outcome, Settling Settling, TimeSpan Settled,
     IReadOnlySet<string> Readiness, string After, int AcknowledgedDuring, long Answered503During, long ServerErrors,
     string RefusedNote)
 {
-    /// <summary>The row: nothing lost, drained within a minute of the server's return, and the run's figures.</summary>
     public ResultRow Row(string id, string name, string server, params Target[] more) => new(id, name)
     {
         Targets =
@@ -31,10 +29,8 @@ public sealed record OutageRun(FaultOutcome Outcome, Settling Settling, TimeSpan
     };
 }
 
-/// <summary>
-/// A server stopped while clients register users and started again, the service left running throughout: the
-/// readiness the service reported meanwhile, and the time from the server's return to an empty pipeline.
-/// </summary>
+// A server stopped under load and started again, the service left running: the readiness it reported meanwhile,
+// and the time from the server's return to an empty pipeline.
 public static class ServerOutage
 {
     public static async Task<OutageRun> RunAsync(BenchContext context, FaultSetup setup, string ctl, string[] stop,
@@ -75,7 +71,6 @@ public static class ServerOutage
             load.RefusedNote);
     }
 
-    /// <summary>How long the server stays away: seconds in a smoke run.</summary>
     public static TimeSpan Length(BenchContext context) =>
         context.Settings.CommandLine == "smoke" ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(30);
 

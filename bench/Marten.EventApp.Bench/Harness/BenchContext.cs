@@ -8,8 +8,6 @@ using Wolverine.Persistence.Durability;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>What scenarios share in one run: settings, one PostgreSQL data source, and in-process service hosts by
-/// schema.</summary>
 public sealed class BenchContext : IAsyncDisposable
 {
     private readonly Dictionary<string, Task<IAlbaHost>> _hosts = new();
@@ -28,19 +26,14 @@ public sealed class BenchContext : IAsyncDisposable
     public BenchSettings Settings { get; }
     public NpgsqlDataSource DataSource { get; }
 
-    /// <summary>Rows measured so far, so that later rows can be compared with earlier ones.</summary>
     public List<ResultRow> Rows { get; } = [];
 
     public string Schema(string name) => $"{Settings.SchemaPrefix}_{name}";
 
     public void Log(string message) => _log.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
 
-    /// <summary>
-    /// The service, composed exactly as Program does, hosted in this process on its own schema (created on
-    /// first use). Scenarios call its message bus and store directly: no HTTP. User onboarding is off unless asked
-    /// for: it is measured in its own row (9), and its backlog would follow every write scenario (it carries tens of
-    /// sagas a second here, 1f writes tens of thousands of users).
-    /// </summary>
+    // Composed exactly as Program does, in this process, and called directly without HTTP. Onboarding is off unless
+    // asked for: it has its own row (9), and its backlog would otherwise follow every write scenario.
     public Task<IAlbaHost> ServiceHost(string schema, string? exchange = null,
         Action<IServiceCollection>? services = null, bool onboarding = false)
     {
@@ -66,7 +59,7 @@ public sealed class BenchContext : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops a scenario's host and forgets it (its leftovers are then nobody's backlog).</summary>
+    // its leftovers are then nobody's backlog
     public async Task DisposeHostAsync(string schema)
     {
         Task<IAlbaHost>? host;
@@ -74,10 +67,7 @@ public sealed class BenchContext : IAsyncDisposable
         if (host is not null) await (await host).DisposeAsync();
     }
 
-    /// <summary>
-    /// Waits until every service host has finished the work its writes left behind (async projections, the event
-    /// forwarder, the bus's consumers), so that a measurement does not share the machine with an earlier backlog.
-    /// </summary>
+    // so that a measurement does not share the machine with an earlier backlog
     public async Task SettleAsync(CancellationToken ct)
     {
         List<IAlbaHost> hosts;

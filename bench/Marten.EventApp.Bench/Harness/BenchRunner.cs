@@ -14,7 +14,6 @@ public static class BenchRunner
             .OrderBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
 
-    /// <summary>Runs the selected scenarios one after another on fresh schemas and returns the table.</summary>
     public static async Task<BenchRun> RunAsync(BenchSettings settings, TextWriter log, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
@@ -42,7 +41,6 @@ public static class BenchRunner
         return new BenchRun(context.Rows.ToList(), markdown);
     }
 
-    /// <summary>Every run starts empty: earlier runs' schemas (same prefix) are dropped.</summary>
     private static async Task DropSchemasAsync(BenchContext context, CancellationToken ct)
     {
         var prefix = context.Settings.SchemaPrefix + "_";

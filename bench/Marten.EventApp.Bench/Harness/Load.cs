@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>Latencies of one measurement, in milliseconds.</summary>
+// in milliseconds
 public sealed class Latencies
 {
     private readonly double[] _sorted;
@@ -18,7 +18,6 @@ public sealed class Latencies
             _sorted.Length - 1)];
 }
 
-/// <summary>What a closed-loop load run saw inside its measured window (after the warm-up).</summary>
 public sealed record LoadResult(long Succeeded, long Refused, long Errors, string? FirstError, TimeSpan Window,
     Latencies Latencies)
 {
@@ -30,12 +29,8 @@ public sealed record LoadResult(long Succeeded, long Refused, long Errors, strin
 
 public static class Load
 {
-    /// <summary>
-    /// Runs <paramref name="workers"/> loops of <paramref name="operation"/> back to back for warm-up plus duration.
-    /// Only operations that start after the warm-up and end inside the window count. The operation returns
-    /// false when the system refused it on purpose (a version conflict); an exception is an error. One call
-    /// before the clock starts pays for first-call costs (generated handler code, JIT) outside the warm-up.
-    /// </summary>
+    // Only operations that start after the warm-up and end inside the window count; false means refused on purpose
+    // (a version conflict). One call before the clock starts pays the first-call costs (generated code, JIT).
     public static async Task<LoadResult> RunAsync(
         int workers, BenchSettings settings, Func<long, CancellationToken, Task<bool>> operation, CancellationToken ct)
     {
@@ -81,8 +76,6 @@ public static class Load
             new Latencies(perWorker.SelectMany(l => l)));
     }
 
-    /// <summary>Calls <paramref name="operation"/> one at a time: <c>samples</c> warm-up calls, then <c>samples</c>
-    /// timed ones.</summary>
     public static async Task<Latencies> SequentialAsync(int samples, Func<int, Task> operation)
     {
         for (var i = 0; i < samples; i++) await operation(i);
@@ -97,8 +90,6 @@ public static class Load
         return new Latencies(timings);
     }
 
-    /// <summary>Runs <paramref name="count"/> operations with <paramref name="parallelism"/> workers; for loading
-    /// data.</summary>
     public static Task ParallelAsync(int count, int parallelism, Func<int, CancellationToken, ValueTask> operation,
         CancellationToken ct) =>
         Parallel.ForAsync(0, count,

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>The machine and servers a table was measured on.</summary>
 public sealed record Machine(string Cpu, int Cores, string Memory, string Os, string DotNet, string PostgreSql,
     string PostgreSqlSettings)
 {

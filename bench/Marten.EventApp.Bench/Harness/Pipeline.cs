@@ -5,8 +5,6 @@ using Marten.EventApp.Bench.Scenarios;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>What a sustained pipeline run saw: the writes, when the last one's pipeline finished, and the database's
-/// work.</summary>
 public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan DoneIn, LoadResult Load, Latencies Lag,
     string LagPerShard,
     long Transactions, Latencies Latencies)
@@ -16,8 +14,6 @@ public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan Done
     /// <summary>Pipelines finished per second, from the first write to the last one finished.</summary>
     public double DoneRate => Written / DoneIn.TotalSeconds;
 
-    /// <summary>The row: pipelines done per second, each one's latency, and the targets of the pipeline
-    /// issue.</summary>
     public ResultRow Row(string id, string name, string measured, string what, string extra = "") => new(id, name)
     {
         Rate = DoneRate,
@@ -34,11 +30,8 @@ public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan Done
         (Load.Errors > 0 ? $"; {Load.ErrorNote}" : "");
 }
 
-/// <summary>
-/// Sustained load on the service as its own process: requests from keep-alive clients for
-/// <see cref="BenchSettings.Sustained"/>, then waiting until what each write started in the background has finished
-/// (counted in the database), with the async projections' lag sampled meanwhile.
-/// </summary>
+// Sustained load on the service as its own process, then a wait until the background work of every write has
+// finished (counted in the database), with the async projections' lag sampled meanwhile.
 public static class Pipeline
 {
     /// <summary>A registration as row 2 sends it.</summary>
@@ -55,10 +48,7 @@ public static class Pipeline
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5)
     });
 
-    /// <param name="post">one write: the path and body of a POST that must answer 201</param>
-    /// <param name="writtenSql">counts what the writes stored</param>
-    /// <param name="doneSql">counts the pipelines that finished</param>
-    /// <param name="latencySql">each finished pipeline's time from its write, in ms</param>
+    // latencySql: each finished pipeline's time from its write, in ms
     public static async Task<PipelineRun> RunAsync(BenchContext context, ServiceProcess service,
         Func<long, (string Path, object Body)> post,
         string writtenSql, string doneSql, string latencySql, CancellationToken ct, Func<CancellationToken, Task>? beside = null)
@@ -124,10 +114,7 @@ public static class Pipeline
         }
     }
 
-    /// <summary>
-    /// The database's committed transactions while the pipeline ran (from <c>pg_stat_database</c>, every client's) and,
-    /// where <c>pg_stat_statements</c> is loaded (./bench.sh's server), the statements that took its time.
-    /// </summary>
+    // commits from pg_stat_database (every client's) and, where pg_stat_statements is loaded, the costliest statements
     private sealed class DatabaseProfile(long commits, bool statements)
     {
         public static async Task<DatabaseProfile> StartAsync(BenchContext context, CancellationToken ct)

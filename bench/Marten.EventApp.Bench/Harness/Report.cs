@@ -3,8 +3,7 @@ using System.Text;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>The table as Markdown, for the console and for BENCHMARKS.md (between its markers, keeping the
-/// rest).</summary>
+// written between BENCHMARKS.md's markers, keeping the rest
 public static class Report
 {
     public const string Begin = "<!-- bench:begin (written by ./bench.sh; edit outside the markers) -->";

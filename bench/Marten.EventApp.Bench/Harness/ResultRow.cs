@@ -1,19 +1,18 @@
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>One line of the table. Rates are per second; latencies in milliseconds.</summary>
+// rates are per second, latencies in milliseconds
 public sealed record ResultRow(string Id, string Name)
 {
     public double? Rate { get; init; }
     public double? P50Ms { get; init; }
     public double? P99Ms { get; init; }
     public string Note { get; init; } = "";
-    /// <summary>Compare the rate with scenario 1a, the raw-Npgsql ceiling measured in the same run.</summary>
+    // compared with 1a, the raw-Npgsql ceiling measured in the same run
     public bool VersusCeiling { get; init; }
     public IReadOnlyList<Target> Targets { get; init; } = [];
     public long Errors { get; init; }
 }
 
-/// <summary>A goal from the issue, checked against a row and its ratio to the ceiling.</summary>
 public sealed record Target(string Text, Func<ResultRow, double?, bool?> Check)
 {
     public static Target RatioAtLeast(double ratio) =>

@@ -5,7 +5,7 @@ namespace Marten.EventApp.Bench.Harness;
 
 public static class SeedUsers
 {
-    /// <summary>Registers <paramref name="count"/> users through the service's own command path.</summary>
+    // through the service's own command path
     public static async Task<IReadOnlyList<Guid>> RegisterAsync(IMessageBus bus, int count, CancellationToken ct)
     {
         var ids = new Guid[count];

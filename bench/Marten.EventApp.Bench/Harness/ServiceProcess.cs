@@ -5,7 +5,6 @@ using Marten.EventApp.Security;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>The built service run as its own process (`dotnet Marten.EventApp.dll`), as ./run.sh runs it.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -19,20 +18,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         _output = output;
     }
 
-    /// <summary>The service's last lines of output (at most 200), for a failure's message.</summary>
     public string RecentOutput => string.Join('\n', _output);
 
     public Uri BaseAddress { get; }
 
-    /// <summary>The key the benchmark's services sign and validate tokens with (one per harness run), and an admin
-    /// token signed with it.</summary>
+    // one per harness run
     public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public static readonly string AdminToken =
         new TokenIssuer(new AuthOptions { SigningKey = SigningKey })
             .Mint("bench", [Authentication.AdminRole], TimeSpan.FromDays(1));
 
-    /// <summary>An HTTP client of this service that sends the admin token.</summary>
     public HttpClient Client(HttpMessageHandler? handler = null)
     {
         var http = handler is null ? new HttpClient() : new HttpClient(handler);
@@ -60,7 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
                 ["EventApp__Auth__SigningKey"] = SigningKey,
                 // the load comes from one client (one token): measured unlimited
                 ["EventApp__Limits__PermitsPerSecond"] = "0",
-                // measured in row 9 (see BenchContext.ServiceHost)
+                // measured in its own row (9)
                 ["EventApp__Onboarding__Enabled"] = "false",
                 ["ASPNETCORE_URLS"] = baseAddress.ToString(),
                 ["DOTNET_ENVIRONMENT"] = "Production",
@@ -101,7 +97,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"the service did not become healthy in 120 s:\n{string.Join('\n', output)}");
     }
 
-    /// <summary>Peak and current resident set of the service process (VmHWM / VmRSS), in MiB.</summary>
+    // VmHWM / VmRSS, in MiB
     public (double PeakMiB, double CurrentMiB) Memory()
     {
         var status = $"/proc/{_process.Id}/status";
@@ -116,14 +112,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return (Read("VmHWM:"), Read("VmRSS:"));
     }
 
-    /// <summary>The CPU time the service process has used so far (user and system).</summary>
     public TimeSpan CpuTime()
     {
         _process.Refresh();
         return _process.TotalProcessorTime;
     }
 
-    /// <summary>kill -9: no shutdown, no goodbye to the other nodes.</summary>
+    // kill -9: no shutdown, no goodbye to the other nodes
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: true);
@@ -147,7 +142,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         while (lines.Count > 200) lines.TryDequeue(out _);
     }
 
-    /// <summary>The service build next to this one (same configuration first), else any build of it.</summary>
     private static string FindServiceDll(string repoRoot)
     {
         var bin = Path.Combine(repoRoot, "src", "Marten.EventApp", "bin");

@@ -3,8 +3,7 @@ using Marten.EventApp.Contracts.Users;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>Generated users: names from small vocabularies so that search terms range from one match to
-/// thousands.</summary>
+// names from small vocabularies so that search terms range from one match to thousands
 public static class Synthetic
 {
     public static readonly string[] FirstNames =
@@ -24,7 +23,7 @@ public static class Synthetic
         "Mensah", "Novak", "Horvat", "Ivanova", "Petrov", "Kim", "Park", "Nguyen", "Tran"
     ];
 
-    /// <summary>The JSON our store writes for a registration (camelCase), for the raw SQL scenarios.</summary>
+    // camelCase, as our store writes a registration, for the raw SQL scenarios
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static RegisterUser Registration(long n, Guid? id = null)

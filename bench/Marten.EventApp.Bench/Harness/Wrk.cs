@@ -4,10 +4,8 @@ using System.Text.Json;
 
 namespace Marten.EventApp.Bench.Harness;
 
-/// <summary>
-/// wrk, the C load generator (Debian's package, installed by ./bench.sh and ./test.sh): what the service answers when
-/// the generator costs little of the two cores. Run under bash so that <c>times</c> reports wrk's own CPU time.
-/// </summary>
+// wrk, the C load generator: what the service answers when the generator takes little CPU. Run under bash so
+// that times reports wrk's own CPU time.
 public static class Wrk
 {
     public sealed record Run(double Rate, double P50Ms, double P99Ms, long Requests, long Failed, TimeSpan Cpu,

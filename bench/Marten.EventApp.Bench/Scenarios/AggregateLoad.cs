@@ -6,10 +6,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 4a: the cost of loading a user for a command as its stream grows: FetchForWriting&lt;UserDetails&gt;, the read every
-/// update and deactivation handler makes, on streams of 10, 1,000 and 10,000 events.
-/// </summary>
+// 4a: loading a user for a command as its stream grows: FetchForWriting<UserDetails>, the read every update and
+// deactivation handler makes.
 public sealed class AggregateLoad : IScenario
 {
     private const int AppendBatch = 500;

@@ -6,10 +6,7 @@ using Wolverine;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 1c, our append path: RegisterUser through Wolverine in process (handler, new stream, inline UserDetails,
-/// unique active-email index, one transaction), as the HTTP endpoint invokes it, without HTTP.
-/// </summary>
+// 1c, our append path: RegisterUser through Wolverine in process as the HTTP endpoint invokes it, without HTTP.
 public sealed class AppendEventApp : IScenario
 {
     public string Id => "1c";
@@ -32,11 +29,8 @@ public sealed class AppendEventApp : IScenario
     }
 }
 
-/// <summary>
-/// 1f: 1c with the service's background work stopped (the async daemon paused: no bus forwarder, hence no activity
-/// consumer, no async projections). 1f/1e is what Marten and Wolverine cost on the command itself; 1c/1f what the
-/// work after the commit costs the same machine.
-/// </summary>
+// 1f: 1c with the async daemon paused (no forwarder, consumers or async projections): 1f/1e is what Marten and
+// Wolverine cost on the command itself, 1c/1f what the work after the commit costs the same machine.
 public sealed class AppendEventAppAlone : IScenario
 {
     public string Id => "1f";

@@ -2,10 +2,7 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 1d, Marten as a user gets it without tuning: DocumentStore.For with only a connection and schema,
-/// StartStream + SaveChangesAsync in a lightweight session, no projection.
-/// </summary>
+// 1d, Marten as a user gets it without tuning: DocumentStore.For with only a connection and schema, no projection.
 public sealed class AppendPlainMarten : IScenario
 {
     public string Id => "1d";

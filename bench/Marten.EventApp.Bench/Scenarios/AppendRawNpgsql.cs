@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>1a, the ceiling: one INSERT of the registration's JSON into a plain events table per transaction.</summary>
+// 1a, the ceiling: one INSERT of the registration's JSON into a plain events table per transaction
 public sealed class AppendRawNpgsql : IScenario
 {
     public string Id => "1a";

@@ -4,11 +4,8 @@ using NpgsqlTypes;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 1b, the seed's PostgreSQLEventStore.saveEvents: BEGIN; SELECT COALESCE(MAX(aggregate_version), 0) for the
-/// stream; compare with the expected version; INSERT; COMMIT. The unique (aggregate_id, aggregate_version)
-/// constraint is ours: without it the read-then-insert lets two writers both append version 1.
-/// </summary>
+// 1b, the seed's saveEvents: read MAX(aggregate_version), compare, INSERT, in one transaction. The unique
+// (aggregate_id, aggregate_version) constraint is ours: without it two writers could both append version 1.
 public sealed class AppendSeedAlgorithm : IScenario
 {
     public string Id => "1b";

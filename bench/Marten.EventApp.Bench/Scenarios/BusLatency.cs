@@ -11,11 +11,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 6a: the event bus end to end at the write path's pace. RegisterUser at 16 writers through the service (in process,
-/// RabbitMQ on), and a plain AMQP consumer on the exchange. Rate is events consumed per second, from the first
-/// write to the last message; every event written must arrive.
-/// </summary>
+// 6a: the bus end to end at the write path's pace: RegisterUser through the service, a plain AMQP consumer
+// on the exchange. Rate runs from the first write to the last message; every event written must arrive.
 public sealed class BusThroughService : IScenario
 {
     public string Id => "6a";
@@ -42,13 +39,8 @@ public sealed class BusThroughService : IScenario
     }
 }
 
-/// <summary>
-/// 6b: what the bus itself carries. Events of a type nothing else in the service handles, appended straight to the
-/// store at a fixed offered rate (<see cref="BenchSettings.BusRate"/> events/s for warm-up plus duration, 25 per
-/// transaction), so that the write path's own ceiling (6a, 2) is not what is measured; the same consumer on the
-/// exchange. The Analytics projection, which reads every event, is off in this host: with it, this measured the
-/// machine's two cores shared with a second reader of the log.
-/// </summary>
+// 6b: what the bus itself carries: an event type nothing handles, appended at a fixed offered rate so that the
+// write path's ceiling is not what is measured. Analytics is off: it would compete as a second reader of the log.
 public sealed class BusCapacity : IScenario
 {
     private const int PerTransaction = 25;
@@ -95,18 +87,13 @@ public sealed class BusCapacity : IScenario
     }
 }
 
-/// <summary>An event no part of the service projects or consumes: it goes out under its class name.</summary>
 public sealed record BusTick(long Sequence);
 
-/// <summary>
-/// A plain AMQP consumer on a fresh exchange (the service publishes to it): latency is the consumer's clock minus the
-/// event's stored timestamp (PostgreSQL's, same machine), i.e. commit to consume.
-/// </summary>
+// Latency is the consumer's clock minus the event's stored PostgreSQL timestamp (same machine): commit to consume.
 internal sealed class ExchangeProbe : IAsyncDisposable
 {
     private readonly IConnection _connection;
     private readonly IChannel _channel;
-    // event id → (when it arrived, commit to consume in ms)
     private readonly ConcurrentDictionary<Guid, (long At, double Ms)> _received = new();
     private long _lastReceived;
 
@@ -139,10 +126,7 @@ internal sealed class ExchangeProbe : IAsyncDisposable
         return probe;
     }
 
-    /// <summary>
-    /// Waits for <paramref name="expected"/> events while they keep coming (gives up after 30 s without one). Rate and
-    /// latencies count the events that arrived from <paramref name="measureFrom"/> (a stopwatch timestamp) on.
-    /// </summary>
+    /// <summary>Rate and latencies count only the events that arrived from <paramref name="measureFrom"/> on.</summary>
     public async Task<ResultRow> ResultAsync(string id, string name, long measureFrom, int expected, int refused,
         string note,
         CancellationToken ct)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>4d: GET /api/events's query, a page of 1,000 events of the global feed from a random position.</summary>
+// 4d: GET /api/events's query, a page of the global feed from a random position
 public sealed class EventFeedPage : IScenario
 {
     public string Id => "4d";

@@ -6,11 +6,8 @@ using Marten.EventApp.Projections;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 2: POST /api/users against the service running as its own process, from keep-alive HttpClient connections,
-/// one per client. 2r: the same requests for an email another active user has: each is refused (409), an answer
-/// that should cost no more than a success. 5: the service's peak working set over its life, which includes both.
-/// </summary>
+// 2: POST /api/users to the service as its own process, one keep-alive connection per client. 2r: the same for an
+// email another active user has: a 409 should cost no more than a success. 5: the service's peak working set.
 public sealed class HttpRegister : IScenario
 {
     public string Id => "2";
@@ -45,7 +42,7 @@ public sealed class HttpRegister : IScenario
         await sampling.CancelAsync();
         var lags = await lag;
 
-        // 2w: the same requests from wrk, a generator that costs the service's two cores little
+        // 2w: the same requests from wrk, a generator that takes little of the CPU the service shares
         var wrkCpu = CpuClock.Start(service);
         var wrk = await Wrk.PostAsync(context, service.BaseAddress, "register.lua", clients, context.Settings.Duration, $"{Guid.NewGuid():N}"[..8], ct);
         var wrkServiceShare = wrkCpu.Shares().Service;
@@ -113,8 +110,7 @@ public sealed class HttpRegister : IScenario
         ];
     }
 
-    /// <summary>The share of the machine's CPU time (all cores) this process (the generator) and the service used since
-    /// start.</summary>
+    // the share of the machine's CPU time (all cores) the generator and the service used since start
     internal sealed class CpuClock(ServiceProcess service, TimeSpan generator, TimeSpan serviceCpu)
     {
         private readonly Stopwatch _wall = Stopwatch.StartNew();
@@ -130,8 +126,6 @@ public sealed class HttpRegister : IScenario
         }
     }
 
-    /// <summary>Waits until the service's async projections have applied every event below the high-water
-    /// mark.</summary>
     private static async Task CaughtUpAsync(HttpClient http, ServiceProcess service, BenchContext context,
         CancellationToken ct)
     {
@@ -145,10 +139,7 @@ public sealed class HttpRegister : IScenario
         }
     }
 
-    /// <summary>
-    /// The service's projection status, or null when it did not answer 200: logged with the service's own last lines,
-    /// since a probe that failed is not the operation measured.
-    /// </summary>
+    // null when not 200, logged with the service's last lines: a failed probe is not the operation measured
     internal static async Task<ProjectionsOverview?> StatusAsync(HttpClient http, ServiceProcess service,
         BenchContext context, CancellationToken ct)
     {
@@ -158,8 +149,6 @@ public sealed class HttpRegister : IScenario
         return null;
     }
 
-    /// <summary>Polls the service's projection status: the largest lag of its async shards, and each shard's, in
-    /// ms.</summary>
     internal static async Task<(Latencies Largest, string PerShard)> SampleLagAsync(ServiceProcess service,
         BenchContext context, CancellationToken ct)
     {

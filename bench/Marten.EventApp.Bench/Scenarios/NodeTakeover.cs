@@ -6,11 +6,8 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 8: two service processes on one database in Distributed mode; the one running the UserStatistics projection is
-/// killed (kill -9), a user is registered on the other at once, and the time until that node's projection counts
-/// the user is the takeover time. Repeated with a fresh second node each round.
-/// </summary>
+// 8: two processes on one database (Distributed); the one running UserStatistics is killed with kill -9, a user is
+// registered on the other at once, and takeover is the time until that node's projection counts the user.
 public sealed class NodeTakeover : IScenario
 {
     private static readonly Dictionary<string, string> Distributed = new() { ["EventApp__Nodes"] = "Distributed" };
@@ -72,10 +69,7 @@ public sealed class NodeTakeover : IScenario
         ];
     }
 
-    /// <summary>
-    /// Waits until exactly one node runs the projection or subscription <paramref name="name"/> and has caught up (a
-    /// node that joined may be taking it over: for a moment both run it); returns it and the other.
-    /// </summary>
+    // a node that joined may be taking it over: for a moment both run it
     public static async Task<(ServiceProcess Owner, ServiceProcess Survivor)> OwnerAsync(List<ServiceProcess> nodes,
         string name, CancellationToken ct)
     {

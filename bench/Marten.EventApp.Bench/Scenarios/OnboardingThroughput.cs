@@ -2,14 +2,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 9: the whole pipeline under sustained load. The service runs as its own process with onboarding on, as ./run.sh
-/// starts it; registrations arrive over HTTP from row 2's clients for <see cref="BenchSettings.Sustained"/>. A
-/// registration is done when its onboarding saga has completed: the row gives the rate at which sagas completed (from
-/// the first write to the last completion) against the write rate, each registration's time to its
-/// <c>OnboardingCompleted</c>, the database transactions per registration, and (9l) the async projections' lag
-/// meanwhile. The write rate is compared with row 2's (the same requests with onboarding off) when both ran.
-/// </summary>
+// 9: the whole pipeline, onboarding on, under row 2's HTTP load. A registration is done when its onboarding saga
+// completed: the rate runs from the first write to the last completion; the write rate is compared with row 2's.
 public sealed class OnboardingThroughput : IScenario
 {
     public string Id => "9";

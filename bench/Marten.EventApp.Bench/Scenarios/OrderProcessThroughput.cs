@@ -2,12 +2,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 9o: orders through the order process manager under sustained load: <c>POST /api/orders</c> from row 2's clients for
-/// <see cref="BenchSettings.Sustained"/>, with the simulated payment and inventory services approving, as ./run.sh
-/// starts them. An order is done when its process has reached <c>AwaitingShipment</c> (paid and reserved): processes
-/// done per second against orders placed per second, and each order's time from placed to <c>AwaitingShipment</c>.
-/// </summary>
+// 9o: orders under row 2's load with the simulators approving; an order is done when its process reached
+// AwaitingShipment (paid and reserved), timed from when it was placed.
 public sealed class OrderProcessThroughput : IScenario
 {
     public string Id => "9o";

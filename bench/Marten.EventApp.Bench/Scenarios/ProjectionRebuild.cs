@@ -9,11 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 7: the rebuild of each async projection from scratch over <see cref="BenchSettings.RebuildEvents"/> user events
-/// (a quarter of a million users over a year: registered, two profile updates, and a deactivation for one in four),
-/// imported with Marten's bulk event insert while the host's daemon is stopped, so that nothing else runs meanwhile.
-/// </summary>
+// 7: each async projection rebuilt from scratch over a year of bulk-imported user events, with the daemon stopped
+// so that nothing else runs meanwhile.
 public sealed class ProjectionRebuild : IScenario
 {
     private const int EventsPerUser = 4;
@@ -57,7 +54,7 @@ public sealed class ProjectionRebuild : IScenario
         }
         finally
         {
-            // its daemon stays stopped: a million events must not become the next scenario's backlog
+            // its daemon stays stopped: the import must not become the next scenario's backlog
             await context.DisposeHostAsync(schema);
         }
     }
@@ -89,8 +86,7 @@ public sealed class ProjectionRebuild : IScenario
         }
     }
 
-    /// <summary>What a reader of the analytics sees while they are rebuilt: the events counted so far, every 250
-    /// ms.</summary>
+    // what a reader of the analytics sees while they are rebuilt
     private static async Task<string> ReadCountsAsync(BenchContext context, string schema, CancellationToken ct)
     {
         var times = new List<double>();

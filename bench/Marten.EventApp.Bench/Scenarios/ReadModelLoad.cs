@@ -5,7 +5,7 @@ using Wolverine;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>4b: the UserDetails read model by id, one query session per load, as GET /api/users/{id} does.</summary>
+// 4b: the UserDetails read model by id, one query session per load, as GET /api/users/{id} does
 public sealed class ReadModelLoad : IScenario
 {
     public string Id => "4b";

@@ -9,11 +9,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 6r: an operator's replay of one user's sequence of parked events (<see cref="BenchSettings.SequenceEvents"/> profile
-/// updates behind a failed head) in the activity log, through the replayer: from the request until the sequence is
-/// empty and every entry is recorded.
-/// </summary>
+// 6r: an operator's replay of one user's parked sequence in the activity log, timed from the request until the
+// sequence is empty and every entry is recorded.
 public sealed class SequenceReplay : IScenario
 {
     public string Id => "6r";

@@ -3,13 +3,8 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 9t: how precisely durable timeouts fire under load. The service runs with the simulated payment service never
-/// answering and a short payment timeout, so each order's process ends when its payment timeout fires; meanwhile row
-/// 2's load (registrations over HTTP from its clients) runs for <see cref="BenchSettings.Sustained"/>, and orders are
-/// placed beside it at <see cref="BenchSettings.TimeoutRate"/> a second. Each timeout's lateness is the time its
-/// process failed (the handler's clock) minus the time it was due.
-/// </summary>
+// 9t: how precisely durable timeouts fire under load: payment never answers, so each order ends when its payment
+// timeout fires. Lateness is the time the process failed (the handler's clock) minus the time it was due.
 public sealed class TimeoutPrecision : IScenario
 {
     public string Id => "9t";

@@ -7,11 +7,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 3: profile updates to existing users with an expected version, in process. Each attempt reads the user's
-/// version from the read model (as a client reads the ETag), then sends UpdateUserProfile with it; another
-/// writer may get there first, and then the command is refused as a version mismatch: a conflict.
-/// </summary>
+// 3: profile updates with an expected version read from the read model (as a client reads the ETag); another
+// writer may get there first, and then the command is refused as a version mismatch: a conflict.
 public sealed class UpdateExpectedVersion : IScenario
 {
     public string Id => "3";

@@ -6,11 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.Bench.Scenarios;
 
-/// <summary>
-/// 4c: GET /api/users/search's query (first page of 20 and the total) at each user count. Terms cycle through a
-/// name (about 1 in 40 users), a full name (1 in 1,600), one user's number (1 user) and a fragment shared by
-/// many names ("an": about 1 in 4).
-/// </summary>
+// 4c: GET /api/users/search's query (first page and total) at each user count; the terms range from matching one
+// user to a fragment shared by many names.
 public sealed class UserSearch : IScenario
 {
     private const int LoadBatch = 50_000;
@@ -65,8 +62,6 @@ public sealed class UserSearch : IScenario
         return rows;
     }
 
-    /// <summary>Each term in turn, the samples timed; the latencies, and the average of what each call
-    /// returned.</summary>
     private static async Task<(Latencies Latencies, double Average)> MeasureAsync(BenchContext context,
         IDocumentStore store, string[] terms,
         Func<string, IQuerySession, Task<long>> call)
@@ -90,10 +85,8 @@ public sealed class UserSearch : IScenario
         "Tanaka", "Sakura Garcia", $".{users / 2}@", "an", "Liam", "Okafor", "Mei Kim", $".{users / 3}@"
     ];
 
-    /// <summary>
-    /// One user's whole email (read back: its domain is the user's id), that user's number (1 match), a last name
-    /// (1 in 40), a first and last name (1 in 1,600), the domain every user shares, and two letters (no trigram).
-    /// </summary>
+    // one user's email (its domain is the user's id), their number, a last name, a full name, the shared domain,
+    // and two letters (too short for a trigram)
     private static async Task<string[]> EmailTermsAsync(BenchContext context, IDocumentStore store, int users,
         CancellationToken ct)
     {
@@ -103,13 +96,8 @@ public sealed class UserSearch : IScenario
         return [email, $".{users / 2}@", "tanaka", "Sakura.Garcia", ".example", "an"];
     }
 
-    /// <summary>
-    /// The read model of users [from, to), as the inline projection writes it for a registration, copied in with
-    /// Marten's bulk insert (COPY): the search reads only these documents, and a million registrations through the
-    /// command path would take most of the run. The trigram indexes are dropped for the load and built again after
-    /// it, as for any bulk load: 900,000 documents took 2 min 15 s with them in place, building both takes about 25 s.
-    /// A fresh build also leaves no GIN pending list behind (see BENCHMARKS.md on 4c).
-    /// </summary>
+    // Bulk-copied as the inline projection writes them: a million registrations through the command path would take
+    // the run. The trigram indexes are rebuilt after the load, which is faster and leaves no GIN pending list behind.
     private static async Task LoadUsersAsync(BenchContext context, IDocumentStore store, int from, int to,
         CancellationToken ct)
     {

@@ -8,8 +8,7 @@ public enum RejectionKind
     VersionMismatch
 }
 
-/// <summary>Why a command was refused: a value, never an exception. <c>Errors</c> names fields for
-/// <see cref="RejectionKind.Invalid"/>.</summary>
+// a value, never an exception; Errors names fields for RejectionKind.Invalid
 public sealed record Rejection(
     RejectionKind Kind,
     string Title,
@@ -29,12 +28,8 @@ public sealed record Rejection(
             $"Expected version {expected}, but the current version is {current}.", CurrentVersion: current);
 }
 
-/// <summary>
-/// The answer to a command on a stream, the same whether it came over HTTP or a broker (a sender asks for it as
-/// the reply, e.g. Wolverine's <c>InvokeAsync&lt;CommandOutcome&gt;</c>): the stream id and its version after the
-/// command, or why it was refused. <c>AlreadyApplied</c>: this very message (same message id) had already taken
-/// effect, so nothing was written again and <c>Version</c> is the stream's current version.
-/// </summary>
+// The same answer over HTTP or a broker (a sender asks for it as the reply). AlreadyApplied: this very message had
+// already taken effect, so nothing was written again and Version is the stream's current one.
 public sealed record CommandOutcome(Guid Id, long Version, Rejection? Rejection = null, bool AlreadyApplied = false)
 {
     public bool Accepted => Rejection is null;

@@ -4,7 +4,6 @@ namespace Marten.EventApp.Contracts.Orders;
 
 public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice);
 
-/// <summary>An order was placed; <c>Total</c> is the sum of quantity × unit price over the lines.</summary>
 public sealed record OrderCreated(Guid OrderId, Guid CustomerId, IReadOnlyList<OrderLine> Lines, decimal Total,
     DateTimeOffset CreatedAt)
     : IDomainEvent

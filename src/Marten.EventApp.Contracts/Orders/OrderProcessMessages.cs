@@ -1,7 +1,6 @@
 namespace Marten.EventApp.Contracts.Orders;
 
-// What the order process manager asks of the payment, inventory and shipping services, and their answers. Other
-// services receive and send these (the simulators in this service stand in for them by default).
+// Other services receive and send these; the simulators in this service stand in for them by default.
 
 public sealed record ProcessPayment(Guid OrderId, Guid CustomerId, decimal Amount);
 

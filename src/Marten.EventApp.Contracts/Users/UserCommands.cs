@@ -1,9 +1,6 @@
 namespace Marten.EventApp.Contracts.Users;
 
-/// <summary>
-/// Register a new user. Fields are nullable so that a missing one is a validation error, not a binding failure.
-/// <c>Locale</c> is a BCP 47 tag (<c>en-US</c>, <c>ja</c>); no <c>MarketingConsent</c> means none given.
-/// </summary>
+// fields are nullable so that a missing one is a validation error, not a binding failure
 public sealed record RegisterUser(
     Guid UserId,
     string? Email,
@@ -13,10 +10,7 @@ public sealed record RegisterUser(
     string? Locale = null,
     bool? MarketingConsent = null);
 
-/// <summary>
-/// Change profile fields. A null field is left as it is; <c>Clear</c> names optional fields to empty
-/// (<see cref="ProfileFields.Optional"/>). <c>ExpectedVersion</c>, when given, must be the stream's current version.
-/// </summary>
+// a null field is left as it is; Clear names optional fields to empty
 public sealed record UpdateUserProfile(
     Guid UserId,
     string? Email = null,

@@ -8,7 +8,7 @@ namespace Marten.EventApp.Analytics;
 
 public static class AnalyticsConfiguration
 {
-    /// <summary>The seed's analytics (section 5): an async projection over every event, and its queries.</summary>
+    // the seed's analytics (section 5): an async projection over every event, and its queries
     public static WebApplicationBuilder AddAnalytics(this WebApplicationBuilder builder)
     {
         var schema = EventAppOptions.From(builder.Configuration).SchemaName;

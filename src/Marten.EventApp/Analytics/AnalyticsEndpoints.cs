@@ -4,8 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Analytics;
 
-/// <summary>One UTC day's metrics, as the seed names them: {EventType}_count, total_users (registrations that day), and
-/// active_users at its end.</summary>
+// as the seed names them: {EventType}_count, total_users (registrations that day), active_users at the day's end
 public sealed record DailyMetrics(DateOnly Date, IReadOnlyDictionary<string, long> Metrics);
 
 public sealed record DailyMetricsPage(DateOnly From, DateOnly To, IReadOnlyList<DailyMetrics> Days);
@@ -21,8 +20,6 @@ internal static class AnalyticsEndpoints
     public const int MaxHours = 31 * 24;
     private const string Registered = "UserRegistered", Deactivated = "UserDeactivated";
 
-    /// <summary>Every day of [from, to] (UTC, both included; by default the last 30 days), including days without
-    /// events.</summary>
     public static async Task<Results<Ok<DailyMetricsPage>, ProblemHttpResult>> Daily(
         string? from, string? to, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
@@ -35,7 +32,6 @@ internal static class AnalyticsEndpoints
 
         var start = Midnight(first);
         var counts = await CountsAsync(session, "day", start, Midnight(last.AddDays(1)), null, ct);
-        // active users before the range: registrations minus deactivations since the beginning
         var before = await session.QueryAsync<long>($"""
             select coalesce(sum(case event_type when '{Registered}' then count else -count end), 0)
             from {Table(session)} where hour < ? and event_type in ('{Registered}', '{Deactivated}')
@@ -57,8 +53,6 @@ internal static class AnalyticsEndpoints
         return TypedResults.Ok(new DailyMetricsPage(first, last, days));
     }
 
-    /// <summary>Events per hour or day and type in [from, to) (UTC instants or dates; by default the last 24 hours),
-    /// empty buckets left out.</summary>
     public static async Task<Results<Ok<EventCounts>, ProblemHttpResult>> Events(
         string? from, string? to, string? bucket, string? type, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {

@@ -24,17 +24,12 @@ public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> DeadLetters, long 
 public sealed record DeadLetterGroup(string Key, string? Title, string? ExceptionType, long Count,
     DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt);
 
-/// <summary>Which dead letters an operation applies to: the ids given, or every one of a failure group, or, said
-/// outright, all.</summary>
 public sealed record DeadLetterSelection(Guid[]? Ids = null, string? Group = null, bool All = false);
 
 public sealed record DeadLetterOperation(int? Affected);
 
-/// <summary>
-/// Dead letters for operators, over Wolverine's dead-letter storage in PostgreSQL: list (filtered, paged), grouped by
-/// failure, replayed to their queue, discarded. Wolverine reads an empty id list as "every dead letter"; here a
-/// selection must name ids, a group, or say <c>all: true</c>, so that nothing is replayed or discarded by accident.
-/// </summary>
+// Wolverine reads an empty id list as every dead letter: a selection must name ids, a group or all: true,
+// so that nothing is replayed or discarded by accident.
 internal static class DeadLetterEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -104,10 +99,7 @@ internal static class DeadLetterEndpoints
 
     private const int MaxIds = 1_000;
 
-    /// <summary>
-    /// Why a name a client filters by cannot be one (too long, or with a control character PostgreSQL would refuse as
-    /// text), else null: checked before it reaches a query.
-    /// </summary>
+    // control characters PostgreSQL would refuse as text: checked before a name reaches a query
     private static string? BadName(string? name) => name switch
     {
         null => null,

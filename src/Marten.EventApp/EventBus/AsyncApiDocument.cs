@@ -9,18 +9,12 @@ using Microsoft.Extensions.Options;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// The bus's contract as an AsyncAPI 3.0 document, built from what the service runs with: the topic exchange and each
-/// event it carries (routing key, AMQP properties and headers, the seed's envelope around the event's own data), the
-/// command queue with the commands it accepts, and the outcome a waiting sender gets back. Served beside the OpenAPI
-/// document.
-/// </summary>
 internal static class AsyncApiDocument
 {
     public const string Path = "/asyncapi/v1.json";
     private const string AmqpBinding = "0.3.0";
 
-    /// <summary>The data of <see cref="EventBusNames.CommandRejected"/>, which is published but not stored.</summary>
+    // published but never stored, so its data type lives only here
     private sealed record CommandRejectedData(string? CommandId, string CommandType, RejectionKind Kind, string Title,
         string? Detail, IReadOnlyDictionary<string, string[]>? Errors, long? CurrentVersion);
 
@@ -239,11 +233,9 @@ internal static class AsyncApiDocument
 
     private static JsonObject Ref(string pointer) => new() { ["$ref"] = pointer };
 
-    /// <summary>A channel's messages, each a reference to the components.</summary>
     private static JsonObject References(IEnumerable<string> names) =>
         new(names.Select(n => KeyValuePair.Create(n, (JsonNode?)Ref($"#/components/messages/{n}"))));
 
-    /// <summary>An operation's messages: references to those of its channel.</summary>
     private static JsonArray OperationMessages(string channel, IEnumerable<string> names) =>
         new(names.Select(n => (JsonNode)Ref($"#/channels/{channel}/messages/{n}")).ToArray());
 }

@@ -5,23 +5,15 @@ using Wolverine.Runtime.Serialization;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// A bus event as a batched consumer receives it (<see cref="EventBusSetup.ConsumeEventBatches{TEvent}"/>).
-/// </summary>
 public interface IBatchedEvent
 {
     EventEnvelope Event { get; }
 
-    /// <summary>
-    /// The trace the event was delivered in (W3C <c>traceparent</c>): the batch's span links to each one.
-    /// </summary>
     string? TraceParent { get; }
 }
 
-/// <summary>
-/// Wolverine batches by message type, and every consumer receives the seed's envelope: a type of the consumer's own
-/// lets one consumer's deliveries be batched and leaves the others' alone.
-/// </summary>
+// Wolverine batches by message type and every consumer receives the seed's envelope: a type per consumer
+// lets one consumer's deliveries be batched and leaves the others' alone.
 public interface IBatchedEvent<out TSelf> : IBatchedEvent where TSelf : IBatchedEvent<TSelf>
 {
     static abstract TSelf Of(EventEnvelope e, string? traceParent);
@@ -29,12 +21,10 @@ public interface IBatchedEvent<out TSelf> : IBatchedEvent where TSelf : IBatched
 
 public static class BatchedEvents
 {
-    /// <summary>Whether a handler's message is a batch of a consumer's events.</summary>
     public static bool IsBatch(Type messageType) =>
         messageType.IsArray && typeof(IBatchedEvent).IsAssignableFrom(messageType.GetElementType());
 }
 
-/// <summary>Reads the seed's envelope from the wire as the batched consumer's own type.</summary>
 internal sealed class BatchedEventSerializer<TEvent>(IMessageSerializer inner) : IMessageSerializer
     where TEvent : class, IBatchedEvent<TEvent>
 {

@@ -6,32 +6,19 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// A consumer's durable queue on the broker, its bindings to the exchange, and its handler's name (metrics, alerts);
-/// <see cref="RetiredBindingKeys"/> are bindings an earlier version made, removed at start-up. A consumer that handles
-/// its events in batches receives them as a type of its own (<see cref="Batch"/>).
-/// </summary>
 public sealed record ConsumerQueue(string Name, string[] BindingKeys, string Handler,
     string[]? RetiredBindingKeys = null,
     ConsumerBatch? Batch = null)
 {
-    /// <summary>The message this consumer's queue is given for an event.</summary>
     public object Message(EventEnvelope e) => Batch is null ? e : Batch.Wrap(e, Activity.Current?.Id);
 }
 
-/// <summary>The type a batched consumer receives each event as, and how an event (and its trace) becomes one.</summary>
 public sealed record ConsumerBatch(Type Type, Func<EventEnvelope, string?, object> Wrap);
 
-/// <summary>
-/// Runs before Wolverine declares the consumers' queues (durable, no arguments but the queue type: TTL and broker dead
-/// letters are a RabbitMQ policy's business, which can change without a new declaration). RabbitMQ refuses to declare a
-/// queue that exists with other arguments (PRECONDITION_FAILED: declared by the seed's code, with its
-/// <c>x-dead-letter-exchange</c> and <c>x-message-ttl</c>, or by hand), which would stop the service at start-up with
-/// nothing it could do. An empty queue is replaced without losing an event: a holding queue with the same bindings
-/// catches what arrives meanwhile and is emptied into the new queue (a consumer may see such an event twice and dedupes
-/// it by id). A queue that holds messages is left alone and start-up stops with what to do, because replacing it would
-/// drop them.
-/// </summary>
+// Runs before Wolverine declares the queues. TTL and broker dead letters belong in a RabbitMQ policy, so a
+// queue declared with them (the seed's x-dead-letter-exchange, x-message-ttl) is refused as PRECONDITION_FAILED
+// and would stop start-up. An empty one is replaced; a holding queue catches what arrives meanwhile (consumers
+// dedupe by id). One that holds messages stops start-up instead: replacing it would drop them.
 public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions options, IEnumerable<ConsumerQueue> queues,
     ILogger<ConsumerQueueArguments> logger) : IHostedService
 {
@@ -47,10 +34,7 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
         }
     }
 
-    /// <summary>
-    /// A binding the consumer no longer has: the broker would go on routing those events to the queue, where the
-    /// listener refuses them into the dead letters. Removing a binding that is not there is no error.
-    /// </summary>
+    // a retired binding would keep routing events here, which the listener refuses into the dead letters
     private async Task UnbindAsync(IConnection connection, string queue, string key, CancellationToken ct)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
@@ -66,7 +50,6 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>Declares the queue as Wolverine does; null when that worked, else the broker's refusal.</summary>
     private static async Task<string?> TryDeclareAsync(IConnection connection, string queue,
         IDictionary<string, object?>? arguments, CancellationToken ct)
     {

@@ -17,10 +17,6 @@ using Wolverine.Runtime.Serialization;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// The event bus: every stored event to the topic exchange (or, with no broker, to the local queues of the
-/// service's own consumers), consumers on their own durable queues with retries, then dead letters.
-/// </summary>
 public static class EventBusSetup
 {
     public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder)
@@ -50,8 +46,8 @@ public static class EventBusSetup
 
             if (broker.IsConfigured)
             {
-                // declares the topic exchange, and carries the events handlers publish (CommandRejected) through the
-                // outbox; the forwarder publishes stored events to it directly
+                // declares the exchange and carries what handlers publish (CommandRejected) through the outbox; the
+                // forwarder publishes stored events to it directly
                 opts.PublishMessage<EventEnvelope>().ToRabbitTopics(options.Exchange)
                     .UseInterop((_, _) => new EventWireMapper())
                     .DefaultSerializer(WireJson.Serializer())
@@ -70,20 +66,12 @@ public static class EventBusSetup
         return builder.AddSequences().AddEndpoints(DeadLetterEndpoints.Map).AddEndpoints(AsyncApiDocument.Map);
     }
 
-    /// <summary>How a feature maps its events to the seed's names and data on the wire.</summary>
     public static WebApplicationBuilder PutEventsOnTheWire(this WebApplicationBuilder builder, Action<WireFormat> map)
     {
         builder.Services.Configure(map);
         return builder;
     }
 
-    /// <summary>
-    /// A consumer of the bus with its own durable queue: bound to the exchange with each of <paramref
-    /// name="bindingKeys"/> (e.g. <c>UserRegistered.*</c>, <c>#</c>) when there is a broker; without one, the events
-    /// those keys match reach the consumer through a durable local queue of that name (<see cref="EventRoutes"/>). The
-    /// handler is sticky to its queue: each consumer handles each event on its own, with its own retries (Wolverine
-    /// would otherwise run every handler of <see cref="EventEnvelope"/> together wherever an event arrives).
-    /// </summary>
     public static WebApplicationBuilder ConsumeEvents(this WebApplicationBuilder builder, string queue, Type handler,
         string[] bindingKeys,
         string[]? retiredBindingKeys = null)
@@ -95,7 +83,6 @@ public static class EventBusSetup
         return builder;
     }
 
-    /// <inheritdoc cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>
     public static IServiceCollection ConsumeEvents(this IServiceCollection services, Broker broker, string exchange,
         string queue,
         Type handler, string[] bindingKeys, int maxMessageBytes = 256 * 1024, string[]? retiredBindingKeys = null) =>
@@ -103,15 +90,8 @@ public static class EventBusSetup
             maxMessageBytes,
             handler);
 
-    /// <summary>
-    /// A consumer of the bus, as <see cref="ConsumeEvents(WebApplicationBuilder, string, Type, string[], string[])"/>,
-    /// whose handler takes its events in batches (<typeparamref name="TEvent"/>[]): one transaction for a batch instead
-    /// of one per event. Its handler lets a <see cref="SequenceGate"/> decide which events run: an aggregate's events
-    /// keep their order through failures (<paramref name="apply"/> runs the parked ones again). Its batches run one
-    /// after another, unless <paramref name="oneInFlight"/> says that an aggregate never has two of the consumer's events
-    /// in flight at once (each is caused by the handling of the one before), so that batches side by side cannot
-    /// reorder them.
-    /// </summary>
+    // one transaction per batch instead of per event. oneInFlight: an aggregate never has two of these events
+    // in flight (each is caused by the one before), so batches may run side by side without reordering them
     public static WebApplicationBuilder ConsumeEventBatches<TEvent>(this WebApplicationBuilder builder, string queue,
         Type handler,
         string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
@@ -123,7 +103,6 @@ public static class EventBusSetup
         return builder;
     }
 
-    /// <inheritdoc cref="ConsumeEventBatches{TEvent}(WebApplicationBuilder, string, Type, string[], ApplyEvents, string[], bool)"/>
     public static IServiceCollection ConsumeEventBatches<TEvent>(this IServiceCollection services, Broker broker,
         EventBusOptions options,
         string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
@@ -142,19 +121,14 @@ public static class EventBusSetup
                 b.TriggerTime = options.BatchWait;
             });
             if (oneInFlight) return;
-            // the listener hands one aggregate's events on in order (its partitions); two batches side by side could hold
-            // them in either
+            // the listener hands an aggregate's events on in order; two batches side by side could hold them in either
             opts.MessagePartitioning.ByMessage<TEvent>(e => e.Event.AggregateId.ToString());
             batches.Sequential();
         });
     }
 
-    /// <summary>
-    /// The consumer's queue and listener. A <paramref name="sticky"/> handler of <see cref="EventEnvelope"/> runs on
-    /// that queue only, one aggregate's events one after another and other aggregates in parallel (Wolverine would
-    /// otherwise run every handler of the envelope together wherever an event arrives); a batched consumer has a type
-    /// of its own, handed to its batches in each aggregate's order unless not <paramref name="partitioned"/>.
-    /// </summary>
+    // sticky: each consumer handles each event on its own queue, with its own retries; Wolverine would otherwise
+    // run every handler of EventEnvelope together wherever an event arrives
     private static IServiceCollection Consume(this IServiceCollection services, Broker broker, string exchange,
         ConsumerQueue consumer,
         int maxMessageBytes, Type? sticky, IMessageSerializer? serializer = null, bool partitioned = true)
@@ -170,7 +144,6 @@ public static class EventBusSetup
                     {
                         foreach (var key in bindingKeys) q.BindExchange(exchange, key);
                     })
-                    // events only, of the types the queue is bound to, each read as the seed's envelope
                     .AcceptOnly(queue, _ => type => bindingKeys.Any(key => EventRoutes.Matches(key, type + ".x")),
                         acceptAs)
                     .DefaultSerializer(new BoundedSerializer(serializer ?? WireJson.Serializer(), maxMessageBytes));
@@ -191,11 +164,8 @@ public static class EventBusSetup
     }
 }
 
-/// <summary>
-/// The seed's consumer failure policy with Wolverine's error handling: retries after the configured delays (1, 2,
-/// 4 s), then the dead letters in PostgreSQL with the exception. A transient failure (the database away) pauses
-/// the listener and puts the message back instead of burning its retries in a second.
-/// </summary>
+// a transient failure (the database away) pauses the listener and puts the message back instead of
+// burning its retries
 internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerPolicy
 {
     public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
@@ -206,8 +176,8 @@ internal sealed class EventConsumerFailures(EventBusOptions options) : IHandlerP
             chain.OnAnyException().RetryWithCooldown(options.RetryDelays).Then.MoveToErrorQueue();
         }
 
-        // a batch that still fails has its events parked in their aggregates' sequences, which run again one by one:
-        // the event at fault heads its own sequence in the dead letters and holds back its aggregate's later events
+        // a batch that still fails is parked in its aggregates' sequences, which run again one by one: the event
+        // at fault heads its own sequence and holds back only its aggregate's later events
         foreach (var chain in chains.Where(c => BatchedEvents.IsBatch(c.MessageType)))
         {
             chain.PausesOnTransientDatabaseFailures(options.TransientPause);

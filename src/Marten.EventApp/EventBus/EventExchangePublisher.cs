@@ -7,22 +7,15 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// Publishes a page of events straight to the exchange and returns once the broker has confirmed every one of them
-/// (publisher confirms), so that the forwarder's progress commits only for events the broker holds. Not Wolverine's
-/// outbox: through it each event cost an outbox row, its send and a delete of the row, one at a time, and the bus
-/// carried 401 events/s with a p99 of 15 s from commit to consumer (BENCHMARKS.md, rows 6a and 6b); an outbox recovered
-/// after an outage also resends without regard to order. The event log is the outbox here: a failed publish fails the
-/// page, the daemon retries it from the same position, in order, and a consumer sees a resent event under the same id.
-/// </summary>
+// Straight to the exchange with publisher confirms, so the forwarder's progress commits only for events the
+// broker holds. Not Wolverine's outbox: a row, a send and a delete per event (BENCHMARKS.md, rows 6a and
+// 6b), and out of order after an outage. The event log is the outbox: a failed page is retried in order.
 public sealed class EventExchangePublisher(Broker broker, EventBusOptions options) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
 
-    /// <summary>Publishes <paramref name="events"/>; each one's span (if traced) goes with it as its parent for the
-    /// consumers.</summary>
     public async Task PublishAsync(IReadOnlyList<EventEnvelope> events, IReadOnlyList<Activity?> spans,
         CancellationToken ct)
     {
@@ -30,8 +23,7 @@ public sealed class EventExchangePublisher(Broker broker, EventBusOptions option
         try
         {
             var channel = await ChannelAsync(ct);
-            // all published before any confirm is awaited: the broker confirms a page in one round trip, not one per
-            // event
+            // all published before any confirm is awaited: one round trip per page, not per event
             var confirms = new Task[events.Count];
             var started = Stopwatch.GetTimestamp();
             for (var i = 0; i < events.Count; i++) confirms[i] = PublishAsync(channel, events[i], spans[i]?.Id,

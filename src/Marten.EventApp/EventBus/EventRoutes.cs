@@ -4,13 +4,9 @@ using Wolverine;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// Where an event goes. With a broker: to the topic exchange, whose bindings pick the consumers' queues. Without one:
-/// to the durable local queue of each consumer whose binding keys match the event's routing key, as the exchange would
-/// route it. Wolverine's routing by message type would give every consumer every event, and each delivery costs an
-/// inbox row and a handler's transaction: for a registration, the order process's queue wrote and handled one for
-/// an event it ignores (BENCHMARKS.md, "Events only to the consumers bound to them").
-/// </summary>
+// Without a broker, an event goes only to the local queues whose binding keys match, as the exchange routes;
+// Wolverine's routing by type would give every consumer every event, each an inbox row and a transaction
+// (BENCHMARKS.md, "Events only to the consumers bound to them").
 public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker broker)
 {
     // by queue, as the exchange delivers once per queue; Wolverine names local queues in lower case
@@ -21,9 +17,6 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
                 g.First()))
     ];
 
-    /// <summary>
-    /// Publishes through the message context's outbox: the event leaves only if its transaction commits.
-    /// </summary>
     public async ValueTask PublishAsync(IMessageBus bus, EventEnvelope e)
     {
         if (broker.IsConfigured)
@@ -33,18 +26,15 @@ public sealed class EventRoutes(IEnumerable<ConsumerQueue> consumers, Broker bro
         }
 
         var key = EventBusNames.RoutingKey(e.EventType, e.AggregateId).Split('.');
-        // one aggregate's events in order on each queue, as the partitioning rule would have it (never scheduled: the
-        // consumer queues' outgoing rule gives these envelopes the inbox state of an immediate delivery)
+        // one aggregate's events in order on each queue; never scheduled, as the consumer queues' outgoing rule gives
+        // these envelopes the inbox state of an immediate delivery
         var options = new DeliveryOptions { GroupId = e.AggregateId.ToString() };
         foreach (var (queue, patterns, consumer) in _consumers)
             if (patterns.Any(p => Matches(p, 0, key, 0)))
                 await bus.EndpointFor(queue).SendAsync(consumer.Message(e), options);
     }
 
-    /// <summary>
-    /// Whether an AMQP topic binding matches a routing key (words split at dots): <c>*</c> is one word, <c>#</c> any
-    /// number.
-    /// </summary>
+    // AMQP topic matching: * is one word, # any number of them
     public static bool Matches(string bindingKey, string routingKey) =>
         Matches(bindingKey.Split('.'), 0, routingKey.Split('.'), 0);
 

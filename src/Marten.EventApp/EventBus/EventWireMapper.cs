@@ -6,11 +6,8 @@ using Wolverine.RabbitMQ.Internal;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// The AMQP properties of an event on the exchange, as the seed publishes them and nothing of Wolverine's own:
-/// persistent, <c>message_id</c> = the event's id (consumers dedupe by it), <c>timestamp</c> = when it occurred
-/// (seconds, as AMQP defines it; the body has the exact time), <c>type</c> and headers for routing and tracing.
-/// </summary>
+// As the seed publishes, nothing of Wolverine's: consumers dedupe by message_id (the event's id); the
+// timestamp is in seconds, as AMQP defines it (the body has the exact time).
 internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
 {
     public void MapEnvelopeToOutgoing(Envelope envelope, IBasicProperties props)
@@ -23,16 +20,13 @@ internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
         Write(e, props);
     }
 
-    /// <summary>The properties of an event the forwarder publishes; <paramref name="traceParent"/> is its W3C trace
-    /// context.</summary>
     public static BasicProperties Properties(EventEnvelope e, string? traceParent = null)
     {
         var props = new BasicProperties();
         Write(e, props);
         if (traceParent is not null)
         {
-            // W3C's name for plain AMQP clients, Wolverine's for its listeners (the consumer's span continues the
-            // trace)
+            // W3C's name for plain AMQP clients, Wolverine's for its listeners: the consumer's span continues the trace
             props.Headers!["traceparent"] = traceParent;
             props.Headers[EnvelopeConstants.ParentIdKey] = traceParent;
         }

@@ -11,8 +11,7 @@ using Wolverine.Marten.Subscriptions;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>An event as a Kafka record, as the seed's <c>KafkaEventStreaming</c> writes it: keyed by aggregate id (one
-/// aggregate, one partition, its order kept).</summary>
+// keyed by aggregate id, as the seed's KafkaEventStreaming: one aggregate, one partition, its order kept
 public static class KafkaWire
 {
     public static Message<string, byte[]> Record(IEvent stored, EventEnvelope e) => new()
@@ -29,13 +28,9 @@ public static class KafkaWire
     };
 }
 
-/// <summary>
-/// Streams every stored event to a Kafka topic: a subscription of its own (its own progress), so that Kafka being away
-/// never holds up the RabbitMQ bus. As the exchange forwarder, it commits its progress only after the broker has
-/// acknowledged the page (acks=all, idempotent producer). Not Wolverine's Kafka transport for the reason the exchange
-/// forwarder does not use the outbox (BENCHMARKS.md, rows 6a and 6b). Not run against a live Kafka broker: none can run
-/// here.
-/// </summary>
+// A subscription of its own, so Kafka being away never holds up the RabbitMQ bus; progress commits after
+// acks=all. Not Wolverine's Kafka transport, for the forwarder's reason (BENCHMARKS.md, rows 6a and 6b).
+// Never run against a live Kafka broker: none can run here.
 public sealed class KafkaEventStream : BatchSubscription, IDisposable
 {
     public const string Name = "EventStream";

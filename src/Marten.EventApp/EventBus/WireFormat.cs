@@ -7,20 +7,14 @@ using Marten.EventApp.Persistence;
 
 namespace Marten.EventApp.EventBus;
 
-/// <summary>
-/// How stored events look on the bus. A feature maps each of its event types to the seed's name and the seed's
-/// <c>getEventData()</c> (an anonymous object: its properties keep their order in JSON). A type nobody mapped still
-/// travels, under its class name with all of its data, so that no event is left behind.
-/// </summary>
+// getEventData() is an anonymous object so its properties keep their order in JSON; an unmapped type still
+// travels, under its class name with all of its data, so that no event is left behind.
 public sealed class WireFormat
 {
     private readonly Dictionary<Type, (string Name, Type DataType, Func<object, object> Data, Func<object, Guid>? Aggregate)>
         _types = [];
 
-    /// <summary>
-    /// An event type's name and data on the wire; <paramref name="aggregateId"/> names the aggregate it is about when
-    /// that is not its stream (a process's outcome on its own stream is about the user).
-    /// </summary>
+    // aggregateId: when the event is about another aggregate than its stream (a process's outcome is the user's)
     public WireFormat Map<TEvent, TData>(string name, Func<TEvent, TData> data, Func<TEvent, Guid>? aggregateId = null)
         where TEvent : class where TData : notnull
     {
@@ -29,12 +23,9 @@ public sealed class WireFormat
         return this;
     }
 
-    /// <summary>The mapped event types: each one's name on the wire and the type of its data (the bus's AsyncAPI
-    /// document).</summary>
     public IEnumerable<(string Name, Type EventType, Type DataType)> Mapped =>
         _types.Select(t => (t.Value.Name, t.Key, t.Value.DataType));
 
-    /// <summary>The seed's name of an event type (its class name when no feature mapped it).</summary>
     public string NameOf(Type eventType) => _types.TryGetValue(eventType, out var m) ? m.Name : eventType.Name;
 
     public EventEnvelope Envelope(IEvent e)
@@ -42,17 +33,15 @@ public sealed class WireFormat
         var data = _types.TryGetValue(e.EventType, out var mapping)
             ? JsonSerializer.SerializeToElement(mapping.Data(e.Data), WireJson.Options)
             : JsonSerializer.SerializeToElement(e.Data, e.EventType, WireJson.Options);
-        // the version of the shape sent: an event stored in an older one was read through its upcaster
         var aggregate = mapping.Aggregate?.Invoke(e.Data) ?? e.StreamId;
+        // the version of the shape sent: an event stored in an older one was read through its upcaster
         return new EventEnvelope(e.Id, NameOf(e.EventType), aggregate, e.Version,
             EventSchemaVersionStamp.VersionOf(e.EventType),
             e.Timestamp, data, e.CorrelationId, e.CausationId);
     }
 
-    /// <summary>
-    /// A page of a forwarding subscription on the wire. An event that cannot be put on it (a mapping bug) is logged as
-    /// Critical, recorded as a dead letter event and skipped, instead of stopping every event behind it.
-    /// </summary>
+    // an event that cannot be put on the wire (a mapping bug) is dead-lettered and skipped rather than stop
+    // every event behind it
     public async Task<IReadOnlyList<(IEvent Stored, EventEnvelope Envelope)>> EnvelopesAsync(
         EventRange page, ISubscriptionController controller, ILogger logger)
     {

@@ -11,8 +11,6 @@ internal static class EventFeedEndpoints
 {
     public const int MaxBatch = 1000;
 
-    /// <summary>The global feed ordered by sequence; pass NextPosition back as fromPosition for the next
-    /// page.</summary>
     public static async Task<Results<Ok<EventPage>, ProblemHttpResult>> All(
         long? fromPosition, int? batchSize, IQuerySession session, CancellationToken ct)
     {
@@ -20,9 +18,8 @@ internal static class EventFeedEndpoints
         if (batchSize is < 1 or > MaxBatch) return Problems.BadQuery($"batchSize must be between 1 and {MaxBatch}.");
 
         var from = fromPosition ?? 0;
-        // Sequence numbers are taken before commit: an event whose transaction commits late can appear below one
-        // already read. The daemon's high-water mark only passes a sequence once everything below it is committed
-        // (or long given up as rolled back), so a reader that pages up to it never skips one.
+        // Sequence numbers are taken before commit, so a late commit can land below one already read; the high-water
+        // mark passes a sequence only once everything below it is committed (or given up): paging up to it skips none.
         var highWater = await HighWaterMarkAsync(session, ct);
         var events = await session.Events.QueryAllRawEvents()
             .Where(e => e.Sequence > from && e.Sequence <= highWater)
@@ -36,10 +33,6 @@ internal static class EventFeedEndpoints
     private static Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct) =>
         session.DocumentStore.Advanced.ProjectionProgressFor(ShardName.HighWaterMarkFor(), token: ct);
 
-    /// <summary>
-    /// One stream's events after fromVersion, in order, at most <c>limit</c> of them (ask again from the last one's
-    /// version for more); 404 when the stream does not exist.
-    /// </summary>
     public static async Task<Results<Ok<IReadOnlyList<StoredEvent>>, ProblemHttpResult>> Stream(
         Guid id, long? fromVersion, int? limit, IQuerySession session, CancellationToken ct)
     {

@@ -3,11 +3,7 @@ using Marten.EventApp.Persistence;
 
 namespace Marten.EventApp.Feeds;
 
-/// <summary>
-/// An event as stored, with all of its metadata: what the stream and global feed endpoints return. <c>EventType</c> is
-/// the stored name without a version suffix, <c>SchemaVersion</c> the version it was written with; <c>Data</c> is
-/// always in the current shape (an older one is read through its upcaster).
-/// </summary>
+// EventType is the stored name without a version suffix; Data is always in the current shape (read through upcasters).
 public sealed record StoredEvent(
     Guid EventId,
     Guid StreamId,

@@ -6,8 +6,6 @@ using Scalar.AspNetCore;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>The HTTP surface: JSON, problem details for every error, authentication, OpenAPI (and Scalar at /docs), and
-/// the features' endpoints.</summary>
 public static class HttpApi
 {
     public static WebApplicationBuilder AddHttpApi(this WebApplicationBuilder builder)
@@ -24,7 +22,6 @@ public static class HttpApi
         return builder.AddSecurity().AddRequestLimits();
     }
 
-    /// <summary>A feature's endpoints, mapped by <see cref="MapHttpApi"/> once the app is built.</summary>
     public static WebApplicationBuilder AddEndpoints(this WebApplicationBuilder builder,
         Action<IEndpointRouteBuilder> map)
     {
@@ -37,7 +34,8 @@ public static class HttpApi
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
-        app.UseRateLimiter();  // after authentication (the caller is its partition), before authorization (a flood of 401s is limited too)
+        // after authentication (the caller is its partition), before authorization (a flood of 401s is limited too)
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseOutputCache();
         app.MapOpenApi().AllowAnonymous();
@@ -51,8 +49,6 @@ public static class HttpApi
 
 public sealed record FeatureEndpoints(Action<IEndpointRouteBuilder> Map);
 
-/// <summary>The OpenAPI document names the bearer scheme every operation needs (health, metrics and the documents
-/// excepted).</summary>
 internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
 {
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context,

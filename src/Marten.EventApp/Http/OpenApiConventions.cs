@@ -5,12 +5,7 @@ using Microsoft.OpenApi;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>
-/// What a reader of the OpenAPI document needs that the endpoints do not declare one by one: a summary for every
-/// operation (from its name), the answers of a protected route to a missing token (401) and to one without the role
-/// or scope (403), what each tag holds, and its terms. Checked with Redocly's recommended rules
-/// (<c>when_reading_the_api_documents</c>).
-/// </summary>
+// what endpoints do not declare one by one; checked with Redocly's recommended rules (when_reading_the_api_documents)
 internal sealed partial class OpenApiConventions : IOpenApiOperationTransformer, IOpenApiDocumentTransformer
 {
     private static readonly Dictionary<string, string> Tags = new()
@@ -23,7 +18,8 @@ internal sealed partial class OpenApiConventions : IOpenApiOperationTransformer,
         ["Dead letters"] = "Messages no handler could take, by failure group, and the sequences parked behind them.",
         ["Projections"] = "The async projections' progress and lag, and their rebuilds.",
         ["Analytics"] = "Registrations and orders over time, from the analytics projection.",
-        ["Monitoring"] = "The event system's health: rates, failures and alerts."
+        ["Monitoring"] = "The event system's health: rates, failures and alerts.",
+        ["Console"] = "What the operator console's pages show that no other endpoint answers in one request."
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context,
@@ -54,7 +50,6 @@ internal sealed partial class OpenApiConventions : IOpenApiOperationTransformer,
         return Task.CompletedTask;
     }
 
-    /// <summary>"GetUserPreferences" as "Get user preferences".</summary>
     private static string Sentence(string name)
     {
         var words = WordStart().Split(name).Where(w => w.Length > 0).ToList();

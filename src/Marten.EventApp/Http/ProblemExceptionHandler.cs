@@ -5,13 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>
-/// Turns the exceptions that are the caller's doing into problem details instead of a 500: a request that does not
-/// bind (malformed JSON, a query value of the wrong type) and a version conflict that outlasted every retry; and the
-/// database out of reach, a 503 with <c>Retry-After</c> (the client should come back, not report a bug).
-/// Business rules and the rules the store enforces never get here: commands answer them as
-/// <see cref="Contracts.Commands.CommandOutcome"/> values.
-/// </summary>
+// Business rules and the store's rules never get here: commands answer them as CommandOutcome values.
+// The database out of reach is a 503 with Retry-After: the client should come back, not report a bug.
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, IDocumentStore store) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
@@ -39,7 +34,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         return null;
     }
 
-    /// <summary>How long a client waits before it tries again while the database is out of reach.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
     private static ProblemDetails DatabaseAway(HttpContext http)

@@ -5,10 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>Refusals and bad queries as RFC 9457 problem details.</summary>
+// RFC 9457 problem details
 public static class Problems
 {
-    /// <summary>As problem details; a version mismatch is 412 when the version came as If-Match, else 409.</summary>
     public static ProblemDetails ToProblem(this Rejection rejection, bool versionFromIfMatch = false)
     {
         if (rejection.Kind == RejectionKind.VersionMismatch)
@@ -32,10 +31,7 @@ public static class Problems
         return problem;
     }
 
-    /// <summary>
-    /// An enum in the query, in any case (<c>?status=completed</c>); a value that names none answers 400 with the ones
-    /// it may be. Only the names are accepted, not the numbers or lists that <c>Enum.TryParse</c> would take.
-    /// </summary>
+    // names only, in any case: Enum.TryParse would also take numbers and lists
     public static bool TryQueryEnum<TEnum>(string? value, string name, out TEnum? parsed,
         [NotNullWhen(false)] out ProblemHttpResult? bad) where TEnum : struct, Enum
     {

@@ -3,17 +3,13 @@ using Wolverine;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>Reads correlation and causation ids from an HTTP request's headers for the command it sends.</summary>
 public static class RequestCorrelation
 {
     public const string CorrelationHeader = "X-Correlation-ID";
     public const string CausationHeader = "X-Causation-ID";
     private const int MaxIdLength = 128;
 
-    /// <summary>
-    /// The caller's headers when given, else the trace id and the request id. Wolverine copies both onto the
-    /// Marten session, and so onto every event.
-    /// </summary>
+    // Wolverine copies both onto the Marten session, and so onto every event
     public static DeliveryOptions From(HttpContext http) => new()
     {
         CorrelationId = Header(http, CorrelationHeader) ?? Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier,

@@ -5,36 +5,24 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>The "EventApp:Limits" section: how much one client may send.</summary>
 public sealed class RequestLimitOptions
 {
     public const string Section = "EventApp:Limits";
 
-    /// <summary>Requests a second one client (a token's subject, else an address) may make on average; 0 turns the
-    /// limit off.</summary>
+    // 0 turns the limit off
     public int PermitsPerSecond { get; set; } = 500;
 
-    /// <summary>Requests one client may make at once before the average applies.</summary>
     public int Burst { get; set; } = 1_000;
 
-    /// <summary>
-    /// Requests a second one client may make to health and metrics, in a bucket of their own (at twice this at once):
-    /// probes and scrapes never use up a client's API budget, nor does a flood of them go unlimited.
-    /// </summary>
+    // a bucket of their own: probes and scrapes never use up a client's API budget, nor does a flood go unlimited
     public int OperationsPermitsPerSecond { get; set; } = 20;
 
-    /// <summary>The largest request body Kestrel reads (413 above it).</summary>
     public long MaxBodyBytes { get; set; } = 1_048_576;
 
     public static RequestLimitOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<RequestLimitOptions>() ?? new();
 }
 
-/// <summary>
-/// Request limits with ASP.NET Core's parts: Kestrel's body size limit (its 413 answered as problem details by the
-/// exception handler) and a token bucket per client (429 with <c>Retry-After</c>); health and metrics in a bucket of
-/// their own per client.
-/// </summary>
 public static class RequestLimits
 {
     public static WebApplicationBuilder AddRequestLimits(this WebApplicationBuilder builder)

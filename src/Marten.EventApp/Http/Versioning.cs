@@ -4,15 +4,11 @@ using Microsoft.Net.Http.Headers;
 
 namespace Marten.EventApp.Http;
 
-/// <summary>Stream versions as HTTP entity tags: GET answers ETag "N", writes take If-Match "N".</summary>
 public static class Versioning
 {
     public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
-    /// <summary>
-    /// The expected version from If-Match, else from the body. <c>If-Match: *</c> means any version.
-    /// A malformed header is an error rather than being ignored, so a client never writes unguarded by mistake.
-    /// </summary>
+    // a malformed If-Match is an error rather than ignored, so a client never writes unguarded by mistake
     public static (long? Expected, bool FromIfMatch, string? Error) Expected(HttpRequest request, long? fromBody)
     {
         var header = request.Headers.IfMatch;

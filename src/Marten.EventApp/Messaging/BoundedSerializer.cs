@@ -3,10 +3,7 @@ using Wolverine.Runtime.Serialization;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// A listener's JSON serializer that refuses a body over the size limit before parsing it: the message goes to the dead
-/// letters at once with <see cref="MessageTooLargeException"/>, as any unreadable message does.
-/// </summary>
+// refuses an oversized body before parsing it: straight to the dead letters, as any unreadable message
 internal sealed class BoundedSerializer(IMessageSerializer inner, int maxBytes) : IMessageSerializer
 {
     public string ContentType => inner.ContentType;

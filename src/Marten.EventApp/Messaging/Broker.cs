@@ -3,32 +3,20 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// Whether a RabbitMQ broker is configured (ConnectionStrings:RabbitMq); without one, routes are durable local queues.
-/// <see cref="Nodes"/> are the connection string's node and the other nodes of its cluster
-/// (<see cref="EventBusOptions.ClusterNodes"/>): every connection of the service is made through
-/// <see cref="ConnectAsync"/> or Wolverine's transport, both given all of them.
-/// </summary>
+// Nodes: the connection string's node and its cluster's others; every connection (ours, Wolverine's) gets all
 public sealed record Broker(Uri? Uri, IReadOnlyList<AmqpTcpEndpoint> Nodes, bool QuorumQueues)
 {
     public static readonly Broker None = new(null, [], false);
 
     public bool IsConfigured => Uri is not null;
 
-    /// <summary>A connection to one of the cluster's nodes that answers, carrying the connection string's
-    /// credentials.</summary>
     public Task<IConnection> ConnectAsync(string name, CancellationToken ct) =>
         new ConnectionFactory { Uri = Uri!, ClientProvidedName = name }.CreateConnectionAsync(Nodes, ct);
 
-    /// <summary>
-    /// How often a quorum queue redelivers a message before it drops it. A listener puts a message back while the
-    /// database is away, once a pause, so a long outage would reach RabbitMQ 4's default limit; RabbitMQ 3.10 drops
-    /// at the first redelivery when told -1 (its "no limit" in 4), so the limit is set, high, instead.
-    /// </summary>
+    // A listener puts a message back once per pause while the database is away, so a long outage would reach the
+    // default limit; older RabbitMQ drops at the first redelivery when told -1 ("no limit"), so it is set high.
     public const int DeliveryLimit = 1_000_000;
 
-    /// <summary>The arguments the service declares its own queues with (Wolverine's and
-    /// <see cref="ConsumerQueueArguments"/> alike).</summary>
     public IDictionary<string, object?>? QueueArguments => QuorumQueues
         ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-delivery-limit"] = DeliveryLimit }
         : null;

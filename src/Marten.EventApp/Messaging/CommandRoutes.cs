@@ -5,17 +5,8 @@ using Wolverine.Util;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// The one place that decides where commands travel, with or without a broker. Features name their commands; they
-/// all arrive on the command queue (<see cref="EventBusOptions.CommandQueue"/>). With RabbitMQ the service listens
-/// there for the named commands and nothing else (<see cref="ListenerContract"/>): other Wolverine services and plain
-/// AMQP clients send them to the commands exchange of the same name, which routes only to that queue, with the
-/// command's short name in the AMQP <c>type</c> property or a <c>message-type</c> header and a camelCase JSON body.
-/// Without a broker the same commands go through a durable local queue of that name.
-/// </summary>
 public static class CommandRoutes
 {
-    /// <summary>A command of the contract: accepted from the broker under its short or full name.</summary>
     public sealed record AcceptedCommand(Type Type);
 
     public static WebApplicationBuilder ReceiveCommands(this WebApplicationBuilder builder, params Type[] commands)

@@ -2,11 +2,8 @@ using Marten.EventApp.Contracts.Commands;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// What a pure decision function returns: the events to append (none is a valid outcome) and the messages to send
-/// once they commit (through the outbox, in the same transaction; a delayed one as <c>message.DelayedFor(time)</c>),
-/// or why the command is refused.
-/// </summary>
+// Messages go through the outbox once the events commit, in the same transaction; a delayed one as
+// message.DelayedFor(time).
 public sealed record Decision(IReadOnlyList<object> Events, IReadOnlyList<object> Messages, Rejection? Rejection = null)
 {
     public static readonly Decision Nothing = new([], []);

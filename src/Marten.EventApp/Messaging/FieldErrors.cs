@@ -1,6 +1,5 @@
 namespace Marten.EventApp.Messaging;
 
-/// <summary>Collects one or more messages per field for a 400 validation problem.</summary>
 public sealed class FieldErrors
 {
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
@@ -16,10 +15,6 @@ public sealed class FieldErrors
     public IReadOnlyDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
-    /// <summary>
-    /// Trims a text field and checks presence, length and control characters; returns the trimmed value, or null when
-    /// it is missing or too long.
-    /// </summary>
     public string? Text(string field, string? value, string label, int maxLength, bool required)
     {
         var trimmed = value?.Trim();

@@ -7,14 +7,10 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// What a listener on the broker accepts. Wolverine would handle any message type the service has a handler for on any
-/// listener (saga steps, operators' actions), and obey any reply address a sender names (sending to it, and
-/// declaring it). This mapper reads the type first (the AMQP <c>type</c>, else a <c>message-type</c> header) and
-/// refuses every type off the listener's list before the body is read: the message goes to the dead letters under
-/// <see cref="Refused"/>'s name, which no handler has, so a replay is refused again. Reply headers are kept only for
-/// a Wolverine sender's own response queue on a listener whose contract has replies.
-/// </summary>
+// Wolverine would handle any type it has a handler for on any listener and obey any reply address named.
+// The type is read first and any type off the list refused before the body is read, dead-lettered under
+// Refused's name, which no handler has, so a replay is refused again. Reply headers stay only for a
+// Wolverine sender's own response queue, on a listener whose contract has replies.
 internal sealed class ListenerContract(IRabbitMqEnvelopeMapper inner, string queue, Func<string, bool> accepted,
     string? acceptAs, bool replies) : IRabbitMqEnvelopeMapper
 {
@@ -23,7 +19,6 @@ internal sealed class ListenerContract(IRabbitMqEnvelopeMapper inner, string que
     // Wolverine's header names (EnvelopeConstants), read by the default mapper
     private static readonly string[] ReplyHeaders = ["reply-uri", "reply-requested", "ack-requested"];
 
-    /// <summary>The message type a refused message is kept under: the reason, readable in the dead letters.</summary>
     public static string Refused(string? type, string queue) =>
         $"refused: {Printable(type)} is not accepted on {queue}";
 
@@ -50,7 +45,6 @@ internal sealed class ListenerContract(IRabbitMqEnvelopeMapper inner, string que
         envelope.ContentType = "application/json";
     }
 
-    /// <summary>A Wolverine sender's request/reply queue: <c>rabbitmq://queue/wolverine.response.{guid}</c>.</summary>
     internal static bool IsResponseQueue(string? uri)
     {
         const string prefix = "rabbitmq://queue/wolverine.response.";
@@ -78,10 +72,6 @@ internal sealed class ListenerContract(IRabbitMqEnvelopeMapper inner, string que
 
 public static class ListenerContracts
 {
-    /// <summary>
-    /// The listener accepts only <paramref name="accepted"/> (names as senders write them in the AMQP type), each
-    /// handled as itself, or all as <paramref name="acceptAs"/> (a consumer's queue reads every event as one envelope).
-    /// </summary>
     public static RabbitMqListenerConfiguration AcceptOnly(this RabbitMqListenerConfiguration listener, string queue,
         Func<IWolverineRuntime, Func<string, bool>> accepted, Type? acceptAs = null, bool replies = false) =>
         listener.UseInterop((runtime, endpoint) =>

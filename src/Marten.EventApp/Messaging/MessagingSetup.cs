@@ -8,10 +8,6 @@ using Wolverine.RabbitMQ;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// Wolverine: handlers, durable local queues, the outbox, RabbitMQ when configured. Features add routes with
-/// ConfigureWolverine.
-/// </summary>
 public static class MessagingSetup
 {
     public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
@@ -30,8 +26,7 @@ public static class MessagingSetup
             opts.Durability.UpdateMetricsPeriod = options.MessageStoreMetricsPeriod;
             opts.Durability.ScheduledJobPollingTime = options.ScheduledJobPolling;
             opts.Durability.InboxStaleTime = options.InboxStaleTime;
-            // a killed node's projections move once its heartbeat is NodeTimeout old, seen on the leader's next check;
-            // Wolverine's defaults (10 s, 1 min) left a projection idle for a minute (BENCHMARKS.md, row 8)
+            // Wolverine's defaults left a killed node's projections idle far too long (BENCHMARKS.md, row 8)
             if (options.Nodes == NodeMode.Distributed)
             {
                 if (options.NodeTimeout < 2 * options.NodeHeartbeat)
@@ -39,9 +34,8 @@ public static class MessagingSetup
                         $"EventApp:NodeHeartbeat ({options.NodeHeartbeat}): a live node would look dead between two heartbeats.");
                 opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
                 opts.Durability.StaleNodeTimeout = options.NodeTimeout;
-                // a projection being moved off a node that dies meanwhile is assigned again after twice this (30 s by
-                // default): with the default, a takeover took 65 s whenever the nodes were rebalancing (a node had
-                // joined)
+                // a projection moving off a node that dies meanwhile is reassigned after twice this; the default slowed
+                // takeovers whenever the nodes were rebalancing (BENCHMARKS.md, row 8)
                 opts.Durability.CheckAssignmentPeriod = 2 * options.NodeHeartbeat;
             }
 
@@ -52,13 +46,11 @@ public static class MessagingSetup
             opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
             opts.Policies.UseDurableInboxOnAllListeners();
 
-            // A concurrent append makes the store reject the save; running the handler again re-reads the
-            // stream, so a command without an expected version applies to the new state and one with a
-            // stale expected version is refused as a value carrying the current version.
+            // a concurrent append fails the save; the rerun re-reads the stream, so a stale expected version is refused
+            // as a value carrying the current version
             opts.OnException<ConcurrencyException>().RetryTimes(3);
             // every handler (sagas, commands from the broker), as the bus's consumers: no saga fails for an outage
             opts.PausesOnTransientDatabaseFailures(EventBusOptions.From(builder.Configuration).TransientPause);
-            // a message of a type nobody handles is kept in the dead letters with its reason, not dropped
             opts.UnknownMessageBehavior = UnknownMessageBehavior.DeadLetterQueue;
 
             // dead letters go to PostgreSQL (replayable, with the exception), not to a broker-side queue

@@ -8,23 +8,14 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// Carries out a decision on an event stream and ends every command the same way, whether it came over HTTP or a
-/// broker: a <see cref="CommandOutcome"/>. Rules the store enforces (a taken stream id, a feature's unique index)
-/// become refusals here, not exceptions. A redelivered message that already took effect is recognised by its
-/// command id, which the events of every command that can arrive again (from a queue, or with a sender's key) carry
-/// in the <see cref="CommandIdHeader"/> header: the sender's own
-/// <see cref="CommandIdHeader"/> message header when given (an idempotency key kept across resends), else the
-/// message id (kept by brokers and outboxes across redeliveries).
-/// </summary>
+// Store-enforced rules become refusals, not exceptions. A redelivery that already took effect is recognised
+// by the command-id header on its events: the sender's idempotency key when given, else the message id.
 public sealed class StreamCommands(StoreRules rules, IDocumentStore store, EventRoutes routes, TimeProvider clock,
     ILogger<StreamCommands> logger)
 {
     public const string CommandIdHeader = "command-id";
     private readonly string _schema = store.Options.Events.DatabaseSchemaName;
 
-    /// <summary>Starts a stream with the decision's events; a taken id is refused (or recognised as this very
-    /// message's).</summary>
     public async Task StartAsync<TAggregate>(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, CancellationToken ct) where TAggregate : class
     {
@@ -38,10 +29,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
         await CommitAsync(session, context, id, decision, decision.Events.Count, ct);
     }
 
-    /// <summary>
-    /// Refuses bad input before reading, then decides on the stream as read. FetchForWriting makes the append expect
-    /// the version read here, so a concurrent writer fails the save (and Wolverine runs the handler again).
-    /// </summary>
+    // FetchForWriting makes the append expect the version read here: a concurrent writer fails the save, and
+    // Wolverine runs the handler again
     public async Task AppendAsync<TAggregate>(
         IDocumentSession session, IMessageContext context, Guid id, FieldErrors inputErrors,
         Func<TAggregate?, Decision> decide, CancellationToken ct) where TAggregate : class
@@ -66,16 +55,12 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
         }
     }
 
-    /// <summary>
-    /// Saves here rather than after the handler, to turn a store-enforced refusal into an outcome. The answer and the
-    /// decision's messages are enqueued before the save, so the outbox stores them in the events' transaction and the
-    /// flush after the commit sends them; on a refusal they are dropped and the refusal is the answer.
-    /// </summary>
+    // Saves here, not after the handler, to turn a store-enforced refusal into an outcome. The answer and
+    // messages are enqueued first so the outbox stores them in the events' transaction; a refusal drops them.
     private async Task CommitAsync(
         IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version, CancellationToken ct)
     {
-        // only a command that can arrive again needs its id on the events; an in-process invocation's is never asked
-        // for
+        // only a command that can arrive again needs its id on the events
         if (context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
             session.SetHeader(CommandIdHeader, commandId);
         foreach (var message in decision.Messages)
@@ -91,22 +76,20 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
         }
         catch (Exception e) when (rules.RefusalFor(e) is { } refusal)
         {
-            // nothing of the refused command may be written or sent, by this save or the one Wolverine runs after the
-            // handler
+            // nothing of the refused command may be written or sent, by this save or Wolverine's after the handler
             session.EjectAllPendingChanges();
             await Context(context).ClearAllAsync();
             await AnswerAsync(context, await RedeliveredOrRefused(session, context, id, refusal, ct));
         }
     }
 
-    /// <summary>A conflict caused by this very message's earlier delivery is its success, not a refusal.</summary>
+    // a conflict caused by this very message's earlier delivery is its success, not a refusal
     private async Task<CommandOutcome> RedeliveredOrRefused(
         IDocumentSession session, IMessageContext context, Guid id, Rejection rejection, CancellationToken ct)
     {
         if (rejection.Kind is RejectionKind.Conflict or RejectionKind.VersionMismatch
             && context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
         {
-            // the stream's current version, if one of its events was appended by this command
             var current = await session.QueryAsync<long>(
                 $"select s.version from {_schema}.mt_streams s where s.id = ? and exists (select 1 from {_schema}.mt_events e " +
                 $"where e.stream_id = s.id and e.headers ->> '{CommandIdHeader}' = ?)", ct, id, commandId);
@@ -126,19 +109,12 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     private static string? SendersKey(Envelope envelope) =>
         envelope.Headers.TryGetValue(CommandIdHeader, out var key) && key is { Length: > 0 and <= 128 } ? key : null;
 
-    /// <summary>
-    /// Only a message that came through a queue (it may be delivered again) or carries the sender's key can have
-    /// taken effect before; an in-process invocation (an HTTP request) has a new id, so its refusals skip the lookup.
-    /// </summary>
+    // an in-process invocation (an HTTP request) has a new id, so its refusals skip the lookup
     private static bool MayBeRedelivered(Envelope envelope) => envelope.Destination is not null
         || SendersKey(envelope) is not null;
 
-    /// <summary>
-    /// Only a sender waiting for the outcome gets it (HTTP's InvokeAsync, a remote request/reply): enqueued as the
-    /// reply, Wolverine hands it to the in-process caller or sends it back through the outbox. A one-way message gets
-    /// none, so nothing is published with no route. A refusal nobody waits for is logged at Information, one line; a
-    /// waiting sender answers for it, so then it is Debug.
-    /// </summary>
+    // only a waiting sender gets the outcome: a one-way message has no route for it. A refusal nobody waits
+    // for is logged at Information; a waiting sender answers for it, so then it is Debug.
     private async Task AnswerAsync(IMessageContext context, CommandOutcome outcome)
     {
         var waiting = context.Envelope?.ReplyRequested is not null;
@@ -156,10 +132,6 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
             await routes.PublishAsync(context, Rejected(command, CommandId(context), outcome.Id, refused));
     }
 
-    /// <summary>
-    /// A refused command that came through a queue with nobody waiting: its sender learns it from the bus, as a
-    /// <see cref="EventBusNames.CommandRejected"/> event with the command's id and what HTTP would have answered.
-    /// </summary>
     private EventEnvelope Rejected(Envelope command, string? commandId, Guid aggregateId, Rejection rejection) => new(
         Guid.CreateVersion7(), EventBusNames.CommandRejected, aggregateId, rejection.CurrentVersion ?? 0, 1,
         clock.GetUtcNow(),

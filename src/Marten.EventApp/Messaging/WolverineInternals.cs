@@ -4,41 +4,28 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Messaging;
 
-/// <summary>
-/// Every reach-in into Wolverine past its public API, in one place: each fills a gap the public API leaves (kept in
-/// <c>../shared/API-NOTES.md</c>, section 11) and each is checked by <c>when_wolverine_internals_are_used</c>, which
-/// fails on an upgrade that moves them.
-/// </summary>
+// Every reach past Wolverine's public API, each filling a gap it leaves (../shared/API-NOTES.md, section 11);
+// when_wolverine_internals_are_used checks them all and fails on an upgrade that moves one.
 internal static class WolverineInternals
 {
-    /// <summary>
-    /// The envelope id of a message this context has just scheduled: a saga keeps it to cancel its timeout by id.
-    /// No public API returns it (<c>ScheduleAsync</c> returns nothing); the concrete bus lists what it holds.
-    /// </summary>
+    // no public API returns a scheduled message's id (ScheduleAsync returns nothing); a saga cancels by it
     public static Guid ScheduledEnvelopeId(IMessageContext context, object message) =>
         ((MessageBus)context).Outstanding.Last(e => ReferenceEquals(e.Message, message)).Id;
 
-    /// <summary>
-    /// Deletes scheduled envelopes in the session's own transaction, so a saga's timeouts go with the commit that ends
-    /// it, or stay with its rollback. The public <c>IScheduledMessages.CancelAsync</c> runs on a connection of its own.
-    /// </summary>
+    // in the session's transaction, so a saga's timeouts go with its commit or stay with its rollback; the
+    // public IScheduledMessages.CancelAsync runs on a connection of its own
     public static void CancelScheduled(IDocumentSession session, IReadOnlyCollection<Guid> ids)
     {
-        // an empty list would be no filter to the public API: never sent
         if (ids.Count == 0) return;
         session.QueueSqlCommand(
             $"delete from {session.DocumentStore.Options.DatabaseSchemaName}.{IncomingTable} where id = ANY(?) and status = 'Scheduled'",
             ids.ToArray());
     }
 
-    /// <summary>Wolverine's inbox table, where durable local queues keep scheduled and incoming envelopes.</summary>
     public const string IncomingTable = "wolverine_incoming_envelopes";
 
-    /// <summary>
-    /// An envelope sent by name to a durable local queue (<c>EndpointFor(queue).SendAsync</c>) inside a transaction is
-    /// stored as Outgoing and owned by no node, unlike one the router sends there: it would never run again after a
-    /// requeue or a crash. This gives it the state the router gives.
-    /// </summary>
+    // sent by name to a durable local queue inside a transaction, an envelope is stored as Outgoing of no node
+    // and never runs again after a requeue or a crash; this gives it the state the router gives
     public static void AsLocalDelivery(Envelope envelope, int nodeNumber)
     {
         if (envelope.Status != EnvelopeStatus.Outgoing) return;
@@ -46,15 +33,12 @@ internal static class WolverineInternals
         envelope.OwnerId = nodeNumber;
     }
 
-    /// <summary>The metric tags set on an envelope: no public read (a retry adds them again, so they are cleared
-    /// first).</summary>
+    // no public read; a retry adds the tags again, so they are cleared first
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_metricHeaders")]
     public static extern ref List<KeyValuePair<string, object?>>? MetricTags(Envelope envelope);
 
-    /// <summary>
-    /// A batch's member envelopes (their ids, types and the endpoint each came in on): a sequence parks an event with
-    /// what its dead letter needs. The public <c>IBatchContext</c> gives ids only, and not to a failure action.
-    /// </summary>
+    // the public IBatchContext gives ids only, and not to a failure action; a parked event's dead letter needs
+    // each member's type and endpoint
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_Batch")]
     public static extern Envelope[]? BatchMembers(Envelope envelope);
 }

@@ -13,13 +13,8 @@ namespace Marten.EventApp.Onboarding;
 
 public static class OnboardingConfiguration
 {
-    /// <summary>The durable local queue of every message the saga handles.</summary>
     public const string SagaQueue = "marten-eventapp.onboarding-saga";
 
-    /// <summary>
-    /// User onboarding: a consumer of the bus starts a saga per registered user; the saga's steps run as durable local
-    /// messages calling the services behind their interfaces (in-process stand-ins unless the host registers others).
-    /// </summary>
     public static WebApplicationBuilder AddOnboarding(this WebApplicationBuilder builder)
     {
         var options = OnboardingOptions.From(builder.Configuration);
@@ -39,9 +34,8 @@ public static class OnboardingConfiguration
         builder.Services.ConfigureWolverine(opts =>
         {
             opts.Policies.Add(new OnboardingStepFailures(options, EventBusOptions.From(builder.Configuration)));
-            // one user's saga messages one after another (answers of the parallel steps would otherwise race on the
-            // saga, one retried after a concurrency error: 4,777 such retries in one run of bench row 2), other users'
-            // in parallel
+            // one user's saga messages one after another, else the parallel steps' answers race on the saga and are
+            // retried after concurrency errors; other users' in parallel
             opts.MessagePartitioning.ByMessage<IOnboardingSagaMessage>(m => m.UserId.ToString());
             opts.Publish(x =>
             {

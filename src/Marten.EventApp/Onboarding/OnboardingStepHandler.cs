@@ -11,12 +11,7 @@ using Wolverine.Runtime.Handlers;
 
 namespace Marten.EventApp.Onboarding;
 
-/// <summary>
-/// One handler per step's durable message: it calls the step's service (<see cref="OnboardingStepRunner"/>), records
-/// what it did, and advances the saga with the answer (<see cref="OnboardingStepDone"/>), all in one transaction, the
-/// steps that answer begins running in line or leaving through the outbox with it. A step that keeps failing advances
-/// it with <see cref="OnboardingStepFailed"/> instead (its retries: <see cref="OnboardingStepFailures"/>).
-/// </summary>
+// A step's call to its service, its record and the saga's advance with the answer share one transaction.
 public static class OnboardingStepHandler
 {
     public static Task Handle(SendWelcomeEmail cmd, IDocumentSession session, OnboardingStepRunner steps,
@@ -35,11 +30,7 @@ public static class OnboardingStepHandler
         IMessageContext context, ILogger<IOnboardingStep> logger, DateTimeOffset now, CancellationToken ct) =>
         RunAsync(cmd, session, steps, context, logger, now, ct);
 
-    /// <summary>
-    /// Calls the step's service, records what it did, and advances the saga with its answer. A failure is retried by
-    /// Wolverine after the configured delays (<see cref="OnboardingStepFailures"/>); on the last attempt the saga is
-    /// advanced with the failure instead, in the handler's transaction, so it fails and compensates at once.
-    /// </summary>
+    // The last attempt advances the saga with the failure in this transaction, so it fails and compensates at once.
     private static async Task RunAsync(IOnboardingStep cmd, IDocumentSession session, OnboardingStepRunner steps,
         IMessageContext context, ILogger logger, DateTimeOffset now, CancellationToken ct)
     {
@@ -70,11 +61,8 @@ public static class OnboardingStepHandler
         }
     }
 
-    /// <summary>
-    /// Runs the compensations one after another in the order given (the saga's reverse order), each on its own: one
-    /// that throws is reported and the next still runs, as in the seed. What each did is recorded in the same
-    /// transaction.
-    /// </summary>
+    // In the order given (the saga's reverse order), each on its own: one that throws is reported and the next still
+    // runs, as in the seed.
     public static async Task<OnboardingCompensated> Handle(CompensateOnboarding cmd, IDocumentSession session,
         IEmailService email,
         IPushNotificationService push, ILogger<CompensateOnboarding> logger, DateTimeOffset now, CancellationToken ct)
@@ -116,12 +104,8 @@ public static class OnboardingStepHandler
     }
 }
 
-/// <summary>
-/// A step's retries: after the configured delays (the last attempt answers the saga, see
-/// <see cref="OnboardingStepHandler"/>). Telling the saga from a failure continuation (<c>.And(...)</c> after
-/// <c>MoveToErrorQueue</c>) was tried: on a durable local queue the message was then neither dead-lettered nor the saga
-/// told (seen in a run). Should the answer itself fail to be stored, the command goes to the dead letters.
-/// </summary>
+// The last attempt tells the saga (OnboardingStepHandler): a failure continuation (.And(...) after MoveToErrorQueue)
+// was tried, and on a durable local queue the message was then neither dead-lettered nor the saga told.
 internal sealed class OnboardingStepFailures(OnboardingOptions options, EventBusOptions bus) : IHandlerPolicy
 {
     public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)

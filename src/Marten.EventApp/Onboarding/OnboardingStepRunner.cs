@@ -4,19 +4,12 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.Onboarding;
 
-/// <summary>
-/// Calls a step's service and records what it did, in the caller's transaction: for a step's durable message, or in
-/// line for the steps a decision begins (<see cref="InlineSteps"/>), where <see cref="OnboardingOptions.InlineSteps"/>
-/// says the services answer at once. The preferences are the service's own data: they are always created in line, as
-/// the seed creates them in the handler of the email's answer.
-/// </summary>
 public sealed class OnboardingStepRunner(IEmailService email, IPushNotificationService push,
     IRegistrationAnalyticsService analytics, OnboardingOptions options, TimeProvider clock,
     ILogger<OnboardingStepRunner> logger)
 {
     public OnboardingOptions Options => options;
 
-    /// <summary>Whom each user's steps address, read from the read model (so a changed email is used).</summary>
     public static async Task<IReadOnlyDictionary<Guid, OnboardingRecipient>> RecipientsAsync(IQuerySession session,
         IEnumerable<Guid> userIds, CancellationToken ct) =>
         (await session.LoadManyAsync<UserDetails>(ct, userIds)).ToDictionary(u => u.Id, Recipient);
@@ -51,11 +44,7 @@ public sealed class OnboardingStepRunner(IEmailService email, IPushNotificationS
         }
     }
 
-    /// <summary>
-    /// Runs in line the steps <paramref name="effects"/> begin and the ones their answers begin, and returns what is
-    /// left to carry out. A step stays a durable message when a fault is configured for its user (it plays out there)
-    /// or when its service throws (the message's retries take it from there).
-    /// </summary>
+    // a step stays a durable message when a fault is configured for its user (it plays out there) or its service throws
     public Task<SagaEffects> RunInlineAsync(UserOnboardingSaga saga, SagaEffects effects, OnboardingRecipient? to,
         IDocumentSession session, DateTimeOffset now, CancellationToken ct) =>
         to is null ? Task.FromResult(effects) : InlineSteps.RunAsync(effects, now, clock, async (message, at) =>
@@ -77,6 +66,7 @@ public sealed class OnboardingStepRunner(IEmailService email, IPushNotificationS
             return saga.On(new OnboardingStepDone(to.UserId, step.Step), options, at);
         });
 
+    // the preferences are this service's own data: always in line, as the seed creates them in the email's answer
     private bool MayRunInline(IOnboardingStep step, OnboardingRecipient to) =>
         (options.InlineSteps || step is CreateDefaultPreferences)
         && !options.Faults.Any(f => f.AppliesTo(step.Step, to.Email));

@@ -6,22 +6,15 @@ using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
 
-/// <summary>
-/// A registration as the onboarding trigger receives it: its own type, so its deliveries are handled in batches.
-/// </summary>
+// its own type, so that its deliveries are handled in batches
 public sealed record OnboardingTriggerEvent(EventEnvelope Event, string? TraceParent)
     : IBatchedEvent<OnboardingTriggerEvent>
 {
     public static OnboardingTriggerEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
 }
 
-/// <summary>
-/// The bus consumer that starts onboarding: its own durable queue, bound to registrations only. It starts a batch's
-/// sagas in one transaction (each saga's document, its first step and timer) rather than sending each saga a start
-/// message (<see cref="SagaStart"/>), and runs in line the steps whose services answer at once
-/// (<see cref="OnboardingStepRunner"/>): with the in-process services a registration's onboarding ends in this
-/// transaction.
-/// </summary>
+// Starts a batch's sagas in one transaction rather than sending each a start message (SagaStart), and runs in line the
+// steps whose services answer at once: with the in-process services an onboarding ends in this transaction.
 public static class OnboardingTrigger
 {
     public const string Queue = "marten-eventapp.user-onboarding";
@@ -32,7 +25,6 @@ public static class OnboardingTrigger
         await StartAsync(await gate.AdmitAsync(Queue, events, envelope, session, context, ct), session, context, steps,
             now, ct);
 
-    /// <summary>Parked registrations run again (<see cref="SequenceReplayer"/>).</summary>
     public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
         IMessageContext context, CancellationToken ct) =>
         StartAsync(events.Select(e => OnboardingTriggerEvent.Of(e, null)).ToArray(), session, context,

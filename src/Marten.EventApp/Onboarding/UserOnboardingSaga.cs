@@ -5,19 +5,10 @@ using Wolverine;
 
 namespace Marten.EventApp.Onboarding;
 
-/// <summary>
-/// The seed's <c>UserOnboardingSaga</c>, one per user (its id is the user's): the welcome email first; once sent, the
-/// default preferences and the push notification in parallel; once the push is sent, registration analytics; when all
-/// four are done, <see cref="OnboardingCompleted"/> on the process's own stream (<see cref="OnboardingStream"/>). A
-/// step that fails after its retries, or does not answer within its timeout, fails the saga: the steps done so far
-/// are compensated in reverse order and <see cref="OnboardingFailed"/> goes on that stream. Anything arriving after the
-/// end changes nothing and is recorded in the timeline.
-/// Each decision (<c>On…</c>) changes the saga and returns its other effects as values (<see cref="SagaEffects"/>);
-/// the <c>Handle</c> methods are Wolverine's entry points, which carry them out in the saga's transaction.
-/// </summary>
+// The seed's UserOnboardingSaga, one per user (its id is the user's). Decisions (On…) return their effects as values
+// (SagaEffects); the Handle methods are Wolverine's entry points and carry them out in the saga's transaction.
 public sealed class UserOnboardingSaga : TrackedSaga
 {
-    /// <summary>A new saga for a registered user: the first step and its timeout.</summary>
     public static (UserOnboardingSaga Saga, SagaEffects Effects) Begin(Guid userId, OnboardingOptions options,
         DateTimeOffset now)
     {
@@ -28,12 +19,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         return (saga, effects);
     }
 
-    /// <summary>
-    /// Advances the stored saga by a decision in the caller's transaction, under the saga's revision as Wolverine's own
-    /// saga handling does. The steps run on the saga's queue, partitioned by user, so none runs beside the saga's own
-    /// messages: a step that advances the saga itself saves its answer's hop, four per registration (BENCHMARKS.md,
-    /// "What changes bought", the pipeline's first cuts).
-    /// </summary>
+    // Steps run on the saga's queue, partitioned by user, so none runs beside the saga's own messages: a step may
+    // advance the saga itself and save its answer's hop (BENCHMARKS.md, "What changes bought").
     public static async Task AdvanceAsync(Guid userId, Func<UserOnboardingSaga, Task<SagaEffects>> decide,
         IDocumentSession session, IMessageContext context, CancellationToken ct)
     {
@@ -43,7 +30,6 @@ public sealed class UserOnboardingSaga : TrackedSaga
         session.UpdateRevision(saga, saga.Version + 1);
     }
 
-    /// <summary>A start for a saga that exists (a redelivered registration): recorded, nothing else.</summary>
     public SagaEffects OnDuplicateStart(DateTimeOffset now)
     {
         Record(now, nameof(StartOnboarding), "duplicate start ignored");
@@ -64,7 +50,6 @@ public sealed class UserOnboardingSaga : TrackedSaga
         Finish(step, StepStatus.Done, now);
         if (IsFinished)
         {
-            // the saga failed while this step was under way: what it did is undone too
             Finish(step, StepStatus.Compensating, now);
             Record(now, done, $"{done.Step} done after the saga failed: compensating it");
             return effects.Send(new CompensateOnboarding(Id, [done.Step]));
@@ -95,11 +80,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
     public SagaEffects On(OnboardingStepFailed failed, DateTimeOffset now) =>
         FailStep(failed, failed.Step, $"{failed.Step} failed: {failed.Error}", now);
 
-    /// <summary>
-    /// The saga's one timer fired. For a step still running, that step failed; for one already done, the timer moves
-    /// on to the running step due first, which fails at once if its own time is up or an operator fired the timer
-    /// early.
-    /// </summary>
+    // The saga keeps one timer: when it fires for a step already done, it moves on to the running step due first.
     public SagaEffects On(OnboardingStepTimeout timeout, OnboardingOptions options, DateTimeOffset now)
     {
         if (Step(timeout.Step) is { } step) TimeoutDone(step);
@@ -129,7 +110,6 @@ public sealed class UserOnboardingSaga : TrackedSaga
         }
     }
 
-    /// <summary>An operator ends a stuck onboarding: the steps under way fail, the done ones are compensated.</summary>
     public SagaEffects On(ForceOnboardingCompensation force, DateTimeOffset now)
     {
         if (IsFinished)
@@ -144,10 +124,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
         return FailAndCompensate(force, running.FirstOrDefault()?.Name ?? "operator", error, now);
     }
 
-    // Wolverine's entry points: decide, then carry the effects out in the saga's transaction
-
-    /// <summary>Starts the saga, or records a duplicate start: sent by an operator or a test (registrations start it
-    /// from the bus's consumer, <see cref="OnboardingTrigger"/>).</summary>
+    // sent by an operator or a test; registrations start the saga from the bus's consumer (OnboardingTrigger)
     public async Task StartOrHandle(StartOnboarding cmd, IMessageContext context, IDocumentSession session,
         OnboardingStepRunner steps, DateTimeOffset now, CancellationToken ct)
     {
@@ -180,17 +157,14 @@ public sealed class UserOnboardingSaga : TrackedSaga
 
     public void Handle(OnboardingCompensated compensated) => On(compensated);
 
-    /// <summary>An operator's note (e.g. a timeout fired early), kept in the timeline.</summary>
     public void Handle(OnboardingOperatorNote note, DateTimeOffset now) => Record(now, note, note.Note);
 
     public Task Handle(ForceOnboardingCompensation force, IMessageContext context, IDocumentSession session,
         DateTimeOffset now,
         CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
 
-    /// <summary>
-    /// The outcome goes on the onboarding's own stream: never on the user's, whose version is the client's. The user's
-    /// activity log gets it here too, in the same transaction, rather than from the bus (an envelope less each).
-    /// </summary>
+    // The outcome goes on the onboarding's own stream, never the user's, whose version is the client's; the activity
+    // log gets it here, in the same transaction, rather than from the bus.
     public override Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct)
     {
         session.Events.Append(OnboardingStream.For(Id), events.ToArray());
@@ -198,8 +172,7 @@ public sealed class UserOnboardingSaga : TrackedSaga
         {
             switch (e)
             {
-                // the outcome is the first and only event of its stream: its version orders it after the step that
-                // ended it
+                // the outcome is the only event of its stream: its version orders it after the step that ended it
                 case OnboardingCompleted completed:
                     OnboardingActivity.Record(session, Id, nameof(OnboardingCompleted), "Onboarding completed",
                         completed.CompletedAt, 1);
@@ -233,7 +206,6 @@ public sealed class UserOnboardingSaga : TrackedSaga
         Record(now, message, error);
         var effects = new SagaEffects().Append(new OnboardingFailed(Id, stepName, error, now)).CancelAllTimeouts();
 
-        // the completed steps, last done first
         var undo = Steps.Where(s => s.Status == StepStatus.Done).OrderByDescending(s => s.DoneAt).ToList();
         if (undo.Count == 0) return effects;
         foreach (var done in undo) Finish(done, StepStatus.Compensating, now);
@@ -241,10 +213,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         return effects.Send(new CompensateOnboarding(Id, undo.Select(s => s.Name).ToList()));
     }
 
-    /// <summary>
-    /// Every step has its deadline, but the saga keeps one timer: set for the step due first, moved on when that step
-    /// answers (each timer is a scheduled row and its cancellation: BENCHMARKS.md, "What changes bought").
-    /// </summary>
+    // Every step has a deadline but the saga keeps one timer, for the step due first: each timer is a scheduled row
+    // and its cancellation (BENCHMARKS.md, "What changes bought").
     private void BeginStep(string name, object command, OnboardingOptions options, DateTimeOffset now,
         SagaEffects effects)
     {

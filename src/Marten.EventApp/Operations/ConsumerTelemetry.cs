@@ -11,10 +11,7 @@ using Wolverine.Runtime.Handlers;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>
-/// Puts <see cref="ConsumerTelemetry"/> on every consumer of the bus: each queue's own (sticky) chain, where the events
-/// are handled.
-/// </summary>
+// on each queue's own (sticky) chain too: that is where the events are handled
 internal sealed class ConsumerTelemetryPolicy : IHandlerPolicy
 {
     public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
@@ -24,18 +21,14 @@ internal sealed class ConsumerTelemetryPolicy : IHandlerPolicy
             consumer.AddMiddleware(typeof(ConsumerTelemetry), nameof(ConsumerTelemetry.Before));
         foreach (var chain in chains.Where(c => BatchedEvents.IsBatch(c.MessageType)))
         {
-            // after the frames that commit: the transaction policy runs before this one (AddMessaging, then
-            // AddOperations)
+            // after the frames that commit: the transaction policy runs first (AddMessaging before AddOperations)
             chain.Postprocessors.Add(new MethodCall(typeof(ConsumerBatchTelemetry),
                 nameof(ConsumerBatchTelemetry.Count)));
         }
     }
 }
 
-/// <summary>
-/// <see cref="ConsumerTelemetry"/> for a batched consumer: Wolverine's metrics of the batch carry the consumer and the
-/// batch's event type ("mixed" when it holds several); the processed counts are its events, counted after it succeeded.
-/// </summary>
+// Wolverine's metrics count a batch, so its events are counted here once it has succeeded.
 public static class ConsumerBatchTelemetry
 {
     public const string Mixed = "mixed";
@@ -53,8 +46,8 @@ public static class ConsumerBatchTelemetry
             envelope.SetMetricsTag(Telemetry.HandlerTag, handler);
         }
 
-        // OpenTelemetry's batch receive: a span linked to the trace each event was delivered in (Wolverine's own span
-        // for the batch is not reachable here: the session's connection span is current and knows only its parent's id)
+        // a span linked to each event's trace (OpenTelemetry's batch receive): Wolverine's span for the batch is not
+        // reachable here, as the current span is the session's connection span, which knows only its parent's id
         var links = batch.Select(b =>
             ActivityContext.TryParse(b.TraceParent, null, out var c) ? new ActivityLink(c) : default)
             .Where(l => l.Context != default);
@@ -73,10 +66,6 @@ public static class ConsumerBatchTelemetry
     }
 }
 
-/// <summary>
-/// Wolverine middleware on every bus consumer: Wolverine's own metrics of the message (received, succeeded, execution
-/// time, failures, dead letters) get the event's type and the consumer as tags, and its span the event's ids.
-/// </summary>
 public static class ConsumerTelemetry
 {
     public static void Before(Envelope envelope, EventEnvelope e, ConsumerNames consumers)

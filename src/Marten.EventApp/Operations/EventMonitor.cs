@@ -6,7 +6,6 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>The seed's <c>EventSystemHealth</c>: HEALTHY, DEGRADED or UNHEALTHY, with why.</summary>
 public sealed record EventSystemHealth(
     string Status,
     IReadOnlyList<string> Reasons,
@@ -14,33 +13,22 @@ public sealed record EventSystemHealth(
     IReadOnlyList<RecentErrors> RecentErrors,
     DateTimeOffset Timestamp);
 
-/// <summary>Events a consumer handled since this node started.</summary>
 public sealed record ProcessedEvents(string EventType, string Handler, long Count);
 
-/// <summary>
-/// Failures of one consumer on one event type within the error window (retries count: each attempt that threw).
-/// </summary>
+// retries count: each attempt that threw is a failure
 public sealed record RecentErrors(string EventType, string Handler, int Count, string? LastExceptionType,
     DateTimeOffset LastFailedAt);
 
-/// <summary>An alert: raised once per window while a consumer keeps failing.</summary>
 public sealed record Alert(string Severity, string Message, string EventType, string Handler, int ErrorCount,
     TimeSpan Window,
     string? ExceptionType, DateTimeOffset At);
 
-/// <summary>
-/// Where alerts go: a Critical log entry always, a webhook when <c>EventApp:Monitoring:AlertWebhook</c> is set.
-/// </summary>
 public interface IAlertSink
 {
     Task SendAsync(Alert alert, CancellationToken ct);
 }
 
-/// <summary>
-/// Watches Wolverine's own instruments (messages succeeded, execution failures) for the bus consumers' measurements,
-/// which carry the event type and the handler (<see cref="ConsumerTelemetry"/>): the processed counts and the recent
-/// errors of <c>/api/monitoring/events</c>, and the error-rate alert over a sliding window, come from the metrics.
-/// </summary>
+// Counts and alerts come from Wolverine's own metrics, which ConsumerTelemetry tags with the event type and handler.
 public sealed class EventMonitor : IHostedService, IDisposable
 {
     private readonly MonitoringOptions _options;
@@ -55,13 +43,9 @@ public sealed class EventMonitor : IHostedService, IDisposable
     private Task? _sending;
     private long _raised;
 
-    /// <summary>Alerts raised since the node started (each goes to every sink).</summary>
     public long AlertsRaised => Interlocked.Read(ref _raised);
 
-    /// <summary>
-    /// Watches this service's Wolverine runtime (its own meter: other hosts in the process, as in tests, are not
-    /// counted).
-    /// </summary>
+    // this runtime's meter only: other hosts in the same process (tests) are not counted
     public EventMonitor(MonitoringOptions options, TimeProvider clock, IEnumerable<IAlertSink> sinks,
         ILogger<EventMonitor> logger,
         IWolverineRuntime runtime, ConsumerNames consumers)
@@ -117,14 +101,9 @@ public sealed class EventMonitor : IHostedService, IDisposable
         else if (!_batched(handler)) RecordProcessed(eventType, handler, value);
     }
 
-    /// <summary>Events <paramref name="handler"/> has handled.</summary>
     public void RecordProcessed(string eventType, string handler, long count) =>
         _processed.AddOrUpdate((eventType, handler), count, (_, n) => n + count);
 
-    /// <summary>
-    /// One failure of <paramref name="handler"/> on <paramref name="eventType"/>; the alert when it is one too many for
-    /// the window.
-    /// </summary>
     internal void RecordFailure(string eventType, string handler, string? exceptionType)
     {
         var now = _clock.GetUtcNow();
@@ -150,7 +129,7 @@ public sealed class EventMonitor : IHostedService, IDisposable
                 count, _options.ErrorWindow, exceptionType, now));
     }
 
-    /// <summary>An alert to every sink, sent in the background (a slow webhook never holds the caller).</summary>
+    // sent in the background: a slow webhook never holds the caller
     internal void Raise(Alert alert)
     {
         Interlocked.Increment(ref _raised);
@@ -193,7 +172,6 @@ public sealed class EventMonitor : IHostedService, IDisposable
         return recent.OrderByDescending(r => r.Count).ToList();
     }
 
-    /// <summary>Failures remembered per (event type, handler) within the window.</summary>
     public const int MaxTracked = 10_000;
 
     private sealed class FailureWindow
@@ -209,7 +187,6 @@ public sealed class EventMonitor : IHostedService, IDisposable
     }
 }
 
-/// <summary>The default sink: one Critical log entry per alert.</summary>
 public sealed class LogAlertSink(ILogger<LogAlertSink> logger) : IAlertSink
 {
     public Task SendAsync(Alert alert, CancellationToken ct)
@@ -220,10 +197,7 @@ public sealed class LogAlertSink(ILogger<LogAlertSink> logger) : IAlertSink
     }
 }
 
-/// <summary>
-/// POSTs each alert as JSON to <c>EventApp:Monitoring:AlertWebhook</c> (a client from the factory each time: its
-/// handlers are recycled).
-/// </summary>
+// a client from the factory for each alert: the factory recycles its handlers
 public sealed class WebhookAlertSink(IHttpClientFactory clients, MonitoringOptions options) : IAlertSink
 {
     public async Task SendAsync(Alert alert, CancellationToken ct)

@@ -7,12 +7,6 @@ using RabbitMQ.Client;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>
-/// Health: <c>/health/live</c> (the process answers), <c>/health/ready</c> (PostgreSQL, RabbitMQ when configured, and
-/// Degraded while projections lag, dead letters pile up, the outbox or a saga is stuck), <c>/health</c> (all of them),
-/// each with a JSON body per check. Readiness is 503 when Unhealthy, 200 otherwise. Answers to callers without a token
-/// are cached for <see cref="MonitoringOptions.HealthCache"/> (ASP.NET Core's output cache).
-/// </summary>
 public static class Health
 {
     public const string Ready = "ready";
@@ -58,8 +52,7 @@ public static class Health
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>Status per check for anyone (probes come without credentials); descriptions and data for a caller with
-    /// a token.</summary>
+    // descriptions and data only for a caller with a token; anyone else sees each check's status
     private static Task WriteJson(HttpContext http, HealthReport report)
     {
         var detailed = http.User.Identity?.IsAuthenticated == true;
@@ -79,7 +72,6 @@ public static class Health
     }
 }
 
-/// <summary>One connection for the RabbitMQ health check, made on first use and again after a failed attempt.</summary>
 internal sealed class BrokerProbe(Broker broker) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -104,8 +96,6 @@ internal sealed class BrokerProbe(Broker broker) : IAsyncDisposable
     }
 }
 
-/// <summary>A check on the latest store reading (<see cref="OperationsSnapshot"/>); Healthy until the first
-/// one.</summary>
 internal abstract class ReadingCheck(OperationsSnapshot snapshot) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
@@ -180,11 +170,7 @@ internal sealed class OutboxCheck(OperationsSnapshot snapshot, MonitoringOptions
     }
 }
 
-/// <summary>
-/// The output cache's rule for health answers: kept for callers without a token, who all get the same body, whatever
-/// the status (an outage's 503 too, so that probes do not pile onto the outage); a caller with a token sees the
-/// checks' details, run for it.
-/// </summary>
+// cached for callers without a token whatever the status: an outage's 503 too, so probes do not pile onto the outage
 internal sealed class HealthAnswerCache(TimeSpan ttl) : IOutputCachePolicy
 {
     public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken ct)

@@ -5,8 +5,6 @@ using Wolverine;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>Operations: telemetry, the store's gauges, health, the event system's health and its error-rate
-/// alert.</summary>
 public static class OperationsSetup
 {
     public static WebApplicationBuilder AddOperations(this WebApplicationBuilder builder)
@@ -25,8 +23,8 @@ public static class OperationsSetup
             builder.Services.AddSingleton<IAlertSink, WebhookAlertSink>();
         }
         builder.AddHealth();
-        // the outbox rows get a timestamp (the outbox age gauge and check); a row older than this is released to be
-        // sent again by any node, as when its sender died: at-least-once, the consumers' inboxes drop the repeat
+        // outbox rows get a timestamp (for the age gauge); an older row is sent again by any node, as when its sender
+        // died: at-least-once, and the consumers' inboxes drop the repeat
         builder.Services.ConfigureWolverine(opts => opts.Durability.OutboxStaleTime = TimeSpan.FromHours(1));
         return builder.AddEndpoints(app =>
         {
@@ -39,10 +37,7 @@ public static class OperationsSetup
         });
     }
 
-    /// <summary>
-    /// The seed's <c>getHealthStatus()</c>: the consumers' recent errors from the metrics, and the readiness checks
-    /// (database, broker, projection lag, dead letters, outbox) as they judge the store, so the two never disagree.
-    /// </summary>
+    // the readiness checks' own verdicts, so this answer and /health/ready never disagree
     internal static async Task<EventSystemHealth> Events(EventMonitor monitor, HealthCheckService health,
         MonitoringOptions options,
         TimeProvider clock, CancellationToken ct)

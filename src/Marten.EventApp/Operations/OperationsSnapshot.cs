@@ -7,10 +7,6 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>
-/// What the store said at <see cref="At"/>: sagas by type and status and the stuck ones, each async projection's lag,
-/// the outbox and the dead letters.
-/// </summary>
 public sealed record StoreReading(
     DateTimeOffset At,
     IReadOnlyList<(string Type, SagaStatus Status, long Count)> Sagas,
@@ -21,22 +17,16 @@ public sealed record StoreReading(
     IReadOnlyList<(string Type, long Count)> StuckSagas,
     IReadOnlyList<ParkedCount> Parked);
 
-/// <summary>A consumer's sequences behind dead letters: how many, the events in them, the oldest one's age.</summary>
 public sealed record ParkedCount(string Consumer, long Sequences, long Events, double OldestSeconds);
 
-/// <summary>
-/// Reads the store every <see cref="MonitoringOptions.PollInterval"/> for what no instrument counts as it happens
-/// (state held in tables), and publishes it as gauges; readiness reads the same reading. A gauge callback runs on
-/// the scrape, so it never queries the database itself.
-/// </summary>
+// Polls the state held in tables: a gauge callback runs on the scrape, so it must never query the database itself.
 public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOptions options, IMeterFactory meters,
     EventMonitor alerts, TimeProvider clock, ILogger<OperationsSnapshot> logger) : BackgroundService
 {
     private StoreReading? _reading;
     private DateTimeOffset? _stuckAlertAt;
 
-    /// <summary>The latest reading; a failed one leaves the one before (readiness checks the database
-    /// itself).</summary>
+    // a failed reading leaves the one before: readiness checks the database itself
     public StoreReading? Reading => _reading;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -93,8 +83,6 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
             reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetInt64(2), stuck, parked);
     }
 
-    /// <summary>Stuck sagas raise an alert, once per <see cref="MonitoringOptions.ErrorWindow"/> while there are
-    /// any.</summary>
     private void AlertStuckSagas(StoreReading reading)
     {
         var stuck = reading.StuckSagas.Where(s => s.Count > 0).ToList();
@@ -105,7 +93,6 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
                 type, "saga", (int)Math.Min(count, int.MaxValue), options.ErrorWindow, null, reading.At));
     }
 
-    /// <summary>The gauges, read from the latest reading.</summary>
     internal void PublishGauges()
     {
         // this host's meter (disposed with it): gauges of another host in the process read that host's reading
@@ -122,8 +109,7 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         meter.CreateObservableGauge("eventapp.projection.lag.events", () => AsyncProjections().Select(p =>
                 new Measurement<long>(p.LagEvents ?? 0, Tag("projection", p.Name))),
             "{event}", "Events an async projection or subscription has not applied yet");
-        // how many wait in the outbox is Wolverine's own gauge (wolverine-outbox-count); the reading keeps the count
-        // for readiness
+        // the outbox's count is Wolverine's own gauge (wolverine-outbox-count); the reading keeps it for readiness
         meter.CreateObservableGauge("eventapp.outbox.oldest.age", () => Value(r => r.OutboxOldestSeconds ?? 0),
             "s", "Age of the oldest message waiting in the outbox (0 when empty)");
         meter.CreateObservableGauge("eventapp.dead_letters", () => Value(r => r.DeadLetters),

@@ -17,24 +17,18 @@ using Wolverine.Runtime.Handlers;
 
 namespace Marten.EventApp.Operations;
 
-/// <summary>
-/// OpenTelemetry: the libraries' own instrumentation (ASP.NET Core, Wolverine, Marten, the runtime) plus the few
-/// instruments they lack, <c>/metrics</c> for Prometheus, and OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
-/// </summary>
+// the libraries' own instrumentation, plus only the few instruments they lack
 public static class Telemetry
 {
     public const string Name = "Marten.EventApp";
     public static readonly ActivitySource Source = new(Name);
     public static readonly Meter Meter = new(Name);
 
-    /// <summary>
-    /// Events the forwarder put on the bus (confirmed by the broker, or in the outbox without one), per event type.
-    /// </summary>
+    // counted once the broker confirms, or once in the outbox when there is no broker
     public static readonly Counter<long> EventsPublished = Meter.CreateCounter<long>("eventapp.events.published",
         "{event}",
         "Events put on the bus, per event type");
 
-    /// <summary>From the start of a page's publication to the broker's confirm of each event.</summary>
     public static readonly Histogram<double> PublishDuration = Meter.CreateHistogram<double>("eventapp.events.publish.duration", "ms",
         "Time to put an event on the bus, per event type");
 
@@ -50,7 +44,7 @@ public static class Telemetry
 
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
-        // spans are recorded only when they go somewhere: recording them for nobody cost a tenth of bench row 1c
+        // spans are recorded only when exported: recording them for nobody costs the write path (BENCHMARKS.md)
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("marten-eventapp"))
@@ -67,14 +61,12 @@ public static class Telemetry
                 .UseOtlpExporter();
         else builder.Services.AddHostedService<TraceContextPropagation>();
 
-        // each log entry's scope: the trace and span ids and the current span's tags (message id, event id and type)
         builder.Logging.Configure(o =>
             o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
                                                                    | ActivityTrackingOptions.ParentId | ActivityTrackingOptions.Tags);
         builder.Services.AddSingleton<ConsumerNames>();
         builder.Services.ConfigureMarten(opts =>
         {
-            // marten.event.append per event type, and a span per connection (the append inside the handler's span)
             opts.OpenTelemetry.TrackEventCounters();
             if (otlp) opts.OpenTelemetry.TrackConnections = TrackLevel.Normal;
             opts.Listeners.Add(new TraceContextStamp());
@@ -88,22 +80,17 @@ public static class Telemetry
         return builder;
     }
 
-    /// <summary>Scrapes and probes stay out of the traces.</summary>
     public static bool IsOperational(PathString path) => path.StartsWithSegments("/metrics")
         || path.StartsWithSegments("/health");
 
-    /// <summary>The W3C trace context an event was stored under (<see cref="TraceContextStamp"/>), if any.</summary>
     public static ActivityContext ParentOf(JasperFx.Events.IEvent e) =>
         e.GetHeader(TraceContextStamp.Header)?.ToString() is { } traceParent
             && ActivityContext.TryParse(traceParent, null, out var context)
             ? context : default;
 }
 
-/// <summary>
-/// Without an exporter, spans are still created but not recorded (sampled as propagation data only): a caller's
-/// <c>traceparent</c> is continued, the trace id becomes the events' correlation id, Wolverine carries the context from
-/// the request to the consumers and sagas, and log scopes carry the trace and span ids. Nothing is collected.
-/// </summary>
+// Without an exporter, spans still exist as propagation data (not recorded): a caller's traceparent is continued,
+// the trace id becomes the events' correlation id, and log scopes carry the trace and span ids.
 internal sealed class TraceContextPropagation : IHostedService, IDisposable
 {
     private readonly ActivityListener _listener = new()
@@ -123,10 +110,7 @@ internal sealed class TraceContextPropagation : IHostedService, IDisposable
     public void Dispose() => _listener.Dispose();
 }
 
-/// <summary>
-/// Stores the trace context of the code appending an event on the event (header <c>traceparent</c>), so that the
-/// forwarder, which reads the event later on another thread or node, continues the same trace to the consumers.
-/// </summary>
+// The forwarder reads an event later, on another thread or node: the stored traceparent lets it continue the trace.
 internal sealed class TraceContextStamp : DocumentSessionListenerBase
 {
     public const string Header = "traceparent";
@@ -144,7 +128,6 @@ internal sealed class TraceContextStamp : DocumentSessionListenerBase
     }
 }
 
-/// <summary>The consumer (handler type) behind each bus queue, for the <c>handler</c> tag.</summary>
 public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
 {
     private readonly Dictionary<string, string> _handlers = queues.ToDictionary(q => q.Name, q => q.Handler);
@@ -153,14 +136,9 @@ public sealed class ConsumerNames(IEnumerable<ConsumerQueue> queues)
     private readonly HashSet<string> _batchedHandlers =
         queues.Where(q => q.Batch is not null).Select(q => q.Handler).ToHashSet();
 
-    /// <summary>
-    /// The consumer whose events a batch holds (a batch runs on a queue of Wolverine's, not the consumer's).
-    /// </summary>
+    // a batch runs on a queue of Wolverine's, not the consumer's
     public string OfBatch(Type eventType) => _batched.GetValueOrDefault(eventType, eventType.Name);
 
-    /// <summary>
-    /// Whether the consumer takes its events in batches: Wolverine then counts a batch, not its events.
-    /// </summary>
     public bool IsBatched(string handler) => _batchedHandlers.Contains(handler);
 
     public string Of(Uri? destination)

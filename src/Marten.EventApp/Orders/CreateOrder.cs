@@ -46,7 +46,6 @@ public static class CreateOrderHandler
             lines.Sum(l => l.Quantity * l.UnitPrice), now));
     }
 
-    /// <summary>Starting the stream is the existence check: a taken order id is refused.</summary>
     public static Task Handle(CreateOrder cmd, IDocumentSession session, IMessageContext context,
         StreamCommands commands,
         TimeProvider clock, CancellationToken ct) =>

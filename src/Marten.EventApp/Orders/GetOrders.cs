@@ -23,7 +23,6 @@ internal static class GetOrdersEndpoint
         return TypedResults.Ok(order);
     }
 
-    /// <summary>A customer's orders (or everyone's, for a service), of one status or all, newest first.</summary>
     public static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> List(Guid? customerId,
         [FromQuery(Name = "status")] string? statusName, int? page, int? pageSize, IQuerySession session,
         HttpContext http,

@@ -4,10 +4,7 @@ namespace Marten.EventApp.Orders;
 
 public enum OrderStatus { Placed, Paid, AwaitingShipment, Shipped, Completed, Cancelled }
 
-/// <summary>
-/// The write-side state of an order: what its decisions need. Kept as an inline snapshot. The steps
-/// between the events (payment, inventory, fulfilment, their timeouts) belong to the order process manager.
-/// </summary>
+// Write-side state only, kept as an inline snapshot; the steps between the events belong to the order process manager.
 public sealed record Order(Guid Id, Guid CustomerId, decimal Total, OrderStatus Status, bool Paid, long Version)
 {
     public static Order Create(OrderCreated e) => new(e.OrderId, e.CustomerId, e.Total, OrderStatus.Placed, false, 1);

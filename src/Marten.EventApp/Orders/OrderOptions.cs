@@ -2,22 +2,16 @@ namespace Marten.EventApp.Orders;
 
 public enum SimulatedAnswer { Approve, Decline, NoAnswer }
 
-/// <summary>The "EventApp:Orders" section.</summary>
 public sealed class OrderOptions
 {
     public const string Section = "EventApp:Orders";
 
-    /// <summary>Off: placed orders start no process (the bus consumer is not declared).</summary>
     public bool ProcessEnabled { get; set; } = true;
 
     public TimeSpan PaymentTimeout { get; set; } = TimeSpan.FromMinutes(15);
     public TimeSpan InventoryTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>
-    /// In-process stand-ins answer for the payment and inventory services (and take fulfilment, refunds and
-    /// confirmations). Off: those commands go to the queues below on RabbitMQ and the services' answers come back on
-    /// the command queue.
-    /// </summary>
+    // off: the commands go to the queues below on RabbitMQ and the services' answers come back on the command queue
     public bool Simulators { get; set; } = true;
     public SimulatedAnswer Payment { get; set; } = SimulatedAnswer.Approve;
     public SimulatedAnswer Inventory { get; set; } = SimulatedAnswer.Approve;

@@ -8,21 +8,14 @@ using Wolverine;
 
 namespace Marten.EventApp.Orders;
 
-/// <summary>
-/// An order's event as the order process's trigger receives it: its own type, so its deliveries are handled in batches.
-/// </summary>
+// its own type, so that its deliveries are handled in batches
 public sealed record OrderProcessEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<OrderProcessEvent>
 {
     public static OrderProcessEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
 }
 
-/// <summary>
-/// The bus consumer that moves the order process: its own durable queue, bound to the two events it needs, taken in
-/// batches. Placed orders start their sagas here, in the batch's transaction (<see cref="SagaStart"/>), and with the
-/// simulators on their answers move each on in the same transaction to where it waits for the shipment; a shipment
-/// is handed to its saga. One order's two events never meet in one batch out of order: an order is shipped only once
-/// its process has reached <c>AwaitingShipment</c>, which the handling of its <c>OrderCreated</c> committed.
-/// </summary>
+// Placed orders start their sagas in the batch's transaction (SagaStart). One order's two events never meet out of
+// order in a batch: an order ships only once its process has reached AwaitingShipment, committed by its OrderCreated.
 public static class OrderProcessTrigger
 {
     public const string Queue = "marten-eventapp.order-process";
@@ -38,7 +31,6 @@ public static class OrderProcessTrigger
             options, clock, logs,
             now, ct);
 
-    /// <summary>Parked order events run again (<see cref="SequenceReplayer"/>).</summary>
     public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
         IMessageContext context, CancellationToken ct)
     {

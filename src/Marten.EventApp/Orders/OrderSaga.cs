@@ -8,13 +8,8 @@ namespace Marten.EventApp.Orders;
 
 public enum OrderProcessState { Started, PaymentPending, InventoryPending, FulfillmentPending, Completed, Failed }
 
-/// <summary>
-/// The seed's <c>OrderProcessManager</c> (its id is the order's; Wolverine finds it by the messages' <c>OrderId</c>):
-/// STARTED → PAYMENT_PENDING (payment timeout) → INVENTORY_PENDING (inventory timeout) → FULFILLMENT_PENDING →
-/// COMPLETED on the shipment. A declined payment cancels the order; a rejected reservation refunds and cancels; a
-/// timeout fails the process with the compensations that apply (refund if paid, cancel). Every fact goes on the
-/// order's stream. A late or duplicate reply, or a timeout after its step, changes nothing and is recorded.
-/// </summary>
+// The seed's OrderProcessManager (its id is the order's): STARTED → PAYMENT_PENDING → INVENTORY_PENDING →
+// FULFILLMENT_PENDING → COMPLETED. A late or duplicate reply, or a timeout after its step, is only recorded.
 public sealed class OrderSaga : TrackedSaga
 {
     public const string Payment = "payment";
@@ -27,7 +22,6 @@ public sealed class OrderSaga : TrackedSaga
     public List<OrderLine> Lines { get; set; } = [];
     public string? PaymentId { get; set; }
 
-    /// <summary>A new process for a placed order: the payment step and its timeout.</summary>
     public static (OrderSaga Saga, SagaEffects Effects) Begin(StartOrderProcess start, OrderOptions options,
         DateTimeOffset now)
     {
@@ -127,8 +121,6 @@ public sealed class OrderSaga : TrackedSaga
         return Fail(force, $"Compensation forced by an operator: {force.Reason}", [], now);
     }
 
-    // Wolverine's entry points: decide, then carry the effects out in the saga's transaction
-
     public Task StartOrHandle(StartOrderProcess start, IMessageContext context, IDocumentSession session,
         OrderOptions options,
         DateTimeOffset now, CancellationToken ct) => On(start, options, now).ApplyAsync(this, context, session, ct);
@@ -159,22 +151,16 @@ public sealed class OrderSaga : TrackedSaga
         DateTimeOffset now,
         CancellationToken ct) => On(force, now).ApplyAsync(this, context, session, ct);
 
-    /// <summary>
-    /// Every fact goes on the order's stream, through FetchForWriting: its inline read model learns each event's
-    /// version (a plain append under Marten's quick append leaves it 0), and a concurrent command on the order makes
-    /// this save fail and run again.
-    /// </summary>
+    // Through FetchForWriting: the inline read model learns each event's version (a plain append under Marten's quick
+    // append leaves it 0), and a concurrent command on the order makes this save fail and run again.
     public override async Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events,
         CancellationToken ct) =>
         (FetchedStream ?? await session.Events.FetchForWriting<Order>(Id, ct)).AppendMany(events.ToArray());
 
-    /// <summary>
-    /// The order's stream when the trigger fetched it with the rest of its batch in one round trip; never stored.
-    /// </summary>
+    // fetched by the trigger with the rest of its batch in one round trip; never stored
     [JsonIgnore]
     internal IEventStream<Order>? FetchedStream { get; set; }
 
-    /// <summary>A reply or timeout for a state the process has left: recorded, nothing else.</summary>
     private bool Unexpected(object message, OrderProcessState expected, DateTimeOffset now)
     {
         if (State == expected) return false;
@@ -182,7 +168,6 @@ public sealed class OrderSaga : TrackedSaga
         return true;
     }
 
-    /// <summary>FAILED with the compensations that apply: a refund if it was paid, then the cancellation.</summary>
     private SagaEffects Fail(object message, string reason, IReadOnlyList<object> facts, DateTimeOffset now)
     {
         State = OrderProcessState.Failed;

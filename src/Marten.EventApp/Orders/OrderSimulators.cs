@@ -3,18 +3,11 @@ using Marten.EventApp.Sagas;
 
 namespace Marten.EventApp.Orders;
 
-/// <summary>
-/// The payment, inventory, shipping and notification services as in-process stand-ins (EventApp:Orders:Simulators):
-/// payment and inventory approve, decline or never answer as configured; the others only log what they were asked.
-/// Not a handler by Wolverine's naming convention: registered only when the simulators are on. They answer at once, so
-/// the process runs their steps in line (<see cref="RunInlineAsync"/>); the handlers take what is sent as a message.
-/// </summary>
+// In-process stand-ins (EventApp:Orders:Simulators), not handlers by Wolverine's naming convention: registered only
+// when the simulators are on. They answer at once, so the process runs their steps in line.
 public static class OrderSimulators
 {
-    /// <summary>
-    /// The steps <paramref name="effects"/> ask of the simulated services, run in the decision's transaction, each
-    /// answer deciding again (<see cref="InlineSteps"/>). A service that never answers leaves the step to its timeout.
-    /// </summary>
+    // a service that never answers leaves the step to its timeout
     public static Task<SagaEffects> RunInlineAsync(OrderSaga saga, SagaEffects effects, OrderOptions options,
         TimeProvider clock, ILoggerFactory logs, DateTimeOffset now) =>
         InlineSteps.RunAsync(effects, now, clock, (message, at) => Task.FromResult<SagaEffects?>(message switch

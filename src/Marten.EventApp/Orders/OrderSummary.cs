@@ -6,7 +6,6 @@ namespace Marten.EventApp.Orders;
 
 public sealed record OrderHistoryEntry(string EventType, DateTimeOffset At, string? Detail = null);
 
-/// <summary>An order as its readers see it: status, lines, total, and its history (one entry per event).</summary>
 public sealed record OrderSummary
 {
     public Guid Id { get; init; }
@@ -25,7 +24,7 @@ public sealed record OrderSummary
         this with { UpdatedAt = at, History = [.. History, new OrderHistoryEntry(eventType, at, detail)] };
 }
 
-/// <summary>Times come from the events, so a rebuild reproduces the same documents.</summary>
+// Times come from the events, so a rebuild reproduces the same documents.
 public sealed partial class OrderSummaryProjection : SingleStreamProjection<OrderSummary, Guid>
 {
     public static OrderSummary Create(OrderCreated e) => new OrderSummary

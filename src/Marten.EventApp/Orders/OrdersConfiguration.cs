@@ -12,7 +12,6 @@ namespace Marten.EventApp.Orders;
 
 public static class OrdersConfiguration
 {
-    /// <summary>The Orders feature: its store parts, its commands, its events on the wire, its endpoints.</summary>
     public static WebApplicationBuilder AddOrders(this WebApplicationBuilder builder)
     {
         var options = OrderOptions.From(builder.Configuration);
@@ -34,7 +33,6 @@ public static class OrdersConfiguration
             builder.Services.ConfigureWolverine(opts => opts.Discovery.IncludeType(typeof(OrderSimulators)));
         else if (broker.IsConfigured)
         {
-            // the real services: commands to their queues, their answers on this service's command queue
             builder.Services.ConfigureWolverine(opts =>
             {
                 opts.PublishMessage<ProcessPayment>().ToRabbitQueue(options.PaymentQueue);
@@ -54,7 +52,6 @@ public static class OrdersConfiguration
         {
             opts.Projections.Add<OrderSummaryProjection>(ProjectionLifecycle.Inline);
             opts.Projections.Snapshot<Order>(SnapshotLifecycle.Inline);
-            // a customer's orders, newest first
             opts.Schema.For<OrderSummary>()
                 .Duplicate(x => x.CustomerId, configure: i => i.Name = "ix_ordersummary_customer_id")
                 .Index(x => x.CreatedAt);
@@ -65,7 +62,7 @@ public static class OrdersConfiguration
             .AddEndpoints(MapOrders);
     }
 
-    /// <summary>The seed's names (the classes') with their data, keys in the order of the records.</summary>
+    // the seed's names (the classes') with their data, keys in the order of the records
     public static void OnTheWire(WireFormat wire) => wire
         .Map(nameof(OrderCreated), (OrderCreated e) => new { e.CustomerId, e.Lines, e.Total })
         .Map(nameof(PaymentProcessed), (PaymentProcessed e) => new { e.PaymentId, e.Amount })

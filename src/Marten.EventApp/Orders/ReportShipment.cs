@@ -11,7 +11,7 @@ public static class ReportShipmentHandler
 {
     public const int MaxTrackingNumber = 100;
 
-    /// <summary>Not named Validate: Wolverine would weave that in as middleware.</summary>
+    // not named Validate: Wolverine would weave that in as middleware
     public static FieldErrors CheckInput(ReportShipment cmd)
     {
         var errors = new FieldErrors();

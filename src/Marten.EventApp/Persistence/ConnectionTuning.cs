@@ -4,12 +4,8 @@ namespace Marten.EventApp.Persistence;
 
 public static class ConnectionTuning
 {
-    /// <summary>
-    /// Npgsql prepares the statements Marten sends most (appends, upserts, loads) unless the connection string
-    /// says otherwise: PostgreSQL then skips parse and plan on each. Plans stay custom: after five runs PostgreSQL
-    /// may switch a prepared statement to a generic plan, and the generic plan of the search cannot see its LIKE
-    /// pattern and walks the whole lastUpdated index. Both measured: BENCHMARKS.md, "What changes bought".
-    /// </summary>
+    // prepared statements skip parse and plan; plans stay custom because the search's generic plan cannot see its LIKE
+    // pattern and walks the whole lastUpdated index (BENCHMARKS.md, "What changes bought")
     public static string WithAutoPrepare(string connectionString)
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };

@@ -7,11 +7,7 @@ using Marten.EventApp.Contracts;
 
 namespace Marten.EventApp.Persistence;
 
-/// <summary>
-/// Stamps every appended event with its schema version (the seed's eventVersion) as the
-/// <see cref="Header"/> header, read from <see cref="EventSchemaVersionAttribute"/> (1 when absent),
-/// so a reader can tell which shape of an event it holds after the type has evolved.
-/// </summary>
+// the header tells a reader which shape of an event it holds after the type has evolved (the seed's eventVersion)
 public sealed partial class EventSchemaVersionStamp : DocumentSessionListenerBase
 {
     public const string Header = "schema-version";
@@ -20,10 +16,7 @@ public sealed partial class EventSchemaVersionStamp : DocumentSessionListenerBas
     public static int VersionOf(Type eventType) => Versions.GetOrAdd(eventType,
         static t => t.GetCustomAttribute<EventSchemaVersionAttribute>()?.Version ?? 1);
 
-    /// <summary>
-    /// The schema version a stored event was written with: its header, else the <c>_vN</c> suffix of its stored type
-    /// name, else 1. Its data is always read in the current shape (upcasters).
-    /// </summary>
+    // the version it was written with; its data is always read in the current shape (upcasters)
     public static int VersionOf(IEvent e) => e.GetHeader(Header) switch
     {
         JsonElement { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
@@ -31,8 +24,6 @@ public sealed partial class EventSchemaVersionStamp : DocumentSessionListenerBas
         _ => NameSuffix().Match(e.EventTypeName) is { Success: true } m ? int.Parse(m.Groups[1].Value) : 1
     };
 
-    /// <summary>The stored type name without its version suffix (<c>user_registered_v2</c> →
-    /// <c>user_registered</c>).</summary>
     public static string BaseName(IEvent e) => NameSuffix().Replace(e.EventTypeName, "");
 
     [GeneratedRegex(@"_v([0-9]+)$")]

@@ -6,8 +6,6 @@ using Wolverine.Marten;
 
 namespace Marten.EventApp.Persistence;
 
-/// <summary>The event store: Marten on PostgreSQL, integrated with Wolverine's outbox. Features add their parts with
-/// ConfigureMarten.</summary>
 public static class MartenSetup
 {
     public static WebApplicationBuilder AddEventStore(this WebApplicationBuilder builder)
@@ -25,31 +23,27 @@ public static class MartenSetup
                 opts.DatabaseSchemaName = options.SchemaName;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
                 opts.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsGuid;
-                // the stored timestamp is the database's: timestamps from the service's clock
-                // (QuickWithServerTimestamps) cost 1c a quarter of its rate (1770 → 1331/s); the domain events carry
-                // their own time instead
+                // the stored timestamp is the database's: the service's clock (QuickWithServerTimestamps) costs the
+                // write path (BENCHMARKS.md, 1c); the domain events carry their own time instead
                 opts.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
                 opts.Events.MetadataConfig.HeadersEnabled = true;
                 opts.Listeners.Add(new EventSchemaVersionStamp());
 
-                // Async projections fail loudly: an event a projection cannot apply (or read) stops that shard, visible
-                // in its state, instead of being skipped into a silently wrong count. Event types a projection does not
-                // handle are skipped: that is how a projection ignores what it does not need, new types included.
+                // an event a projection cannot apply or read stops its shard rather than silently skewing a count;
+                // unknown event types are skipped: that is how a projection ignores what it does not need
                 opts.Projections.Errors.SkipApplyErrors = false;
                 opts.Projections.Errors.SkipSerializationErrors = false;
                 opts.Projections.Errors.SkipUnknownEvents = true;
-                // how soon the daemon sees new events: the bus's commit-to-consumer latency (BENCHMARKS.md, rows 6a,
-                // 6b); idle as busy: under a steady stream it is often "caught up", and a longer idle wait doubled the
-                // latency
+                // idle as busy: under a steady stream the daemon is often "caught up", and a longer idle wait raised
+                // the bus's commit-to-consumer latency (BENCHMARKS.md, 6a, 6b)
                 opts.Projections.FastPollingTime = options.DaemonPolling;
                 opts.Projections.SlowPollingTime = options.DaemonPolling;
             })
             .UseLightweightSessions()
             .IntegrateWithWolverine(w =>
             {
-                // several nodes: Wolverine spreads projections and subscriptions across them
                 w.UseWolverineManagedEventSubscriptionDistribution = options.Nodes == NodeMode.Distributed;
             });
         // the clock of decisions (each domain event's time): a test sets its own

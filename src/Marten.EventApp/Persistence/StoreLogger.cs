@@ -3,11 +3,8 @@ using Npgsql;
 
 namespace Marten.EventApp.Persistence;
 
-/// <summary>
-/// Marten's command log. Failures the store raises on purpose (<see cref="StoreRules.IsExpected"/>) are one line at
-/// Debug: they are answers, and Marten's default logger wrote each as several multi-line errors. Parameters are never
-/// logged: they hold personal data.
-/// </summary>
+// Refusals are answers, one Debug line each (Marten's default logger wrote several multi-line errors per refusal).
+// Parameters are never logged: they hold personal data.
 internal sealed class StoreLogger(ILogger logger, StoreRules rules) : IMartenLogger, IMartenSessionLogger
 {
     public IMartenSessionLogger StartSession(IQuerySession session) => this;

@@ -5,14 +5,9 @@ using Npgsql;
 
 namespace Marten.EventApp.Persistence;
 
-/// <summary>A unique index that enforces a business rule, and the conflict its violation means. Features register
-/// theirs.</summary>
 public sealed record UniqueRule(string ConstraintName, string Title, string Detail);
 
-/// <summary>
-/// The rules PostgreSQL enforces in the append's transaction (a stream id taken, a unique index of a feature, a
-/// concurrent append), told apart from real failures: each of the first two is a refusal, with its answer.
-/// </summary>
+// Violations PostgreSQL raises in the append's transaction are refusals or lost races, told apart from real failures.
 public sealed class StoreRules(IEnumerable<UniqueRule> uniqueRules)
 {
     // Quick appends detect a concurrent writer by this primary key (Marten raises ConcurrencyException for it)
@@ -21,8 +16,6 @@ public sealed class StoreRules(IEnumerable<UniqueRule> uniqueRules)
     private readonly Dictionary<string, UniqueRule> _rules = uniqueRules.ToDictionary(r => r.ConstraintName,
         StringComparer.Ordinal);
 
-    /// <summary>The refusal a failed save means, or null when the failure is not a rule (it is then an
-    /// error).</summary>
     public Rejection? RefusalFor(Exception exception)
     {
         foreach (var e in Chain(exception))
@@ -40,7 +33,6 @@ public sealed class StoreRules(IEnumerable<UniqueRule> uniqueRules)
         return null;
     }
 
-    /// <summary>A failure that is an expected outcome (a refusal or a lost race), not a fault of the store.</summary>
     public bool IsExpected(Exception exception) => Chain(exception).Any(e => e switch
     {
         ConcurrencyException or ExistingStreamIdCollisionException => true,

@@ -8,10 +8,7 @@ using Wolverine.Runtime.Agents;
 
 namespace Marten.EventApp.Projections;
 
-/// <summary>
-/// A rebuild and how far it got. <c>Unit</c> is <c>events</c> for an async projection (positions in the event log, up
-/// to the high-water mark when it started) and <c>streams</c> for an inline one (rebuilt stream by stream).
-/// </summary>
+// Unit: events for an async projection (up to the high-water mark when it started), streams for an inline one
 public sealed record RebuildStatus(
     Guid Id,
     string Projection,
@@ -25,22 +22,13 @@ public sealed record RebuildStatus(
     DateTimeOffset? FinishedAt,
     string? Error);
 
-/// <summary>
-/// Runs projection rebuilds in the background, one at a time per projection, and keeps their progress. Async
-/// projections are rebuilt by the daemon (their data torn down, then replayed); readers meanwhile see the numbers
-/// grow back. An inline projection is rebuilt in place, stream by stream, each stream's row locked while its document
-/// is replaced: readers always find a document, the unique email index keeps holding, and an append to that stream
-/// waits instead of being overwritten by an older state.
-/// With several nodes, an async projection's agents are paused across the cluster (a Wolverine agent restriction, so
-/// no node projects into the data being torn down), this node replays it, and the pause is lifted for the leader to
-/// assign the agents again.
-/// </summary>
+// An inline projection is rebuilt in place with each stream's row locked, so readers always find a document, the
+// unique email index holds, and an append waits instead of being overwritten by an older state. With several nodes
+// the async projection's agents are paused across the cluster so that no node projects into data being torn down.
 public sealed class ProjectionRebuilds(IDocumentStore store,
     Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, IHostApplicationLifetime lifetime,
     EventAppOptions options, IServiceProvider services, ILogger<ProjectionRebuilds> logger)
 {
-    /// <summary>The advisory lock of a rebuild across nodes: (hashtext(this),
-    /// hashtext('{schema}.{projection}')).</summary>
     public const string ClusterLockScope = "eventapp projection rebuild";
 
     private static readonly TimeSpan ProgressPoll = TimeSpan.FromMilliseconds(250);
@@ -48,13 +36,11 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
     private readonly ConcurrentDictionary<string, Run> _running = new();
     private readonly ConcurrentDictionary<Guid, Run> _runs = new();
 
-    /// <summary>The id of the rebuild of this projection that is running, if one is.</summary>
     public string? Running(string projection) =>
         _running.TryGetValue(projection, out var run) ? run.Id.ToString() : null;
 
     public RebuildStatus? Find(Guid id) => _runs.TryGetValue(id, out var run) ? run.Status() : null;
 
-    /// <summary>Starts a rebuild; null with the running one when this projection is being rebuilt already.</summary>
     public async Task<(RebuildStatus? Started, RebuildStatus? AlreadyRunning)> StartAsync(IProjectionSource<IDocumentOperations, IQuerySession> source)
     {
         var inline = source.Lifecycle == ProjectionLifecycle.Inline;
@@ -102,11 +88,7 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
         return (run.Status(), null);
     }
 
-    /// <summary>
-    /// One rebuild of a projection across the nodes: a session advisory lock on a connection held for the rebuild, so
-    /// that it is released also when this node dies mid-way (and a new request may start over, lifting the pause it
-    /// left).
-    /// </summary>
+    // a session lock on a held connection: released also when this node dies mid-way
     private async Task<Npgsql.NpgsqlConnection?> ClusterLockAsync(string projection)
     {
         var connection = store.Storage.Database.CreateConnection();
@@ -145,8 +127,6 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
         }
     }
 
-    /// <summary>The daemon of this node; several nodes spread the shards, so a rebuild must run where they
-    /// are.</summary>
     private async Task<IProjectionDaemon> DaemonAsync() =>
         (await coordinator.AllDaemonsAsync()).FirstOrDefault()
         ?? throw new InvalidOperationException("No projection daemon runs on this node.");
@@ -157,7 +137,6 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
     {
         var shards = source.Shards().Select(s => s.Name.Identity).ToHashSet();
         run.Total = Math.Max(daemon.HighWaterMark(), await HighWaterMarkAsync(ct));
-        // the daemon reports each page it commits while rebuilding: that is the progress
         using var progress = daemon.Tracker.Subscribe(new Observer(state =>
         {
             if (state.Mode == ShardMode.rebuilding && shards.Contains(state.ShardName)) run.Done = Math.Max(run.Done,
@@ -184,13 +163,11 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
         await agents.ApplyRestrictionsAsync(Restrictions(uris, AgentRestrictionType.Paused), ct);
         try
         {
-            // this node has no daemon handle before the rebuild builds one: progress is read from the store's
-            // progression rows
+            // no daemon handle here before the rebuild builds one: progress comes from the progression rows
             using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var progress = Task.Run(async () =>
             {
-                // a rebuild starts by resetting the positions: until one reads below where they stood, they are the old
-                // run's
+                // until a position reads below where it stood, it is the previous run's
                 var before = await PositionAsync(shards, polling.Token);
                 var reset = before == 0;
                 while (!polling.IsCancellationRequested)
@@ -216,8 +193,7 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
         }
         finally
         {
-            // lifted also after a failure: the agents go on from the progress the rebuild committed, as Wolverine's own
-            // rebuilds do
+            // lifted after a failure too: the agents go on from what the rebuild committed, as Wolverine's do
             await agents.ApplyRestrictionsAsync(Restrictions(uris, AgentRestrictionType.None), CancellationToken.None);
         }
     }
@@ -264,7 +240,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
             if (ids.Count == 0) return;
             foreach (var id in ids)
             {
-                // a stream of another kind projects to nothing here
+                // not RebuildSingleStreamAsync: it throws on a stream of another kind (orders share mt_streams) and
+                // saves each stream alone, one transaction per stream instead of per page
                 if (await session.Events.AggregateStreamAsync<TDocument>(id,
                     token: ct) is { } rebuilt) session.Store(rebuilt);
             }

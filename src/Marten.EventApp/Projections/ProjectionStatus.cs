@@ -6,18 +6,10 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Projections;
 
-/// <summary>What stopped or paused a shard, and on which event; <c>Detail</c> holds the whole exception, inner ones
-/// included.</summary>
 public sealed record ShardError(string Category, string ExceptionType, string RootExceptionType, string Message,
     string Detail,
     long? EventSequence, string? EventType, DateTimeOffset OccurredAt);
 
-/// <summary>
-/// One projection or subscription. Inline ones are written with the events (no position, no lag). An async shard's
-/// <c>Position</c> is the last sequence it applied; lag is counted up to the store's high-water mark, in events and in
-/// seconds since the oldest event it has not applied was stored. <c>State</c>: inline, running, rebuilding, paused
-/// (with <c>Error</c>), stopped, or elsewhere (another node runs it: <c>Node</c>).
-/// </summary>
 public sealed record ProjectionState(
     string Name,
     string Kind,
@@ -44,19 +36,18 @@ internal static class ProjectionStatusEndpoint
         var distributed = options.Nodes == NodeMode.Distributed;
         await using var session = store.QuerySession();
         var shards = projections.AllShards();
-        // each shard's position (0 before its first page) and the time of the oldest event it has not applied, in one
-        // statement: Marten's AllProjectionProgress has the positions but not that time, one more query per shard
+        // one statement: Marten's AllProjectionProgress has the positions but not the oldest unapplied event's time;
+        // the names go as one array parameter (cast to object), not as params
         var rows = await session.QueryAsync<ProgressRow>($"""
             with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression where name = 'HighWaterMark')
             select jsonb_build_object('name', s.name, 'position', coalesce(p.last_seq_id, 0), 'highWaterMark', hwm.seq,
               'oldestPending', (extract(epoch from (select e.timestamp from {schema}.mt_events e where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hwm.seq
                                 order by e.seq_id limit 1)))::text)
             from unnest(?::text[]) as s(name) cross join hwm left join {schema}.mt_event_progression p on p.name = s.name
-            """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray()); // one array parameter, not params
+            """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray());
         var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
         var progress = rows.ToDictionary(r => r.Name);
-        // several nodes: which node runs each shard, and which are paused everywhere (a rebuild on one node pauses
-        // them), from Wolverine's own record of its nodes, assignments and restrictions (one round trip)
+        // several nodes: owners and pauses from Wolverine's records (a rebuild on one node pauses a shard everywhere)
         var owners = new Dictionary<string, int>();
         var paused = new HashSet<string>();
         if (distributed)
@@ -122,12 +113,8 @@ internal static class ProjectionStatusEndpoint
         return parts.Length >= 2 ? $"/{parts[^2]}/{parts[^1]}".ToLowerInvariant() : null;
     }
 
-    /// <summary>
-    /// <c>OldestPending</c>: seconds since the epoch, as text. As a JSON date, PostgreSQL's text of a timestamp was now
-    /// and then one System.Text.Json refused; as a JSON number, a value now and then arrived as a string (jsonb writes
-    /// a numeric it cannot hold as a number, such as Infinity, as a string): a 500 under row 2's load, seen in bench
-    /// runs. Text parsed here cannot fail the status; a value that is not a finite number reads as unknown.
-    /// </summary>
+    // OldestPending is epoch seconds as text: as a JSON date or number, jsonb now and then sent a value that
+    // System.Text.Json refused (a 500 under load); text cannot fail the status, and a non-finite value reads as unknown
     private sealed record ProgressRow(string Name, long Position, long HighWaterMark, string? OldestPending)
     {
         public double? OldestSeconds() =>

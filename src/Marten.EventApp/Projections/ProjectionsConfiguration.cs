@@ -5,8 +5,6 @@ namespace Marten.EventApp.Projections;
 
 public static class ProjectionsConfiguration
 {
-    /// <summary>Projection operations for operators: every projection's position, lag and state; rebuilds with
-    /// progress.</summary>
     public static WebApplicationBuilder AddProjectionOperations(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ProjectionRebuilds>();
@@ -28,11 +26,9 @@ public static class ProjectionsConfiguration
 
 internal static class RebuildEndpoints
 {
-    /// <summary>A rebuild is the projection's: under its name, not beside the projections (a path that reads as
-    /// both).</summary>
+    // under the projection's name: a path beside the projections would read as both
     public static string StatusUrl(RebuildStatus rebuild) => $"/api/admin/projections/{rebuild.Projection}/rebuilds/{rebuild.Id}";
 
-    /// <summary>202 with the rebuild's status URL; 409 while this projection is being rebuilt on this node.</summary>
     public static async Task<Results<Accepted<RebuildStatus>, ProblemHttpResult>> Start(
         string name, IDocumentStore store, ProjectionRebuilds rebuilds)
     {

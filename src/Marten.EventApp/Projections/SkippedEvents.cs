@@ -6,17 +6,12 @@ using Wolverine;
 
 namespace Marten.EventApp.Projections;
 
-/// <summary>An event a subscription skipped (recorded by Marten as a dead letter event), with why.</summary>
 public sealed record SkippedEvent(Guid Id, string Projection, long EventSequence, string ExceptionType,
     string ExceptionMessage, DateTimeOffset SkippedAt);
 
 public sealed record SkippedEventPage(IReadOnlyList<SkippedEvent> Events, int Total, int Page, int PageSize);
 
-/// <summary>
-/// Events a subscription skipped instead of stopping on them: the bus's forwarder skips an event it cannot put on the
-/// wire. Listed with their errors; retried one by one once the cause is fixed (sent again, after the events that
-/// followed it, and then no longer listed). Projections pause rather than skip, so nothing of theirs is here.
-/// </summary>
+// Only the forwarder skips (an event it cannot put on the wire); projections pause rather than skip.
 internal static class SkippedEventEndpoints
 {
     public static async Task<Results<Ok<SkippedEventPage>, ProblemHttpResult>> List(

@@ -1,18 +1,11 @@
 namespace Marten.EventApp.Sagas;
 
-/// <summary>
-/// Runs the steps a saga's decision begins in the decision's own transaction, where the step's service answers at
-/// once, instead of sending each as a durable message: each answer decides again, until no step is left that may run
-/// here. A durable hop per step was the pipeline's cost (BENCHMARKS.md, "What changes bought", inline steps).
-/// </summary>
+// A step whose service answers at once runs in the decision's own transaction instead of as a durable message: a
+// durable hop per step was the pipeline's cost (BENCHMARKS.md, "What changes bought", inline steps).
 public static class InlineSteps
 {
-    /// <summary>
-    /// <paramref name="tryRun"/> runs one message as a step at the time it is given and returns the saga's decision on
-    /// its answer, or null when it may not run here (it is then sent as a message, where its retries and timeout play
-    /// out). Each step's time is the clock's, after the one before it, so the saga's timeline, its compensations' order
-    /// and what the steps record keep the steps' order.
-    /// </summary>
+    // tryRun returns null when a step may not run here: it is then sent, where its retries and timeout play out. Each
+    // step's time follows the one before, so the timeline, compensations and the steps' records keep the steps' order.
     public static async Task<SagaEffects> RunAsync(SagaEffects effects, DateTimeOffset now, TimeProvider clock,
         Func<object, DateTimeOffset, Task<SagaEffects?>> tryRun)
     {
@@ -35,9 +28,7 @@ public static class InlineSteps
         return effects;
     }
 
-    /// <summary>
-    /// The clock's time, but never at or before <paramref name="previous"/> (the store keeps microseconds).
-    /// </summary>
+    // never at or before the previous step's time (the store keeps microseconds)
     private static DateTimeOffset After(DateTimeOffset previous, TimeProvider clock) =>
         clock.GetUtcNow() is var time && time >= previous.AddMicroseconds(1) ? time : previous.AddMicroseconds(1);
 }

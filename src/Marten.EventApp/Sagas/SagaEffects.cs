@@ -3,16 +3,10 @@ using Wolverine;
 
 namespace Marten.EventApp.Sagas;
 
-/// <summary>A durable timeout a saga asks for: the message it sends itself after <see cref="After"/>, for a
-/// step.</summary>
 public sealed record TimeoutRequest(string Step, object Message, TimeSpan After, DateTimeOffset DueAt);
 
-/// <summary>
-/// What a saga's decision does besides changing the saga: messages to send, timeouts to schedule or cancel, events to
-/// append to the stream the process is about. A decision returns these as values, so a unit test reads them with no
-/// host; <see cref="ApplyAsync"/> carries them out in the saga's own transaction (Wolverine commits the saga, the
-/// messages and the events together).
-/// </summary>
+// Returned as values, so a unit test reads a decision's effects with no host; ApplyAsync carries them out in the
+// saga's own transaction (Wolverine commits the saga, the messages and the events together).
 public sealed class SagaEffects
 {
     public List<object> Messages { get; } = [];
@@ -32,8 +26,7 @@ public sealed class SagaEffects
         return this;
     }
 
-    /// <summary>Every timeout the saga still has scheduled (the seed clears its timers when the process
-    /// ends).</summary>
+    // the seed clears its timers when the process ends
     public SagaEffects CancelAllTimeouts()
     {
         CancelTimeouts = true;
@@ -46,10 +39,7 @@ public sealed class SagaEffects
         return this;
     }
 
-    /// <summary>
-    /// This decision's effects followed by <paramref name="next"/>'s, as one: a cancellation in <paramref name="next"/>
-    /// drops the timeouts asked for before it, which are then never written.
-    /// </summary>
+    // a cancellation in next drops the timeouts asked for before it, which are then never written
     public SagaEffects And(SagaEffects next)
     {
         Messages.AddRange(next.Messages);

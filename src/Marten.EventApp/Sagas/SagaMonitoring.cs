@@ -10,11 +10,8 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Sagas;
 
-/// <summary>
-/// A saga type the monitoring endpoints read (the seed's <c>SagaMonitoringService</c>, from the stored sagas, not from
-/// memory), with the messages through which operators act on one: the saga handles them, so its own concurrency
-/// check and timeline cover them.
-/// </summary>
+// The seed's SagaMonitoringService, reading the stored sagas rather than memory. Operators act through messages the
+// saga handles, so its own concurrency check and timeline cover them.
 public sealed record MonitoredSaga(
     string Type,
     Func<IQuerySession, Guid, CancellationToken, Task<TrackedSaga?>> Load,
@@ -30,10 +27,6 @@ public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTi
 
 public sealed record SagaPage(IReadOnlyList<SagaSummary> Sagas, long Total, int Page, int PageSize);
 
-/// <summary>
-/// A timeout still scheduled, with the step it was set for. The order process keeps one per step (a done step's is
-/// ignored when it fires); onboarding keeps one timer that moves on to the step due next when its step is done.
-/// </summary>
 public sealed record PendingTimeout(Guid Id, string Step, StepStatus StepStatus, string? MessageType,
     DateTimeOffset? DueAt);
 
@@ -49,25 +42,18 @@ public sealed record SagaAction(Guid SagaId, string Action, DateTimeOffset At);
 
 public static class SagaMonitoring
 {
-    /// <summary>The saga endpoints; each saga type joins with <see cref="MonitorSaga{TSaga}"/>.</summary>
     public static WebApplicationBuilder AddSagaMonitoring(this WebApplicationBuilder builder) =>
         builder.AddEndpoints(Map);
 
     public const int MaxPageSize = 100;
     public const int MaxPage = 100;
 
-    /// <summary>Makes <typeparamref name="TSaga"/> visible under <c>/api/sagas</c> as
-    /// <paramref name="type"/>.</summary>
-    /// <remarks>
-    /// A saga still <c>Started</c> after <paramref name="stuckAfter"/> (its longest timeout) with no timeout pending
-    /// has nothing left that would move it: it is stuck (listed with <c>?stuck=true</c>, counted by a gauge, readiness
-    /// Degraded, an alert).
-    /// </remarks>
+    // Started longer ago than stuckAfter (its longest timeout) with no timeout pending: nothing is left to move it.
     public static WebApplicationBuilder MonitorSaga<TSaga>(this WebApplicationBuilder builder, string type,
         Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote, TimeSpan stuckAfter) where TSaga : TrackedSaga
     {
-        // newest first, by status: the listing's order and filter
-        // and the gauges' counts by status every PollInterval (sagas are never deleted: a scan would grow with them)
+        // the listing's order and filter, and the gauges' counts by status every PollInterval: sagas are never
+        // deleted, so a scan would grow with them
         builder.Services.ConfigureMarten(opts => opts.Schema.For<TSaga>().Index(x => x.StartedAt).Index(x => x.Status));
         builder.Services.AddSingleton(new MonitoredSaga(type,
             async (session, id, ct) => await session.LoadAsync<TSaga>(id, ct),
@@ -75,14 +61,12 @@ public static class SagaMonitoring
             {
                 IQueryable<TSaga> query = session.Query<TSaga>().Stats(out var stats);
                 if (status is { } s) query = query.Where(x => x.Status == s);
-                // the page and the total in one round trip
                 var newest = await query.OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
                 return (newest, stats.TotalResults);
             },
             forceCompensation, operatorNote,
             async (session, now, ct) =>
             {
-                // one round trip for every status and the stuck ones
                 var batch = session.CreateBatchQuery();
                 var counts = Enum.GetValues<SagaStatus>()
                     .Select(s => (s, batch.Query<TSaga>().Where(x => x.Status == s).Count())).ToList();
@@ -99,8 +83,6 @@ public static class SagaMonitoring
         return builder;
     }
 
-    /// <summary>Started before <paramref name="startedBefore"/>, with no timeout pending: nothing left to move
-    /// it.</summary>
     private static Expression<Func<TSaga, bool>> StuckAt<TSaga>(DateTimeOffset startedBefore) where TSaga : TrackedSaga =>
         x => x.Status == SagaStatus.Started && x.StartedAt < startedBefore && !x.Steps.Any(s => s.TimeoutId != null);
 
@@ -119,8 +101,6 @@ public static class SagaMonitoring
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    /// <summary>Running, completed and failed sagas, newest first, of one type or all; with <c>stuck</c>, the stuck
-    /// ones.</summary>
     private static async Task<Results<Ok<SagaPage>, ProblemHttpResult>> List(string? type,
         [FromQuery(Name = "status")] string? statusName, bool? stuck, int? page, int? pageSize,
         IEnumerable<MonitoredSaga> monitored, IQuerySession session, TimeProvider clock, CancellationToken ct)
@@ -165,8 +145,7 @@ public static class SagaMonitoring
             saga.Version, saga.Steps, pending, saga.Timeline));
     }
 
-    /// <summary>An operator's "now" for a pending timeout: the durable message becomes due at once, on whichever
-    /// node.</summary>
+    // rescheduled to now, the durable message becomes due at once on whichever node
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> FireTimeout(Guid id, Guid timeoutId,
         IEnumerable<MonitoredSaga> monitored, IQuerySession session, IWolverineRuntime wolverine, IMessageBus bus,
         TimeProvider clock,
@@ -183,7 +162,6 @@ public static class SagaMonitoring
         return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "fire-timeout", now));
     }
 
-    /// <summary>An operator ends a stuck saga: it fails and compensates what it did, as after a failed step.</summary>
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> Compensate(Guid id,
         ForceCompensationRequest body,
         IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock, HttpContext http, CancellationToken ct)
@@ -193,7 +171,6 @@ public static class SagaMonitoring
         if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
         if (saga.IsFinished) return TypedResults.Problem(Rejection.Conflict($"The saga is already {saga.Status}").ToProblem());
 
-        // who, from the token, in the timeline beside the reason the operator gave
         await bus.PublishAsync(m.OperatorNote(id, $"operator {http.User.Identity?.Name} forced compensation"));
         await bus.PublishAsync(m.ForceCompensation(id, body.Reason.Trim()));
         return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "compensate", clock.GetUtcNow()));
@@ -207,8 +184,7 @@ public static class SagaMonitoring
         return null;
     }
 
-    /// <summary>The saga's timeouts still scheduled in Wolverine's store, read by their ids (never by an empty list:
-    /// that is every one).</summary>
+    // read by their ids and never by an empty list, which the store takes as every timeout
     private static async Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(TrackedSaga saga,
         IWolverineRuntime wolverine, CancellationToken ct)
     {

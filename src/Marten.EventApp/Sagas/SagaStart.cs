@@ -4,12 +4,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Sagas;
 
-/// <summary>
-/// A bus consumer starts its saga in its own transaction instead of sending the saga a start message: one durable hop
-/// less for each process (BENCHMARKS.md, "What changes bought", the pipeline's cuts). A redelivered trigger finds the
-/// saga and lets it record the duplicate. The document is the one Wolverine loads for the saga's next messages,
-/// saved under the same revision rule.
-/// </summary>
+// A bus consumer starts its saga in its own transaction instead of sending it a start message: one durable hop less
+// per process (BENCHMARKS.md, "What changes bought"). A redelivered trigger finds the saga, which records it.
 public static class SagaStart
 {
     public static Task StartAsync<TSaga>(Guid id, Func<Task<(TSaga Saga, SagaEffects Effects)>> begin,
@@ -17,10 +13,7 @@ public static class SagaStart
         where TSaga : TrackedSaga =>
         StartAllAsync([new SagaTrigger(id)], _ => begin(), duplicate, session, context, ct);
 
-    /// <summary>
-    /// Starts a saga for each trigger in one transaction (a batch of them): one load for them all. Each start runs in a
-    /// span of its trigger's trace, so the saga's messages go on in the trace of the event that started it.
-    /// </summary>
+    // each start in a span of its trigger's trace, so the saga's messages go on in the trace of the starting event
     public static async Task StartAllAsync<TSaga>(IReadOnlyCollection<SagaTrigger> triggers,
         Func<Guid, Task<(TSaga Saga, SagaEffects Effects)>> begin, Func<TSaga, SagaEffects> duplicate,
         IDocumentSession session, IMessageContext context, CancellationToken ct)
@@ -32,7 +25,6 @@ public static class SagaStart
         var started = new HashSet<Guid>();
         foreach (var (id, traceParent) in triggers)
         {
-            // the same trigger twice in one batch is one trigger
             if (!started.Add(id)) continue;
             using var span = traceParent is null ? null : Telemetry.Source.StartActivity($"{typeof(TSaga).Name} start",
                 ActivityKind.Internal, ActivityContext.TryParse(traceParent, null, out var parent) ? parent : default);
@@ -51,7 +43,4 @@ public static class SagaStart
     }
 }
 
-/// <summary>
-/// What starts a saga: its id, and the trace of the event behind it (W3C <c>traceparent</c>) when it came in a batch.
-/// </summary>
 public sealed record SagaTrigger(Guid Id, string? TraceParent = null);

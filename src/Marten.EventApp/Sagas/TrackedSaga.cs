@@ -7,41 +7,30 @@ public enum SagaStatus { Started, Completed, Failed }
 
 public enum StepStatus { Running, Done, Failed, Compensating, Compensated, CompensationFailed }
 
-/// <summary>One step of a saga: where it stands and since when.</summary>
 public sealed class SagaStep
 {
     public string Name { get; set; } = "";
     public StepStatus Status { get; set; }
     public DateTimeOffset StartedAt { get; set; }
-    /// <summary>When the step's service answered done (kept when the step is compensated later).</summary>
+    // kept when the step is compensated later
     public DateTimeOffset? DoneAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public string? Error { get; set; }
 
-    /// <summary>
-    /// The envelope id of the step's durable timeout while it is scheduled (cancelled by id, see <see
-    /// cref="TrackedSaga"/>).
-    /// </summary>
+    // the envelope id of the step's durable timeout while scheduled: a timeout is cancelled by its id
     public Guid? TimeoutId { get; set; }
     public DateTimeOffset? TimeoutDueAt { get; set; }
-    /// <summary>The saga asked for this step's timeout and it has neither fired nor been cancelled.</summary>
     public bool TimeoutScheduled { get; set; }
 }
 
-/// <summary>A message that moved the saga (or was refused by it), and what it did.</summary>
 public sealed record SagaTimelineEntry(DateTimeOffset At, string Message, string Note);
 
-/// <summary>
-/// A Wolverine saga stored by Marten that keeps its own history for monitoring: status, steps, timeline. It is never
-/// deleted (no <c>MarkCompleted</c>): a finished saga stays readable, and a late or duplicate message finds it and is
-/// recorded instead of starting anything. <see cref="IRevisioned"/> makes Marten check the version on update, so of two
-/// messages racing on one saga one commits and the other is retried on the new state (without it one update is lost).
-/// </summary>
+// Never deleted (no MarkCompleted): a late or duplicate message finds the finished saga and is recorded instead of
+// starting anything. IRevisioned makes Marten check the version on update, so of two messages racing on one saga the
+// second is retried on the new state instead of one update being lost.
 public abstract class TrackedSaga : Saga, IRevisioned
 {
-    /// <summary>
-    /// The timeline keeps the newest entries: a saga flooded with duplicates must not grow without bound.
-    /// </summary>
+    // a saga flooded with duplicates must not grow without bound: the timeline keeps the newest entries
     public const int MaxTimeline = 200;
 
     public Guid Id { get; set; }
@@ -57,11 +46,8 @@ public abstract class TrackedSaga : Saga, IRevisioned
 
     public SagaStep? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
 
-    /// <summary>
-    /// An erasure of the person the saga is about: failure texts (which may quote the person's data) become
-    /// <paramref name="placeholder"/>, in the steps and wherever the timeline repeats them, and so do the timeline's
-    /// notes an operator wrote. Returns whether anything changed.
-    /// </summary>
+    // An erasure: failure texts may quote the person's data, so they go wherever the timeline repeats them, as do
+    // operators' notes.
     public bool EraseFreeTexts(string placeholder, IReadOnlySet<string> operatorMessages)
     {
         var errors = Steps.Select(s => s.Error).Append(Error).OfType<string>().Where(e => e != placeholder).Distinct()
@@ -106,9 +92,6 @@ public abstract class TrackedSaga : Saga, IRevisioned
         step.Error = error;
     }
 
-    /// <summary>
-    /// A step's durable timeout, due <paramref name="after"/> from now (see <see cref="SagaEffects"/>).
-    /// </summary>
     protected static TimeoutRequest TimeoutFor(SagaStep step, object message, TimeSpan after, DateTimeOffset now)
     {
         step.TimeoutDueAt = now + after;
@@ -116,14 +99,12 @@ public abstract class TrackedSaga : Saga, IRevisioned
         return new TimeoutRequest(step.Name, message, after, now + after);
     }
 
-    /// <summary>The step's timeout fired or is no longer needed.</summary>
     protected static void TimeoutDone(SagaStep step)
     {
         step.TimeoutId = null;
         step.TimeoutScheduled = false;
     }
 
-    /// <summary>Appends the process's events to the stream it keeps them on, in the saga's transaction.</summary>
     public abstract Task AppendAsync(IDocumentSession session, IReadOnlyList<object> events, CancellationToken ct);
 
     protected void Complete(DateTimeOffset at)

@@ -2,11 +2,9 @@ using Marten.EventApp.Operations;
 
 namespace Marten.EventApp.Sequences;
 
-/// <summary>What the sequences hold, per consumer, for the gauges and readiness.</summary>
 internal static class ParkedSequences
 {
-    /// <summary>The parked messages' table, for the queries written in SQL (every batch and saga message asks, and
-    /// nearly always finds nothing); created here where the schema is not applied at start-up.</summary>
+    // created here where the schema is not applied at start-up, for the hot queries written in SQL
     public static async Task<string> TableAsync(IDocumentStore store, CancellationToken ct)
     {
         await store.Storage.Database.EnsureStorageExistsAsync(typeof(ParkedMessage), ct);

@@ -15,22 +15,17 @@ using Wolverine.Util;
 
 namespace Marten.EventApp.Sequences;
 
-/// <summary>
-/// Ordered dead letters for sagas: every saga's messages are a sequence per saga id (the consumer is the saga's type).
-/// A message that still fails after its retries heads its saga's sequence in the dead letters, and the saga's later
-/// messages, its timeouts and operators' actions included, wait behind it (<see cref="SagaSequenceGate"/>) until an
-/// operator replays or discards it.
-/// </summary>
+// A saga's messages are a sequence per saga id: one that still fails after its retries heads it in the dead
+// letters, and later ones (timeouts, operators' actions) wait behind it until it is replayed or discarded.
 public sealed class SagaSequences
 {
-    /// <summary>On a message the replayer runs: the parked row it is, deleted in the saga's own transaction.</summary>
+    // on a message the replayer runs: its parked row, deleted in the saga's own transaction
     public const string ReplayedHeader = "eventapp-sequence-replayed";
 
     private readonly Dictionary<Type, Func<object, Guid?>> _sagaIds = [];
     private readonly Dictionary<Type, string> _sagas = [];
     private readonly Dictionary<string, Type> _types = [];
 
-    /// <summary>A saga's own message, naming its saga in <paramref name="sagaId"/>.</summary>
     internal void Add(Type sagaType, Type messageType, MemberInfo sagaId)
     {
         _sagaIds[messageType] = message => sagaId switch
@@ -43,12 +38,10 @@ public sealed class SagaSequences
         Add(messageType);
     }
 
-    /// <summary>A message that names its saga itself (<see cref="IAdvancesSaga"/>).</summary>
     internal void Add(Type messageType) => _types[messageType.ToMessageTypeName()] = messageType;
 
     public bool IsSaga(string consumer) => _sagas.ContainsValue(consumer);
 
-    /// <summary>The saga sequence a message belongs to, when it is a saga's message naming its saga.</summary>
     public (string Consumer, Guid Key)? SequenceOf(object? message) => message switch
     {
         IAdvancesSaga advances => (advances.Saga.Name, advances.SagaId),
@@ -71,7 +64,6 @@ public sealed class SagaSequences
         };
     }
 
-    /// <summary>A parked message as its saga handles it.</summary>
     public object Read(IWolverineRuntime runtime, ParkedMessage parked) =>
         _types.TryGetValue(parked.MessageType, out var type)
             ? runtime.Options.DefaultSerializer!.ReadFromData(type,
@@ -79,11 +71,6 @@ public sealed class SagaSequences
             : throw new InvalidOperationException(
                 $"{parked.MessageType} is not a message of the saga {parked.Consumer}.");
 
-    /// <summary>
-    /// Runs a saga sequence's head through its saga, in the saga's own transaction (which deletes it from the
-    /// sequence). A failure after the saga's retries stops the sequence there: the head is marked failed, with a new
-    /// dead letter.
-    /// </summary>
     internal async Task ReplayHeadAsync(ReplaySequence run, ParkedMessage head, IDocumentSession session,
         IMessageContext context, IWolverineRuntime runtime, DateTimeOffset now, CancellationToken ct)
     {
@@ -105,10 +92,6 @@ public sealed class SagaSequences
         await runtime.Storage.DeadLetters.DiscardAsync([head.DeadLetterId], ct);
     }
 
-    /// <summary>
-    /// A saga's message that still fails after its retries: it heads its saga's sequence (after what is parked already)
-    /// and goes to the dead letters, as it would have without a sequence.
-    /// </summary>
     internal static async ValueTask ParkFailedAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle,
         Exception ex)
     {
@@ -138,21 +121,14 @@ public sealed class SagaSequences
     }
 }
 
-/// <summary>
-/// A message that advances a saga from a handler of its own rather than the saga's: it waits in the saga's sequence as
-/// the saga's own messages do.
-/// </summary>
+// advances a saga from a handler of its own, and still waits in the saga's sequence
 public interface IAdvancesSaga
 {
     Type Saga { get; }
     Guid SagaId { get; }
 }
 
-/// <summary>
-/// Runs first in every saga's handlers: a message of a saga whose sequence holds messages is parked at its end, in the
-/// handler's transaction, and not handled; the message the replayer runs is taken off the sequence in the transaction
-/// that handles it; a replay of the head's dead letter runs the sequence from its head.
-/// </summary>
+// runs first in every saga's handlers: a message whose saga's sequence holds messages is parked at its end
 public static class SagaSequenceGate
 {
     public static async Task<HandlerContinuation> BeforeAsync(Envelope envelope, IDocumentSession session,
@@ -182,14 +158,11 @@ public static class SagaSequenceGate
             await context.PublishAsync(new ReplaySequence(consumer, key));
         }
 
-        // parked, and the envelope marked handled, in one transaction: the handler's frames that would commit do not
-        // run
+        // parked, and the envelope marked handled, in one transaction: the handler's committing frames do not run
         await session.SaveChangesAsync(ct);
         return HandlerContinuation.Stop;
     }
 
-    /// <summary>What a saga's sequence holds: its size, its last position, its head's dead letter, and whether this
-    /// envelope is in it.</summary>
     internal sealed record Hold(long Size, long Last, Guid? HeadDeadLetter, bool Mine);
 
     internal static async Task<Hold> HoldAsync(IDocumentSession session, string consumer, Guid key, Guid envelopeId,
@@ -208,10 +181,6 @@ public static class SagaSequenceGate
     }
 }
 
-/// <summary>
-/// Every saga handler keeps its saga's order through failures: the gate first, and after the retries the message heads
-/// its saga's sequence rather than going to the dead letters alone.
-/// </summary>
 internal sealed class SagaSequencePolicy(SagaSequences sagas, EventBusOptions options) : IHandlerPolicy
 {
     public void Apply(IReadOnlyList<HandlerChain> chains, GenerationRules rules, IServiceContainer container)
@@ -230,8 +199,7 @@ internal sealed class SagaSequencePolicy(SagaSequences sagas, EventBusOptions op
         foreach (var chain in chains.Where(c => c is not SagaChain && IsSequenced(c))) sagas.Add(chain.MessageType);
     }
 
-    /// <summary>The chains the gate runs first in: Wolverine's middleware policy, which honours its
-    /// <see cref="HandlerContinuation"/>.</summary>
+    // through Wolverine's middleware policy, which honours the gate's HandlerContinuation
     public static bool IsSequenced(HandlerChain chain) =>
         chain is SagaChain saga ? saga.SagaIdMember is { } id && MemberType(id) == typeof(Guid)
             : chain.MessageType.IsAssignableTo(typeof(IAdvancesSaga));

@@ -6,7 +6,6 @@ using Wolverine.Persistence.Durability;
 
 namespace Marten.EventApp.Sequences;
 
-/// <summary>The event a sequence stops at (or runs from), and why it failed.</summary>
 public sealed record SequenceEvent(Guid EventId, string EventType, long Position, DateTimeOffset ParkedAt,
     string? ExceptionType,
     string? ExceptionMessage, DateTimeOffset? FailedAt)
@@ -15,7 +14,6 @@ public sealed record SequenceEvent(Guid EventId, string EventType, long Position
         new(p.EventId, p.EventType, p.Position, p.ParkedAt, p.ExceptionType, p.ExceptionMessage, p.FailedAt);
 }
 
-/// <summary>One consumer's parked events of one aggregate: <see cref="Size"/> events, <see cref="Head"/> first.</summary>
 public sealed record ParkedSequence(string Consumer, Guid Key, long Size, DateTimeOffset FirstParkedAt,
     DateTimeOffset LastParkedAt,
     SequenceEvent Head);
@@ -26,10 +24,6 @@ public sealed record SequenceEventPage(IReadOnlyList<SequenceEvent> Events, long
 
 public sealed record SequenceOperation(long Affected);
 
-/// <summary>
-/// Ordered dead letters for operators: the sequences, one sequence's events in order, and what can be done with one:
-/// run it again from its head, discard its head (the rest run), or discard it whole.
-/// </summary>
 internal static class SequenceEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)

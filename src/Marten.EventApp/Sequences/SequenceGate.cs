@@ -9,26 +9,18 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Sequences;
 
-/// <summary>
-/// A consumer whose events keep their aggregate's order through failures: its batch handler, and how a sequence's
-/// parked events are run again through the same code (<see cref="SequenceReplayer"/>).
-/// </summary>
 public sealed record SequencedConsumer(string Name, Type EventType, Func<EventEnvelope, object> Wrap, ApplyEvents Apply)
 {
     public static SequencedConsumer? Find(IServiceProvider services, Func<SequencedConsumer, bool> match) =>
         services.GetServices<SequencedConsumer>().SingleOrDefault(match);
 }
 
-/// <summary>A consumer's handling of some of its events, in order, in the transaction of <paramref name="session"/>.</summary>
 public delegate Task ApplyEvents(IServiceProvider services, IReadOnlyList<EventEnvelope> events,
     IDocumentSession session,
     IMessageContext context, CancellationToken ct);
 
-/// <summary>
-/// Decides, in the consumer's own transaction, which of a batch's events run now: an event whose aggregate has a
-/// sequence for this consumer is parked at its end instead, so one aggregate's events are never handled out of order or
-/// past a hole, while every other aggregate's go on.
-/// </summary>
+// An aggregate with a sequence for this consumer has its events parked at its end, in the consumer's
+// transaction: never handled out of order or past a hole, while other aggregates go on.
 public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IWolverineRuntime runtime,
     EventMonitor monitor,
     MonitoringOptions monitoring)
@@ -89,10 +81,6 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
 
     private sealed record HeldKey(Guid Key, int Size);
 
-    /// <summary>
-    /// A sequence at its limit takes no more: the event goes to the dead letters as the consumer's own would, out of
-    /// its order, and an alert says so once per window for that sequence.
-    /// </summary>
     internal async Task DeadLetterUnparkedAsync(string consumer, Guid key, Envelope member, DateTimeOffset now)
     {
         var full = new SequenceFullException(consumer, key, MaxParked);
@@ -104,15 +92,12 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
             typeof(SequenceFullException).FullName, now));
     }
 
-    /// <summary>Each aggregate's events by version, whatever order the batch was gathered in (the sort is stable).</summary>
+    // each aggregate's events by version, whatever order the batch was gathered in (the sort is stable)
     private static TEvent[] InOrder<TEvent>(IEnumerable<TEvent> events) where TEvent : IBatchedEvent =>
         events.OrderBy(e => e.Event.AggregateVersion).ToArray();
 
-    /// <summary>
-    /// A batch that still fails after its retries: every event in it is parked, each in its aggregate's sequence, and
-    /// those sequences run again one by one, where the event at fault stops its own sequence alone. A batch of one
-    /// is that event: it heads its sequence at once and goes to the dead letters.
-    /// </summary>
+    // every event of a batch that still fails is parked and the sequences run again one by one, so the event
+    // at fault stops its own sequence alone; a batch of one is that event and heads its sequence at once
     internal static async ValueTask ParkFailedBatchAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle,
         Exception ex)
     {
@@ -148,7 +133,6 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
     }
 }
 
-/// <summary>An event its consumer neither handled nor parked: its aggregate's sequence was full.</summary>
 public sealed class SequenceFullException(string consumer, Guid key, int limit) : Exception(
     $"The sequence of {key} for {consumer} holds {limit} events, its limit (EventApp:EventBus:MaxParkedPerSequence): " +
     "this event went to the dead letters without being parked, out of its order.");

@@ -6,18 +6,11 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.Sequences;
 
-/// <summary>
-/// Run a consumer's sequence for one aggregate from its head, in order. A failed head is passed only when an operator
-/// (or a replay of its dead letter) says so; <see cref="OneByOne"/> events after a failure run one per transaction,
-/// so that the one at fault is found alone.
-/// </summary>
+// OneByOne: events after a failure run one per transaction, so that the one at fault is found alone
 public sealed record ReplaySequence(string Consumer, Guid Key, bool PassFailedHead = false, int OneByOne = 0);
 
-/// <summary>
-/// Runs parked events through their consumer's own code, a chunk per transaction (a saga's messages one at a time,
-/// through the saga), each chunk deleted from the sequence in the transaction that handles it; the next chunk is a new message through the outbox, so a run
-/// survives a crash and goes on where it was. A failure stops the run at that event, which becomes the head.
-/// </summary>
+// each chunk is deleted in the transaction that handles it and the next is a new message through the
+// outbox, so a run survives a crash and goes on where it was
 public static class SequenceReplayer
 {
     public const string Queue = "marten-eventapp.sequences";
@@ -56,15 +49,10 @@ public static class SequenceReplayer
         await store.DeadLetters.DiscardAsync([rows[0].DeadLetterId], ct);
     }
 
-    /// <summary>A sequence's events in the order they run.</summary>
     public static IQueryable<ParkedMessage> Sequence(IQuerySession session, string consumer, Guid key) =>
         session.Query<ParkedMessage>().Where(p => p.Consumer == consumer && p.Key == key)
             .OrderBy(p => p.Position).ThenBy(p => p.ParkedAt);
 
-    /// <summary>
-    /// A run that still fails after its retries: the event it was on heads its sequence, failed, and is put in the
-    /// dead letters (its failure group, a replay of it) as the consumer's own would have been.
-    /// </summary>
     internal static async ValueTask StopAtHeadAsync(IWolverineRuntime runtime, IEnvelopeLifecycle lifecycle,
         Exception ex)
     {
@@ -88,10 +76,6 @@ public static class SequenceReplayer
         await lifecycle.CompleteAsync();
     }
 
-    /// <summary>
-    /// A sequence's failed head in Wolverine's dead letters, as the consumer's own dead letter would be (its failure
-    /// group, a replay of it through the dead-letter endpoints), in place of the one it <paramref name="replaces"/>.
-    /// </summary>
     internal static async Task DeadLetterAsync(IWolverineRuntime runtime, object message, ParkedMessage head,
         Guid? replaces,
         Exception ex)
@@ -109,13 +93,12 @@ public static class SequenceReplayer
         }, ex);
     }
 
-    /// <summary>A parked row as its consumer handles it: the consumer's event type, or the saga's message.</summary>
     private static object MessageOf(IWolverineRuntime runtime, string consumer, ParkedMessage row) =>
         SequencedConsumer.Find(runtime.Services, c => c.Name == consumer) is { } events
             ? events.Wrap(row.Event())
             : runtime.Services.GetRequiredService<SagaSequences>().Read(runtime, row);
 
-    /// <summary>The dead letters of these ids, if any: never an empty query, which Wolverine reads as every one.</summary>
+    // never an empty query, which Wolverine reads as every dead letter
     internal static async Task DiscardAsync(this IDeadLetters letters, IEnumerable<Guid?> ids, CancellationToken ct)
     {
         var some = ids.OfType<Guid>().ToArray();

@@ -4,11 +4,6 @@ using Wolverine;
 
 namespace Marten.EventApp.Sequences;
 
-/// <summary>
-/// Ordered dead letters: each batched consumer parks an aggregate's events behind one it could not handle
-/// (<see cref="SequenceGate"/>), each saga its messages behind one it could not handle (<see cref="SagaSequenceGate"/>),
-/// and the replayer runs them again in order (<see cref="SequenceReplayer"/>).
-/// </summary>
 public static class SequencesSetup
 {
     public static WebApplicationBuilder AddSequences(this WebApplicationBuilder builder)
@@ -23,6 +18,7 @@ public static class SequencesSetup
             opts.PublishMessage<ReplaySequence>().ToLocalQueue(SequenceReplayer.Queue);
             opts.LocalQueue(SequenceReplayer.Queue).UseDurableInbox().Sequential();
             opts.Policies.Add(new SagaSequencePolicy(sagas, EventBusOptions.From(builder.Configuration)));
+            // the policy, not chain.AddMiddleware: only this one stops the chain on the gate's HandlerContinuation
             opts.Policies.AddMiddleware(typeof(SagaSequenceGate), SagaSequencePolicy.IsSequenced);
         });
         return builder.AddEndpoints(SequenceEndpoints.Map);

@@ -8,8 +8,7 @@ namespace Marten.EventApp.Users;
 
 public static class DeactivateUserHandler
 {
-    /// <summary>Not named Validate: Wolverine would weave that in as middleware and run it before Handle as
-    /// well.</summary>
+    // not named Validate: Wolverine would weave that in as middleware and run it before Handle as well
     public static FieldErrors CheckInput(DeactivateUser cmd)
     {
         var errors = new FieldErrors();
@@ -41,7 +40,7 @@ public static class DeactivateUserHandler
             user => DecideChecked(cmd, user, clock.GetUtcNow()), ct);
 }
 
-/// <summary>Who deactivates is the token's subject, never a field a client fills in.</summary>
+// who deactivates is the token's subject, never a field a client fills in
 public sealed record DeactivateUserRequest(string? Reason, long? ExpectedVersion = null);
 
 internal static class DeactivateUserEndpoint

@@ -13,37 +13,22 @@ using Wolverine.Runtime.Handlers;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>An operator's erasure of a user's personal data (HTTP only: not accepted from the bus).</summary>
+// HTTP only: an operator's erasure is never accepted from the bus
 public sealed record EraseUser(Guid UserId, string ErasedBy);
 
-/// <summary>
-/// The erasure's second half, a durable local message retried until it is done (<see cref="CompleteErasureHandler"/>).
-/// </summary>
 public sealed record CompleteErasure(Guid UserId);
 
-/// <summary>
-/// An erasure carried out to the end: written by the last part of it, read by <c>GET /api/users/{id}</c>.
-/// </summary>
 public sealed record UserErasure(Guid Id, DateTimeOffset CompletedAt, int MessagesRemoved);
 
-/// <summary>
-/// The answer to an erasure: the stream's version and where the erasure stands (<c>Pending</c> until its message is
-/// done).
-/// </summary>
 public sealed record ErasureResult(Guid Id, long Version, string Status);
 
-/// <summary>
-/// PII erasure with Marten's event data masking. The request appends <see cref="UserErased"/> (after a
-/// <see cref="UserDeactivated"/> when the user is active: an erased user counts as inactive everywhere) and, in the
-/// same transaction, the durable <see cref="CompleteErasure"/>, which does the rest and is retried until it is done:
-/// a crash or a client that hangs up mid-way leaves nothing half erased for good. Each part is idempotent: erasing
-/// again runs the rest again.
-/// </summary>
+// Appends UserErased (after UserDeactivated when active: an erased user counts as inactive everywhere) and, in the
+// same transaction, the durable CompleteErasure, retried until done: a crash or a client that hangs up leaves nothing
+// half erased. Each part is idempotent.
 public static class EraseUserHandler
 {
     public const string Placeholder = "[erased]";
 
-    /// <summary>The reason of the deactivation an erasure of an active user records.</summary>
     public const string DeactivationReason = "personal data erased";
 
     public static Decision Decide(EraseUser cmd, UserDetails? user, DateTimeOffset now) =>
@@ -58,9 +43,6 @@ public static class EraseUserHandler
         commands.AppendAsync<UserDetails>(session, context, cmd.UserId, new FieldErrors(),
             user => Decide(cmd, user, clock.GetUtcNow()), ct);
 
-    /// <summary>
-    /// The masking rules: emails and names become the placeholder, the other profile values are removed.
-    /// </summary>
     public static void Masking(StoreOptions opts)
     {
         opts.Events.AddMaskingRuleForProtectedInformation<UserRegistered>(e => e with
@@ -89,9 +71,6 @@ public static class EraseUserHandler
 
 internal static class EraseUserEndpoint
 {
-    /// <summary>
-    /// 202: the user's events now say it is erased; the rest follows (<see cref="CompleteErasure"/>).
-    /// </summary>
     public static async Task<Results<Accepted<ErasureResult>, ProblemHttpResult>> Post(Guid id, IMessageBus bus,
         HttpContext http, CancellationToken ct)
     {
@@ -103,18 +82,12 @@ internal static class EraseUserEndpoint
     }
 }
 
-/// <summary>
-/// The rest of an erasure, in this order: the copies Wolverine keeps of the user's messages (handled messages kept for
-/// de-duplication, dead letters) deleted, found by the emails the events still hold; the user's and its onboarding's
-/// events masked (<see cref="EraseUserHandler.Masking"/>); the free texts of the activity log and of the onboarding
-/// saga replaced; then <see cref="UserErasure"/> says it is done.
-/// </summary>
+// Kept messages are deleted first: they are found by the emails the events hold until they are masked.
 public static class CompleteErasureHandler
 {
     private static readonly HashSet<string> OperatorMessages =
         [nameof(OnboardingOperatorNote), nameof(ForceOnboardingCompensation)];
 
-    /// <summary>Retried until it is done: quickly at first, then every few minutes for as long as it takes.</summary>
     public static void Configure(HandlerChain chain) =>
         chain.OnAnyException()
             .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30))
@@ -168,12 +141,8 @@ internal static class ErasedMessages
         return emails.ToList();
     }
 
-    /// <summary>
-    /// Handled messages (kept for de-duplication) and dead letters of the user, found by whole JSON values: the user's
-    /// id under the keys a user's messages carry it (not an order's <c>customerId</c>), or one of its emails as a whole
-    /// string, written plainly or with JSON's escapes (<c>+</c> as <c>\u002B</c>), so that <c>ann@x</c> never matches
-    /// <c>joann@x</c>. Messages still waiting to be handled are left alone.
-    /// </summary>
+    // Matched on whole JSON values (the id under a user's keys, not an order's customerId; an email as a whole string,
+    // plain or JSON-escaped), so that ann@x never matches joann@x. Messages still waiting to be handled are left alone.
     public static async Task<int> RemoveKeptAsync(IDocumentStore store, Guid id, IReadOnlyList<string> emails,
         CancellationToken ct)
     {

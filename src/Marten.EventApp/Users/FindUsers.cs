@@ -3,60 +3,34 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>
-/// A page of matches and their count. <c>TotalCapped</c>: counting stopped at <c>Total</c> and there are more.
-/// <c>TotalEstimated</c>: <c>Total</c> is PostgreSQL's estimate (a term matching thousands of users is not counted).
-/// </summary>
+// TotalCapped: counting stopped at Total and there are more; TotalEstimated: Total is PostgreSQL's estimate.
 public sealed record UserSearchResult(IReadOnlyList<UserDetails> Users, long Total, bool TotalCapped,
     bool TotalEstimated = false);
 
-/// <summary>
-/// Where the search changes plans: <c>CountLimit</c> for terms too short for a trigram; <c>BroadTerm</c>, the estimated
-/// matches above which a term's page is found by walking the newest users (at most <c>RecentWindow</c> of them)
-/// instead of sorting every match, and its total is the estimate.
-/// </summary>
 internal sealed record SearchLimits(int CountLimit = FindUsersEndpoint.CountLimit,
     int BroadTerm = FindUsersEndpoint.BroadTerm,
     int RecentWindow = FindUsersEndpoint.RecentWindow);
 
-/// <summary>
-/// Email lookup and search. Both filter with LIKE on <see cref="UserDetails.SearchText"/>, the lowercased name and
-/// email that one trigram index covers (see <see cref="UsersConfiguration"/>), so PostgreSQL answers from the index,
-/// not a scan of every document.
-/// </summary>
+// Both searches filter with LIKE on UserDetails.SearchText, which one trigram index covers (UsersConfiguration).
 internal static class FindUsersEndpoint
 {
     private const int MaxTerm = 254;
-    // the email is the part after the separator (UserDetails.SearchSeparator)
+    // chr(31) is UserDetails.SearchSeparator: the email is the part after it
     private const string EmailPart = "split_part(search_text, chr(31), 2)";
     // isActive is cast, not compared as text: written like the unique index's predicate, it let the planner walk
     // that partial index and filter every active row instead of taking the trigram index (BENCHMARKS.md, 4c)
     private const string Active = "(data ->> 'isActive')::boolean";
 
-    /// <summary>
-    /// A term shorter than a trigram has no index to use: counting all its matches reads every document, so it
-    /// counts up to this many and says "more". Longer terms count exactly from the trigram index; capping those
-    /// made the planner pick a sequential scan that stops early, slower when matches spread through the table
-    /// (BENCHMARKS.md, "What changes bought").
-    /// </summary>
+    // Shorter than a trigram, a term has no index and counting reads every document, so its count is capped. Capping
+    // longer terms made the planner pick an early-stopping sequential scan (BENCHMARKS.md, "What changes bought").
     public const int CountLimit = 1_000;
 
-    /// <summary>
-    /// Sorting every match costs in proportion to the matches (a term matching 25,000 of a million users: 100-360 ms),
-    /// finding a page among the newest users in proportion to how rare the term is; above this estimate the second
-    /// is cheaper. PostgreSQL's estimates for terms of three letters or more were within a factor of two
-    /// (BENCHMARKS.md, 4c).
-    /// </summary>
+    // above this estimate, finding a page among the newest users beats sorting every match (BENCHMARKS.md, 4c)
     public const int BroadTerm = 2_000;
 
-    /// <summary>How many of the newest users a broad term's page is looked for in before every match is sorted after
-    /// all.</summary>
     public const int RecentWindow = 50_000;
 
-    /// <summary>
-    /// Which users a term matches: <c>Candidates</c>, the condition the trigram index serves (and whose matches are
-    /// estimated), and <c>Rest</c>, checked on each candidate.
-    /// </summary>
+    // Candidates: the condition the trigram index serves (and whose matches are estimated); Rest: checked on each.
     private sealed record Filter(string Candidates, object[] CandidateArgs, string Rest, object[] RestArgs,
         bool Trigrams)
     {
@@ -75,9 +49,8 @@ internal static class FindUsersEndpoint
         if (limit is < 1 or > 100) return Problems.BadQuery("limit must be between 1 and 100.");
 
         var term = email!.Trim().ToLowerInvariant();
-        // A whole address's domain is shared by many users (every user of a mail provider): its trigrams would make
-        // the index read posting lists of nearly every row (57 ms for one address at a million users). The part before
-        // the @ picks the candidates; the whole term is checked on each.
+        // A domain is shared by many users, so its trigrams would read nearly every row's posting list: the part
+        // before the @ picks the candidates, the whole term is checked on each.
         var at = term.IndexOf('@');
         var candidates = at >= 3 ? term[..(at + 1)] : term;
         var filter = new Filter("search_text like ?", [Contains(candidates)],
@@ -104,7 +77,6 @@ internal static class FindUsersEndpoint
             TotalEstimated: true));
         if (filter.Trigrams) return TypedResults.Ok(new UserSearchResult(page.Users, page.Total, false));
 
-        // shorter than a trigram: count up to the limit
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
         var counted = (await session.QueryAsync<long>(
             $"select count(*) from (select 1 from {table} where {filter.Sql} limit ?) as matches", ct,
@@ -113,19 +85,13 @@ internal static class FindUsersEndpoint
         return TypedResults.Ok(new UserSearchResult(page.Users, capped ? limits.CountLimit : counted, capped));
     }
 
-    /// <summary>What is wrong with a term, or null.</summary>
     private static string? BadTerm(string? term) =>
         string.IsNullOrWhiteSpace(term) || term.Trim().Length > MaxTerm ? $"is required, at most {MaxTerm} characters."
         : term.Any(char.IsControl) ? "must not contain control characters."
         : null;
 
-    /// <summary>A page of matches and, when every match was sorted and counted, how many there are (else 0).</summary>
     private sealed record MatchPage(long Total, IReadOnlyList<UserDetails> Users);
 
-    /// <summary>
-    /// A page of the users matching <paramref name="filter"/>, newest first, by the plan that suits the term; with
-    /// PostgreSQL's estimate of the matches when the page came from the newest users (a broad term, not counted).
-    /// </summary>
     private static async Task<(MatchPage Page, long? Estimate)> NewestFirstAsync(SearchLimits limits,
         IDocumentStore store,
         Filter filter, int limit, int offset, bool counted, IQuerySession session, CancellationToken ct)
@@ -133,7 +99,6 @@ internal static class FindUsersEndpoint
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
         if (!filter.Trigrams)
         {
-            // no index can serve the term: walk the last_updated index and stop after a page
             var walked = await session.QueryAsync<UserDetails>($"where {filter.Sql} order by last_updated desc, id limit ? offset ?", ct,
                 [.. filter.Args, limit, offset]);
             return (new MatchPage(0, [.. walked]), null);
@@ -141,21 +106,17 @@ internal static class FindUsersEndpoint
 
         if (await EstimateAsync(session, table, filter, ct) is var estimate && estimate > limits.BroadTerm)
         {
-            // the newest users first, stopping after the page: a filter over a subquery with its own limit cannot use
-            // the trigram index, so this plan is the one taken
+            // a filter over a subquery with its own limit cannot use the trigram index, so this plan is the one taken
             var newest = await session.QueryAsync<UserDetails>($"""
                 select recent.data from (select id, data, last_updated, search_text from {table} order by last_updated desc, id limit ?) as recent
                 where {filter.Sql} order by recent.last_updated desc, recent.id limit ? offset ?
                 """, ct, [limits.RecentWindow, .. filter.Args, limit, offset]);
             if (newest.Count == limit) return (new MatchPage(0, [.. newest]), estimate);
-            // the page is not among the newest: sort every match after all
         }
 
-        // The matches' ids and times from the trigram index (materialized, so the planner cannot walk the last_updated
-        // index instead for a rare term), sorted, and the page's documents joined; the search's count from the same
-        // matches, so the index and the heap are read once for both (against a page query and a count: 'Sakura Garcia'
-        // at a million users 22 → 9 ms). The count comes back in one JSON value with the page, which costs about 5 ms
-        // for a page of 100 documents: the lookup, which counts nothing, reads its documents as rows.
+        // materialized, so the planner cannot walk the last_updated index instead for a rare term; the count comes from
+        // the same matches, so index and heap are read once for both (BENCHMARKS.md, 4c). Building the JSON value costs
+        // time, so the lookup, which counts nothing, reads its documents as rows.
         var matches = $"""
             with matches as materialized (select id, last_updated from {table} where {filter.Sql}),
             page as (select id, last_updated from matches order by last_updated desc, id limit ? offset ?)
@@ -172,7 +133,6 @@ internal static class FindUsersEndpoint
         return (page.Single(), null);
     }
 
-    /// <summary>PostgreSQL's estimate of the candidates of a filter: planning only, nothing is read.</summary>
     private static async Task<long> EstimateAsync(IQuerySession session, string table, Filter filter,
         CancellationToken ct)
     {
@@ -182,7 +142,6 @@ internal static class FindUsersEndpoint
         return (long)json.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
     }
 
-    /// <summary>A LIKE pattern matching the term anywhere, with the term's own wildcards escaped.</summary>
     internal static string Contains(string term) =>
         "%" + term.Trim().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
 }

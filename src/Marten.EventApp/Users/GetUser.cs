@@ -7,13 +7,8 @@ namespace Marten.EventApp.Users;
 
 internal static class GetUserEndpoint
 {
-    /// <summary>The most events a time-travel read replays.</summary>
     public const int MaxTimeTravel = Paging.MaxDepth;
 
-    /// <summary>
-    /// The projected read model, or with ?version=N / ?at=time the user as it was then, rebuilt from its events
-    /// by the same projection.
-    /// </summary>
     public static async Task<Results<Ok<UserDetails>, ProblemHttpResult>> Get(
         Guid id, long? version, DateTimeOffset? at, IQuerySession session, HttpContext http, CancellationToken ct)
     {
@@ -39,12 +34,8 @@ internal static class GetUserEndpoint
         return TypedResults.Ok(user);
     }
 
-    /// <summary>
-    /// The read model with its onboarding's outcome, in one statement: the outcome is the onboarding saga's state (a
-    /// projection of it kept beside the user cost the command path a fifth of its rate: BENCHMARKS.md), shown once the
-    /// saga has ended. A document older versions wrote keeps the outcome they stored in it. An erased user's shows
-    /// whether the erasure has finished.
-    /// </summary>
+    // The onboarding outcome is read from the saga in the same statement: a projection of it kept beside the user
+    // slowed the command path (BENCHMARKS.md). Documents older versions wrote keep the outcome stored in them.
     private static async Task<UserDetails?> CurrentAsync(IQuerySession session, Guid id, CancellationToken ct)
     {
         var schema = session.DocumentStore.Options.Schema;

@@ -29,10 +29,8 @@ public static class RegisterUserHandler
             cmd.MarketingConsent ?? false, now));
     }
 
-    /// <summary>
-    /// Starting the stream is the existence check: a taken id fails the append, and the unique index on active
-    /// emails (kept by the inline projection in the same transaction) refuses a taken email; both are refusals.
-    /// </summary>
+    // Starting the stream is the existence check; the unique index on active emails, kept by the inline projection in
+    // the same transaction, refuses a taken email. Both are refusals.
     public static Task Handle(
         RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
         commands.StartAsync<UserDetails>(session, context, cmd.UserId, Decide(cmd, clock.GetUtcNow()), ct);

@@ -9,10 +9,7 @@ namespace Marten.EventApp.Users;
 
 public static class UpdateUserProfileHandler
 {
-    /// <summary>
-    /// The new values the command asks for (null entries clear), or the field errors. Not named Validate: Wolverine
-    /// would weave that in as middleware and run it before Handle as well.
-    /// </summary>
+    // not named Validate: Wolverine would weave that in as middleware and run it before Handle as well
     public static (Dictionary<string, string?> Values, FieldErrors Errors) CheckInput(UpdateUserProfile cmd,
         DateTimeOffset now)
     {
@@ -50,7 +47,6 @@ public static class UpdateUserProfileHandler
         return errors.Any ? Rejection.Invalid(errors.ToDictionary()) : Decide(cmd, values, user, now);
     }
 
-    /// <summary>The decision on input already checked by <see cref="CheckInput"/>.</summary>
     private static Decision Decide(UpdateUserProfile cmd, Dictionary<string, string?> values, UserDetails? user,
         DateTimeOffset now)
     {

@@ -9,37 +9,26 @@ using Wolverine;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>
-/// One entry of a user's activity log, as the bus told it. A document per entry, keyed by the event's id: storing it
-/// again is the same entry (a redelivered event has no second effect), and a user with many events costs one insert
-/// each rather than a rewrite of a growing list.
-/// </summary>
+// A document per entry, keyed by the event's id: a redelivered event stores the same entry, and a busy user costs one
+// insert per event rather than a rewrite of a growing list.
 public sealed record ActivityEntry(Guid Id, Guid UserId, string EventType, long AggregateVersion,
     DateTimeOffset OccurredOn, string Summary);
 
-/// <summary>
-/// A bus event as the activity log receives it: its own type, so its deliveries are handled in batches.
-/// </summary>
+// its own type, so that its deliveries are handled in batches
 public sealed record ActivityEvent(EventEnvelope Event, string? TraceParent) : IBatchedEvent<ActivityEvent>
 {
     public static ActivityEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
 }
 
-/// <summary>
-/// Records each user event (and each refused command) from the bus in the user's activity log, a batch of deliveries
-/// in one transaction: the entries are independent documents, so a batch's order does not matter.
-/// </summary>
+// a batch of deliveries in one transaction: the entries are independent documents, so a batch's order does not matter
 public static class UserActivityHandler
 {
     public const string Queue = "marten-eventapp.user-activity";
 
-    /// <summary>
-    /// The events the log records (those <see cref="Summary"/> knows), so the queue is not sent the rest.
-    /// </summary>
     public static readonly string[] BindingKeys =
         ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "UserErased.*", $"{EventBusNames.CommandRejected}.*"];
 
-    /// <summary>Onboarding records its outcome in the log itself, in the saga's transaction: a hop less each.</summary>
+    // onboarding records its outcome in the log itself, in the saga's transaction: a hop less each
     public static readonly string[] RetiredBindingKeys = ["OnboardingCompleted.*", "OnboardingFailed.*"];
 
     public static async Task Handle(ActivityEvent[] events, IDocumentSession session, IMessageContext context,
@@ -47,7 +36,6 @@ public static class UserActivityHandler
         SequenceGate gate, CancellationToken ct) =>
         Record((await gate.AdmitAsync(Queue, events, envelope, session, context, ct)).Select(x => x.Event), session);
 
-    /// <summary>Parked events run again (<see cref="SequenceReplayer"/>).</summary>
     public static Task Replay(IServiceProvider services, IReadOnlyList<EventEnvelope> events, IDocumentSession session,
         IMessageContext context, CancellationToken ct)
     {
@@ -82,7 +70,6 @@ internal static class GetUserActivityEndpoint
 {
     public const int MaxEntries = 1_000;
 
-    /// <summary>The newest entries (at most <see cref="MaxEntries"/>), in the order they happened.</summary>
     public static async Task<Results<Ok<IReadOnlyList<ActivityEntry>>, ProblemHttpResult>> Get(
         Guid id, IQuerySession session, CancellationToken ct)
     {

@@ -4,10 +4,7 @@ using Marten.Events.Aggregation;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>
-/// The user, projected inline with the events: the read model (GET /api/users/{id}, lists and search) and the state
-/// the commands decide on (profile values to diff, active, erased, the stream's version).
-/// </summary>
+// Projected inline: both the read model and the state the commands decide on.
 public sealed record UserDetails
 {
     public Guid Id { get; init; }
@@ -27,35 +24,20 @@ public sealed record UserDetails
     public DateTimeOffset LastUpdated { get; init; }
     public DateTimeOffset? DeactivatedAt { get; init; }
     public string? DeactivationReason { get; init; }
-    /// <summary>
-    /// When its personal data was erased: email and names are placeholders, the other profile values gone.
-    /// </summary>
     public DateTimeOffset? ErasedAt { get; init; }
     public int ProfileCompleteness { get; init; }
-    /// <summary>
-    /// Null while onboarding runs (or when it is off); then <c>Completed</c> or <c>Failed</c>. Read from the onboarding
-    /// saga with the document (the process's outcome is not on the user's stream); stored here only by older versions,
-    /// which appended it to the user's stream.
-    /// </summary>
+    // Read from the onboarding saga with the document: the outcome is not on the user's stream (older versions of the
+    // service appended it there and stored it here).
     public string? Onboarding { get; init; }
-    /// <summary>
-    /// For an erased user: <c>Pending</c> until every copy of the personal data is gone (the events masked, kept
-    /// messages deleted, free texts replaced), then <c>Completed</c>. Read from <see cref="UserErasure"/> with the
-    /// document.
-    /// </summary>
+    // read from UserErasure with the document: Pending until every copy of the personal data is gone
     public string? Erasure { get; init; }
     public long Version { get; init; }
 
-    /// <summary>
-    /// What the search and the email lookup match: the full name and the email, lowercased, apart. Kept in its own
-    /// column with one trigram index (<see cref="UsersConfiguration"/>), not in the JSON.
-    /// </summary>
+    // kept in its own column with one trigram index (UsersConfiguration), not in the JSON
     [System.Text.Json.Serialization.JsonIgnore]
     public string SearchText => FullName.ToLowerInvariant() + SearchSeparator + Email.ToLowerInvariant();
 
-    /// <summary>
-    /// Between name and email: no term holds it (<see cref="FindUsersEndpoint"/>), so no match spans both.
-    /// </summary>
+    // no search term holds it (FindUsersEndpoint), so no match spans name and email
     internal const char SearchSeparator = '\u001f';
 
     internal UserProfile Profile() =>
@@ -75,7 +57,7 @@ public sealed record UserDetails
     };
 }
 
-/// <summary>Timestamps come from the events, never the clock, so a rebuild reproduces the same documents.</summary>
+// Timestamps come from the events, never the clock, so a rebuild reproduces the same documents.
 public sealed partial class UserDetailsProjection : SingleStreamProjection<UserDetails, Guid>
 {
     public static UserDetails Create(IEvent<UserRegistered> e) => new UserDetails

@@ -3,8 +3,6 @@ using Marten.EventApp.Contracts.Users;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>A user's profile as values, addressed by <see cref="ProfileFields"/> names so that the
-/// seed's updatedFields/previousValues maps can be computed and applied generically.</summary>
 public sealed record UserProfile(
     string Email,
     string FirstName,
@@ -53,7 +51,7 @@ public sealed record UserProfile(
         return profile;
     }
 
-    /// <summary>The seed's formula: filled required fields weigh 60 %, filled optional fields 40 %, rounded.</summary>
+    // the seed's formula: filled required fields weigh 60 %, filled optional fields 40 %, rounded
     public int Completeness
     {
         get

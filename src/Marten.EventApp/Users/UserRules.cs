@@ -4,7 +4,6 @@ using Marten.EventApp.Messaging;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>Field rules shared by the user commands: the seed's checks plus sane limits.</summary>
 internal static class UserRules
 {
     public const int MaxEmail = 254;
@@ -15,8 +14,8 @@ internal static class UserRules
     public const int MaxReason = 500;
     public const int MaxLocale = 35;
 
-    // non-backtracking: time linear in the input, whatever a client sends (a backtracking email pattern took a core
-    // for minutes on one crafted address)
+    // non-backtracking: time linear in the input, whatever a client sends (a crafted address can hang a backtracking
+    // pattern)
     private const RegexOptions Linear = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
 
     private static readonly Regex EmailPattern = new(@"^[^\s@]+@[^\s@]+\.[^\s@]+$", Linear);

@@ -3,7 +3,7 @@ using Marten.Events.Projections;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>Counts of users, kept by an async projection: eventually consistent, never on the write path.</summary>
+// kept by an async projection: eventually consistent, never on the write path
 public sealed class UserStatistics
 {
     public const string AllUsers = "all";

@@ -5,11 +5,8 @@ using Wolverine;
 
 namespace Marten.EventApp.Users;
 
-/// <summary>The HTTP shape of commands on an existing user: expected version in, version and ETag out.</summary>
 internal static class UserStream
 {
-    /// <summary>Takes the expected version from If-Match or the body, sends the command, and shapes the
-    /// answer.</summary>
     public static async Task<Results<Ok<UserVersion>, ProblemHttpResult>> Send(
         Guid id, long? bodyVersion, Func<long?, object> command, IMessageBus bus, HttpContext http, CancellationToken ct)
     {

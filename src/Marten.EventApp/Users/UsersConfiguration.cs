@@ -17,10 +17,6 @@ public static class UsersConfiguration
     public const string UniqueActiveEmail = "ux_userdetails_active_email";
     public const string SearchTextIndex = "ix_userdetails_search_text_trgm";
 
-    /// <summary>
-    /// The Users feature: its store parts, its store-enforced rule, its commands, its events on the wire, its
-    /// activity log fed by the bus, its endpoints.
-    /// </summary>
     public static WebApplicationBuilder AddUsers(this WebApplicationBuilder builder)
     {
         builder.Services.ConfigureMarten(opts => opts.AddUserStorage());
@@ -36,7 +32,7 @@ public static class UsersConfiguration
             .AddEndpoints(MapUsers);
     }
 
-    /// <summary>The seed's names and <c>getEventData()</c> of the user events, keys in the seed's order.</summary>
+    // the seed's event names and getEventData(), keys in the seed's order
     public static void OnTheWire(WireFormat wire) => wire
         // version 2's fields after the seed's: its EventFactory passes the values by position and ignores extra ones
         .Map("UserRegistered", (UserRegistered e) =>
@@ -52,15 +48,13 @@ public static class UsersConfiguration
     {
         opts.AddUserEventVersions();
         EraseUserHandler.Masking(opts);
-        // the read model is also what commands decide on (FetchForWriting<UserDetails>: one row and the events after
-        // it, never the whole stream): a separate snapshot of the same user was one more write per command and one
-        // more copy of personal data (BENCHMARKS.md, "What changes bought")
+        // The read model is also what commands decide on (FetchForWriting<UserDetails>): a separate snapshot was one
+        // more write per command and one more copy of personal data (BENCHMARKS.md, "What changes bought").
         opts.Projections.Add<UserDetailsProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<UserStatisticsProjection>(ProjectionLifecycle.Async);
         opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
 
         var users = opts.Schema.For<UserDetails>();
-        // one active user per email, case-insensitive: written in the same transaction as the events
         users.Index(x => x.Email, i =>
         {
             i.Name = UniqueActiveEmail;
@@ -68,10 +62,9 @@ public static class UsersConfiguration
             i.Casing = ComputedIndex.Casings.Lower;
             i.Predicate = "(data ->> 'isActive') = 'true'";
         });
-        // one trigram index serves LIKE '%term%' for search and email lookup, over a lowercased column of both: one
-        // index to keep on each write instead of two, no JSON read nor case folding per candidate (BENCHMARKS.md, 4c)
+        // one trigram index over a lowercased column of name and email serves LIKE '%term%' for search and lookup: one
+        // index to keep on each write, no JSON read nor case folding per candidate (BENCHMARKS.md, 4c)
         users.Duplicate(x => x.SearchText, pgType: "text", configure: Trigram);
-        // a user's activity log is read by user id
         opts.Schema.For<ActivityEntry>().Duplicate(x => x.UserId, configure: i => i.Name = "ix_activityentry_user_id");
         opts.Schema.For<UserErasure>();
 
@@ -89,9 +82,8 @@ public static class UsersConfiguration
         index.Name = SearchTextIndex;
         index.Method = IndexMethod.gin;
         index.Mask = "? gin_trgm_ops";
-        // New entries wait in a pending list that every search scans linearly until it is merged: PostgreSQL's 4 MB
-        // made a search at 10,000 users take 38 ms instead of 2; at 128 kB the list stays a few pages and inserts cost
-        // the same (fastupdate off doubled the cost of inserting). BENCHMARKS.md, 4c.
+        // Every search scans the pending list of new entries until it is merged: the default limit slowed searches, a
+        // small one keeps the list short at the same insert cost (fastupdate off cost more). BENCHMARKS.md, 4c.
         index.StorageParameters["gin_pending_list_limit"] = 128;
     }
 

@@ -11,15 +11,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Analytics;
 
-/// <summary>The seed's event analytics and daily metrics, over users written on several UTC days (the clock
-/// set).</summary>
 [Collection(MessagingCollection.Name)]
 public sealed class the_analytics(MessagingFixture fixture) : MessagingTest(fixture)
 {
     private static readonly DateTimeOffset Day1 = new(2020, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Day 1: two registrations (23:30). Day 2 (00:10): one registration, one deactivation, one update. Day 4:
-    /// one of each.</summary>
     private async Task<(Guid A, Guid B)> WriteFourDaysAsync()
     {
         Clock.Set(Day1.AddHours(23.5));

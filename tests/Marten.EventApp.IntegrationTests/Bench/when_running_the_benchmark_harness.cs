@@ -2,10 +2,7 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.IntegrationTests.Bench;
 
-/// <summary>
-/// Keeps ./bench.sh working: a seconds-long run of every scenario against the test database. It checks that
-/// each scenario measured something and hit no errors; it does not judge the numbers.
-/// </summary>
+// keeps ./bench.sh working: each scenario must measure something without errors; the numbers are not judged
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_running_the_benchmark_harness
 {

@@ -2,11 +2,7 @@ using Marten.EventApp.Bench.Harness;
 
 namespace Marten.EventApp.IntegrationTests.Bench;
 
-/// <summary>
-/// The smoke version of ./faults.sh: one kill -9 round under load, a RabbitMQ outage of a few seconds and a kill -9
-/// during an ordered replay, against the test servers. Nothing acknowledged may be lost, every stored event must reach
-/// the exchange, every saga must finish, and a replay killed midway goes on in order.
-/// </summary>
+// the smoke version of ./faults.sh, against the test servers
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_running_the_fault_suite
 {
@@ -25,8 +21,7 @@ public sealed class when_running_the_fault_suite
         var run = await BenchRunner.RunAsync(settings, log, CancellationToken.None);
 
         Assert.Equal(["F1", "F2", "F6"], run.Rows.Select(r => r.Id).Order(StringComparer.Ordinal));
-        // the outage needs the broker ./test.sh starts (its rabbitmqctl); with a container it reports that it did not
-        // run
+        // the outage needs ./test.sh's broker (its rabbitmqctl); with a container it reports that it did not run
         foreach (var row in run.Rows.Where(r => r.Id is "F1" or "F6" || settings.RabbitMqCtl is not null))
         {
             Assert.True(row.Errors == 0, $"{row.Id}: {row.Note}\n{log}");

@@ -6,11 +6,7 @@ using Wolverine.Persistence.Durability.DeadLetterManagement;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// The activity log takes its events in batches (one transaction each). An event it cannot handle fails its batch;
-/// the batch is then run again one event at a time, so the poison alone goes to the dead letters and the others
-/// are recorded.
-/// </summary>
+// a failed batch is run again one event at a time, so the poison alone goes to the dead letters
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_a_batched_consumer_meets_a_poison_event : IAsyncLifetime
 {

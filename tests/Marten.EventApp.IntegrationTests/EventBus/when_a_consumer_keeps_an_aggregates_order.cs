@@ -10,12 +10,8 @@ using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// Ordered dead letters: a batched consumer that cannot handle one of an aggregate's events parks that aggregate's
-/// later events behind it, in order, while other aggregates' events go on; an operator replays the sequence, discards
-/// its head, or replays the head's dead letter. Runs on the durable local queues (no broker), with the messaging
-/// host's retries.
-/// </summary>
+// A failed event parks its aggregate's later events behind it while other aggregates' go on. On the durable local
+// queues (no broker), with the messaging host's retries.
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture fixture) : MessagingTest(fixture)
 {
@@ -24,8 +20,6 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
 
     private string Path => $"{SequenceOperations.Sequences}/{SequencedProbe.Queue}/{_user}";
 
-    /// <summary>The user's first event fails (and any other <paramref name="poisoned"/>), then five more of the user's
-    /// and a hundred of other users' arrive: the others are handled, the user's five are parked behind the first.</summary>
     private async Task<ParkedSequence> ParkAsync(params long[] poisoned)
     {
         SequencedProbe.Poison(_user, [1, .. poisoned]);
@@ -150,10 +144,8 @@ public sealed record SequencedProbeEvent(EventEnvelope Event, string? TraceParen
     public static SequencedProbeEvent Of(EventEnvelope e, string? traceParent) => new(e, traceParent);
 }
 
-/// <summary>An event the probe handled, in the transaction that handled it, numbered in the order they were.</summary>
 public sealed record ProbeRecord(Guid Id, Guid Key, long Version, long Sequence);
 
-/// <summary>A batched consumer that fails on the events it is told to, until it is healed.</summary>
 public static class SequencedProbe
 {
     public const string Queue = "tests.sequenced";

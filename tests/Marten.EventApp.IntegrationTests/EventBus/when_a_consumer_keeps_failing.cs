@@ -9,10 +9,7 @@ using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// A consumer of the bus that throws on one event: the seed's policy (retries after 1, 2 and 4 s, then the dead
-/// letters), then an operator lists, groups and replays it over HTTP. Runs on the durable local queues (no broker).
-/// </summary>
+// The seed's policy: retries with a growing pause, then the dead letters. On the durable local queues (no broker).
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : MessagingTest(fixture)
 {
@@ -115,8 +112,6 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
     }
 }
 
-/// <summary>A consumer of the bus in the messaging host (test assembly) that throws on one user's registration until
-/// healed.</summary>
 public static class PoisonProbe
 {
     private static HashSet<Guid> _poisoned = [];
@@ -124,7 +119,6 @@ public static class PoisonProbe
     private static int _transientFailures;
     public static ConcurrentQueue<DateTimeOffset> Attempts { get; private set; } = new();
 
-    /// <summary>Completed when the poisoned registration went through the probe.</summary>
     public static TaskCompletionSource Delivered { get; private set; } = new();
 
     public static void Poison(Guid aggregateId, int transientFailures = 0) => Poison([aggregateId], transientFailures);

@@ -4,11 +4,8 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// A consumer's queue that exists with other arguments (as the seed's code declares them: its events.dlx and 24 h TTL),
-/// which RabbitMQ refuses to declare again: an empty one is replaced at start-up, one holding messages stops start-up
-/// with what to do. Broker-side dead letters come from a RabbitMQ policy instead, which changes no declaration.
-/// </summary>
+// RabbitMQ refuses to declare a queue again with other arguments (the seed's: events.dlx and a TTL); broker-side
+// dead letters come from a policy instead, which changes no declaration.
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_a_consumer_queue_changes_its_arguments : IAsyncLifetime
 {

@@ -9,10 +9,7 @@ using Wolverine.Persistence.Durability.DeadLetterManagement;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// The service with a real RabbitMQ on an exchange and command queue of this test's own, read and written by a plain
-/// AMQP client: the seed's wire contract out, commands in from any language.
-/// </summary>
+// read and written by a plain AMQP client: the seed's wire contract out, commands in from any language
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
 {

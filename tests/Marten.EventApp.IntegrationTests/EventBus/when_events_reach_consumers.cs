@@ -15,7 +15,6 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>The bus on durable local queues (no broker): what reaches the consumers, and what never does.</summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_events_reach_consumers(MessagingFixture fixture) : MessagingTest(fixture)
 {
@@ -60,7 +59,6 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
                 && ForwardedProbe.Seen.Any(e => e.AggregateId == order.Id)
             && (await admin.FetchCountsAsync()).Incoming == 0 ? "delivered" : null);
 
-        // the one bound to "OrderCreated.*" got the order's event and never the registration
         Assert.Equal("OrderCreated", Assert.Single(OrdersOnlyProbe.Seen, e => e.AggregateId == order.Id).EventType);
         Assert.DoesNotContain(OrdersOnlyProbe.Seen, e => e.AggregateId == user.Id);
     }
@@ -71,8 +69,7 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
         var id = Guid.CreateVersion7();
 
         await Assert.ThrowsAnyAsync<Exception>(() => Bus.InvokeAsync<CommandOutcome>(new StartProbeThenFail(id)));
-        // a later event: once it has reached the consumers and nothing waits in their queues, the bus is past the
-        // probe's
+        // a later event that reached the consumers, with nothing waiting in their queues: the bus is past the probe's
         var later = await Host.RegisteredUser();
         await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());
         var admin = Host.Services.GetRequiredService<IMessageStore>().Admin;
@@ -90,7 +87,6 @@ public sealed class when_events_reach_consumers(MessagingFixture fixture) : Mess
     }
 }
 
-/// <summary>A command of the test assembly that appends an event, then fails before its transaction commits.</summary>
 public sealed record StartProbeThenFail(Guid ProbeId);
 
 public static class StartProbeThenFailHandler
@@ -103,7 +99,6 @@ public static class StartProbeThenFailHandler
     }
 }
 
-/// <summary>Every envelope the messaging host's consumers receive.</summary>
 public static class ForwardedProbe
 {
     public static System.Collections.Concurrent.ConcurrentBag<EventEnvelope> Seen { get; } = [];
@@ -114,7 +109,6 @@ public static class ForwardedProbeHandler
     public static void Handle(EventEnvelope e) => ForwardedProbe.Seen.Add(e);
 }
 
-/// <summary>Every envelope a consumer bound to <c>OrderCreated.*</c> receives.</summary>
 public static class OrdersOnlyProbe
 {
     public static System.Collections.Concurrent.ConcurrentBag<EventEnvelope> Seen { get; } = [];

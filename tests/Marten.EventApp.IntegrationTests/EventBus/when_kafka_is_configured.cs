@@ -4,8 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>The wiring of the Kafka stream, without a broker (none can run here): it is a subscription of its
-/// own.</summary>
+// without a broker, since none can run here
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_kafka_is_configured : IAsyncLifetime
 {

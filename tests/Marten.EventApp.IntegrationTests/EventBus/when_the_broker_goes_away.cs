@@ -3,10 +3,7 @@ using Marten.EventApp.IntegrationTests.Users;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// RabbitMQ stops while users are written, and the service stops too before anything could be sent; after both are
-/// back, every event arrives, none twice, each user's in version order.
-/// </summary>
+// the service stops too before anything could be sent; once both are back every event arrives once, in order
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_broker_goes_away : IAsyncLifetime
 {

@@ -8,12 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// The service on a broker cluster (<c>EventApp:EventBus:ClusterNodes</c>, <c>QuorumQueues</c>): its queues are
-/// declared as quorum queues, an empty classic queue of an earlier version is replaced, and a node of the list that
-/// does not answer is passed over. The loss of a node of a real three-node cluster under load is the fault suite's F5
-/// (RELIABILITY.md).
-/// </summary>
+// the loss of a node of a real three-node cluster under load is the fault suite's F5 (RELIABILITY.md)
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_broker_is_a_cluster : IAsyncLifetime
 {

@@ -6,10 +6,7 @@ using Marten.EventApp.IntegrationTests.Users;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// The seed's own consumer code (tests/seed-consumer: its event classes, EventFactory and subscribe, under Node with
-/// amqplib from npm) reads the exchange and rebuilds our events unchanged.
-/// </summary>
+// the seed's own consumer code (tests/seed-consumer, under Node) reads the exchange and rebuilds our events unchanged
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
 {

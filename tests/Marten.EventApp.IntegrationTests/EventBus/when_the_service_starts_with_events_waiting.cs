@@ -8,11 +8,8 @@ using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
-/// <summary>
-/// The exchange drops an event no queue is bound to. The service's own consumers lose none: their queues and bindings
-/// are declared at start-up before the forwarder publishes. Shown with events stored while there was no broker, the
-/// forwarder sent back to the start of the log, and a broker on which the consumers' queue does not exist yet.
-/// </summary>
+// The exchange drops an event no queue is bound to; the service's consumers lose none, since their queues and
+// bindings are declared at start-up before the forwarder publishes.
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_service_starts_with_events_waiting : IAsyncLifetime
 {

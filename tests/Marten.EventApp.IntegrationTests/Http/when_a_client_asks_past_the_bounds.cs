@@ -4,10 +4,7 @@ using Marten.EventApp.IntegrationTests.Users;
 
 namespace Marten.EventApp.IntegrationTests.Http;
 
-/// <summary>
-/// Reads whose cost grows with what a client asks for: each has a bound, and past it a 400 that says which, never a
-/// walk through the whole table or stream (and never a 500 from an overflowing page number).
-/// </summary>
+// past each bound a 400 that says which, never a walk through the whole table or stream
 [Collection(AppCollection.Name)]
 public sealed class when_a_client_asks_past_the_bounds(AppFixture fixture)
 {

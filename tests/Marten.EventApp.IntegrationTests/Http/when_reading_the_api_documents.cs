@@ -6,11 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Http;
 
-/// <summary>
-/// The service's API documents, as a tool reads them: Redocly's CLI (from npm) lints each with its recommended rules
-/// and finds no error and no warning; the OpenAPI document has every route the service maps, and the AsyncAPI
-/// document describes the bus the service runs.
-/// </summary>
+// as a tool reads them: Redocly's CLI lints each with its recommended rules
 [Collection(AppCollection.Name)]
 public sealed class when_reading_the_api_documents(AppFixture fixture) : IAsyncLifetime
 {

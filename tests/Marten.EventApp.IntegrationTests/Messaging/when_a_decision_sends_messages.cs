@@ -6,10 +6,7 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Messaging;
 
-/// <summary>
-/// A decision's messages leave through the outbox with its events, or not at all: a command of this test assembly
-/// (no feature sends messages from a decision yet) starts a stream and sends a follow-up message.
-/// </summary>
+// a command of this test assembly, since no feature sends messages from a decision yet
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_decision_sends_messages(MessagingFixture fixture) : MessagingTest(fixture)
 {

@@ -10,11 +10,7 @@ using Wolverine.Persistence.Sagas;
 
 namespace Marten.EventApp.IntegrationTests.Messaging;
 
-/// <summary>
-/// Ordered dead letters for sagas: a saga's message that still fails after its retries holds back that saga's later
-/// messages, in order, while other sagas' go on; an operator replays the sequence, discards its head, or replays the
-/// head's dead letter. A probe saga on a durable local queue partitioned by saga, as the onboarding saga's.
-/// </summary>
+// a probe saga on a durable local queue partitioned by saga, as the onboarding saga's
 [Collection(MessagingCollection.Name)]
 public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fixture) : MessagingTest(fixture)
 {
@@ -23,9 +19,6 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
 
     private string Path => $"{SequenceOperations.Sequences}/{nameof(SequencedSagaProbe)}/{_saga}";
 
-    /// <summary>The saga's first message fails (and any other <paramref name="poisoned"/>), then five more of its own
-    /// and one for each of a hundred other sagas arrive: the others are handled, the five wait behind the
-    /// first.</summary>
     private async Task ParkAsync(params int[] poisoned)
     {
         SequencedSagaProbe.Poison(_saga, [1, .. poisoned]);
@@ -124,8 +117,6 @@ public sealed class when_a_saga_keeps_its_messages_in_order(MessagingFixture fix
 
 public sealed record SagaProbeStep([property: SagaIdentity] Guid ProbeId, int Step);
 
-/// <summary>A saga that records its steps in the order it handled them, and fails on the ones it is told to until
-/// healed.</summary>
 public sealed class SequencedSagaProbe : Saga
 {
     public const string Queue = "tests.saga-probe";

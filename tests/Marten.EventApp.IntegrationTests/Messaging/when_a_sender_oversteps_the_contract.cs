@@ -11,11 +11,7 @@ using Wolverine.Persistence.Durability.DeadLetterManagement;
 
 namespace Marten.EventApp.IntegrationTests.Messaging;
 
-/// <summary>
-/// A plain AMQP client trying what the contract does not offer: internal messages on the command queue, a reply
-/// address of its choosing, oversized or pathological bodies, and (with a sender's permissions) events forged onto a
-/// consumer's queue. Each is refused and, where it reached the service, kept in the dead letters with its reason.
-/// </summary>
+// each attempt is refused and, where it reached the service, kept in the dead letters with its reason
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
 {
@@ -139,7 +135,7 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
         var id = Guid.CreateVersion7();
         var clock = Stopwatch.StartNew();
 
-        // under the size limit, the backtracking pattern's worst case: seconds of a core before
+        // under the size limit, the backtracking pattern's worst case
         await _amqp.SendAsync(_commands, $$"""{"userId":"{{id}}","email":"a@{{new string('.', 60_000)}}@","firstName":"A","lastName":"B"}""",
             Guid.NewGuid().ToString(), type: "RegisterUser");
 

@@ -12,10 +12,7 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Messaging;
 
-/// <summary>
-/// The service with RabbitMQ, and a second Wolverine service that only knows the contracts and the command queue:
-/// it asks for outcomes (request/reply over the broker) or sends one way.
-/// </summary>
+// a second Wolverine service that only knows the contracts and the command queue
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_another_service_sends_commands_over_rabbitmq : IAsyncLifetime
 {

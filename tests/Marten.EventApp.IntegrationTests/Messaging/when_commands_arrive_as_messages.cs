@@ -12,10 +12,7 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Messaging;
 
-/// <summary>
-/// The user commands as other services send them: one way through the command queue, or asking for the outcome.
-/// The outcome is the same value HTTP turns into a status code; one-way messages leave nothing behind.
-/// </summary>
+// the outcome is the same value HTTP turns into a status code; one-way messages leave nothing behind
 [Collection(MessagingCollection.Name)]
 public sealed class when_commands_arrive_as_messages(MessagingFixture fixture) : MessagingTest(fixture)
 {

@@ -9,10 +9,8 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Messaging;
 
-/// <summary>
-/// The reach-ins of <see cref="WolverineInternals"/>, each run against the Wolverine this build restores: an upgrade
-/// that moves one fails here, with the reason it exists, before it fails a saga or a metric.
-/// </summary>
+// run against the Wolverine this build restores: an upgrade that moves a reach-in fails here, with the reason it
+// exists, before it fails a saga or a metric
 [Collection(MessagingCollection.Name)]
 public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) : MessagingTest(fixture)
 {

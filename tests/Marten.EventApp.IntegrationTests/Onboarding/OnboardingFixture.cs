@@ -12,11 +12,6 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>
-/// A host with onboarding on, emptied before each test. Faults by email: <c>fail-analytics.*</c> fails the analytics
-/// step (after one quick retry), <c>silent-prefs.*</c> and <c>silent-both.*</c> never answer from the preferences (and
-/// push) step.
-/// </summary>
 public sealed class OnboardingFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StepTimeout = 1.Minutes();
@@ -37,7 +32,7 @@ public sealed class OnboardingFixture : IAsyncLifetime
         ["EventApp:Onboarding:Faults:2:Step"] = OnboardingSteps.PushNotification,
         ["EventApp:Onboarding:Faults:2:Emails"] = @"^silent-both\.",
         ["EventApp:Onboarding:Faults:2:Mode"] = nameof(FaultMode.NoAnswer),
-        // a saga's message that meets the database away waits a second here, not five
+        // a saga's message that meets the database away waits less here than the default 5 s
         ["EventApp:EventBus:TransientPause"] = "00:00:01"
     }, services: s => s.ConfigureWolverine(o =>
     {
@@ -65,7 +60,6 @@ public abstract class OnboardingTest(OnboardingFixture fixture) : IAsyncLifetime
     public Task InitializeAsync() => fixture.ResetAsync();
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>The user's onboarding saga once <paramref name="condition"/> holds.</summary>
     protected Task<UserOnboardingSaga> SagaWhen(Guid userId, Func<UserOnboardingSaga, bool> condition) =>
         Host.SagaWhen(userId, condition);
 
@@ -75,7 +69,6 @@ public abstract class OnboardingTest(OnboardingFixture fixture) : IAsyncLifetime
         return (await session.Events.FetchStreamAsync(userId)).Select(e => e.Data).ToList();
     }
 
-    /// <summary>The events of the user's onboarding process (its outcome), apart from the user's own stream.</summary>
     protected Task<IReadOnlyList<object>> OnboardingEvents(Guid userId) => StreamEvents(OnboardingStream.For(userId));
 
     protected async Task<IReadOnlyList<ScheduledMessageSummary>> Scheduled()

@@ -9,11 +9,8 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>
-/// A message stored in the inbox, owned by this live node, that the node no longer holds in memory (what the database
-/// going away under a batch left behind: RELIABILITY.md, F3) is handled without a restart once it is
-/// <c>InboxStaleTime</c> old. Nothing else releases a live node's rows.
-/// </summary>
+// what the database going away under a batch left behind (RELIABILITY.md, F3): nothing but InboxStaleTime
+// releases a live node's rows
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_a_live_node_loses_an_inbox_message : IAsyncLifetime
 {

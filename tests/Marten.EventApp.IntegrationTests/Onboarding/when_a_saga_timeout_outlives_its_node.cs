@@ -9,10 +9,7 @@ using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>
-/// A step's timeout is a durable message in PostgreSQL, not a timer in a process: it fires after its node is gone, on
-/// the node that comes next, and with two nodes on one database it fires on one of them, once.
-/// </summary>
+// a step's timeout is a durable message in PostgreSQL, not a timer in a process
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
 {
@@ -89,8 +86,7 @@ public sealed class when_a_saga_timeout_outlives_its_node : IAsyncLifetime
         var preferences = saga.Step(OnboardingSteps.UserPreferences)!;
         Assert.Equal(StepStatus.Failed, preferences.Status);
         Assert.True(preferences.FinishedAt - preferences.StartedAt >= StepTimeout, "the timeout fired early");
-        // a second firing would be recorded as ignored (the done steps' timeouts, due at about the same time, may be
-        // too)
+        // a second firing would be recorded as ignored (as may the done steps' timeouts, due at about the same time)
         Assert.Single(saga.Timeline,
             t => t.Message == nameof(OnboardingStepTimeout) && t.Note.StartsWith(OnboardingSteps.UserPreferences));
         await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();

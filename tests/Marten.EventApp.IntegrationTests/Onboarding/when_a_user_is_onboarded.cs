@@ -41,7 +41,6 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
             x.WithRequestHeader("If-Match", "\"1\"");
             x.StatusCodeShouldBeOk();
         });
-        // the timers are cleared: nothing of this saga is left scheduled
         Assert.All(saga.Steps, s => Assert.Null(s.TimeoutId));
         Assert.Empty(await Scheduled());
 
@@ -91,7 +90,7 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var user = await Host.RegisteredUser($"silent-prefs.{Guid.NewGuid():N}@example.com");
         var waiting = await SagaWhen(user.Id, s => s.Step(OnboardingSteps.AnalyticsTracked)?.Status == StepStatus.Done);
         Assert.Equal(StepStatus.Running, waiting.Step(OnboardingSteps.UserPreferences)!.Status);
-        // the saga keeps one timer: set for the email, due a minute after it began (the other steps have deadlines)
+        // the saga keeps one timer, set for the email (the other steps have deadlines)
         var timeout = Assert.Single(await Scheduled(), m => m.SagaId == user.Id.ToString());
         var email = waiting.Step(OnboardingSteps.WelcomeEmail)!;
         Assert.Equal(email.TimeoutId, timeout.Id);
@@ -99,7 +98,7 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
             OnboardingFixture.StepTimeout - TimeSpan.FromSeconds(1),
             OnboardingFixture.StepTimeout + TimeSpan.FromSeconds(1));
 
-        // what an operator's "fire now" does: the timer, due now instead of in a minute, fails the step under way
+        // what an operator's "fire now" does: the timer, due now, fails the step under way
         await MessageStore.ScheduledMessages.RescheduleAsync(timeout.Id, DateTimeOffset.UtcNow, CancellationToken.None);
 
         var saga = await SagaWhen(user.Id, NothingUnderWay);
@@ -177,8 +176,7 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         var at = DateTimeOffset.UtcNow;
         await using (var session = Store.LightweightSession())
         {
-            // what the service left before the outcome had its own stream: the outcome on the user's stream, and the
-            // saga
+            // as left before the outcome had its own stream: the outcome on the user's stream, and the saga
             session.Events.StartStream<UserDetails>(id,
                 new UserRegistered(id, UserScenarios.UniqueEmail("older"), "Ol", "Der", "api", null, false, at),
                 new OnboardingFailed(id, OnboardingSteps.WelcomeEmail, "older", at));

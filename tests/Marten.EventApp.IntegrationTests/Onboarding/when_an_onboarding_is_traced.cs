@@ -9,10 +9,7 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>
-/// A registration's trace goes on through the bus into its onboarding saga and each of the saga's steps.
-/// (A step sent as a durable message carries the trace in its envelope, as every Wolverine message does.)
-/// </summary>
+// a step sent as a durable message carries the trace in its envelope, as every Wolverine message does
 [Collection(OnboardingCollection.Name)]
 public sealed class when_an_onboarding_is_traced(OnboardingFixture fixture) : OnboardingTest(fixture)
 {

@@ -6,10 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>
-/// With RabbitMQ, one registration reaches two consumers' queues under the same message id (the event's): the activity
-/// log and the start of onboarding each handle it, each in its own inbox.
-/// </summary>
+// one registration reaches two consumers' queues under the same message id: each handles it in its own inbox
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_onboarding_runs_over_rabbitmq : IAsyncLifetime
 {

@@ -8,10 +8,7 @@ using Wolverine.Persistence.Durability.DeadLetterManagement;
 
 namespace Marten.EventApp.IntegrationTests.Onboarding;
 
-/// <summary>
-/// A saga's message that meets the database away is put back and waits (the listener pauses) as often as the outage
-/// lasts: it is not dead-lettered after a retry or two, which would leave the saga without its answer.
-/// </summary>
+// not dead-lettered after a retry or two, which would leave the saga without its answer
 [Collection(OnboardingCollection.Name)]
 public sealed class when_the_database_blinks_under_a_saga(OnboardingFixture fixture) : OnboardingTest(fixture)
 {
@@ -35,10 +32,7 @@ public sealed class when_the_database_blinks_under_a_saga(OnboardingFixture fixt
     }
 }
 
-/// <summary>
-/// Wolverine middleware of the onboarding host: an operator's note fails as an unreachable database would, while told
-/// to.
-/// </summary>
+// fails an operator's note as an unreachable database would, while told to
 public static class SagaOutageProbe
 {
     private static int _failures;

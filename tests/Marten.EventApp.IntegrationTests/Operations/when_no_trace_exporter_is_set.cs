@@ -5,8 +5,7 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>The messaging host has no OTLP endpoint: spans are not recorded, but the trace context still
-/// flows.</summary>
+// the messaging host has no OTLP endpoint
 [Collection(MessagingCollection.Name)]
 public sealed class when_no_trace_exporter_is_set(MessagingFixture fixture) : MessagingTest(fixture)
 {

@@ -10,7 +10,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>Metrics, traces, health and the event system's health of the shared host, after real traffic.</summary>
 [Collection(AppCollection.Name)]
 public sealed class when_operating_the_service(AppFixture fixture)
 {

@@ -15,8 +15,6 @@ using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>Readiness through a database outage, and the error-rate alert of a consumer that keeps failing: hosts of
-/// their own.</summary>
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_things_go_wrong
 {
@@ -119,7 +117,6 @@ public sealed class when_things_go_wrong
     {
         var alerts = new RecordingSink();
         var schema = "eventapp_alerts_" + Guid.NewGuid().ToString("N")[..8];
-        // the webhook sink's receiver
         var port = FreePorts.Next();
         using var webhook = new HttpListener { Prefixes = { $"http://127.0.0.1:{port}/alerts/" } };
         webhook.Start();
@@ -163,13 +160,11 @@ public sealed class when_things_go_wrong
             Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11),
                 (alert.EventType, alert.Handler, alert.ErrorCount));
             Assert.Equal("InvalidOperationException", alert.ExceptionType);
-            // the same alert, POSTed as JSON to the webhook
             var body = await posted.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(("UserRegistered", nameof(PoisonProbeHandler), 11),
                 (body.GetProperty("eventType").GetString(), body.GetProperty("handler").GetString(),
                     body.GetProperty("errorCount").GetInt32()));
 
-            // the consumer's failures are logged with the trace, the message and the event they were about
             var failure = LogCapture.Entries.FirstOrDefault(e => e.Contains("poisoned by the test")
                 && e.Contains(ids[0].ToString()));
             Assert.True(failure is not null, "no failure of the first poisoned user's event in the log");

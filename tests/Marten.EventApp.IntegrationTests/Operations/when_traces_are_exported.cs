@@ -4,8 +4,7 @@ using Marten.EventApp.IntegrationTests.Users;
 
 namespace Marten.EventApp.IntegrationTests.Operations;
 
-/// <summary>The standard OTLP variables reach the exporter: spans arrive at the collector they name (here a listener
-/// posing as one).</summary>
+// a listener poses as the collector the standard OTLP variables name
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_traces_are_exported
 {
@@ -37,8 +36,7 @@ public sealed class when_traces_are_exported
         }
     }
 
-    /// <summary>The first POST to <paramref name="path"/>, answered 200 as a collector does; other requests answered
-    /// and skipped.</summary>
+    // answered 200 as a collector does; other requests are answered and skipped
     private static async Task<(string? ContentType, long Length)> ReceiveAsync(HttpListener listener, string path)
     {
         while (true)

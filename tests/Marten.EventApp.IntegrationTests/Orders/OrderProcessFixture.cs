@@ -8,10 +8,7 @@ using Wolverine.Runtime;
 
 namespace Marten.EventApp.IntegrationTests.Orders;
 
-/// <summary>
-/// A host with the order process on and the simulated payment and inventory services silent: the tests answer for
-/// them, as the real services would over the bus, so that every path (late, duplicate, racing answers) is theirs.
-/// </summary>
+// the simulators are silent and the tests answer for them, so that every path (late, duplicate, racing) is theirs
 public sealed class OrderProcessFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StepTimeout = 1.Minutes();

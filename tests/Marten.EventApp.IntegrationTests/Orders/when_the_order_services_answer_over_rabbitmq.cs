@@ -5,10 +5,7 @@ using Marten.EventApp.Orders;
 
 namespace Marten.EventApp.IntegrationTests.Orders;
 
-/// <summary>
-/// The payment and inventory services as other services on RabbitMQ (simulators off): the process manager's commands
-/// reach their queues, and their answers, sent by a plain AMQP client to the command queue, move the order on.
-/// </summary>
+// simulators off: the answers, sent by a plain AMQP client to the command queue, move the order on
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_order_services_answer_over_rabbitmq : IAsyncLifetime
 {

@@ -5,8 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Orders;
 
-/// <summary>The service as it runs by default: the order process on, the simulated payment and inventory
-/// approving.</summary>
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_simulators_answer : IAsyncLifetime
 {

@@ -8,11 +8,8 @@ using Marten.EventApp.Security;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
 
-/// <summary>
-/// Routes × token kinds: a customer acts on its own user and orders only, a service on any, a scope narrows what a
-/// role grants, a token with no known role gets nowhere, and /api/admin is the admin's. "in" means the route let the
-/// caller through (any answer but 401 and 403: a 400 for a body that is deliberately invalid, a 404, a 409).
-/// </summary>
+// "in" means the route let the caller through: any answer but 401 and 403 (a 400 for a deliberately invalid body,
+// a 404, a 409)
 [Collection(AppCollection.Name)]
 public sealed class when_callers_act_within_their_scope(AppFixture fixture)
 {

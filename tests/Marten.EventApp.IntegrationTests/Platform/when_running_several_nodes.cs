@@ -9,10 +9,7 @@ using Wolverine;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
 
-/// <summary>
-/// Two nodes on one database with Wolverine-managed distribution of the async projections: catches a broken
-/// leadership or agent-assignment path in CI rather than in production. Uses its own schema.
-/// </summary>
+// catches a broken leadership or agent-assignment path in CI rather than in production
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_running_several_nodes : IAsyncLifetime
 {
@@ -70,7 +67,7 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         }
     }
 
-    /// <summary>Every async shard assigned, each running on exactly one node, which both nodes name.</summary>
+    // settled: every async shard assigned, running on exactly one node, which both nodes name
     private static Task<ProjectionsOverview?[]> Settled(IAlbaHost[] nodes) => Tracking.Eventually(async () =>
     {
         var overviews = await Task.WhenAll(nodes.Select(n =>

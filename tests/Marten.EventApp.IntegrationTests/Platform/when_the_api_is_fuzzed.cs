@@ -6,11 +6,8 @@ using Alba;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
 
-/// <summary>
-/// Every operation of the OpenAPI document, called with random variants of its parameters and body (wrong types,
-/// huge, negative, control characters, broken JSON): none answers a 500, and none takes the server long. A failure
-/// names the seed, the request and the answer, so it can be replayed.
-/// </summary>
+// random variants of every OpenAPI operation's parameters and body; a failure names the seed, the request and the
+// answer, so it can be replayed
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_api_is_fuzzed : IAsyncLifetime
 {
@@ -91,8 +88,6 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
         _ => Value(random, schema, document, depth: 0).ToJsonString()
     };
 
-    /// <summary>A value for a schema: often of its type and near its edges, sometimes of another type
-    /// altogether.</summary>
     private static JsonNode Value(Random random, JsonNode? schema, JsonNode? document = null, int depth = 0)
     {
         schema = document is null ? schema : Resolve(schema, document);

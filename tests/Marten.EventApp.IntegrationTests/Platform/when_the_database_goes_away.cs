@@ -4,11 +4,7 @@ using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
 
-/// <summary>
-/// PostgreSQL out of reach (the service's connections dropped and new ones refused, through a relay the test cuts):
-/// requests are answered 503 problem details with <c>Retry-After</c>, not 500, and the service answers again once the
-/// database is back, without a restart.
-/// </summary>
+// through a relay the test cuts: the service's connections dropped and new ones refused
 [Collection(OwnHostsCollection.Name)]
 public sealed class when_the_database_goes_away : IAsyncLifetime
 {

@@ -3,11 +3,7 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Marten.EventApp.IntegrationTests.Platform;
 
-/// <summary>
-/// The servers ./test.sh and ./run.sh start on this machine: a broker with a user of its own and no guest, and their
-/// data under .local/ for its owner alone. Where a Docker engine runs the fixtures' servers instead (Testcontainers),
-/// there is nothing of the scripts' to check.
-/// </summary>
+// where Docker runs the fixtures' servers instead (Testcontainers), there is nothing of the scripts' to check
 public sealed class when_the_scripts_provision_servers
 {
     private static string? ScriptBroker => Environment.GetEnvironmentVariable("EVENTAPP_TEST_RABBITMQ");

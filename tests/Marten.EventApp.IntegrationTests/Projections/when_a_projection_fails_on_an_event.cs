@@ -9,11 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Projections;
 
-/// <summary>
-/// An async projection that throws on an event pauses on it, and the operators' status shows which projection, the
-/// error and the event; the other projections go on. A host of its own: the paused shard would hold up every test
-/// that waits for the projections to catch up.
-/// </summary>
+// a host of its own: the paused shard would hold up every test that waits for the projections to catch up
 public sealed class when_a_projection_fails_on_an_event : IAsyncLifetime
 {
     private readonly string _schema = "eventapp_failing_" + Guid.NewGuid().ToString("N")[..8];
@@ -48,7 +44,6 @@ public sealed class when_a_projection_fails_on_an_event : IAsyncLifetime
         Assert.Equal(("ApplyEvent", badSequence), (paused.Error!.Category, paused.Error.EventSequence));
         Assert.EndsWith(nameof(InvalidOperationException), paused.Error.RootExceptionType);
         Assert.Contains($"{Exploding.Trigger} cannot be projected", paused.Error.Detail);
-        // the others are not held up by it
         var lastSequence = (await _host.StoredEvents(after.Id)).Single().Sequence;
         await Tracking.Eventually(async () =>
         {
@@ -59,7 +54,6 @@ public sealed class when_a_projection_fails_on_an_event : IAsyncLifetime
         });
     }
 
-    /// <summary>Throws on the registration of a user with the trigger name; counts nothing.</summary>
     private sealed class Exploding : EventProjection
     {
         public const string ProjectionName = "Exploding";

@@ -13,7 +13,6 @@ using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.Projections;
 
-/// <summary>Operators' view of the projections (state, position, lag) and rebuilds with progress, over HTTP.</summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_operating_projections(MessagingFixture fixture) : MessagingTest(fixture)
 {

@@ -8,8 +8,7 @@ using Wolverine.Tracking;
 
 namespace Marten.EventApp.IntegrationTests.Projections;
 
-/// <summary>An event of a type whose wire mapping throws while <see cref="Broken"/> is set (registered by the messaging
-/// fixture).</summary>
+// its wire mapping throws while Broken is set (registered by the messaging fixture)
 public sealed record WireProbe(Guid ProbeId, string Note)
 {
     public static volatile bool Broken;
@@ -18,8 +17,6 @@ public sealed record WireProbe(Guid ProbeId, string Note)
         Broken ? throw new InvalidOperationException("the probe's mapping is broken") : new { e.Note };
 }
 
-/// <summary>An event the bus cannot put on the wire is skipped, listed with its error for operators, and sent again on
-/// request.</summary>
 [Collection(MessagingCollection.Name)]
 public sealed class when_the_bus_skips_an_event(MessagingFixture fixture) : MessagingTest(fixture)
 {

@@ -5,8 +5,7 @@ using Marten.EventApp.Users;
 
 namespace Marten.EventApp.IntegrationTests.Users;
 
-/// <summary>Scenario helpers that read like the domain. Every user gets a unique email so tests share no
-/// data.</summary>
+// every user gets a unique email so that tests share no data
 public static class UserScenarios
 {
     public static string UniqueEmail(string name = "user") => $"{name}.{Guid.NewGuid():N}@example.com";
@@ -23,8 +22,7 @@ public static class UserScenarios
         return (await result.ReadAsJsonAsync<UserVersion>())!;
     }
 
-    /// <summary>The user's activity log once it holds <paramref name="count"/> entries (it is fed by the bus, so
-    /// later).</summary>
+    // fed by the bus, so later than the write
     public static Task<List<ActivityEntry>> ActivityOf(this IAlbaHost host, Guid id, int count = 1,
         TimeSpan? patience = null) =>
         Tracking.Eventually(async () =>
@@ -35,7 +33,6 @@ public static class UserScenarios
             return entries!.Count >= count ? entries : null;
         }, patience);
 
-    /// <summary>Deactivates the user over HTTP and expects it to succeed.</summary>
     public static Task<IScenarioResult> Deactivated(this IAlbaHost host, Guid id, string reason = "r") =>
         host.Scenario(x =>
         {
@@ -63,7 +60,6 @@ public static class UserScenarios
         return client.SendAsync(request);
     }
 
-    /// <summary>A problem-details body, with the fields the tests look at.</summary>
     public sealed record Problem(int Status, string Title, string? Detail, long? CurrentVersion,
         Dictionary<string, string[]>? Errors);
 

@@ -1,10 +1,13 @@
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Alba;
 using Marten.EventApp.Users;
 using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Wolverine;
+using Wolverine.Runtime;
 using JasperFx.Core;
 
 namespace Marten.EventApp.IntegrationTests.Users;
@@ -46,6 +49,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         var details = await Erased(user.Id);
         await using (var session = Host.Services.GetRequiredService<IDocumentStore>().QuerySession())
         {
+            // at least the two the activity log kept; the erasure's own events may have been handled before it ran
+            // (which messages are removed, exactly: kept_messages_are_matched_by_whole_values)
             var record = await session.LoadAsync<UserErasure>(user.Id);
             Assert.True(record!.MessagesRemoved >= 2, $"removed {record.MessagesRemoved} kept messages");
         }
@@ -147,6 +152,73 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         Assert.Equal("Pending", (await Host.UserDetails(user.Id)).Erasure);
         var details = await Erased(user.Id);
         Assert.Equal(EraseUserHandler.Placeholder, details.Email);
+    }
+
+    [Fact]
+    public async Task kept_messages_are_matched_by_whole_values()
+    {
+        var id = Guid.CreateVersion7();
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        string plain = $"ann.{tag}@example.com", plus = $"ann+{tag}@example.com";
+        var runtime = Host.Services.GetRequiredService<IWolverineRuntime>();
+        Envelope Kept(string json, EnvelopeStatus status = EnvelopeStatus.Handled) => new()
+        {
+            Id = Guid.CreateVersion7(), Data = Encoding.UTF8.GetBytes(json), MessageType = "erasure.probe",
+            ContentType = "application/json", Destination = new Uri("local://erasure-probe"), Status = status,
+            OwnerId = runtime.Options.Durability.AssignedNodeNumber,
+            KeepUntil = DateTimeOffset.UtcNow.AddHours(1),
+            ScheduledTime = status == EnvelopeStatus.Scheduled ? DateTimeOffset.UtcNow.AddYears(1) : null
+        };
+        var removed = new[]
+        {
+            Kept($$"""{"userId":"{{id}}"}"""), Kept($$"""{"eventType":"UserRegistered","aggregateId":"{{id}}"}"""),
+            Kept($$"""{"email":"{{plain}}"}"""), Kept($"{{\"email\":{JsonSerializer.Serialize(plus)}}}")
+        };
+        var kept = new[]
+        {
+            Kept($$"""{"customerId":"{{id}}"}"""), Kept($$"""{"email":"jo{{plain}}"}"""),
+            Kept($$"""{"userId":"{{id}}"}""", EnvelopeStatus.Scheduled)
+        };
+        var deadLetter = Kept($$"""{"newEmail":"{{plus}}"}""", EnvelopeStatus.Incoming);
+        // kept as Wolverine keeps a handled message: stored on arrival, then marked (a handled row stores no body)
+        foreach (var envelope in removed.Concat(kept))
+        {
+            var handled = envelope.Status == EnvelopeStatus.Handled;
+            if (handled) envelope.Status = EnvelopeStatus.Incoming;
+            await runtime.Storage.Inbox.StoreIncomingAsync(envelope);
+            if (handled) await runtime.Storage.Inbox.MarkIncomingEnvelopeAsHandledAsync(envelope);
+        }
+        await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(deadLetter, new InvalidOperationException("probe"));
+
+        var store = Host.Services.GetRequiredService<IDocumentStore>();
+        Assert.Equal(removed.Length + 1,
+            await ErasedMessages.RemoveKeptAsync(store, id, [plain, plus], CancellationToken.None));
+
+        var left = await EnvelopeIds(store, removed.Concat(kept).Append(deadLetter).Select(e => e.Id).ToArray());
+        Assert.Equal(kept.Select(e => e.Id).Order(), left.Order());
+        await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
+        await connection.OpenAsync();
+        await using var cleanup = new NpgsqlCommand(
+            $"delete from {store.Options.DatabaseSchemaName}.wolverine_incoming_envelopes where id = any(@ids)",
+            connection);
+        cleanup.Parameters.AddWithValue("ids", left.ToArray());
+        await cleanup.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<Guid>> EnvelopeIds(IDocumentStore store, Guid[] ids)
+    {
+        await using var connection = new NpgsqlConnection(await TestDatabase.ConnectionString());
+        await connection.OpenAsync();
+        var schema = store.Options.DatabaseSchemaName;
+        await using var command = new NpgsqlCommand($"""
+            select id from {schema}.wolverine_incoming_envelopes where id = any(@ids)
+            union all select id from {schema}.wolverine_dead_letters where id = any(@ids)
+            """, connection);
+        command.Parameters.AddWithValue("ids", ids);
+        var found = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) found.Add(reader.GetGuid(0));
+        return found;
     }
 
     /// <summary>The user once its erasure has completed.</summary>

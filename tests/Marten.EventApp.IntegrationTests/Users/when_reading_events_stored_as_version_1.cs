@@ -9,17 +9,13 @@ using Npgsql;
 
 namespace Marten.EventApp.IntegrationTests.Users;
 
-/// <summary>
-/// <c>UserRegistered</c> went to schema version 2 (locale, marketing consent). Rows written by version 1 are put on
-/// disk as that version wrote them, and read back through every path as version 2.
-/// </summary>
+// UserRegistered went to schema version 2 (locale, marketing consent): rows version 1 wrote must read as version 2.
 [Collection(MessagingCollection.Name)]
 public sealed class when_reading_events_stored_as_version_1(MessagingFixture fixture) : MessagingTest(fixture)
 {
     private static readonly DateTimeOffset RegisteredAt = new(2024, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
-    /// <summary>A user stream with one v1 <c>user_registered</c> row, inserted as version 1 stored it (its stream row
-    /// copied from a real one).</summary>
+    // its stream row copied from a real one
     private async Task<Guid> StoredAsVersion1Async(string email)
     {
         var template = await Host.RegisteredUser();
@@ -87,8 +83,7 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
         var id = await StoredAsVersion1Async(email);
         var store = Host.Services.GetRequiredService<IDocumentStore>();
 
-        // the user of a stream written before version 2, aggregated from its events and rebuilt (as its inline
-        // document was written then)
+        // aggregated from its events and rebuilt, as its inline document was written before version 2
         await using (var session = store.QuerySession())
             Assert.Equal(new UserProfile(email, "Old", "Timer"),
                 (await session.Events.AggregateStreamAsync<UserDetails>(id))!.Profile());
@@ -114,7 +109,6 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
     {
         var id = await StoredAsVersion1Async(UserScenarios.UniqueEmail("v1"));
 
-        // the bus's consumer (the activity log) got it as a UserRegistered envelope
         var activity = Assert.Single(await Host.ActivityOf(id));
         Assert.Equal(("UserRegistered", 1L), (activity.EventType, activity.AggregateVersion));
         await Host.WaitForNonStaleProjectionDataAsync(30.Seconds());

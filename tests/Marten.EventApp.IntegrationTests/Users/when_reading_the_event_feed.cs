@@ -84,7 +84,6 @@ public sealed class when_reading_the_event_feed(AppFixture fixture)
         Assert.Equal(seen.Select(e => e.Sequence).Order(), seen.Select(e => e.Sequence));
     }
 
-    /// <summary>Keeps a session's transaction open after its inserts, until released.</summary>
     private sealed class HoldBeforeCommit : ITransactionParticipant
     {
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marten.EventApp.IntegrationTests.Users;
 
-/// <summary>Searches whose totals are exact because the storage is emptied before each test.</summary>
+// totals are exact because the storage is emptied before each test
 [Collection(MessagingCollection.Name)]
 public sealed class when_searching_users_only_this_test_made(MessagingFixture fixture) : MessagingTest(fixture)
 {

@@ -2,8 +2,7 @@ using Marten.EventApp.EventBus;
 
 namespace Marten.EventApp.Tests.EventBus;
 
-/// <summary>Without a broker, an event reaches the consumers whose binding keys match as RabbitMQ's topic exchange
-/// would.</summary>
+// without a broker, binding keys must match as RabbitMQ's topic exchange would
 public sealed class the_event_routes
 {
     private const string Registered = "UserRegistered.0199b6a2-5f7e-7c3e-9d1a-2f0c4b8e6a11";

@@ -4,9 +4,7 @@ using Marten.EventApp.Sagas;
 
 namespace Marten.EventApp.Tests.Onboarding;
 
-/// <summary>
-/// Steps run in line (<see cref="InlineSteps"/>): each answer decides again, and what is left is carried out as before.
-/// </summary>
+// each answer decides again, and what is left is carried out as before
 public sealed class when_onboarding_steps_run_in_line
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);

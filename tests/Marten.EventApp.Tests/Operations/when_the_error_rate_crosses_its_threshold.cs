@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Marten.EventApp.Tests.Operations;
 
-/// <summary>The error-rate alert over its sliding window, on a clock the test moves.</summary>
+// on a clock the test moves through the sliding window
 public sealed class when_the_error_rate_crosses_its_threshold
 {
     private readonly Clock _clock = new() { Now = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero) };

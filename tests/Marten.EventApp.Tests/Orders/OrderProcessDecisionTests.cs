@@ -4,8 +4,6 @@ using Marten.EventApp.Sagas;
 
 namespace Marten.EventApp.Tests.Orders;
 
-/// <summary>The order process manager's decisions, called directly: what each changes and which effects it asks
-/// for.</summary>
 public sealed class when_the_order_process_decides
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);

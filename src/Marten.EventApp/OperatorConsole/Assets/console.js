@@ -1,0 +1,366 @@
+'use strict';
+// The operators' console: a page per task over the admin API. The token lives in this tab's session storage and
+// goes out as a bearer header, never as a cookie, so no other site can act with it.
+
+const tokenKey = 'eventapp.console.token';
+const page = document.getElementById('page');
+let refresh = null;
+// each navigation's number: an answer that arrives after the operator moved on is dropped, not drawn over the new page
+let generation = 0;
+class Stale extends Error {}
+
+const present = children => children.flat().filter(c => c !== null && c !== undefined && c !== false);
+const show = (...children) => page.replaceChildren(...present(children));
+const add = (...children) => page.append(...present(children));
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of present(children)) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+class ApiError extends Error {
+  constructor(status, problem) { super(problem?.detail || problem?.title || `HTTP ${status}`); this.status = status; }
+}
+
+async function api(path, options = {}) {
+  const mine = generation;
+  const response = await fetch(path, {
+    method: options.method || 'GET',
+    headers: { Authorization: `Bearer ${sessionStorage.getItem(tokenKey)}`,
+      ...(options.body ? { 'Content-Type': 'application/json' } : {}) },
+    body: options.body ? JSON.stringify(options.body) : undefined
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (mine !== generation) throw new Stale();
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+function signIn(message) {
+  stopRefresh();
+  document.getElementById('sign-out').hidden = true;
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true, size: 60 });
+  show(h('h1', {}, 'Sign in'),
+    message ? h('p', { class: 'notice', role: 'alert' }, message) : null,
+    h('p', {}, 'Open the sign-in URL ./run.sh prints, or paste an admin token (./run.sh -- token --role admin).'),
+    h('form', { class: 'row', onsubmit: e => {
+      e.preventDefault();
+      sessionStorage.setItem(tokenKey, input.value.trim());
+      route();
+    } }, h('label', { for: 'token' }, 'Admin token', input), h('button', { type: 'submit' }, 'Sign in')));
+  input.focus();
+}
+
+function failed(error) {
+  if (error instanceof Stale) return;
+  if (error.status === 401) return signIn('The token was refused (expired or not signed by this service).');
+  if (error.status === 403) {
+    stopRefresh();
+    return show(h('h1', {}, 'Forbidden'),
+      h('p', { id: 'forbidden', role: 'alert' }, 'This console is for the admin role; this token does not have it (403).'));
+  }
+  add(h('p', { class: 'error', role: 'alert' }, error.message));
+}
+
+function confirmAction(title, preview) {
+  const dialog = document.getElementById('confirm');
+  document.getElementById('confirm-title').textContent = title;
+  document.getElementById('confirm-preview').textContent = preview;
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise(resolve => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'),
+    { once: true }));
+}
+
+const fmt = {
+  n: v => v === null || v === undefined ? '–' : Number(v).toLocaleString('en'),
+  s: v => v === null || v === undefined ? '–' : `${Number(v).toFixed(1)} s`,
+  t: v => v ? new Date(v).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–'
+};
+
+const status = value => h('span', { class: `status ${value}` }, value);
+
+function table(columns, rows, empty = 'None.') {
+  if (!rows.length) return h('p', { class: 'muted' }, empty);
+  return h('table', {}, h('thead', {}, h('tr', {}, columns.map(c => h('th', { class: c.num ? 'num' : null,
+    scope: 'col' }, c.title)))), h('tbody', {}, rows.map(r => h('tr', {}, columns.map(c =>
+    h('td', { class: c.num ? 'num' : null }, c.cell(r)))))));
+}
+
+function chart(title, points, value, unit) {
+  const values = points.map(value);
+  const highest = Math.max(0, ...values);
+  const max = Math.max(1, highest);
+  const width = 300, height = 80;
+  const xy = values.map((v, i) => `${(i / Math.max(1, values.length - 1)) * width},${height - (v / max) * height}`);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `${title}: last ${values.at(-1) ?? 0} ${unit}, highest ${highest} ${unit}`);
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  line.setAttribute('points', xy.join(' '));
+  svg.append(line);
+  return h('div', { class: 'chart' }, h('div', {}, h('strong', {}, title), ' ',
+    h('span', { class: 'muted' }, `${fmt.n(values.at(-1) ?? 0)} ${unit} now, ${fmt.n(highest)} at most (15 min)`)), svg);
+}
+
+function stopRefresh() { if (refresh) clearInterval(refresh); refresh = null; }
+
+function every(ms, render) {
+  stopRefresh();
+  const run = () => render().catch(failed);
+  refresh = setInterval(run, ms);
+  return run();
+}
+
+const pages = {
+  async overview() {
+    return every(5000, async () => {
+      const o = await api('/api/admin/console/overview');
+      const stuck = o.stuckSagas.reduce((n, s) => n + s.count, 0);
+      const parked = o.parked.reduce((n, p) => n + p.events, 0);
+      show(h('h1', {}, 'Overview ', status(o.health.status)),
+        o.health.reasons.length ? h('ul', {}, o.health.reasons.map(r => h('li', {}, r))) : null,
+        h('div', { class: 'tiles' },
+          tile('Dead letters', fmt.n(o.deadLetters), 'dead-letters'),
+          tile('Parked events', fmt.n(parked), 'parked'),
+          tile('Stuck sagas', fmt.n(stuck), 'stuck'),
+          tile('Outbox', `${fmt.n(o.outboxMessages)} (oldest ${fmt.s(o.outboxOldestSeconds ?? 0)})`, 'outbox')),
+        h('div', { class: 'charts' },
+          chart('Events handled', o.history, p => p.eventsPerSecond, '/s'),
+          chart('Failures in the alert window', o.history, p => p.recentFailures, ''),
+          chart('Projection lag', o.history, p => p.maxLagSeconds, 's'),
+          chart('Outbox oldest', o.history, p => p.outboxOldestSeconds, 's')),
+        h('h2', {}, 'Failures by event type and handler'),
+        table([{ title: 'Event type', cell: r => r.eventType }, { title: 'Handler', cell: r => r.handler },
+          { title: 'Failures', num: true, cell: r => fmt.n(r.count) },
+          { title: 'Last exception', cell: r => r.lastExceptionType }, { title: 'Last at', cell: r => fmt.t(r.lastFailedAt) }],
+        o.health.recentErrors, 'No failures in the alert window.'),
+        h('h2', {}, 'Projections'), projectionTable(o.projections),
+        h('h2', {}, 'Sagas'),
+        table([{ title: 'Type', cell: r => r.type }, { title: 'Status', cell: r => status(r.status) },
+          { title: 'Count', num: true, cell: r => fmt.n(r.count) }],
+        [...o.stuckSagas, ...o.sagas].filter(s => s.count > 0), 'No saga yet.'),
+        h('h2', {}, 'Handled events'),
+        table([{ title: 'Event type', cell: r => r.eventType }, { title: 'Handler', cell: r => r.handler },
+          { title: 'Handled', num: true, cell: r => fmt.n(r.count) }], o.health.processedEvents),
+        h('p', { class: 'muted' }, `Store read at ${fmt.t(o.readAt)}; refreshed every 5 s.`));
+    });
+  },
+
+  async streams(params) {
+    const query = h('input', { id: 'find', name: 'q', value: params.get('q') || '', size: 40,
+      placeholder: 'a user or order id, or an email' });
+    show(h('h1', {}, 'Streams'),
+      h('form', { class: 'row', onsubmit: e => { e.preventDefault(); location.hash = `#/streams?q=${encodeURIComponent(query.value.trim())}`; } },
+        h('label', { for: 'find' }, 'Find a user or an order', query), h('button', { type: 'submit' }, 'Find')));
+    const q = params.get('q');
+    if (q && /^[0-9a-f-]{36}$/i.test(q)) await showStream(q, params.get('version'));
+    else if (q) {
+      const users = await api(`/api/users?email=${encodeURIComponent(q)}&limit=20`);
+      add(h('h2', {}, 'Users'), table([{ title: 'Email', cell: u => u.email },
+        { title: 'Id', cell: u => h('a', { href: `#/streams?q=${u.id}` }, u.id) }], users, 'No user has that email.'));
+    } else await showFeed(Number(params.get('from') || 0));
+  },
+
+  async projections() {
+    const list = await api('/api/admin/projections');
+    show(h('h1', {}, 'Projections'),
+      h('p', { class: 'muted' }, `High-water mark ${fmt.n(list.highWaterMark)}; this node ${list.thisNode ?? '–'}.`),
+      projectionTable(list.projections, true), h('div', { id: 'rebuild' }));
+  },
+
+  async 'dead-letters'() {
+    const [groups, sequences, letters] = await Promise.all([api('/api/admin/dead-letters/groups'),
+      api('/api/admin/dead-letters/sequences?pageSize=50'), api('/api/admin/dead-letters?pageSize=50')]);
+    show(h('h1', {}, 'Dead letters'),
+      h('h2', {}, 'Failure groups'),
+      table([{ title: 'Failure', cell: g => g.title }, { title: 'Messages', num: true, cell: g => fmt.n(g.count) },
+        { title: 'Last failed', cell: g => fmt.t(g.lastFailedAt) },
+        { title: 'Actions', cell: g => [
+          h('button', { type: 'button', onclick: () => act(`Replay ${g.count} message(s)?`,
+            `Every dead letter of "${g.title}" goes back to its queue.`, '/api/admin/dead-letters/replay', { group: g.key }) }, 'Replay'), ' ',
+          h('button', { type: 'button', class: 'danger', onclick: () => act(`Discard ${g.count} message(s)?`,
+            `Every dead letter of "${g.title}" is deleted for good.`, '/api/admin/dead-letters/discard', { group: g.key }) }, 'Discard')] }],
+      groups, 'No dead letters.'),
+      h('h2', {}, 'Ordered sequences'),
+      table([{ title: 'Consumer', cell: s => s.consumer }, { title: 'Aggregate', cell: s => s.key },
+        { title: 'Waiting', num: true, cell: s => fmt.n(s.size) },
+        { title: 'Head', cell: s => `${s.head.eventType}: ${s.head.exceptionType ?? ''} ${s.head.exceptionMessage ?? ''}` },
+        { title: 'Actions', cell: s => {
+          const path = `/api/admin/dead-letters/sequences/${encodeURIComponent(s.consumer)}/${s.key}`;
+          return [
+            h('button', { type: 'button', onclick: () => act(`Replay ${s.size} message(s) in order?`,
+              `${s.consumer} runs ${s.key}'s sequence from its head (${s.head.eventType}) and stops at the first failure.`, `${path}/replay`) }, 'Replay'), ' ',
+            h('button', { type: 'button', class: 'danger', onclick: () => act('Discard the head?',
+              `${s.head.eventType} at position ${s.head.position} is dropped with its dead letter; the other ${s.size - 1} run.`, `${path}/discard-head`) }, 'Discard head'), ' ',
+            h('button', { type: 'button', class: 'danger', onclick: () => act(`Drop all ${s.size} message(s)?`,
+              `The whole sequence of ${s.key} for ${s.consumer} is deleted for good.`, path, undefined, 'DELETE') }, 'Drop')];
+        } }],
+      sequences.sequences, 'No sequence is waiting.'),
+      h('h2', {}, `Messages (${fmt.n(letters.total)})`),
+      table([{ title: 'Message type', cell: d => d.messageType }, { title: 'Exception', cell: d => `${d.exceptionType}: ${d.exceptionMessage}` },
+        { title: 'Failed', cell: d => fmt.t(d.failedAt) }, { title: 'Replays', num: true, cell: d => fmt.n(d.replayCount) },
+        { title: 'Actions', cell: d => [
+          h('button', { type: 'button', onclick: () => act('Replay this message?', `${d.messageType} (${d.id}) goes back to its queue.`,
+            '/api/admin/dead-letters/replay', { ids: [d.id] }) }, 'Replay'), ' ',
+          h('button', { type: 'button', class: 'danger', onclick: () => act('Discard this message?', `${d.messageType} (${d.id}) is deleted for good.`,
+            '/api/admin/dead-letters/discard', { ids: [d.id] }) }, 'Discard')] }],
+      letters.deadLetters, 'No dead letters.'));
+  },
+
+  async sagas(params) {
+    const filters = ['type', 'status', 'stuck'].filter(k => params.get(k)).map(k => `${k}=${encodeURIComponent(params.get(k))}`);
+    const list = await api(`/api/sagas?pageSize=50${filters.map(f => '&' + f).join('')}`);
+    const type = h('select', { id: 'saga-type', name: 'type' }, ['', 'UserOnboarding', 'Order'].map(v =>
+      h('option', { value: v, selected: params.get('type') === v }, v || 'any')));
+    const state = h('select', { id: 'saga-status', name: 'status' }, ['', 'Started', 'Completed', 'Failed'].map(v =>
+      h('option', { value: v, selected: params.get('status') === v }, v || 'any')));
+    const stuck = h('input', { id: 'saga-stuck', type: 'checkbox', checked: params.get('stuck') === 'true' });
+    show(h('h1', {}, 'Sagas'),
+      h('form', { class: 'row', onsubmit: e => {
+        e.preventDefault();
+        const q = new URLSearchParams();
+        if (type.value) q.set('type', type.value);
+        if (state.value) q.set('status', state.value);
+        if (stuck.checked) q.set('stuck', 'true');
+        location.hash = `#/sagas?${q}`;
+      } }, h('label', { for: 'saga-type' }, 'Type', type), h('label', { for: 'saga-status' }, 'Status', state),
+      h('label', { for: 'saga-stuck' }, 'Stuck only', stuck), h('button', { type: 'submit' }, 'Filter')),
+      table([{ title: 'Id', cell: s => h('a', { href: `#/saga?id=${s.id}` }, s.id) }, { title: 'Type', cell: s => s.type },
+        { title: 'Status', cell: s => status(s.status) }, { title: 'Started', cell: s => fmt.t(s.startedAt) },
+        { title: 'Error', cell: s => s.error }], list.sagas, 'No saga matches.'),
+      h('p', { class: 'muted' }, `${fmt.n(list.total)} in all; the newest ${list.sagas.length} shown.`));
+  },
+
+  async saga(params) {
+    const id = params.get('id');
+    const s = await api(`/api/sagas/${id}`);
+    const reason = h('input', { id: 'reason', size: 40, required: true });
+    show(h('h1', {}, `${s.type} saga `, status(s.status)),
+      h('p', { class: 'muted' }, `${s.id}, started ${fmt.t(s.startedAt)}, version ${s.version}`),
+      s.error ? h('p', { class: 'error' }, s.error) : null,
+      h('h2', {}, 'Steps'),
+      table([{ title: 'Step', cell: x => x.name }, { title: 'Status', cell: x => x.status },
+        { title: 'Started', cell: x => fmt.t(x.startedAt) }, { title: 'Done', cell: x => fmt.t(x.doneAt ?? x.finishedAt) },
+        { title: 'Error', cell: x => x.error }], s.steps),
+      h('h2', {}, 'Pending timeouts'),
+      table([{ title: 'Step', cell: t => t.step }, { title: 'Message', cell: t => t.messageType },
+        { title: 'Due', cell: t => fmt.t(t.dueAt) },
+        { title: 'Action', cell: t => h('button', { type: 'button', onclick: () => act('Fire this timeout now?',
+          `${t.messageType ?? 'The timeout'} of step ${t.step} becomes due now.`, `/api/admin/sagas/${s.id}/timeouts/${t.id}/fire`) }, 'Fire now') }],
+      s.pendingTimeouts, 'No timeout is pending.'),
+      s.status === 'Started' ? h('form', { class: 'row', onsubmit: e => {
+        e.preventDefault();
+        act('Force compensation?', `The saga fails with "${reason.value}"; its done steps are compensated.`,
+          `/api/admin/sagas/${s.id}/compensate`, { reason: reason.value });
+      } }, h('label', { for: 'reason' }, 'Reason', reason), h('button', { type: 'submit', class: 'danger' }, 'Force compensation')) : null,
+      h('h2', {}, 'Timeline'),
+      table([{ title: 'At', cell: x => fmt.t(x.at) }, { title: 'Message', cell: x => x.message }, { title: 'Note', cell: x => x.note }],
+        s.timeline));
+  }
+};
+
+function tile(label, value, id) {
+  return h('div', { class: 'tile', id: `tile-${id}` }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
+}
+
+function projectionTable(projections, actions) {
+  return table([{ title: 'Name', cell: p => p.name }, { title: 'Kind', cell: p => `${p.kind}, ${p.lifecycle}` },
+    { title: 'State', cell: p => [status(p.state), p.error ? h('div', { class: 'error' }, `${p.error.exceptionType}: ${p.error.message}`) : null] },
+    { title: 'Position', num: true, cell: p => fmt.n(p.position) }, { title: 'Lag (events)', num: true, cell: p => fmt.n(p.lagEvents) },
+    { title: 'Lag', num: true, cell: p => fmt.s(p.lagSeconds) }, { title: 'Node', cell: p => p.node ?? '–' },
+    ...(actions ? [{ title: 'Action', cell: p => p.kind === 'projection' ? h('button', { type: 'button', onclick: () => rebuild(p.name) }, 'Rebuild') : null }] : [])],
+  projections);
+}
+
+async function rebuild(name) {
+  if (!await confirmAction(`Rebuild ${name}?`, `${name} is rebuilt from the events; readers see it grow back (an inline one is replaced stream by stream).`)) return;
+  let run;
+  try { run = await api(`/api/admin/projections/${encodeURIComponent(name)}/rebuild`, { method: 'POST' }); }
+  catch (e) { return failed(e); }
+  const box = document.getElementById('rebuild');
+  const draw = r => box.replaceChildren(...present([h('h2', {}, `Rebuild of ${r.projection} `, status(r.state)),
+    h('progress', { max: Math.max(1, r.total), value: r.done, 'aria-label': 'Rebuild progress' }),
+    h('span', { class: 'muted', id: 'rebuild-progress' }, ` ${fmt.n(r.done)} of ${fmt.n(r.total)} ${r.unit}` +
+      (r.perSecond ? `, ${fmt.n(Math.round(r.perSecond))}/s` : '') + (r.etaSeconds ? `, about ${fmt.s(r.etaSeconds)} left` : '')),
+    r.error ? h('p', { class: 'error' }, r.error) : null]));
+  draw(run);
+  every(500, async () => {
+    run = await api(`/api/admin/projections/${encodeURIComponent(name)}/rebuilds/${run.id}`);
+    draw(run);
+    if (run.state !== 'running') stopRefresh();
+  });
+}
+
+async function act(title, preview, path, body, method = 'POST') {
+  if (!await confirmAction(title, preview)) return;
+  try {
+    const result = await api(path, { method, body });
+    await route();
+    page.prepend(h('p', { class: 'notice', role: 'status', id: 'action-result' },
+      `${title.replace(/\?$/, '')}: done${result?.affected !== undefined ? ` (${result.affected} affected)` : ''}.`));
+  } catch (e) { failed(e); }
+}
+
+async function showStream(id, version) {
+  let kind = 'users', state;
+  try { state = await api(`/api/users/${id}${version ? `?version=${version}` : ''}`); }
+  catch (e) {
+    if (e.status !== 404) throw e;
+    kind = 'orders';
+    state = await api(`/api/orders/${id}`);
+  }
+  const events = kind === 'users' ? await api(`/api/users/${id}/events?limit=1000`) : null;
+  add(h('h2', {}, `${kind === 'users' ? 'User' : 'Order'} ${id}`),
+    events ? table([{ title: 'Version', num: true, cell: e => h('a', { href: `#/streams?q=${id}&version=${e.version}` }, e.version) },
+      { title: 'Type', cell: e => e.eventType }, { title: 'Schema', num: true, cell: e => e.schemaVersion ?? '–' },
+      { title: 'At', cell: e => fmt.t(e.timestamp) }, { title: 'Correlation', cell: e => e.correlationId ?? '–' },
+      { title: 'Causation', cell: e => e.causationId ?? '–' }], events) : null,
+    h('h2', {}, version ? `State at version ${version}` : 'Current state'), h('pre', { id: 'state' }, JSON.stringify(state, null, 2)));
+}
+
+async function showFeed(from) {
+  const feed = await api(`/api/events?fromPosition=${from}&batchSize=50`);
+  add(h('h2', {}, 'All events'),
+    table([{ title: 'Position', num: true, cell: e => fmt.n(e.sequence) },
+      { title: 'Type', cell: e => e.eventType }, { title: 'Stream', cell: e => h('a', { href: `#/streams?q=${e.streamId}` }, e.streamId) },
+      { title: 'At', cell: e => fmt.t(e.timestamp) }], feed.events, 'No events.'),
+    feed.events.length ? h('p', {}, h('a', { href: `#/streams?from=${feed.nextPosition}` }, 'Next page')) : null);
+}
+
+async function route() {
+  const hash = location.hash.slice(1);
+  const token = new URLSearchParams(hash.startsWith('token=') ? hash : '').get('token');
+  if (token) {
+    sessionStorage.setItem(tokenKey, token);
+    history.replaceState(null, '', `${location.pathname}#/overview`);
+  }
+  if (!sessionStorage.getItem(tokenKey)) return signIn();
+  document.getElementById('sign-out').hidden = false;
+  const [name, query] = (location.hash.slice(2) || 'overview').split('?');
+  const render = pages[name] || pages.overview;
+  for (const a of document.querySelectorAll('header nav a')) {
+    if (a.getAttribute('href') === `#/${name === 'saga' ? 'sagas' : name}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  stopRefresh();
+  generation++;
+  show(h('p', { class: 'muted' }, 'Loading…'));
+  try { await render(new URLSearchParams(query)); } catch (e) { failed(e); }
+}
+
+document.getElementById('sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem(tokenKey);
+  signIn('Signed out.');
+});
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Marten.EventApp.Http;
+using Marten.EventApp.Operations;
+using Marten.EventApp.Projections;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Net.Http.Headers;
+
+namespace Marten.EventApp.OperatorConsole;
+
+public sealed record ConsolePoint(DateTimeOffset At, double EventsPerSecond, long RecentFailures,
+    double OutboxOldestSeconds, long DeadLetters, long ParkedEvents, double MaxLagSeconds);
+
+public sealed record SagaCount(string Type, string Status, long Count);
+
+public sealed record ConsoleOverview(
+    EventSystemHealth Health,
+    DateTimeOffset? ReadAt,
+    IReadOnlyList<SagaCount> Sagas,
+    IReadOnlyList<SagaCount> StuckSagas,
+    IReadOnlyList<ProjectionState> Projections,
+    long OutboxMessages,
+    double? OutboxOldestSeconds,
+    long DeadLetters,
+    IReadOnlyList<ParkedCount> Parked,
+    IReadOnlyList<ConsolePoint> History);
+
+public static class OperatorConsoleConfiguration
+{
+    public const string Path = "/console";
+
+    public static WebApplicationBuilder AddOperatorConsole(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ConsoleHistory>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<ConsoleHistory>());
+        return builder.AddEndpoints(Map);
+    }
+
+    private static void Map(IEndpointRouteBuilder app)
+    {
+        // the page holds no data: a browser's navigation carries no bearer token, so every figure it shows comes from
+        // the admin API with the token the page keeps for its tab
+        app.MapGet($"{Path}/{{file?}}", Asset).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/api/admin/console/overview", Overview).WithTags("Console").WithName("GetConsoleOverview");
+    }
+
+    // embedded in the service's assembly, so whatever runs the dll (run.sh, tests, a published copy) serves the same
+    private static readonly ConcurrentDictionary<string, byte[]?> Assets = new();
+
+    private static readonly Dictionary<string, string> ContentTypes = new()
+    {
+        [".html"] = "text/html; charset=utf-8", [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8", [".svg"] = "image/svg+xml"
+    };
+
+    private static IResult Asset(string? file, HttpContext http)
+    {
+        // the page's relative links need the folder's slash
+        if (string.IsNullOrEmpty(file) && !http.Request.Path.Value!.EndsWith('/')) return Results.Redirect($"{Path}/");
+        var name = string.IsNullOrEmpty(file) ? "index.html" : file;
+        var extension = System.IO.Path.GetExtension(name);
+        if (!ContentTypes.TryGetValue(extension, out var contentType) || Load(name) is not { } bytes)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such file in the console");
+        var headers = http.Response.Headers;
+        headers[HeaderNames.ContentSecurityPolicy] =
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        headers[HeaderNames.XContentTypeOptions] = "nosniff";
+        headers[HeaderNames.CacheControl] = "no-cache";
+        headers["Referrer-Policy"] = "no-referrer";
+        return Results.Bytes(bytes, contentType);
+    }
+
+    private static byte[]? Load(string name) => Assets.GetOrAdd(name, key =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"console/{key}");
+        if (stream is null) return null;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    internal static async Task<ConsoleOverview> Overview(EventMonitor monitor, HealthCheckService health,
+        MonitoringOptions options, TimeProvider clock, OperationsSnapshot snapshot, ConsoleHistory history,
+        CancellationToken ct)
+    {
+        var events = await OperationsSetup.Events(monitor, health, options, clock, ct);
+        var reading = snapshot.Reading;
+        return new ConsoleOverview(events, reading?.At,
+            (reading?.Sagas ?? []).Select(s => new SagaCount(s.Type, s.Status.ToString(), s.Count)).ToList(),
+            (reading?.StuckSagas ?? []).Select(s => new SagaCount(s.Type, "Stuck", s.Count)).ToList(),
+            reading?.Projections ?? [], reading?.OutboxMessages ?? 0, reading?.OutboxOldestSeconds,
+            reading?.DeadLetters ?? 0, reading?.Parked ?? [], history.Points());
+    }
+}
+
+// The overview's charts: a point every few seconds for the last quarter of an hour, from the figures the metrics
+// export (the processed counters and the store reading), kept in memory like the counters themselves
+public sealed class ConsoleHistory(EventMonitor monitor, OperationsSnapshot snapshot, TimeProvider clock)
+    : BackgroundService
+{
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Kept = TimeSpan.FromMinutes(15);
+    private readonly ConcurrentQueue<ConsolePoint> _points = new();
+    private (DateTimeOffset At, long Processed)? _last;
+
+    public IReadOnlyList<ConsolePoint> Points() => _points.ToArray();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Every, clock);
+        do Sample();
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    internal void Sample()
+    {
+        var now = clock.GetUtcNow();
+        var processed = monitor.Processed().Sum(p => p.Count);
+        var rate = _last is { } last && now > last.At
+            ? Math.Max(0, processed - last.Processed) / (now - last.At).TotalSeconds
+            : 0;
+        _last = (now, processed);
+        var reading = snapshot.Reading;
+        _points.Enqueue(new ConsolePoint(now, Math.Round(rate, 1), monitor.Recent().Sum(r => (long)r.Count),
+            reading?.OutboxOldestSeconds ?? 0, reading?.DeadLetters ?? 0,
+            reading?.Parked.Sum(p => p.Events) ?? 0,
+            reading?.Projections.Select(p => p.LagSeconds ?? 0).DefaultIfEmpty(0).Max() ?? 0));
+        while (_points.TryPeek(out var oldest) && now - oldest.At > Kept) _points.TryDequeue(out _);
+    }
+}

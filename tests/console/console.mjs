@@ -1,0 +1,92 @@
+// Drives the console as an operator would: every page loads with the service's data, actions go through the page.
+// Input: one JSON argument {url, adminToken, customerToken, userId, deadLetterTag, screenshots}.
+// Output: one JSON line with what each step saw; a failed step exits 1 with its reason.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const input = JSON.parse(process.argv[2]);
+const env = name => input[name] ?? (() => { throw new Error(`${name} is not given`); })();
+const base = env('url');
+const shots = env('screenshots');
+mkdirSync(shots, { recursive: true });
+const seen = {};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  // a closed network: no background connections, no component updates
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync']
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', e => errors.push(e.message));
+  // a refused request shows in the console as well: those are kept with their address instead
+  page.on('console', m => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+  const refused = [];
+  page.on('response', r => { if (r.status() >= 400) refused.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  const shot = name => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+
+  // signed in by the URL run.sh prints; the token leaves the address bar at once
+  await page.goto(`${base}/console/#token=${env('adminToken')}`);
+  await page.getByRole('heading', { name: /Overview/ }).waitFor();
+  await page.locator('.chart').first().waitFor();
+  seen.addressAfterSignIn = new URL(page.url()).hash;
+  seen.overviewStatus = await page.locator('h1 .status').textContent();
+  seen.deadLettersTile = await page.locator('#tile-dead-letters .value').textContent();
+  await shot('overview');
+
+  await page.getByRole('link', { name: 'Streams' }).click();
+  await page.getByLabel('Find a user or an order').fill(env('userId'));
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.locator('#state').waitFor();
+  seen.streamEvents = await page.locator('table tbody tr').count();
+  await page.getByRole('link', { name: '1', exact: true }).click();
+  await page.getByRole('heading', { name: 'State at version 1' }).waitFor();
+  seen.stateAtVersion1 = JSON.parse(await page.locator('#state').textContent()).version;
+  await shot('streams');
+
+  await page.getByRole('link', { name: 'Projections' }).click();
+  await page.getByRole('heading', { name: 'Projections' }).waitFor();
+  await page.getByRole('row', { name: /UserDetails/ }).getByRole('button', { name: 'Rebuild' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('h2', { hasText: 'Rebuild of UserDetails' }).locator('.status.completed').waitFor();
+  seen.rebuildProgress = (await page.locator('#rebuild-progress').textContent()).trim();
+  await shot('projections');
+
+  await page.getByRole('link', { name: 'Dead letters' }).click();
+  await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+  await shot('dead-letters');
+  const letter = page.getByRole('row', { name: new RegExp(env('deadLetterTag')) });
+  // cancelling changes nothing; confirming discards
+  await letter.getByRole('button', { name: 'Discard' }).click();
+  seen.preview = await page.locator('#confirm-preview').textContent();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  seen.afterCancel = await page.getByRole('row', { name: new RegExp(env('deadLetterTag')) }).count();
+  await letter.getByRole('button', { name: 'Discard' }).click();
+  await page.keyboard.press('Tab');
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  seen.actionResult = await page.locator('#action-result').textContent();
+
+  await page.getByRole('link', { name: 'Sagas' }).click();
+  await page.getByRole('heading', { name: 'Sagas' }).waitFor();
+  await page.locator('table').waitFor();
+  seen.sagaRows = await page.locator('table tbody tr').count();
+  await shot('sagas');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Admin token').fill(env('customerToken'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  seen.customer = (await page.locator('#forbidden').textContent()).trim();
+  await shot('forbidden');
+  seen.errors = errors;
+  seen.refused = refused;
+  console.log(JSON.stringify(seen));
+} catch (e) {
+  console.log(JSON.stringify({ ...seen, failure: e.message }));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
