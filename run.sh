@@ -65,6 +65,8 @@ else
     echo "A customer's token (8 h), for the user $customer only:" >&2
     echo "  export CUSTOMER_TOKEN=$customer_token" >&2
     echo "Others: ./run.sh -- token --role admin|service|customer [--subject <user id>] [--scope users:read,...] --ttl 1h" >&2
+    echo "Operator console (this URL signs the browser in as the admin):" >&2
+    echo "  $URL/console/#token=$token" >&2
   fi
   echo "Marten.EventApp on $URL (API reference: $URL/docs); Ctrl-C stops it" >&2
   # In the background so that this script's traps run at once. A background job of a non-interactive shell

@@ -11,12 +11,14 @@ public static class BenchProgram
         var connectionString = Environment.GetEnvironmentVariable("ConnectionStrings__Marten");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            Console.Error.WriteLine("ConnectionStrings__Marten is not set: run ./bench.sh, which starts a throwaway PostgreSQL.");
+            Console.Error.WriteLine(
+                "ConnectionStrings__Marten is not set: run ./bench.sh, which starts a throwaway PostgreSQL.");
             return 2;
         }
 
         var repoRoot = BenchSettings.FindRepoRoot(AppContext.BaseDirectory);
-        var rabbitMq = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } uri ? new Uri(uri) : null;
+        var rabbitMq = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } uri
+            ? new Uri(uri) : null;
         var settings = args.Contains("--smoke") ? BenchSettings.Smoke(connectionString, repoRoot, rabbitMq)
             : new BenchSettings { ConnectionString = connectionString, RepoRoot = repoRoot, RabbitMq = rabbitMq };
         for (var i = 0; i + 1 < args.Length; i++)

@@ -62,7 +62,8 @@ public static class TestHost
         await host.ResetAllMartenDataAsync();
         var store = host.Services.GetRequiredService<IDocumentStore>();
         await using var session = store.LightweightSession();
-        foreach (var table in ((StoreOptions)store.Options).Projections.All.OfType<AnalyticsProjection>().SelectMany(p => new[] { p.Events, p.Hourly }))
+        foreach (var table in ((StoreOptions)store.Options).Projections.All.OfType<AnalyticsProjection>()
+            .SelectMany(p => new[] { p.Events, p.Hourly }))
             session.QueueSqlCommand($"truncate {table.Identifier}");
         await session.SaveChangesAsync();
     }

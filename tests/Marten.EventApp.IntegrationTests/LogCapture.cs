@@ -31,10 +31,12 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
             var scopes = new List<string>();
             capture._scopes.ForEachScope((scope, list) =>
             {
-                if (scope is IEnumerable<KeyValuePair<string, object?>> pairs) list.AddRange(pairs.Select(p => $"{p.Key}={p.Value}"));
+                if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
+                    list.AddRange(pairs.Select(p => $"{p.Key}={p.Value}"));
                 else if (scope is not null) list.Add(scope.ToString()!);
             }, scopes);
-            Entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception} [{string.Join("; ", scopes)}]");
+            Entries.Enqueue(
+                $"{logLevel} {category}: {formatter(state, exception)} {exception} [{string.Join("; ", scopes)}]");
             // bounded: the newest entries are the ones a test looks at
             while (Entries.Count > 20_000) Entries.TryDequeue(out _);
         }

@@ -49,7 +49,8 @@ public sealed class RawAmqp : IAsyncDisposable
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
             return true;
         }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
+            when (e.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
         {
             return false;
         }
@@ -106,7 +107,8 @@ public sealed class RawAmqp : IAsyncDisposable
             if (exchange is not null) await channel.ExchangeDeclarePassiveAsync(exchange);
             return true;
         }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
+            when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
         {
             return false;
         }

@@ -24,7 +24,8 @@ public static class TestAuth
     {
         host.BeforeEach(http =>
         {
-            if (!http.Request.Headers.ContainsKey("Authorization")) http.Request.Headers.Authorization = "Bearer " + AdminToken;
+            if (!http.Request.Headers.ContainsKey("Authorization"))
+                http.Request.Headers.Authorization = "Bearer " + AdminToken;
         });
         return host;
     }

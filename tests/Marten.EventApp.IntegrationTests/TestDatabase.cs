@@ -53,7 +53,8 @@ public static class TestDatabase
         catch (Exception e)
         {
             throw new InvalidOperationException(
-                "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, or start a Docker engine.", e);
+                "No PostgreSQL for the tests: run ./test.sh, or set EVENTAPP_TEST_POSTGRES, " +
+                "or start a Docker engine.", e);
         }
     }
 }
@@ -87,7 +88,9 @@ public static class TestBroker
 
         var ctl = Environment.GetEnvironmentVariable("EVENTAPP_TEST_RABBITMQCTL");
         if (string.IsNullOrWhiteSpace(ctl))
-            throw new InvalidOperationException("The broker cannot be stopped from here: run ./test.sh, which starts one and sets EVENTAPP_TEST_RABBITMQCTL.");
+            throw new InvalidOperationException(
+                "The broker cannot be stopped from here: " +
+                "run ./test.sh, which starts one and sets EVENTAPP_TEST_RABBITMQCTL.");
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ctl, arguments)
         {
             RedirectStandardOutput = true, RedirectStandardError = true
@@ -124,7 +127,8 @@ public static class TestBroker
         catch (Exception e)
         {
             throw new InvalidOperationException(
-                "No RabbitMQ for the tests: run ./test.sh, or set EVENTAPP_TEST_RABBITMQ, or start a Docker engine.", e);
+                "No RabbitMQ for the tests: run ./test.sh, or set EVENTAPP_TEST_RABBITMQ, " +
+                "or start a Docker engine.", e);
         }
     }
 }

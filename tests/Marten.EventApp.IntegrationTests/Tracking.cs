@@ -37,7 +37,8 @@ public static class Tracking
         while (true)
         {
             if (await probe() is { } value) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the condition did not hold within {patience ?? Patience}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the condition did not hold within {patience ?? Patience}");
             await Task.Delay(100);
         }
     }

@@ -58,6 +58,14 @@ try {
   await page.getByRole('link', { name: 'Dead letters' }).click();
   await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
   await shot('dead-letters');
+  // one message: its body and exception
+  await page.getByRole('row', { name: new RegExp(env('deadLetterTag')) }).getByRole('link').click();
+  await page.locator('#body').waitFor();
+  seen.letterBody = JSON.parse(await page.locator('#body').textContent());
+  seen.letterException = await page.locator('#exception').textContent();
+  await shot('dead-letter');
+  await page.getByRole('link', { name: 'All dead letters' }).click();
+  await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
   const letter = page.getByRole('row', { name: new RegExp(env('deadLetterTag')) });
   // cancelling changes nothing; confirming discards
   await letter.getByRole('button', { name: 'Discard' }).click();
@@ -74,6 +82,12 @@ try {
   await page.locator('table').waitFor();
   seen.sagaRows = await page.locator('table tbody tr').count();
   await shot('sagas');
+
+  await page.getByRole('link', { name: 'Bus' }).click();
+  await page.getByRole('heading', { name: 'Bus' }).waitFor();
+  await page.locator('table').waitFor();
+  seen.busQueues = await page.locator('table tbody tr td:first-child').allTextContents();
+  await shot('bus');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();

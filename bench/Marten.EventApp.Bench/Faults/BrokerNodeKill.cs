@@ -15,7 +15,8 @@ public sealed class BrokerNodeKill : IScenario
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
     {
         var name = $"a three-node RabbitMQ cluster, quorum queues: kill -9 of the listeners' node (brought back), " +
-                   $"then of the forwarder's node (left down), under load ({context.Settings.FaultRate} registrations/s)";
+                   "then of the forwarder's node (left down), " +
+                   $"under load ({context.Settings.FaultRate} registrations/s)";
         if (context.Settings.RabbitMqCluster is not { } cluster)
             return [new ResultRow(Id, name) { Note = "not run: no RabbitMQ cluster (./faults.sh starts one)" }];
         var nodes = Enumerable.Range(1, 3).Select(i => new ClusterNode(cluster, i)).ToList();
@@ -72,8 +73,9 @@ public sealed class BrokerNodeKill : IScenario
 
             recoveries.Add(clock.Elapsed.TotalSeconds);
             var held = connections.Where(c => c.Value == victim.Amqp.Port).Select(c => c.Key);
-            rounds.Add($"{victim.Name} (leading {leaders.Count(l => l == victim.Name)} of the service's {leaders.Count} " +
-                       $"queues; connections: {string.Join(", ", held)}) {clock.Elapsed.TotalSeconds:0.0} s");
+            rounds.Add($"{victim.Name} (leading {leaders.Count(l => l == victim.Name)} " +
+                       $"of the service's {leaders.Count} queues; " +
+                       $"connections: {string.Join(", ", held)}) {clock.Elapsed.TotalSeconds:0.0} s");
             context.Log($"  {round} round: {rounds[^1]}");
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
             if (round == "Wolverine") await victim.StartAsync(up.First(n => n != victim), ct);
@@ -95,7 +97,8 @@ public sealed class BrokerNodeKill : IScenario
                 P99Ms = recoveries[^1] * 1000,
                 Targets = [..outcome.Targets, Target.P99AtMost(30_000)],
                 Errors = settling.Errors,
-                Note = $"recovery (kill → the forwarder moving on and a registration made after the kill onboarded): " +
+                Note = $"recovery (kill → the forwarder moving on and a registration " +
+                       "made after the kill onboarded): " +
                        $"{string.Join("; ", rounds)}; {outcome.Note}; {settling.Note("the last write")}; " +
                        $"answers other than 201: {load.RefusedNote}"
             }

@@ -129,7 +129,8 @@ public static class FaultChecks
                           where t ->> 'note' = 'duplicate start ignored')
             """, ct);
         return new FaultOutcome(acknowledged.Count, acknowledged.Count(id => !users.Contains(id)), events.Count,
-            events.Count(id => !seen.Contains(id)), published.Count - seen.Count, (int)unfinished, (int)duplicateStarts);
+            events.Count(id => !seen.Contains(id)), published.Count - seen.Count, (int)unfinished,
+            (int)duplicateStarts);
     }
 
     private static async Task<HashSet<Guid>> IdsAsync(BenchContext context, string sql, CancellationToken ct)

@@ -76,12 +76,14 @@ public sealed class BenchContext : IAsyncDisposable
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
             // Marten's wait gives up on a store without events (4c bulk-loads documents only)
-            if ((await host.Services.GetRequiredService<IDocumentStore>().Advanced.FetchEventStoreStatistics(token: ct)).EventCount > 0)
+            var store = host.Services.GetRequiredService<IDocumentStore>();
+            if ((await store.Advanced.FetchEventStoreStatistics(token: ct)).EventCount > 0)
                 await host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
             var admin = host.Services.GetRequiredService<IMessageStore>().Admin;
             while (await admin.FetchCountsAsync() is { Incoming: > 0 } or { Outgoing: > 0 })
                 await Task.Delay(200, ct);
-            if (started.Elapsed > TimeSpan.FromSeconds(1)) Log($"  settled a host's backlog in {started.Elapsed.TotalSeconds:0.0} s");
+            if (started.Elapsed > TimeSpan.FromSeconds(1))
+                Log($"  settled a host's backlog in {started.Elapsed.TotalSeconds:0.0} s");
         }
     }
 

@@ -31,7 +31,8 @@ public static class BenchRunner
             {
                 context.Rows.Add(row);
                 context.Log($"  {row.Id} {row.Name}:{(row.Rate is { } r ? $" {r:0.#}/s" : "")}" +
-                            $"{(row.P99Ms is { } p99 ? $" p50 {row.P50Ms:0.00} ms p99 {p99:0.00} ms" : "")} {row.Note}");
+                            $"{(row.P99Ms is { } p99 ? $" p50 {row.P50Ms:0.00} ms p99 {p99:0.00} ms" : "")}" +
+                            $" {row.Note}");
             }
         }
 
@@ -45,7 +46,8 @@ public static class BenchRunner
     {
         var prefix = context.Settings.SchemaPrefix + "_";
         var names = new List<string>();
-        await using (var command = context.DataSource.CreateCommand("select nspname from pg_namespace where left(nspname, $1) = $2"))
+        await using (var command = context.DataSource.CreateCommand(
+                         "select nspname from pg_namespace where left(nspname, $1) = $2"))
         {
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = prefix.Length });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prefix });

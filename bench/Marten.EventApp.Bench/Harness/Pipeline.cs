@@ -26,7 +26,8 @@ public sealed record PipelineRun(long Written, TimeSpan WrittenIn, TimeSpan Done
 
     public string Summary(string what) =>
         $"{Written:N0} written at {WriteRate:0}/s, {what} {DoneRate / WriteRate:0.00} of that, the last " +
-        $"{(DoneIn - WrittenIn).TotalSeconds:0.0} s after the last write; {Transactions / (double)Written:0.0} database transactions each" +
+        $"{(DoneIn - WrittenIn).TotalSeconds:0.0} s after the last write; " +
+        $"{Transactions / (double)Written:0.0} database transactions each" +
         (Load.Errors > 0 ? $"; {Load.ErrorNote}" : "");
 }
 
@@ -51,7 +52,8 @@ public static class Pipeline
     // latencySql: each finished pipeline's time from its write, in ms
     public static async Task<PipelineRun> RunAsync(BenchContext context, ServiceProcess service,
         Func<long, (string Path, object Body)> post,
-        string writtenSql, string doneSql, string latencySql, CancellationToken ct, Func<CancellationToken, Task>? beside = null)
+        string writtenSql, string doneSql, string latencySql, CancellationToken ct,
+        Func<CancellationToken, Task>? beside = null)
     {
         var clients = context.Settings.HttpClients;
         using var http = Client(service, clients);
@@ -67,7 +69,8 @@ public static class Pipeline
             using var response = await http.PostAsJsonAsync(path, body, token);
             return response.StatusCode == HttpStatusCode.Created
                 ? true
-                : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+                : throw new HttpRequestException(
+                    $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
         var written = began.Elapsed;
         await sampling.CancelAsync();
@@ -92,7 +95,8 @@ public static class Pipeline
 
         var doneIn = began.Elapsed;
         var (transactions, statements) = await profile.StopAsync(context, ct);
-        context.Log($"  the database's work for {count:N0} writes and their pipelines, by statement (total ms, calls):\n{statements}");
+        context.Log($"  the database's work for {count:N0} writes and their pipelines, by statement " +
+                    $"(total ms, calls):\n{statements}");
         var ms = new List<double>();
         await using (var command = context.DataSource.CreateCommand(latencySql))
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -146,7 +150,8 @@ public static class Pipeline
                 order by total_exec_time desc limit 25
                 """);
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) lines.Add($"    {reader.GetInt64(0),8} ms {reader.GetInt64(1),9}  {reader.GetString(2)}");
+            while (await reader.ReadAsync(ct))
+                lines.Add($"    {reader.GetInt64(0),8} ms {reader.GetInt64(1),9}  {reader.GetString(2)}");
             return (transactions, string.Join('\n', lines));
         }
 

@@ -21,15 +21,16 @@ public static class Report
         DateTimeOffset at, TimeSpan took)
     {
         var md = new StringBuilder();
-        md.AppendLine($"Measured {at:yyyy-MM-dd HH:mm} UTC with `{settings.CommandLine}` in {took.TotalMinutes:0.0} min.");
+        md.AppendLine($"Measured {at:yyyy-MM-dd HH:mm} UTC with `{settings.CommandLine}` " +
+                      $"in {took.TotalMinutes:0.0} min.");
         md.AppendLine();
         md.AppendLine($"- Machine: {machine.Cores} cores ({machine.Cpu}), {machine.Memory}, {machine.Os}");
         md.AppendLine($"- .NET: {machine.DotNet}; PostgreSQL {machine.PostgreSql} ({machine.PostgreSqlSettings})");
         // the fault suite's rows measure no speed: their loads are described in their names
         if (rows.Any(r => !BenchSettings.IsFault(r.Id)))
-            md.AppendLine($"- Load: {settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s " +
-                          $"measured per load scenario; {settings.Samples} warm-up + {settings.Samples} timed calls per " +
-                          "sequential measurement");
+            md.AppendLine($"- Load: {settings.Warmup.TotalSeconds:0.#} s warm-up then " +
+                          $"{settings.Duration.TotalSeconds:0.#} s measured per load scenario; " +
+                          $"{settings.Samples} warm-up + {settings.Samples} timed calls per sequential measurement");
         md.AppendLine();
         md.AppendLine("| # | Scenario | Rate /s | p50 ms | p99 ms | vs 1a | Target | Met | Notes |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---|---|---|");
@@ -39,8 +40,9 @@ public static class Report
             var checks = row.Targets.Select(t => t.Check(row, ratio)).ToList();
             var met = checks.Count == 0 ? "" : checks.All(c => c == true) ? "yes" : "**no**";
             var notes = row.Errors > 0 ? $"{row.Note} **{row.Errors} errors**".Trim() : row.Note;
-            md.AppendLine($"| {row.Id} | {row.Name} | {Number(row.Rate, "0")} | {Number(row.P50Ms, "0.00")} | {Number(row.P99Ms, "0.00")} | " +
-                          $"{Number(ratio, "0.00")} | {string.Join("; ", row.Targets.Select(t => t.Text))} | {met} | {notes} |");
+            md.AppendLine($"| {row.Id} | {row.Name} | {Number(row.Rate, "0")} | {Number(row.P50Ms, "0.00")} | " +
+                          $"{Number(row.P99Ms, "0.00")} | {Number(ratio, "0.00")} | " +
+                          $"{string.Join("; ", row.Targets.Select(t => t.Text))} | {met} | {notes} |");
         }
 
         return md.ToString();

@@ -23,7 +23,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     // one per harness run
-    public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public static readonly string SigningKey =
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public static readonly string AdminToken =
         new TokenIssuer(new AuthOptions { SigningKey = SigningKey })
@@ -77,7 +78,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         while (deadline.Elapsed < TimeSpan.FromSeconds(120))
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"the service exited ({process.ExitCode}):\n{string.Join('\n', output)}");
+                throw new InvalidOperationException(
+                    $"the service exited ({process.ExitCode}):\n{string.Join('\n', output)}");
             try
             {
                 using var health = await http.GetAsync("/health", ct);
@@ -151,7 +153,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             .Where(File.Exists)
             .ToList();
         return candidates.FirstOrDefault()
-               ?? throw new FileNotFoundException($"no build of the service under {bin}: build the solution first (./bench.sh does)");
+               ?? throw new FileNotFoundException(
+                   $"no build of the service under {bin}: build the solution first (./bench.sh does)");
     }
 
     private static int FreePort()

@@ -20,7 +20,9 @@ public static class Wrk
         var lua = Path.Combine(context.Settings.RepoRoot, "bench", "wrk", script);
         var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds));
         var threads = Math.Min(connections, Environment.ProcessorCount);
-        var command = $"wrk -t{threads} -c{connections} -d{seconds}s --timeout 10s -H 'Authorization: Bearer {ServiceProcess.AdminToken}' -s '{lua}' '{service}' -- '{tag}'; rc=$?; times; exit $rc";
+        var command = $"wrk -t{threads} -c{connections} -d{seconds}s --timeout 10s " +
+                      $"-H 'Authorization: Bearer {ServiceProcess.AdminToken}' -s '{lua}' '{service}' -- '{tag}'; " +
+                      "rc=$?; times; exit $rc";
         var start = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true,
             RedirectStandardError = true };
         var wall = Stopwatch.StartNew();

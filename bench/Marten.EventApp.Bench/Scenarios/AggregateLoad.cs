@@ -42,12 +42,14 @@ public sealed class AggregateLoad : IScenario
             long expected;
             await using (var query = store.QuerySession()) expected = (await query.Events.FetchStreamStateAsync(id,
                 ct))!.Version;
-            if (expected < size) throw new InvalidOperationException($"the stream holds {expected} events, fewer than the {size} written");
+            if (expected < size) throw new InvalidOperationException(
+                $"the stream holds {expected} events, fewer than the {size} written");
             var latencies = await Load.SequentialAsync(samples, async _ =>
             {
                 await using var session = store.LightweightSession();
                 var stream = await session.Events.FetchForWriting<UserDetails>(id, ct);
-                if (stream.CurrentVersion != expected) throw new InvalidOperationException($"expected version {expected}, got {stream.CurrentVersion}");
+                if (stream.CurrentVersion != expected)
+                    throw new InvalidOperationException($"expected version {expected}, got {stream.CurrentVersion}");
             });
 
             rows.Add(new ResultRow($"{Id}.{size}", $"Load a user aggregate of {size:N0} events (FetchForWriting)")

@@ -48,7 +48,8 @@ public sealed class AppendEventAppAlone : IScenario
             [
                 AppendRow.From(Id, "Append: 1c with the daemon paused (no bus, no async projections)", result) with
                 {
-                    Note = $"{(raw?.Rate is { } rate ? $"{result.Rate / rate:0.00} of 1e" : "")} {result.ErrorNote}".Trim()
+                    Note = $"{(raw?.Rate is { } rate ? $"{result.Rate / rate:0.00} of 1e" : "")} {result.ErrorNote}"
+                        .Trim()
                 }
             ];
         }

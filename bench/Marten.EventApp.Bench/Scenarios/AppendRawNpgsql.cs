@@ -30,6 +30,7 @@ public sealed class AppendRawNpgsql : IScenario
             return true;
         }, ct);
 
-        return [AppendRow.From(Id, $"Append: raw Npgsql INSERT, {context.Settings.Writers} writers (ceiling)", result, versusCeiling: false)];
+        return [AppendRow.From(Id, $"Append: raw Npgsql INSERT, {context.Settings.Writers} writers (ceiling)",
+            result, versusCeiling: false)];
     }
 }

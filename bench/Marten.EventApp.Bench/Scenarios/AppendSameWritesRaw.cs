@@ -28,16 +28,22 @@ public sealed class AppendSameWritesRaw : IScenario
             {
                 BatchCommands =
                 {
-                    Command($"insert into {schema}.mt_streams (id, type, version, tenant_id) values ($1, 'user_details', 1, '*DEFAULT*')", e.UserId),
+                    Command($"insert into {schema}.mt_streams (id, type, version, tenant_id) " +
+                            "values ($1, 'user_details', 1, '*DEFAULT*')", e.UserId),
                     Command($"""
-                        insert into {schema}.mt_events (data, type, mt_dotnet_type, id, stream_id, version, timestamp, tenant_id, headers, seq_id)
-                        values ($1, 'user_registered_v2', 'Marten.EventApp.Contracts.Users.UserRegistered, Marten.EventApp.Contracts', $2, $3, 1, $4,
-                                '*DEFAULT*', $5, nextval('{schema}.mt_events_sequence'))
-                        """, Json(e), Guid.CreateVersion7(), e.UserId, e.RegisteredAt, Json(new Dictionary<string, int> { ["schema-version"] = 2 })),
+                        insert into {schema}.mt_events (data, type, mt_dotnet_type, id, stream_id, version, timestamp,
+                                                        tenant_id, headers, seq_id)
+                        values ($1, 'user_registered_v2',
+                                'Marten.EventApp.Contracts.Users.UserRegistered, Marten.EventApp.Contracts',
+                                $2, $3, 1, $4, '*DEFAULT*', $5, nextval('{schema}.mt_events_sequence'))
+                        """, Json(e), Guid.CreateVersion7(), e.UserId, e.RegisteredAt,
+                        Json(new Dictionary<string, int> { ["schema-version"] = 2 })),
                     Command($"""
-                        insert into {schema}.mt_doc_userdetails (id, data, mt_version, mt_dotnet_type, last_updated, search_text)
+                        insert into {schema}.mt_doc_userdetails (id, data, mt_version, mt_dotnet_type, last_updated,
+                                                                 search_text)
                         values ($1, $2, 1, 'Marten.EventApp.Users.UserDetails', $3, $4)
-                        on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, last_updated = excluded.last_updated,
+                        on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version,
+                          last_updated = excluded.last_updated,
                           search_text = excluded.search_text, mt_last_modified = transaction_timestamp()
                         """, e.UserId, Json(new
                     {
@@ -62,7 +68,8 @@ public sealed class AppendSameWritesRaw : IScenario
             AppendRow.From(Id, "Append: 1c's three writes by hand (raw Npgsql, one batch, one transaction)",
                 result) with
             {
-                Note = $"{(ours?.Rate is { } rate ? $"1c is {rate / result.Rate:0.00} of this (goal ≥ 0.85)" : "")} {result.ErrorNote}".Trim()
+                Note = ($"{(ours?.Rate is { } rate ? $"1c is {rate / result.Rate:0.00} of this (goal ≥ 0.85)" : "")} " +
+                        $"{result.ErrorNote}").Trim()
             }
         ];
     }

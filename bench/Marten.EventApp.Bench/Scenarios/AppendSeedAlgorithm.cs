@@ -21,7 +21,8 @@ public sealed class AppendSeedAlgorithm : IScenario
                 occurred_on timestamptz not null, unique (aggregate_id, aggregate_version))
             """, ct);
         var check = $"select coalesce(max(aggregate_version), 0) from {table} where aggregate_id = $1";
-        var insert = $"insert into {table} (event_id, aggregate_id, aggregate_version, event_type, event_data, occurred_on) " +
+        var insert = $"insert into {table} " +
+                     "(event_id, aggregate_id, aggregate_version, event_type, event_data, occurred_on) " +
                      "values ($1, $2, $3, 'UserRegistered', $4, $5)";
 
         var result = await Load.RunAsync(context.Settings.Writers, context.Settings, async (n, token) =>
@@ -34,7 +35,8 @@ public sealed class AppendSeedAlgorithm : IScenario
             await using var select = new Npgsql.NpgsqlCommand(check, connection, tx);
             select.Parameters.AddWithValue(e.UserId);
             var current = (int)(await select.ExecuteScalarAsync(token))!;
-            if (current != expectedVersion) throw new InvalidOperationException($"Expected version {expectedVersion}, but current version is {current}");
+            if (current != expectedVersion) throw new InvalidOperationException(
+                $"Expected version {expectedVersion}, but current version is {current}");
 
             await using var command = new Npgsql.NpgsqlCommand(insert, connection, tx);
             command.Parameters.AddWithValue(Guid.NewGuid());

@@ -49,7 +49,8 @@ public sealed class BusCapacity : IScenario
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken ct)
     {
         var rate = context.Settings.BusRate;
-        var name = $"Bus: {rate:N0} events/s offered (appends of {PerTransaction}) → consumer on the exchange (RabbitMQ)";
+        var name = $"Bus: {rate:N0} events/s offered (appends of {PerTransaction}) " +
+                   "→ consumer on the exchange (RabbitMQ)";
         if (context.Settings.RabbitMq is not { } broker) return [new ResultRow(Id,
             name) { Note = "not run: no RabbitMQ" }];
         await using var probe = await ExchangeProbe.StartAsync(broker, $"{nameof(BusTick)}.*", ct);
@@ -83,7 +84,9 @@ public sealed class BusCapacity : IScenario
         var count = transactions * PerTransaction;
         var measureFrom = started + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         return [await probe.ResultAsync(Id, name, measureFrom, count, 0,
-            $"{settings.Duration.TotalSeconds:N0} s measured after {settings.Warmup.TotalSeconds:N0} s; written at {count / written.TotalSeconds:N0}/s; {late} of {transactions} transactions started late", ct)];
+            $"{settings.Duration.TotalSeconds:N0} s measured after {settings.Warmup.TotalSeconds:N0} s; " +
+            $"written at {count / written.TotalSeconds:N0}/s; " +
+            $"{late} of {transactions} transactions started late", ct)];
     }
 }
 
@@ -140,7 +143,8 @@ internal sealed class ExchangeProbe : IAsyncDisposable
         }
 
         var lost = expected - _received.Count;
-        var span = TimeSpan.FromSeconds((Interlocked.Read(ref _lastReceived) - measureFrom) / (double)Stopwatch.Frequency);
+        var span = TimeSpan.FromSeconds(
+            (Interlocked.Read(ref _lastReceived) - measureFrom) / (double)Stopwatch.Frequency);
         var measured = _received.Values.Where(r => r.At >= measureFrom).ToList();
         var latencies = new Latencies(measured.Select(r => r.Ms));
         return new ResultRow(id, name)

@@ -31,7 +31,8 @@ public sealed class EventFeedPage : IScenario
             await using var session = store.QuerySession();
             var page = await EventFeedEndpoints.All(Random.Shared.NextInt64(maxStart + 1), EventFeedEndpoints.MaxBatch,
                 session, ct);
-            if (page.Result is not Ok<EventPage> { Value.Events.Count: > 0 }) throw new InvalidOperationException("empty feed page");
+            if (page.Result is not Ok<EventPage> { Value.Events.Count: > 0 })
+                throw new InvalidOperationException("empty feed page");
         });
 
         return

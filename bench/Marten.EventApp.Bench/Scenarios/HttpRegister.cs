@@ -35,7 +35,8 @@ public sealed class HttpRegister : IScenario
                 new { cmd.Email, cmd.FirstName, cmd.LastName, cmd.RegistrationSource }, token);
             return response.StatusCode == HttpStatusCode.Created
                 ? true
-                : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+                : throw new HttpRequestException(
+                    $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
 
         var shares = cpu.Shares();
@@ -44,7 +45,8 @@ public sealed class HttpRegister : IScenario
 
         // 2w: the same requests from wrk, a generator that takes little of the CPU the service shares
         var wrkCpu = CpuClock.Start(service);
-        var wrk = await Wrk.PostAsync(context, service.BaseAddress, "register.lua", clients, context.Settings.Duration, $"{Guid.NewGuid():N}"[..8], ct);
+        var wrk = await Wrk.PostAsync(context, service.BaseAddress, "register.lua", clients, context.Settings.Duration,
+            $"{Guid.NewGuid():N}"[..8], ct);
         var wrkServiceShare = wrkCpu.Shares().Service;
         var wrkShare = wrk.Cpu / (wrk.Wall * Environment.ProcessorCount);
 
@@ -58,13 +60,15 @@ public sealed class HttpRegister : IScenario
                 new { taken.Email, FirstName = "Taken", LastName = "Email" }, token);
             return response.StatusCode == HttpStatusCode.Conflict
                 ? true
-                : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+                : throw new HttpRequestException(
+                    $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
 
         // 2g: reads of users by id, once the service has caught up with what the writes left behind
         await CaughtUpAsync(http, service, context, ct);
         var ids = new List<Guid>();
-        await using (var query = context.DataSource.CreateCommand($"select id from {context.Schema("http")}.mt_doc_userdetails limit 1000"))
+        await using (var query = context.DataSource.CreateCommand(
+                         $"select id from {context.Schema("http")}.mt_doc_userdetails limit 1000"))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
         var reads = await Load.RunAsync(clients, context.Settings, async (n, token) =>
@@ -72,7 +76,8 @@ public sealed class HttpRegister : IScenario
             using var response = await http.GetAsync($"/api/users/{ids[(int)(n % ids.Count)]}", token);
             return response.StatusCode == HttpStatusCode.OK
                 ? true
-                : throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
+                : throw new HttpRequestException(
+                    $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(token)}");
         }, ct);
         var memory = service.Memory();
 
@@ -81,13 +86,15 @@ public sealed class HttpRegister : IScenario
             AppendRow.From(Id, $"HTTP: POST /api/users, {clients} keep-alive clients", result, true,
                 Target.RatioAtLeast(0.40), Target.P99AtMost(50)) with
             {
-                Note = $"generator (HttpClient) {shares.Generator:P0} of the cores' time, service {shares.Service:P0} {result.ErrorNote}".Trim()
+                Note = $"generator (HttpClient) {shares.Generator:P0} of the cores' time, " +
+                       $"service {shares.Service:P0} {result.ErrorNote}".Trim()
             },
             new ResultRow("2w", $"HTTP: POST /api/users from wrk, {clients} connections")
             {
                 Rate = wrk.Rate, P50Ms = wrk.P50Ms, P99Ms = wrk.P99Ms, VersusCeiling = true, Errors = wrk.Failed,
                 Targets = [Target.RatioAtLeast(0.40), Target.P99AtMost(50)],
-                Note = $"generator (wrk) {wrkShare:P0} of the cores' time, service {wrkServiceShare:P0}; {wrk.Rate / result.Rate:0.00} of row 2's rate" +
+                Note = $"generator (wrk) {wrkShare:P0} of the cores' time, service {wrkServiceShare:P0}; " +
+                       $"{wrk.Rate / result.Rate:0.00} of row 2's rate" +
                        (wrk.Failed > 0 ? $"; {wrk.Failed} of {wrk.Requests} failed" : "")
             },
             AppendRow.From("2r", "HTTP: POST /api/users refused (email taken, 409)", refused) with
@@ -105,7 +112,8 @@ public sealed class HttpRegister : IScenario
             },
             new ResultRow("5", "Memory: service peak working set during 2 and 2r")
             {
-                Note = $"peak {memory.PeakMiB:0} MiB (VmHWM); {idle.CurrentMiB:0} MiB before the load, {memory.CurrentMiB:0} MiB after"
+                Note = $"peak {memory.PeakMiB:0} MiB (VmHWM); {idle.CurrentMiB:0} MiB before the load, " +
+                       $"{memory.CurrentMiB:0} MiB after"
             }
         ];
     }
@@ -145,7 +153,8 @@ public sealed class HttpRegister : IScenario
     {
         using var response = await http.GetAsync("/api/admin/projections", ct);
         if (response.IsSuccessStatusCode) return await response.Content.ReadFromJsonAsync<ProjectionsOverview>(ct);
-        context.Log($"  GET /api/admin/projections answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}\n{service.RecentOutput}");
+        context.Log($"  GET /api/admin/projections answered {(int)response.StatusCode}: " +
+                    $"{await response.Content.ReadAsStringAsync(ct)}\n{service.RecentOutput}");
         return null;
     }
 

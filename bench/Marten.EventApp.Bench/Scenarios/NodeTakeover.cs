@@ -38,12 +38,14 @@ public sealed class NodeTakeover : IScenario
                     .EnsureSuccessStatusCode();
                 while (await RegisteredAsync(http, ct) <= before)
                 {
-                    if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException("no node took the projection over in 3 minutes");
+                    if (clock.Elapsed > TimeSpan.FromMinutes(3))
+                        throw new TimeoutException("no node took the projection over in 3 minutes");
                     await Task.Delay(100, ct);
                 }
 
                 times.Add(clock.Elapsed.TotalSeconds);
-                context.Log($"  round {round + 1}: the projection counted the new user {clock.Elapsed.TotalSeconds:0.0} s after the kill");
+                context.Log($"  round {round + 1}: the projection counted the new user " +
+                            $"{clock.Elapsed.TotalSeconds:0.0} s after the kill");
                 nodes.Remove(owner);
                 await owner.DisposeAsync();
                 nodes.Add(await ServiceProcess.StartAsync(context, schema, ct, Distributed));
@@ -57,7 +59,8 @@ public sealed class NodeTakeover : IScenario
         times.Sort();
         return
         [
-            new ResultRow(Id, "Several nodes: kill -9 of the node running a projection → the other projects a new event")
+            new ResultRow(Id,
+                "Several nodes: kill -9 of the node running a projection → the other projects a new event")
             {
                 P50Ms = times[times.Count / 2] * 1000,
                 P99Ms = times[^1] * 1000,
@@ -83,7 +86,8 @@ public sealed class NodeTakeover : IScenario
                 using var http = node.Client();
                 using var response = await http.GetAsync("/api/admin/projections", ct);
                 if (!response.IsSuccessStatusCode)
-                    throw new HttpRequestException($"GET /api/admin/projections answered {(int)response.StatusCode}:\n{node.RecentOutput}");
+                    throw new HttpRequestException(
+                        $"GET /api/admin/projections answered {(int)response.StatusCode}:\n{node.RecentOutput}");
                 var overview = await response.Content.ReadFromJsonAsync<ProjectionsOverview>(ct);
                 var shard = overview!.Projections.Single(p => p.Name == name);
                 if (shard.State != "running") continue;

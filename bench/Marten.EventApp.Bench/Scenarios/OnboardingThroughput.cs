@@ -18,15 +18,16 @@ public sealed class OnboardingThroughput : IScenario
             $"select count(*) from {schema}.mt_doc_userdetails",
             $"select count(*) from {schema}.mt_doc_useronboardingsaga where data ->> 'status' = 'Completed'",
             $"""
-             select extract(epoch from ((s.data ->> 'completedAt')::timestamptz - (u.data ->> 'registrationDate')::timestamptz)) * 1000
+             select extract(epoch from ((s.data ->> 'completedAt')::timestamptz
+                 - (u.data ->> 'registrationDate')::timestamptz)) * 1000
              from {schema}.mt_doc_useronboardingsaga s join {schema}.mt_doc_userdetails u on u.id = s.id
              """, ct);
 
         var offRate = context.Rows.FirstOrDefault(r => r.Id == "2")?.Rate;
         return
         [
-            run.Row(Id, $"Pipeline: POST /api/users for {context.Settings.Sustained.TotalSeconds:0} s with onboarding on, " +
-                        $"{context.Settings.HttpClients} clients → every saga completed",
+            run.Row(Id, $"Pipeline: POST /api/users for {context.Settings.Sustained.TotalSeconds:0} s " +
+                        $"with onboarding on, {context.Settings.HttpClients} clients → every saga completed",
                 "sagas completed per second; registration to OnboardingCompleted", "completions",
                 offRate is { } off ? $"; writes {run.WriteRate / off:0.00} of row 2's rate (onboarding off)" : ""),
             new ResultRow("9l", "Async projections' lag during 9 (the largest, sampled every 250 ms)")

@@ -30,7 +30,8 @@ public sealed class ReadModelLoad : IScenario
         [
             new ResultRow(Id, "Read model load by id (UserDetails)")
             {
-                P50Ms = latencies.P50, P99Ms = latencies.P99, Note = $"{latencies.Count} loads over {users.Count:N0} users",
+                P50Ms = latencies.P50, P99Ms = latencies.P99,
+                Note = $"{latencies.Count} loads over {users.Count:N0} users",
                 Targets = [Target.P99AtMost(2)]
             }
         ];

@@ -26,7 +26,8 @@ public sealed class SequenceReplay : IScenario
         {
             var e = new EventEnvelope(Guid.CreateVersion7(), "UserProfileUpdated", user, version, 1,
                 now.AddMilliseconds(version),
-                JsonSerializer.SerializeToElement(new { updatedFields = new { firstName = $"Name{version}" }, previousValues = new { } }));
+                JsonSerializer.SerializeToElement(new { updatedFields = new { firstName = $"Name{version}" },
+                    previousValues = new { } }));
             return ParkedMessage.Of(UserActivityHandler.Queue, e, typeof(Users.ActivityEvent).FullName!, null, now);
         }).ToList();
         parked[0].Fail(new InvalidOperationException("the head that failed"), now);
@@ -49,16 +50,18 @@ public sealed class SequenceReplay : IScenario
         {
             var recorded = await query.Query<ActivityEntry>().CountAsync(a => a.UserId == user, ct);
             if (left > 0 || recorded != size)
-                throw new InvalidOperationException($"{left} events still parked and {recorded} of {size} recorded after {elapsed}");
+                throw new InvalidOperationException(
+                    $"{left} events still parked and {recorded} of {size} recorded after {elapsed}");
         }
 
         return
         [
-            new ResultRow(Id, $"Sequence replay: {size:N0} parked events of one user run again through the activity log")
+            new ResultRow(Id,
+                $"Sequence replay: {size:N0} parked events of one user run again through the activity log")
             {
                 Rate = size / elapsed.TotalSeconds,
-                Note = $"{size:N0} events in {elapsed.TotalSeconds:0.0} s, every one recorded, from the request until the " +
-                       "sequence was empty"
+                Note = $"{size:N0} events in {elapsed.TotalSeconds:0.0} s, every one recorded, " +
+                       "from the request until the sequence was empty"
             }
         ];
     }

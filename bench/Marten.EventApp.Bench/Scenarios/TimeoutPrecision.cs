@@ -27,7 +27,8 @@ public sealed class TimeoutPrecision : IScenario
             $"select count(*) from {schema}.mt_doc_ordersaga where data ->> 'status' = 'Failed'",
             $"""
              select extract(epoch from ((s.data ->> 'failedAt')::timestamptz
-                 - (select (st ->> 'timeoutDueAt')::timestamptz from jsonb_array_elements(s.data -> 'steps') st where st ->> 'name' = 'payment'))) * 1000
+                 - (select (st ->> 'timeoutDueAt')::timestamptz from jsonb_array_elements(s.data -> 'steps') st
+                    where st ->> 'name' = 'payment'))) * 1000
              from {schema}.mt_doc_ordersaga s
              """, ct, beside: async token =>
             {
@@ -45,12 +46,14 @@ public sealed class TimeoutPrecision : IScenario
 
         return
         [
-            new ResultRow(Id, $"Timeouts: {run.Written:N0} payment timeouts ({PaymentTimeout.TotalSeconds:0} s) under row 2's load → fired minus due")
+            new ResultRow(Id, $"Timeouts: {run.Written:N0} payment timeouts ({PaymentTimeout.TotalSeconds:0} s) " +
+                              "under row 2's load → fired minus due")
             {
                 P50Ms = run.Latencies.P50,
                 P99Ms = run.Latencies.P99,
                 Targets = [Target.P99AtMost(1000)],
-                Note = $"{placed:N0} orders placed at {context.Settings.TimeoutRate}/s beside the registrations ({run.Load.Rate:0}/s); " +
+                Note = $"{placed:N0} orders placed at {context.Settings.TimeoutRate}/s " +
+                       $"beside the registrations ({run.Load.Rate:0}/s); " +
                        $"all fired within {(run.DoneIn - run.WrittenIn).TotalSeconds:0.0} s of the last write"
             }
         ];

@@ -25,7 +25,8 @@ public sealed class UpdateExpectedVersion : IScenario
         {
             var id = users[Random.Shared.Next(users.Count)];
             await using var query = store.QuerySession();
-            var user = await query.LoadAsync<UserDetails>(id, token) ?? throw new InvalidOperationException($"user {id} is missing");
+            var user = await query.LoadAsync<UserDetails>(id, token)
+                ?? throw new InvalidOperationException($"user {id} is missing");
             var outcome = await bus.InvokeAsync<CommandOutcome>(
                 new UpdateUserProfile(id, FirstName: $"Name{n}", ExpectedVersion: user.Version), token);
             return outcome.Rejection switch
@@ -39,10 +40,13 @@ public sealed class UpdateExpectedVersion : IScenario
         var conflictRate = result.Attempts == 0 ? 0 : (double)result.Refused / result.Attempts;
         return
         [
-            AppendRow.From(Id, $"Update with expected version, {context.Settings.Writers} writers over {users.Count:N0} users", result) with
+            AppendRow.From(Id,
+                $"Update with expected version, {context.Settings.Writers} writers over {users.Count:N0} users",
+                result) with
             {
                 VersusCeiling = false,
-                Note = $"conflicts {conflictRate:P1} ({result.Refused:N0} of {result.Attempts:N0}) {result.ErrorNote}".Trim()
+                Note = $"conflicts {conflictRate:P1} ({result.Refused:N0} of {result.Attempts:N0}) {result.ErrorNote}"
+                    .Trim()
             }
         ];
     }

@@ -32,7 +32,8 @@ public sealed class UserSearch : IScenario
             var (search, matched) = await MeasureAsync(context, store, Terms(size), async (term, session) =>
             {
                 var result = await FindUsersEndpoint.Search(term, 20, 0, session, store, ct);
-                if (result.Result is not Ok<UserSearchResult> ok) throw new InvalidOperationException("search was refused");
+                if (result.Result is not Ok<UserSearchResult> ok)
+                    throw new InvalidOperationException("search was refused");
                 return ok.Value!.Total;
             });
             rows.Add(new ResultRow($"{Id}.{size}", $"User search at {size:N0} users (page of 20 + total)")
@@ -47,7 +48,8 @@ public sealed class UserSearch : IScenario
                 async (term, session) =>
             {
                 var result = await FindUsersEndpoint.ByEmail(term, 100, session, store, ct);
-                if (result.Result is not Ok<IReadOnlyList<UserDetails>> ok) throw new InvalidOperationException("lookup was refused");
+                if (result.Result is not Ok<IReadOnlyList<UserDetails>> ok)
+                    throw new InvalidOperationException("lookup was refused");
                 return ok.Value!.Count;
             });
             rows.Add(new ResultRow($"4e.{size}", $"Email lookup at {size:N0} users (up to 100 users)")
@@ -76,7 +78,8 @@ public sealed class UserSearch : IScenario
             Interlocked.Add(ref returned, await call(term, session));
             perTerm[term].Add(System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         });
-        context.Log("  by term (p50 ms): " + string.Join(", ", perTerm.Select(p => $"'{p.Key}' {new Latencies(p.Value).P50:0.0}")));
+        context.Log("  by term (p50 ms): " +
+            string.Join(", ", perTerm.Select(p => $"'{p.Key}' {new Latencies(p.Value).P50:0.0}")));
         return (latencies, returned / (2.0 * latencies.Count));
     }
 
@@ -91,7 +94,8 @@ public sealed class UserSearch : IScenario
         CancellationToken ct)
     {
         await using var query = context.DataSource.CreateCommand(
-            $"select data ->> 'email' from {store.Options.Schema.For<UserDetails>(qualified: true)} order by id limit 1");
+            $"select data ->> 'email' from {store.Options.Schema.For<UserDetails>(qualified: true)} " +
+            "order by id limit 1");
         var email = (string)(await query.ExecuteScalarAsync(ct))!;
         return [email, $".{users / 2}@", "tanaka", "Sakura.Garcia", ".example", "an"];
     }
@@ -105,7 +109,8 @@ public sealed class UserSearch : IScenario
         var table = store.Options.Schema.For<UserDetails>(qualified: false);
         var trigramIndexes = new List<(string Name, string Definition)>();
         await using (var query = context.DataSource.CreateCommand(
-                         "select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = $2 and indexdef like '%gin_trgm_ops%'"))
+                         "select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = $2 " +
+                         "and indexdef like '%gin_trgm_ops%'"))
         {
             query.Parameters.AddWithValue(schema);
             query.Parameters.AddWithValue(table);
@@ -117,7 +122,8 @@ public sealed class UserSearch : IScenario
         for (var first = from; first < to; first += LoadBatch)
         {
             var users = Enumerable.Range(first, Math.Min(LoadBatch, to - first))
-                .Select(n => UserDetailsProjection.Create(new JasperFx.Events.Event<UserRegistered>(Synthetic.Registered(n))))
+                .Select(n => UserDetailsProjection.Create(
+                    new JasperFx.Events.Event<UserRegistered>(Synthetic.Registered(n))))
                 .ToList();
             await store.BulkInsertAsync(users, batchSize: 10_000, cancellation: ct); // inserts only: every id is new
         }

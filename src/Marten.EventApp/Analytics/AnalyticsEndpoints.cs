@@ -28,7 +28,8 @@ internal static class AnalyticsEndpoints
         if (!TryDate(from, last.AddDays(-29),
             out var first)) return Problems.BadQuery("from must be a date (YYYY-MM-DD).");
         if (first > last) return Problems.BadQuery("from must not be after to.");
-        if (last.DayNumber - first.DayNumber + 1 > MaxDays) return Problems.BadQuery($"At most {MaxDays} days at a time.");
+        if (last.DayNumber - first.DayNumber + 1 > MaxDays)
+            return Problems.BadQuery($"At most {MaxDays} days at a time.");
 
         var start = Midnight(first);
         var counts = await CountsAsync(session, "day", start, Midnight(last.AddDays(1)), null, ct);
@@ -54,7 +55,8 @@ internal static class AnalyticsEndpoints
     }
 
     public static async Task<Results<Ok<EventCounts>, ProblemHttpResult>> Events(
-        string? from, string? to, string? bucket, string? type, IQuerySession session, TimeProvider clock, CancellationToken ct)
+        string? from, string? to, string? bucket, string? type, IQuerySession session, TimeProvider clock,
+        CancellationToken ct)
     {
         var hourly = bucket is null or "hour";
         if (!hourly && bucket != "day") return Problems.BadQuery("bucket must be hour or day.");
@@ -64,7 +66,9 @@ internal static class AnalyticsEndpoints
             out var start)) return Problems.BadQuery("from must be a date or a date-time (ISO 8601).");
         if (start >= end) return Problems.BadQuery("from must be before to.");
         if (hourly ? end - start > TimeSpan.FromHours(MaxHours) : end - start > TimeSpan.FromDays(MaxDays))
-            return Problems.BadQuery(hourly ? $"At most {MaxHours / 24} days by the hour." : $"At most {MaxDays} days by the day.");
+            return Problems.BadQuery(hourly
+                ? $"At most {MaxHours / 24} days by the hour."
+                : $"At most {MaxDays} days by the day.");
         if (type is { Length: > 200 }) return Problems.BadQuery("type is too long.");
 
         var unit = hourly ? "hour" : "day";
@@ -82,7 +86,8 @@ internal static class AnalyticsEndpoints
               group by 1, 2 order by 1, 2) c
             """, ct, start, end, (object?)type ?? DBNull.Value, (object?)type ?? DBNull.Value);
 
-    private static string Table(IQuerySession session) => $"{session.DocumentStore.Options.DatabaseSchemaName}.analytics_hourly";
+    private static string Table(IQuerySession session) =>
+        $"{session.DocumentStore.Options.DatabaseSchemaName}.analytics_hourly";
 
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 

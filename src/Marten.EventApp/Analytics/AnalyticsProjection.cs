@@ -44,7 +44,8 @@ public sealed class AnalyticsProjection : EventProjection, IJasperFxProjection<I
 
         _insert = $"""
             with inserted as (
-              insert into {Events.Identifier} (event_id, event_type, aggregate_id, aggregate_type, occurred_on, day, hour)
+              insert into {Events.Identifier} (event_id, event_type, aggregate_id, aggregate_type, occurred_on, day,
+                hour)
               select p.id, p.type, p.aggregate, p.aggregate_type, p.at, p.day, p.hour
               from unnest(?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::timestamptz[], ?::date[], ?::timestamptz[])
                 as p(id, type, aggregate, aggregate_type, at, day, hour)

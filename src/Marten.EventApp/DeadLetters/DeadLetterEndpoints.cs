@@ -24,6 +24,9 @@ public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> DeadLetters, long 
 public sealed record DeadLetterGroup(string Key, string? Title, string? ExceptionType, long Count,
     DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt);
 
+public sealed record DeadLetterDetails(DeadLetter Letter, string? Source, DateTimeOffset? SentAt,
+    string? ContentType, string? Body, int BodyBytes, bool BodyTruncated);
+
 public sealed record DeadLetterSelection(Guid[]? Ids = null, string? Group = null, bool All = false);
 
 public sealed record DeadLetterOperation(int? Affected);
@@ -37,6 +40,7 @@ internal static class DeadLetterEndpoints
         var group = app.MapGroup("/api/admin/dead-letters").WithTags("Dead letters");
         group.MapGet("", List).WithName("ListDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/groups", Groups).WithName("GroupDeadLetters");
+        group.MapGet("/{id:guid}", Get).WithName("GetDeadLetter").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/replay", Replay).WithName("ReplayDeadLetters").ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapPost("/discard", Discard).WithName("DiscardDeadLetters")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -48,7 +52,8 @@ internal static class DeadLetterEndpoints
         IMessageStore store, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
-        if ((BadName(messageType) ?? BadName(exceptionType)) is { } name) return Problems.BadQuery($"messageType and exceptionType {name}");
+        if ((BadName(messageType) ?? BadName(exceptionType)) is { } name)
+            return Problems.BadQuery($"messageType and exceptionType {name}");
         if (from > until) return Problems.BadQuery("from must not be after until.");
 
         var query = new DeadLetterEnvelopeQuery(new TimeRange(from, until))
@@ -60,6 +65,25 @@ internal static class DeadLetterEndpoints
             new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage,
             e.FailureGroup, e.FailedAt, e.Replayable, e.ReplayCount)).ToList();
         return TypedResults.Ok(new DeadLetterPage(letters, results.TotalCount, query.PageNumber, query.PageSize));
+    }
+
+    // a body is shown as text up to this size: enough to read a message, never a page of megabytes
+    public const int MaxBodyChars = 64 * 1024;
+
+    public static async Task<Results<Ok<DeadLetterDetails>, ProblemHttpResult>> Get(Guid id, IMessageStore store)
+    {
+        if (await store.DeadLetters.DeadLetterEnvelopeByIdAsync(id) is not { } e)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such dead letter",
+                detail: $"No dead letter has the id {id}.");
+        var data = e.Envelope?.Data ?? [];
+        // the text the sender wrote, as far as it decodes: invalid bytes show as replacement characters
+        var text = System.Text.Encoding.UTF8.GetString(data, 0, Math.Min(data.Length, MaxBodyChars * 4));
+        var truncated = text.Length > MaxBodyChars || data.Length > MaxBodyChars * 4;
+        return TypedResults.Ok(new DeadLetterDetails(
+            new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage, e.FailureGroup,
+                e.FailedAt, e.Replayable, e.ReplayCount),
+            e.Source, e.SentAt, e.Envelope?.ContentType, truncated ? text[..Math.Min(text.Length, MaxBodyChars)] : text,
+            data.Length, truncated));
     }
 
     public static async Task<IReadOnlyList<DeadLetterGroup>> Groups(IMessageStore store, IWolverineRuntime runtime,
@@ -85,9 +109,11 @@ internal static class DeadLetterEndpoints
         var ids = selection.Ids ?? [];
         if (ids.Length > MaxIds) return Problems.BadQuery($"At most {MaxIds} ids at a time.");
         if (BadName(selection.Group) is { } bad) return Problems.BadQuery($"group {bad}");
-        var named = (ids.Length > 0 ? 1 : 0) + (string.IsNullOrWhiteSpace(selection.Group) ? 0 : 1) + (selection.All ? 1 : 0);
+        var named = (ids.Length > 0 ? 1 : 0) + (string.IsNullOrWhiteSpace(selection.Group) ? 0 : 1)
+                    + (selection.All ? 1 : 0);
         if (named != 1)
-            return TypedResults.Problem("Name the dead letters: ids (a non-empty list), a failure group, or all: true; exactly one of them.",
+            return TypedResults.Problem(
+                "Name the dead letters: ids (a non-empty list), a failure group, or all: true; exactly one of them.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Invalid selection");
 
         var query = ids.Length > 0 ? new DeadLetterEnvelopeQuery(ids)

@@ -107,8 +107,8 @@ public sealed class ConsumerQueueArguments(Broker broker, EventBusOptions option
         }
 
         await channel.QueueDeleteAsync(holding, ifUnused: false, ifEmpty: true, cancellationToken: ct);
-        logger.LogWarning("RabbitMQ queue {Queue} existed with other arguments ({Refusal}); it was empty and has been " +
-                          "declared again as configured ({Moved} events that arrived meanwhile moved to it)",
+        logger.LogWarning("RabbitMQ queue {Queue} existed with other arguments ({Refusal}); it was empty and has " +
+                          "been declared again as configured ({Moved} events that arrived meanwhile moved to it)",
             queue.Name, refusal, moved);
     }
 

@@ -105,7 +105,8 @@ public static class EventBusSetup
 
     public static IServiceCollection ConsumeEventBatches<TEvent>(this IServiceCollection services, Broker broker,
         EventBusOptions options,
-        string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null, bool oneInFlight = false)
+        string queue, Type handler, string[] bindingKeys, ApplyEvents apply, string[]? retiredBindingKeys = null,
+        bool oneInFlight = false)
         where TEvent : class, IBatchedEvent<TEvent>
     {
         var consumer = new ConsumerQueue(queue, bindingKeys, handler.Name, retiredBindingKeys,

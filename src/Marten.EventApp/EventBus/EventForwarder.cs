@@ -38,7 +38,8 @@ public sealed class EventForwarder(IOptions<WireFormat> wire, Broker broker, Eve
         {
             var (stored, e) = events[i];
             Activity.Current = outer;
-            spans[i] = Telemetry.Source.StartActivity($"{e.EventType} publish", ActivityKind.Producer, Telemetry.ParentOf(stored))
+            spans[i] = Telemetry.Source
+                .StartActivity($"{e.EventType} publish", ActivityKind.Producer, Telemetry.ParentOf(stored))
                 ?.SetTag("event.id", e.EventId).SetTag(Telemetry.EventTypeTag, e.EventType)
                     .SetTag("messaging.destination.name", broker.IsConfigured ? "events" : "local");
         }

@@ -16,7 +16,8 @@ internal sealed class EventWireMapper : IRabbitMqEnvelopeMapper
         var e = envelope.Message as EventEnvelope
                 ?? (envelope.Data is { Length: > 0 } body ? JsonSerializer.Deserialize<EventEnvelope>(body,
                     WireJson.Options) : null)
-                ?? throw new InvalidOperationException($"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
+                ?? throw new InvalidOperationException(
+                    $"Only {nameof(EventEnvelope)} messages go to the event exchange, not {envelope.MessageType}");
         Write(e, props);
     }
 

@@ -23,7 +23,8 @@ public static class KafkaWire
         {
             { "event-type", Encoding.UTF8.GetBytes(e.EventType) },
             { "aggregate-type", Encoding.UTF8.GetBytes(stored.AggregateTypeName ?? "unknown") },
-            { "event-version", Encoding.UTF8.GetBytes(e.EventVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
+            { "event-version",
+                Encoding.UTF8.GetBytes(e.EventVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
         }
     };
 }

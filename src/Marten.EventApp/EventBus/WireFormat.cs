@@ -11,8 +11,8 @@ namespace Marten.EventApp.EventBus;
 // travels, under its class name with all of its data, so that no event is left behind.
 public sealed class WireFormat
 {
-    private readonly Dictionary<Type, (string Name, Type DataType, Func<object, object> Data, Func<object, Guid>? Aggregate)>
-        _types = [];
+    private readonly Dictionary<Type, (string Name, Type DataType, Func<object, object> Data,
+        Func<object, Guid>? Aggregate)> _types = [];
 
     // aggregateId: when the event is about another aggregate than its stream (a process's outcome is the user's)
     public WireFormat Map<TEvent, TData>(string name, Func<TEvent, TData> data, Func<TEvent, Guid>? aggregateId = null)
@@ -54,7 +54,8 @@ public sealed class WireFormat
             }
             catch (Exception ex)
             {
-                logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on the wire for {Subscription}: recorded as a dead letter event and skipped",
+                logger.LogCritical(ex, "Event {EventId} ({EventType}, sequence {Sequence}) cannot be put on the " +
+                                       "wire for {Subscription}: recorded as a dead letter event and skipped",
                     e.Id, e.EventTypeName, e.Sequence, controller.Name.Identity);
                 // with the cause's own message: the controller's record keeps only "Failure to apply event #n"
                 if (controller is ISubscriptionAgent agent)

@@ -61,7 +61,8 @@ internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             BearerFormat = "JWT",
-            Description = "A JWT with role admin for /api/admin (./run.sh prints one; ./run.sh -- token --role admin mints others)"
+            Description = "A JWT with role admin for /api/admin (./run.sh prints one; ./run.sh -- token --role admin " +
+                          "mints others)"
         };
         document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer",
             document)] = [] }];

@@ -44,8 +44,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "The service cannot reach its database",
             // a write whose commit was under way when the connection broke may have been stored
-            Detail = "Try again after the Retry-After interval. A write may or may not have been stored: read it back, " +
-                     "or repeat it with the same If-Match or id, which the service refuses if it was."
+            Detail = "Try again after the Retry-After interval. A write may or may not have been stored: read it " +
+                     "back, or repeat it with the same If-Match or id, which the service refuses if it was."
         };
     }
 

@@ -65,7 +65,8 @@ public static class RequestLimits
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many requests",
-                        Detail = $"Too many requests a second from this client; try again after {http.Response.Headers.RetryAfter} s."
+                        Detail = "Too many requests a second from this client; try again after " +
+                                 $"{http.Response.Headers.RetryAfter} s."
                     }
                 });
             };

@@ -31,4 +31,5 @@ internal sealed class BoundedSerializer(IMessageSerializer inner, int maxBytes) 
 }
 
 public sealed class MessageTooLargeException(int length, int maxBytes)
-    : Exception($"The message body has {length} bytes, more than the limit of {maxBytes} (EventApp:EventBus:MaxMessageBytes)");
+    : Exception($"The message body has {length} bytes, more than the limit of {maxBytes} " +
+                "(EventApp:EventBus:MaxMessageBytes)");

@@ -36,8 +36,8 @@ public sealed record Broker(Uri? Uri, IReadOnlyList<AmqpTcpEndpoint> Nodes, bool
         var colon = node.LastIndexOf(':');
         if (node.Length is 0 or > 255 || colon <= 0 || !int.TryParse(node[(colon + 1)..], out var port)
             || port is < 1 or > 65535)
-            throw new InvalidOperationException($"{EventBusOptions.Section}:ClusterNodes holds '{node}', which is not " +
-                                                "host:port (for example rabbit2.internal:5672).");
+            throw new InvalidOperationException($"{EventBusOptions.Section}:ClusterNodes holds '{node}', which is " +
+                                                "not host:port (for example rabbit2.internal:5672).");
         var host = node[..colon];
         return new AmqpTcpEndpoint(host, port,
             first.Ssl.Enabled ? new SslOption(host) { Enabled = true, Version = first.Ssl.Version } : new SslOption());

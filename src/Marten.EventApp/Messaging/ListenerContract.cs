@@ -76,5 +76,6 @@ public static class ListenerContracts
         Func<IWolverineRuntime, Func<string, bool>> accepted, Type? acceptAs = null, bool replies = false) =>
         listener.UseInterop((runtime, endpoint) =>
             new ListenerContract(new RabbitMqEnvelopeMapper(endpoint, runtime), queue,
-            accepted(runtime), acceptAs is null ? null : Wolverine.Util.WolverineMessageNaming.ToMessageTypeName(acceptAs), replies));
+            accepted(runtime),
+            acceptAs is null ? null : Wolverine.Util.WolverineMessageNaming.ToMessageTypeName(acceptAs), replies));
 }

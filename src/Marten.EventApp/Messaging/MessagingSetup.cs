@@ -30,8 +30,10 @@ public static class MessagingSetup
             if (options.Nodes == NodeMode.Distributed)
             {
                 if (options.NodeTimeout < 2 * options.NodeHeartbeat)
-                    throw new InvalidOperationException($"EventApp:NodeTimeout ({options.NodeTimeout}) must be at least twice " +
-                        $"EventApp:NodeHeartbeat ({options.NodeHeartbeat}): a live node would look dead between two heartbeats.");
+                    throw new InvalidOperationException(
+                        $"EventApp:NodeTimeout ({options.NodeTimeout}) must be at least twice " +
+                        $"EventApp:NodeHeartbeat ({options.NodeHeartbeat}): a live node would look dead between " +
+                        "two heartbeats.");
                 opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
                 opts.Durability.StaleNodeTimeout = options.NodeTimeout;
                 // a projection moving off a node that dies meanwhile is reassigned after twice this; the default slowed

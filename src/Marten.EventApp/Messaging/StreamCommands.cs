@@ -17,7 +17,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     private readonly string _schema = store.Options.Events.DatabaseSchemaName;
 
     public async Task StartAsync<TAggregate>(
-        IDocumentSession session, IMessageContext context, Guid id, Decision decision, CancellationToken ct) where TAggregate : class
+        IDocumentSession session, IMessageContext context, Guid id, Decision decision, CancellationToken ct)
+        where TAggregate : class
     {
         if (decision.Rejection is { } rejection)
         {
@@ -58,7 +59,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
     // Saves here, not after the handler, to turn a store-enforced refusal into an outcome. The answer and
     // messages are enqueued first so the outbox stores them in the events' transaction; a refusal drops them.
     private async Task CommitAsync(
-        IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version, CancellationToken ct)
+        IDocumentSession session, IMessageContext context, Guid id, Decision decision, long version,
+        CancellationToken ct)
     {
         // only a command that can arrive again needs its id on the events
         if (context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
@@ -91,7 +93,8 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
             && context.Envelope is { } envelope && MayBeRedelivered(envelope) && CommandId(context) is { } commandId)
         {
             var current = await session.QueryAsync<long>(
-                $"select s.version from {_schema}.mt_streams s where s.id = ? and exists (select 1 from {_schema}.mt_events e " +
+                $"select s.version from {_schema}.mt_streams s where s.id = ? and exists " +
+                $"(select 1 from {_schema}.mt_events e " +
                 $"where e.stream_id = s.id and e.headers ->> '{CommandIdHeader}' = ?)", ct, id, commandId);
             if (current.Count > 0) return new CommandOutcome(id, current[0], AlreadyApplied: true);
         }
@@ -124,7 +127,9 @@ public sealed class StreamCommands(StoreRules rules, IDocumentStore store, Event
             if (logger.IsEnabled(level))
                 logger.Log(level, "{Command} {MessageId} on stream {StreamId}: {Result}",
                     context.Envelope?.MessageType, context.Envelope?.Id, outcome.Id,
-                    outcome.Rejection is { } rejection ? $"refused, {rejection.Kind}: {rejection.Title}" : "already applied");
+                    outcome.Rejection is { } rejection
+                        ? $"refused, {rejection.Kind}: {rejection.Title}"
+                        : "already applied");
         }
 
         if (waiting) await Context(context).EnqueueCascadingAsync(outcome);

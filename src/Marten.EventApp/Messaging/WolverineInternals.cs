@@ -18,7 +18,8 @@ internal static class WolverineInternals
     {
         if (ids.Count == 0) return;
         session.QueueSqlCommand(
-            $"delete from {session.DocumentStore.Options.DatabaseSchemaName}.{IncomingTable} where id = ANY(?) and status = 'Scheduled'",
+            $"delete from {session.DocumentStore.Options.DatabaseSchemaName}.{IncomingTable} " +
+            "where id = ANY(?) and status = 'Scheduled'",
             ids.ToArray());
     }
 

@@ -46,8 +46,11 @@ public sealed class OnboardingFault
     internal void Check()
     {
         if (!OnboardingSteps.All.Contains(Step))
-            throw new InvalidOperationException($"{OnboardingOptions.Section}:Faults: step '{Step}' is not one of {string.Join(", ", OnboardingSteps.All)}.");
-        if (Rate is < 0 or > 1) throw new InvalidOperationException($"{OnboardingOptions.Section}:Faults: rate {Rate} is not between 0 and 1.");
+            throw new InvalidOperationException($"{OnboardingOptions.Section}:Faults: step '{Step}' is not one of " +
+                                                $"{string.Join(", ", OnboardingSteps.All)}.");
+        if (Rate is < 0 or > 1)
+            throw new InvalidOperationException(
+                $"{OnboardingOptions.Section}:Faults: rate {Rate} is not between 0 and 1.");
         if (Emails is { Length: > 0 }) _ = new Regex(Emails);
     }
 
@@ -61,4 +64,5 @@ public sealed class OnboardingFault
 }
 
 // the message names the step, never the user's email
-public sealed class SimulatedStepFailure(string step) : Exception($"Simulated failure of {step} (EventApp:Onboarding:Faults)");
+public sealed class SimulatedStepFailure(string step)
+    : Exception($"Simulated failure of {step} (EventApp:Onboarding:Faults)");

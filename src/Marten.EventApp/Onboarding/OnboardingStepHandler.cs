@@ -38,7 +38,8 @@ public static class OnboardingStepHandler
         try
         {
             var user = await session.LoadAsync<UserDetails>(cmd.UserId, ct)
-                       ?? throw new InvalidOperationException($"User {cmd.UserId} has no read model: the step has no one to address.");
+                       ?? throw new InvalidOperationException(
+                           $"User {cmd.UserId} has no read model: the step has no one to address.");
             var fault = options.Faults.FirstOrDefault(f => f.Matches(cmd.Step, user.Email));
             if (fault?.Mode == FaultMode.Fail) throw new SimulatedStepFailure(cmd.Step);
             if (fault?.Mode == FaultMode.NoAnswer) return; // the saga hears nothing; its timeout decides
@@ -53,7 +54,8 @@ public static class OnboardingStepHandler
             && ex is not ConcurrencyException
                                    && !ex.IsTransientDatabaseFailure())
         {
-            logger.LogWarning(ex, "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
+            logger.LogWarning(ex,
+                "Onboarding step {Step} for user {UserId} failed on attempt {Attempt}: the saga is told",
                 cmd.Step, cmd.UserId, context.Envelope.Attempts);
             await UserOnboardingSaga.AdvanceAsync(cmd.UserId,
                 saga => Task.FromResult(saga.On(new OnboardingStepFailed(cmd.UserId, cmd.Step, ex.Message), now)),

@@ -42,7 +42,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         var step = Step(done.Step);
         if (step is null || step.Status != StepStatus.Running)
         {
-            Record(now, done, $"{done.Step}: late or duplicate answer ignored ({step?.Status.ToString() ?? "never started"})");
+            Record(now, done,
+                $"{done.Step}: late or duplicate answer ignored ({step?.Status.ToString() ?? "never started"})");
             return effects;
         }
 
@@ -97,7 +98,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         return new SagaEffects().Schedule(Timer(next, next.TimeoutDueAt!.Value - now, now));
     }
 
-    private static string NoAnswer(string step, OnboardingOptions options) => $"{step}: no answer within {options.StepTimeout}";
+    private static string NoAnswer(string step, OnboardingOptions options) =>
+        $"{step}: no answer within {options.StepTimeout}";
 
     public void On(OnboardingCompensated compensated)
     {
@@ -106,7 +108,9 @@ public sealed class UserOnboardingSaga : TrackedSaga
             if (Step(result.Step) is { } step)
                 Finish(step, result.Succeeded ? StepStatus.Compensated : StepStatus.CompensationFailed, result.At,
                     result.Error);
-            Record(result.At, compensated, result.Succeeded ? $"{result.Step} compensated" : $"{result.Step} compensation failed: {result.Error}");
+            Record(result.At, compensated, result.Succeeded
+                ? $"{result.Step} compensated"
+                : $"{result.Step} compensation failed: {result.Error}");
         }
     }
 
@@ -178,7 +182,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
                         completed.CompletedAt, 1);
                     break;
                 case OnboardingFailed failed:
-                    OnboardingActivity.Record(session, Id, nameof(OnboardingFailed), $"Onboarding failed at {failed.Step}: {failed.Reason}",
+                    OnboardingActivity.Record(session, Id, nameof(OnboardingFailed),
+                        $"Onboarding failed at {failed.Step}: {failed.Reason}",
                         failed.FailedAt, 1);
                     break;
             }
@@ -192,7 +197,8 @@ public sealed class UserOnboardingSaga : TrackedSaga
         var step = Step(stepName);
         if (IsFinished || step is null || step.Status != StepStatus.Running)
         {
-            Record(now, message, $"{stepName}: ignored ({(IsFinished ? $"saga {Status}" : step?.Status.ToString() ?? "never started")})");
+            Record(now, message, $"{stepName}: ignored " +
+                $"({(IsFinished ? $"saga {Status}" : step?.Status.ToString() ?? "never started")})");
             return new SagaEffects();
         }
 

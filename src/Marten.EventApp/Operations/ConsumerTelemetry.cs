@@ -51,7 +51,8 @@ public static class ConsumerBatchTelemetry
         var links = batch.Select(b =>
             ActivityContext.TryParse(b.TraceParent, null, out var c) ? new ActivityLink(c) : default)
             .Where(l => l.Context != default);
-        return Telemetry.Source.StartActivity($"{handler} batch", ActivityKind.Consumer, Activity.Current?.Context ?? default,
+        return Telemetry.Source.StartActivity($"{handler} batch", ActivityKind.Consumer,
+            Activity.Current?.Context ?? default,
             [new(Telemetry.EventTypeTag, eventType), new("messaging.batch.message_count", batch.Length)], links);
     }
 

@@ -38,7 +38,8 @@ public sealed class EventMonitor : IHostedService, IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<(string EventType, string Handler), long> _processed = new();
     private readonly ConcurrentDictionary<(string EventType, string Handler), FailureWindow> _failures = new();
-    private readonly Channel<Alert> _alerts = Channel.CreateUnbounded<Alert>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Alert> _alerts =
+        Channel.CreateUnbounded<Alert>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<string, bool> _batched;
     private Task? _sending;
     private long _raised;

@@ -116,7 +116,8 @@ internal sealed class ProjectionLagCheck(OperationsSnapshot snapshot,
             .ToDictionary(p => p.Name, p => (object)new { p.State, p.LagEvents, p.LagSeconds });
         return lagging.Count == 0
             ? HealthCheckResult.Healthy("every async projection within " + options.ProjectionLagDegraded, data)
-            : HealthCheckResult.Degraded($"behind by more than {options.ProjectionLagDegraded}: {string.Join(", ", lagging.Select(p => p.Name))}", data: data);
+            : HealthCheckResult.Degraded($"behind by more than {options.ProjectionLagDegraded}: " +
+                                         $"{string.Join(", ", lagging.Select(p => p.Name))}", data: data);
     }
 }
 
@@ -127,7 +128,8 @@ internal sealed class DeadLettersCheck(OperationsSnapshot snapshot, MonitoringOp
         var data = new Dictionary<string, object> { ["count"] = reading.DeadLetters,
             ["threshold"] = options.DeadLettersDegraded };
         return reading.DeadLetters > options.DeadLettersDegraded
-            ? HealthCheckResult.Degraded($"{reading.DeadLetters} dead letters (more than {options.DeadLettersDegraded})", data: data)
+            ? HealthCheckResult.Degraded($"{reading.DeadLetters} dead letters " +
+                                         $"(more than {options.DeadLettersDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.DeadLetters} dead letters", data);
     }
 }
@@ -154,7 +156,8 @@ internal sealed class StuckSagasCheck(OperationsSnapshot snapshot) : ReadingChec
         var stuck = reading.StuckSagas.Where(s => s.Count > 0).ToList();
         return stuck.Count == 0
             ? HealthCheckResult.Healthy("no saga stuck", data)
-            : HealthCheckResult.Degraded("stuck (GET /api/sagas?stuck=true): " + string.Join(", ", stuck.Select(s => $"{s.Count} {s.Type}")), data: data);
+            : HealthCheckResult.Degraded("stuck (GET /api/sagas?stuck=true): " +
+                                         string.Join(", ", stuck.Select(s => $"{s.Count} {s.Type}")), data: data);
     }
 }
 
@@ -165,7 +168,8 @@ internal sealed class OutboxCheck(OperationsSnapshot snapshot, MonitoringOptions
         var data = new Dictionary<string, object> { ["messages"] = reading.OutboxMessages,
             ["oldestSeconds"] = reading.OutboxOldestSeconds ?? 0 };
         return reading.OutboxOldestSeconds > options.OutboxAgeDegraded.TotalSeconds
-            ? HealthCheckResult.Degraded($"a message has waited {reading.OutboxOldestSeconds:0} s in the outbox (more than {options.OutboxAgeDegraded})", data: data)
+            ? HealthCheckResult.Degraded($"a message has waited {reading.OutboxOldestSeconds:0} s in the outbox " +
+                                         $"(more than {options.OutboxAgeDegraded})", data: data)
             : HealthCheckResult.Healthy($"{reading.OutboxMessages} messages waiting", data);
     }
 }

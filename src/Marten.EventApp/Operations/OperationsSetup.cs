@@ -47,9 +47,11 @@ public static class OperationsSetup
         var unhealthy = new List<string>();
         var degraded = new List<string>();
         foreach (var (name, check) in ready.Entries.Where(e => e.Value.Status != HealthStatus.Healthy))
-            (check.Status == HealthStatus.Unhealthy ? unhealthy : degraded).Add($"{name}: {check.Description ?? check.Exception?.Message}");
+            (check.Status == HealthStatus.Unhealthy ? unhealthy : degraded)
+                .Add($"{name}: {check.Description ?? check.Exception?.Message}");
         foreach (var r in recent)
-            (r.Count > options.ErrorThreshold ? unhealthy : degraded).Add($"{r.EventType}.{r.Handler}: {r.Count} failures within {options.ErrorWindow}");
+            (r.Count > options.ErrorThreshold ? unhealthy : degraded)
+                .Add($"{r.EventType}.{r.Handler}: {r.Count} failures within {options.ErrorWindow}");
 
         var status = unhealthy.Count > 0 ? "UNHEALTHY" : degraded.Count > 0 ? "DEGRADED" : "HEALTHY";
         return new EventSystemHealth(status, [.. unhealthy, .. degraded], monitor.Processed(), recent,

@@ -74,7 +74,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         // the outbox's timestamp column exists because OutboxStaleTime is set (AddOperations)
         command.CommandText = $"""
             select (select count(*) from {schema}.wolverine_outgoing_envelopes),
-                   (select extract(epoch from clock_timestamp() - min(timestamp))::float8 from {schema}.wolverine_outgoing_envelopes),
+                   (select extract(epoch from clock_timestamp() - min(timestamp))::float8
+                    from {schema}.wolverine_outgoing_envelopes),
                    (select count(*) from {schema}.wolverine_dead_letters)
             """;
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -89,7 +90,8 @@ public sealed class OperationsSnapshot(IServiceProvider services, MonitoringOpti
         if (stuck.Count == 0 || _stuckAlertAt is { } last && reading.At - last < options.ErrorWindow) return;
         _stuckAlertAt = reading.At;
         foreach (var (type, count) in stuck)
-            alerts.Raise(new Alert("HIGH", $"{count} {type} saga(s) stuck: Started, no timeout pending, older than their longest timeout",
+            alerts.Raise(new Alert("HIGH",
+                $"{count} {type} saga(s) stuck: Started, no timeout pending, older than their longest timeout",
                 type, "saga", (int)Math.Min(count, int.MaxValue), options.ErrorWindow, null, reading.At));
     }
 

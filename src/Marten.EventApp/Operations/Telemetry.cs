@@ -29,7 +29,8 @@ public static class Telemetry
         "{event}",
         "Events put on the bus, per event type");
 
-    public static readonly Histogram<double> PublishDuration = Meter.CreateHistogram<double>("eventapp.events.publish.duration", "ms",
+    public static readonly Histogram<double> PublishDuration = Meter.CreateHistogram<double>(
+        "eventapp.events.publish.duration", "ms",
         "Time to put an event on the bus, per event type");
 
     public static void RecordPublished(string eventType, long startedTimestamp)
@@ -63,7 +64,7 @@ public static class Telemetry
 
         builder.Logging.Configure(o =>
             o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
-                                                                   | ActivityTrackingOptions.ParentId | ActivityTrackingOptions.Tags);
+                                        | ActivityTrackingOptions.ParentId | ActivityTrackingOptions.Tags);
         builder.Services.AddSingleton<ConsumerNames>();
         builder.Services.ConfigureMarten(opts =>
         {

@@ -33,6 +33,7 @@ public static class OperatorConsoleConfiguration
     {
         builder.Services.AddSingleton<ConsoleHistory>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ConsoleHistory>());
+        builder.Services.AddSingleton<BusQueues>();
         return builder.AddEndpoints(Map);
     }
 
@@ -42,6 +43,8 @@ public static class OperatorConsoleConfiguration
         // the admin API with the token the page keeps for its tab
         app.MapGet($"{Path}/{{file?}}", Asset).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/api/admin/console/overview", Overview).WithTags("Console").WithName("GetConsoleOverview");
+        app.MapGet("/api/admin/console/bus", (BusQueues bus, CancellationToken ct) => bus.ReadAsync(ct))
+            .WithTags("Console").WithName("GetConsoleBus");
     }
 
     // embedded in the service's assembly, so whatever runs the dll (run.sh, tests, a published copy) serves the same
@@ -102,9 +105,23 @@ public sealed class ConsoleHistory(EventMonitor monitor, OperationsSnapshot snap
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan Kept = TimeSpan.FromMinutes(15);
     private readonly ConcurrentQueue<ConsolePoint> _points = new();
+    private readonly ConcurrentQueue<(DateTimeOffset At, Dictionary<string, long> ByHandler)> _handled = new();
     private (DateTimeOffset At, long Processed)? _last;
 
     public IReadOnlyList<ConsolePoint> Points() => _points.ToArray();
+
+    // each handler's events per second over the window (or as much of it as has been sampled)
+    public IReadOnlyDictionary<string, double> HandledPerSecond(TimeSpan window)
+    {
+        var samples = _handled.ToArray();
+        if (samples.Length < 2) return new Dictionary<string, double>();
+        var last = samples[^1];
+        var first = samples.FirstOrDefault(s => last.At - s.At <= window);
+        var seconds = (last.At - first.At).TotalSeconds;
+        if (seconds <= 0) return new Dictionary<string, double>();
+        return last.ByHandler.ToDictionary(h => h.Key,
+            h => Math.Max(0, h.Value - first.ByHandler.GetValueOrDefault(h.Key)) / seconds);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -116,7 +133,9 @@ public sealed class ConsoleHistory(EventMonitor monitor, OperationsSnapshot snap
     internal void Sample()
     {
         var now = clock.GetUtcNow();
-        var processed = monitor.Processed().Sum(p => p.Count);
+        var byHandler = monitor.Processed().GroupBy(p => p.Handler).ToDictionary(g => g.Key, g => g.Sum(p => p.Count));
+        var processed = byHandler.Values.Sum();
+        _handled.Enqueue((now, byHandler));
         var rate = _last is { } last && now > last.At
             ? Math.Max(0, processed - last.Processed) / (now - last.At).TotalSeconds
             : 0;
@@ -127,5 +146,6 @@ public sealed class ConsoleHistory(EventMonitor monitor, OperationsSnapshot snap
             reading?.Parked.Sum(p => p.Events) ?? 0,
             reading?.Projections.Select(p => p.LagSeconds ?? 0).DefaultIfEmpty(0).Max() ?? 0));
         while (_points.TryPeek(out var oldest) && now - oldest.At > Kept) _points.TryDequeue(out _);
+        while (_handled.TryPeek(out var oldest) && now - oldest.At > Kept) _handled.TryDequeue(out _);
     }
 }

@@ -36,7 +36,8 @@ public static class OrderProcessTrigger
     {
         var clock = services.GetRequiredService<TimeProvider>();
         return MoveAsync(events.Select(e => OrderProcessEvent.Of(e, null)).ToArray(), session, context,
-            services.GetRequiredService<OrderOptions>(), clock, services.GetRequiredService<ILoggerFactory>(), clock.GetUtcNow(), ct);
+            services.GetRequiredService<OrderOptions>(), clock, services.GetRequiredService<ILoggerFactory>(),
+            clock.GetUtcNow(), ct);
     }
 
     private static async Task MoveAsync(OrderProcessEvent[] events, IDocumentSession session, IMessageContext context,

@@ -179,7 +179,9 @@ public sealed class OrderSaga : TrackedSaga
             if (Step(Payment) is { } payment) Finish(payment, StepStatus.Compensated, now);
         }
 
-        Record(now, message, PaymentId is null ? $"failed: {reason}; order cancelled" : $"failed: {reason}; payment refunded, order cancelled");
+        Record(now, message, PaymentId is null
+            ? $"failed: {reason}; order cancelled"
+            : $"failed: {reason}; payment refunded, order cancelled");
         return effects.Append(new OrderCancelled(Id, reason, now)).CancelAllTimeouts();
     }
 

@@ -56,7 +56,8 @@ public static class OrderSimulators
         Log(logs).LogInformation("Simulated refund of {Amount} for order {OrderId}", cmd.Amount, cmd.OrderId);
 
     public static void Handle(FulfillOrder cmd, ILoggerFactory logs) =>
-        Log(logs).LogInformation("Simulated warehouse asked to fulfil order {OrderId}; it reports the shipment over HTTP", cmd.OrderId);
+        Log(logs).LogInformation(
+            "Simulated warehouse asked to fulfil order {OrderId}; it reports the shipment over HTTP", cmd.OrderId);
 
     public static void Handle(SendOrderConfirmation cmd, ILoggerFactory logs) =>
         Log(logs).LogInformation("Simulated confirmation of order {OrderId} sent to customer {CustomerId}",

@@ -39,13 +39,15 @@ public sealed partial class OrderSummaryProjection : SingleStreamProjection<Orde
     }.With(nameof(OrderCreated), e.CreatedAt);
 
     public static OrderSummary Apply(PaymentProcessed e, OrderSummary o) =>
-        (o with { Status = OrderStatus.Paid }).With(nameof(PaymentProcessed), e.ProcessedAt, $"payment {e.PaymentId}, {e.Amount}");
+        (o with { Status = OrderStatus.Paid })
+            .With(nameof(PaymentProcessed), e.ProcessedAt, $"payment {e.PaymentId}, {e.Amount}");
 
     public static OrderSummary Apply(PaymentFailed e, OrderSummary o) =>
         o.With(nameof(PaymentFailed), e.FailedAt, e.Reason);
 
     public static OrderSummary Apply(InventoryReserved e, OrderSummary o) =>
-        (o with { Status = OrderStatus.AwaitingShipment }).With(nameof(InventoryReserved), e.ReservedAt, $"reservation {e.ReservationId}");
+        (o with { Status = OrderStatus.AwaitingShipment })
+            .With(nameof(InventoryReserved), e.ReservedAt, $"reservation {e.ReservationId}");
 
     public static OrderSummary Apply(InventoryReservationFailed e, OrderSummary o) =>
         o.With(nameof(InventoryReservationFailed), e.FailedAt, e.Reason);
@@ -54,7 +56,8 @@ public sealed partial class OrderSummaryProjection : SingleStreamProjection<Orde
         (o with { Status = OrderStatus.Shipped, TrackingNumber = e.TrackingNumber })
             .With(nameof(OrderShipped), e.ShippedAt, e.TrackingNumber);
 
-    public static OrderSummary Apply(PaymentRefunded e, OrderSummary o) => o.With(nameof(PaymentRefunded), e.RefundedAt, $"{e.Amount}");
+    public static OrderSummary Apply(PaymentRefunded e, OrderSummary o) =>
+        o.With(nameof(PaymentRefunded), e.RefundedAt, $"{e.Amount}");
 
     public static OrderSummary Apply(OrderCancelled e, OrderSummary o) =>
         (o with { Status = OrderStatus.Cancelled, CancellationReason = e.Reason })

@@ -45,7 +45,8 @@ public static class OrdersConfiguration
                 typeof(InventoryReservationConfirmed),
                 typeof(InventoryReservationRejected));
         }
-        else throw new InvalidOperationException($"{OrderOptions.Section}:Simulators is off but no broker is configured (ConnectionStrings:RabbitMq): " +
+        else throw new InvalidOperationException($"{OrderOptions.Section}:Simulators is off but no broker is " +
+                                                 "configured (ConnectionStrings:RabbitMq): " +
                                                  "the payment and inventory services would never hear of an order.");
 
         builder.Services.ConfigureMarten(opts =>

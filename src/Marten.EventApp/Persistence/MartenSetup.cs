@@ -13,7 +13,8 @@ public static class MartenSetup
         var options = EventAppOptions.From(builder.Configuration);
         var connectionString = builder.Configuration.GetConnectionString("Marten");
         if (string.IsNullOrWhiteSpace(connectionString))
-            throw new InvalidOperationException("ConnectionStrings:Marten is not configured (appsettings.json or ConnectionStrings__Marten).");
+            throw new InvalidOperationException(
+                "ConnectionStrings:Marten is not configured (appsettings.json or ConnectionStrings__Marten).");
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<StoreRules>();

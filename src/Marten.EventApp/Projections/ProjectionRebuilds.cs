@@ -41,7 +41,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
 
     public RebuildStatus? Find(Guid id) => _runs.TryGetValue(id, out var run) ? run.Status() : null;
 
-    public async Task<(RebuildStatus? Started, RebuildStatus? AlreadyRunning)> StartAsync(IProjectionSource<IDocumentOperations, IQuerySession> source)
+    public async Task<(RebuildStatus? Started, RebuildStatus? AlreadyRunning)> StartAsync(
+        IProjectionSource<IDocumentOperations, IQuerySession> source)
     {
         var inline = source.Lifecycle == ProjectionLifecycle.Inline;
         var cluster = options.Nodes == NodeMode.Distributed;
@@ -95,7 +96,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
         try
         {
             await connection.OpenAsync();
-            await using var command = new Npgsql.NpgsqlCommand("select pg_try_advisory_lock(hashtext($1), hashtext($2))", connection);
+            await using var command = new Npgsql.NpgsqlCommand(
+                "select pg_try_advisory_lock(hashtext($1), hashtext($2))", connection);
             command.Parameters.AddWithValue(ClusterLockScope);
             command.Parameters.AddWithValue($"{store.Options.DatabaseSchemaName}.{projection}");
             if (await command.ExecuteScalarAsync() is true) return connection;
@@ -181,7 +183,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
             try
             {
                 if (!await family.TryRebuildRegisteredProjectionAsync(shards[0].Identity, null, ct))
-                    throw new InvalidOperationException($"Wolverine found no registered projection {source.Name} to rebuild.");
+                    throw new InvalidOperationException(
+                        $"Wolverine found no registered projection {source.Name} to rebuild.");
             }
             finally
             {
@@ -236,7 +239,8 @@ public sealed class ProjectionRebuilds(IDocumentStore store,
             await session.BeginTransactionAsync(ct);
             // locked until this transaction commits: an append to one of these streams waits for its new document
             var ids = await session.QueryAsync<Guid>(
-                $"select id from {streams} where id > ? order by id limit {StreamsPerTransaction} for update", ct, after);
+                $"select id from {streams} where id > ? order by id limit {StreamsPerTransaction} for update",
+                ct, after);
             if (ids.Count == 0) return;
             foreach (var id in ids)
             {

@@ -39,11 +39,14 @@ internal static class ProjectionStatusEndpoint
         // one statement: Marten's AllProjectionProgress has the positions but not the oldest unapplied event's time;
         // the names go as one array parameter (cast to object), not as params
         var rows = await session.QueryAsync<ProgressRow>($"""
-            with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression where name = 'HighWaterMark')
+            with hwm as (select coalesce(max(last_seq_id), 0) as seq from {schema}.mt_event_progression
+              where name = 'HighWaterMark')
             select jsonb_build_object('name', s.name, 'position', coalesce(p.last_seq_id, 0), 'highWaterMark', hwm.seq,
-              'oldestPending', (extract(epoch from (select e.timestamp from {schema}.mt_events e where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hwm.seq
+              'oldestPending', (extract(epoch from (select e.timestamp from {schema}.mt_events e
+                                where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hwm.seq
                                 order by e.seq_id limit 1)))::text)
-            from unnest(?::text[]) as s(name) cross join hwm left join {schema}.mt_event_progression p on p.name = s.name
+            from unnest(?::text[]) as s(name) cross join hwm
+              left join {schema}.mt_event_progression p on p.name = s.name
             """, ct, (object)shards.Select(s => s.Name.Identity).Append(ShardState.HighWaterMark).ToArray());
         var highWater = rows.First(r => r.Name == ShardState.HighWaterMark).HighWaterMark;
         var progress = rows.ToDictionary(r => r.Name);

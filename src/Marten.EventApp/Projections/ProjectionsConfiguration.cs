@@ -27,7 +27,8 @@ public static class ProjectionsConfiguration
 internal static class RebuildEndpoints
 {
     // under the projection's name: a path beside the projections would read as both
-    public static string StatusUrl(RebuildStatus rebuild) => $"/api/admin/projections/{rebuild.Projection}/rebuilds/{rebuild.Id}";
+    public static string StatusUrl(RebuildStatus rebuild) =>
+        $"/api/admin/projections/{rebuild.Projection}/rebuilds/{rebuild.Id}";
 
     public static async Task<Results<Accepted<RebuildStatus>, ProblemHttpResult>> Start(
         string name, IDocumentStore store, ProjectionRebuilds rebuilds)
@@ -35,7 +36,8 @@ internal static class RebuildEndpoints
         var source = ((StoreOptions)store.Options)
             .Projections.All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
         if (source is null || source.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Live)
-            return TypedResults.Problem($"There is no projection named '{name}' (GET /api/admin/projections lists them).",
+            return TypedResults.Problem(
+                $"There is no projection named '{name}' (GET /api/admin/projections lists them).",
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown projection");
         RebuildStatus? started, running;
         try

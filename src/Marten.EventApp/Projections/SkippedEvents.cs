@@ -30,20 +30,22 @@ internal static class SkippedEventEndpoints
     }
 
     public static async Task<Results<Ok<SkippedEvent>, ProblemHttpResult>> Retry(
-        Guid id, IDocumentSession session, EventForwarder forwarder, IMessageBus bus, ILogger<EventForwarder> logger, CancellationToken ct)
+        Guid id, IDocumentSession session, EventForwarder forwarder, IMessageBus bus, ILogger<EventForwarder> logger,
+        CancellationToken ct)
     {
         if (await session.LoadAsync<DeadLetterEvent>(id, ct) is not { } skipped)
             return TypedResults.Problem("No skipped event with this id.", statusCode: StatusCodes.Status404NotFound,
                 title: "Unknown skipped event");
         if (skipped.ProjectionName != EventForwarder.Name)
-            return TypedResults.Problem($"Events skipped by {skipped.ProjectionName} are not sent again one by one: rebuild it.",
+            return TypedResults.Problem(
+                $"Events skipped by {skipped.ProjectionName} are not sent again one by one: rebuild it.",
                 statusCode: StatusCodes.Status409Conflict, title: "Not retryable");
 
         var stored = await session.Events.QueryAllRawEvents().Where(e => e.Sequence == skipped.EventSequence)
             .SingleOrDefaultAsync(ct);
         if (stored is null)
-            return TypedResults.Problem($"Event {skipped.EventSequence} is no longer in the store.", statusCode: StatusCodes.Status409Conflict,
-                title: "Not retryable");
+            return TypedResults.Problem($"Event {skipped.EventSequence} is no longer in the store.",
+                statusCode: StatusCodes.Status409Conflict, title: "Not retryable");
         try
         {
             await forwarder.ResendAsync(stored, bus, ct);
@@ -51,7 +53,8 @@ internal static class SkippedEventEndpoints
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Skipped event {Sequence} still cannot be sent", skipped.EventSequence);
-            return TypedResults.Problem($"It still cannot be sent: {e.Message}", statusCode: StatusCodes.Status409Conflict, title: "Retry failed");
+            return TypedResults.Problem($"It still cannot be sent: {e.Message}",
+                statusCode: StatusCodes.Status409Conflict, title: "Retry failed");
         }
 
         session.Delete(skipped);

@@ -15,11 +15,14 @@ namespace Marten.EventApp.Sagas;
 public sealed record MonitoredSaga(
     string Type,
     Func<IQuerySession, Guid, CancellationToken, Task<TrackedSaga?>> Load,
-    Func<IQuerySession, SagaStatus?, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Newest,
+    Func<IQuerySession, SagaStatus?, int, CancellationToken,
+        Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Newest,
     Func<Guid, string, object> ForceCompensation,
     Func<Guid, string, object> OperatorNote,
-    Func<IQuerySession, DateTimeOffset, CancellationToken, Task<(IReadOnlyList<(SagaStatus Status, long Count)> ByStatus, long Stuck)>> Count,
-    Func<IQuerySession, DateTimeOffset, int, CancellationToken, Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Stuck);
+    Func<IQuerySession, DateTimeOffset, CancellationToken,
+        Task<(IReadOnlyList<(SagaStatus Status, long Count)> ByStatus, long Stuck)>> Count,
+    Func<IQuerySession, DateTimeOffset, int, CancellationToken,
+        Task<(IReadOnlyList<TrackedSaga> Newest, long Total)>> Stuck);
 
 public sealed record SagaSummary(Guid Id, string Type, SagaStatus Status, DateTimeOffset StartedAt,
     DateTimeOffset? CompletedAt,
@@ -50,7 +53,8 @@ public static class SagaMonitoring
 
     // Started longer ago than stuckAfter (its longest timeout) with no timeout pending: nothing is left to move it.
     public static WebApplicationBuilder MonitorSaga<TSaga>(this WebApplicationBuilder builder, string type,
-        Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote, TimeSpan stuckAfter) where TSaga : TrackedSaga
+        Func<Guid, string, object> forceCompensation, Func<Guid, string, object> operatorNote, TimeSpan stuckAfter)
+        where TSaga : TrackedSaga
     {
         // the listing's order and filter, and the gauges' counts by status every PollInterval: sagas are never
         // deleted, so a scan would grow with them
@@ -83,7 +87,8 @@ public static class SagaMonitoring
         return builder;
     }
 
-    private static Expression<Func<TSaga, bool>> StuckAt<TSaga>(DateTimeOffset startedBefore) where TSaga : TrackedSaga =>
+    private static Expression<Func<TSaga, bool>> StuckAt<TSaga>(DateTimeOffset startedBefore)
+        where TSaga : TrackedSaga =>
         x => x.Status == SagaStatus.Started && x.StartedAt < startedBefore && !x.Steps.Any(s => s.TimeoutId != null);
 
     public static void Map(IEndpointRouteBuilder app)
@@ -108,11 +113,14 @@ public static class SagaMonitoring
         if (!Problems.TryQueryEnum<SagaStatus>(statusName, "status", out var status, out var badStatus))
             return badStatus;
         if (page is < 1 or > MaxPage) return Problems.BadQuery($"page must be between 1 and {MaxPage}.");
-        if (pageSize is < 1 or > MaxPageSize) return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
-        if (stuck == true && status is not null and not SagaStatus.Started) return Problems.BadQuery("A stuck saga is Started: leave status out.");
+        if (pageSize is < 1 or > MaxPageSize)
+            return Problems.BadQuery($"pageSize must be between 1 and {MaxPageSize}.");
+        if (stuck == true && status is not null and not SagaStatus.Started)
+            return Problems.BadQuery("A stuck saga is Started: leave status out.");
         var types = monitored.Where(m => type is null
             || string.Equals(m.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (types.Count == 0) return Problems.BadQuery($"type must be one of {string.Join(", ", monitored.Select(m => m.Type))}.");
+        if (types.Count == 0)
+            return Problems.BadQuery($"type must be one of {string.Join(", ", monitored.Select(m => m.Type))}.");
 
         var (number, size) = (page ?? 1, pageSize ?? 20);
         var summaries = new List<SagaSummary>();
@@ -158,18 +166,21 @@ public static class SagaMonitoring
         var now = clock.GetUtcNow();
         await wolverine.Storage.ScheduledMessages.RescheduleAsync(timeoutId, now, ct);
         await bus.PublishAsync(m.OperatorNote(id,
-            $"operator fired the {timeout.Step} timeout now (was due {timeout.DueAt:O}; by {http.User.Identity?.Name})"));
+            $"operator fired the {timeout.Step} timeout now (was due {timeout.DueAt:O}; " +
+            $"by {http.User.Identity?.Name})"));
         return TypedResults.Accepted($"/api/sagas/{id}", new SagaAction(id, "fire-timeout", now));
     }
 
     private static async Task<Results<Accepted<SagaAction>, ProblemHttpResult>> Compensate(Guid id,
         ForceCompensationRequest body,
-        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock, HttpContext http, CancellationToken ct)
+        IEnumerable<MonitoredSaga> monitored, IQuerySession session, IMessageBus bus, TimeProvider clock,
+        HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Trim().Length > 500)
             return Problems.BadQuery("reason is required, at most 500 characters.");
         if (await FindAsync(id, monitored, session, ct) is not var (m, saga)) return NotFound();
-        if (saga.IsFinished) return TypedResults.Problem(Rejection.Conflict($"The saga is already {saga.Status}").ToProblem());
+        if (saga.IsFinished)
+            return TypedResults.Problem(Rejection.Conflict($"The saga is already {saga.Status}").ToProblem());
 
         await bus.PublishAsync(m.OperatorNote(id, $"operator {http.User.Identity?.Name} forced compensation"));
         await bus.PublishAsync(m.ForceCompensation(id, body.Reason.Trim()));
@@ -190,7 +201,8 @@ public static class SagaMonitoring
     {
         var steps = saga.Steps.Where(s => s.TimeoutId is not null).ToDictionary(s => s.TimeoutId!.Value);
         if (steps.Count == 0) return [];
-        var found = await wolverine.Storage.ScheduledMessages.QueryAsync(new ScheduledMessageQuery { MessageIds = steps.Keys.ToArray(), PageSize = 0 }, ct);
+        var found = await wolverine.Storage.ScheduledMessages.QueryAsync(
+            new ScheduledMessageQuery { MessageIds = steps.Keys.ToArray(), PageSize = 0 }, ct);
         return found.Messages.Where(m => steps.ContainsKey(m.Id)).OrderBy(m => m.ScheduledTime)
             .Select(m => new PendingTimeout(m.Id, steps[m.Id].Name, steps[m.Id].Status, m.MessageType, m.ScheduledTime))
                 .ToList();

@@ -51,7 +51,8 @@ public static class Authentication
         {
             if (!development)
                 throw new InvalidOperationException(
-                    $"Authentication is not configured: set {AuthOptions.Section}:SigningKey (a secret of at least 32 characters) or " +
+                    $"Authentication is not configured: set {AuthOptions.Section}:SigningKey " +
+                    "(a secret of at least 32 characters) or " +
                     $"{AuthOptions.Section}:Authority (an OpenID Connect issuer). ./run.sh sets a development key.");
             options.SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
             options.OwnKey = true;
@@ -59,7 +60,8 @@ public static class Authentication
         }
 
         if (options.SigningKey is { } key && Encoding.UTF8.GetByteCount(key) < 32)
-            throw new InvalidOperationException($"{AuthOptions.Section}:SigningKey must be at least 32 bytes long (HS256).");
+            throw new InvalidOperationException(
+                $"{AuthOptions.Section}:SigningKey must be at least 32 bytes long (HS256).");
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TokenIssuer>();
@@ -106,7 +108,9 @@ public static class Authentication
     {
         public Task StartAsync(CancellationToken ct)
         {
-            logger.LogWarning("Development: no EventApp:Auth:SigningKey, so this process signs with a key of its own. Admin token (8 h): {Token}",
+            logger.LogWarning(
+                "Development: no EventApp:Auth:SigningKey, so this process signs with a key of its own. " +
+                "Admin token (8 h): {Token}",
                 issuer.Mint("developer", [AdminRole], TimeSpan.FromHours(8)));
             return Task.CompletedTask;
         }
@@ -125,7 +129,8 @@ public sealed class TokenIssuer(AuthOptions options)
         IReadOnlyCollection<string>? scopes = null)
     {
         if (string.IsNullOrWhiteSpace(options.SigningKey))
-            throw new InvalidOperationException("Tokens are issued by the authority (EventApp:Auth:Authority); this service has no signing key.");
+            throw new InvalidOperationException(
+                "Tokens are issued by the authority (EventApp:Auth:Authority); this service has no signing key.");
         var claims = new Dictionary<string, object> { ["role"] = roles.ToArray() };
         if (scopes is { Count: > 0 }) claims["scope"] = string.Join(' ', scopes);
         var now = issuedAt ?? DateTime.UtcNow;

@@ -28,8 +28,9 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
         var lifetime = Lifetime(input.TtlFlag);
         using var host = input.BuildHost();
         if (host.Services.GetRequiredService<AuthOptions>().OwnKey)
-            throw new InvalidOperationException("No EventApp:Auth:SigningKey is configured: a token signed with a key of this process alone " +
-                                                "would be accepted by no service. Set the key the service uses (./run.sh does).");
+            throw new InvalidOperationException("No EventApp:Auth:SigningKey is configured: a token signed with a " +
+                                                "key of this process alone would be accepted by no service. " +
+                                                "Set the key the service uses (./run.sh does).");
         var roles = input.RoleFlag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var scopes = input.ScopeFlag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (scopes.FirstOrDefault(s => !Scopes.All.Contains(s)) is { } unknown)
@@ -57,7 +58,8 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
         }
 
         // exactly hh:mm:ss: TimeSpan.Parse would read a bare 90 as ninety days
-        return TimeSpan.TryParseExact(value, @"hh\:mm\:ss", CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+        return TimeSpan.TryParseExact(value, @"hh\:mm\:ss", CultureInfo.InvariantCulture, out var span)
+               && span > TimeSpan.Zero
             ? span
             : throw new ArgumentException($"--ttl '{ttl}': use 30m, 8h, 7d or hh:mm:ss");
     }

@@ -18,7 +18,8 @@ internal static class ParkedSequences
         return await session.QueryAsync<ParkedCount>(
             $"""
              select json_build_object('consumer', consumer, 'sequences', count(distinct key), 'events', count(*),
-                    'oldestSeconds', extract(epoch from clock_timestamp() - min((data ->> 'parkedAt')::timestamptz))::float8)
+                    'oldestSeconds',
+                      extract(epoch from clock_timestamp() - min((data ->> 'parkedAt')::timestamptz))::float8)
              from {table} group by consumer order by consumer
              """, ct);
     }

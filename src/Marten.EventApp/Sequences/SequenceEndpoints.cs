@@ -49,7 +49,8 @@ internal static class SequenceEndpoints
         IQuerySession session, CancellationToken ct)
     {
         if (Paging.Check(page, pageSize, 50, 500) is { } bad) return bad;
-        if (consumer is { Length: > MaxName }) return Problems.BadQuery($"consumer must be at most {MaxName} characters.");
+        if (consumer is { Length: > MaxName })
+            return Problems.BadQuery($"consumer must be at most {MaxName} characters.");
         var (number, size) = (page ?? 1, pageSize ?? 50);
         var table = await ParkedSequences.TableAsync(session.DocumentStore, ct);
         const string parkedAt = "(data ->> 'parkedAt')::timestamptz";
@@ -127,6 +128,6 @@ internal static class SequenceEndpoints
     private const int MaxName = 200;
 
     private static ProblemHttpResult NotFound(string consumer, Guid key) =>
-        TypedResults.Problem($"No events of {key} are parked for the consumer '{consumer}'.", statusCode: StatusCodes.Status404NotFound,
-            title: "No such sequence");
+        TypedResults.Problem($"No events of {key} are parked for the consumer '{consumer}'.",
+            statusCode: StatusCodes.Status404NotFound, title: "No such sequence");
 }

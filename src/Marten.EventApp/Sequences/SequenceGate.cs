@@ -37,7 +37,8 @@ public sealed class SequenceGate(TimeProvider clock, EventBusOptions options, IW
         // in SQL rather than LINQ: every batch of every consumer asks, and nearly always finds nothing
         var table = await ParkedSequences.TableAsync(session.DocumentStore, ct);
         var sizes = (await session.QueryAsync<HeldKey>(
-                $"select json_build_object('key', key, 'size', count(*)) from {table} where consumer = ? and key = any(?) group by key",
+                $"select json_build_object('key', key, 'size', count(*)) from {table} " +
+                "where consumer = ? and key = any(?) group by key",
                 ct, consumer, keys))
             .ToDictionary(h => h.Key, h => h.Size);
         var held = sizes.Keys.ToHashSet();

@@ -17,7 +17,8 @@ public static class SequenceReplayer
 
     public static async Task Handle(ReplaySequence run, IDocumentSession session, IMessageContext context,
         Envelope envelope,
-        IWolverineRuntime runtime, EventBusOptions options, IMessageStore store, TimeProvider clock, CancellationToken ct)
+        IWolverineRuntime runtime, EventBusOptions options, IMessageStore store, TimeProvider clock,
+        CancellationToken ct)
     {
         // the consumers' own services are singletons, taken from the root
         var services = runtime.Services;
@@ -85,7 +86,8 @@ public static class SequenceReplayer
         var destination = new Uri(head.ReceivedAt ?? $"local://{Queue}/");
         // written as the endpoint reads it: the seed's envelope from the broker, the consumer's own type locally
         var serializer = runtime.Endpoints.EndpointFor(destination)?.DefaultSerializer
-                         ?? throw new InvalidOperationException($"No endpoint at {destination} for the dead letter of {head.Id}.");
+                         ?? throw new InvalidOperationException(
+                             $"No endpoint at {destination} for the dead letter of {head.Id}.");
         await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(new Envelope
         {
             Id = head.DeadLetterId!.Value, MessageType = head.MessageType, ContentType = serializer.ContentType,

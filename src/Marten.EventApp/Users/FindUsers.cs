@@ -43,7 +43,8 @@ internal static class FindUsersEndpoint
         ByEmailWith(new SearchLimits(), email, limit, session, store, ct);
 
     internal static async Task<Results<Ok<IReadOnlyList<UserDetails>>, ProblemHttpResult>> ByEmailWith(
-        SearchLimits limits, string? email, int? limit, IQuerySession session, IDocumentStore store, CancellationToken ct)
+        SearchLimits limits, string? email, int? limit, IQuerySession session, IDocumentStore store,
+        CancellationToken ct)
     {
         if (BadTerm(email) is { } bad) return Problems.BadQuery($"email {bad}");
         if (limit is < 1 or > 100) return Problems.BadQuery("limit must be between 1 and 100.");
@@ -64,7 +65,8 @@ internal static class FindUsersEndpoint
         SearchWith(new SearchLimits(), term, limit, offset, session, store, ct);
 
     internal static async Task<Results<Ok<UserSearchResult>, ProblemHttpResult>> SearchWith(
-        SearchLimits limits, string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store, CancellationToken ct)
+        SearchLimits limits, string? term, int? limit, int? offset, IQuerySession session, IDocumentStore store,
+        CancellationToken ct)
     {
         if (BadTerm(term) is { } bad) return Problems.BadQuery($"term {bad}");
         if (Paging.CheckOffset(offset, limit, 20, 100) is { } deep) return deep;
@@ -99,7 +101,8 @@ internal static class FindUsersEndpoint
         var table = store.Options.Schema.For<UserDetails>(qualified: true);
         if (!filter.Trigrams)
         {
-            var walked = await session.QueryAsync<UserDetails>($"where {filter.Sql} order by last_updated desc, id limit ? offset ?", ct,
+            var walked = await session.QueryAsync<UserDetails>(
+                $"where {filter.Sql} order by last_updated desc, id limit ? offset ?", ct,
                 [.. filter.Args, limit, offset]);
             return (new MatchPage(0, [.. walked]), null);
         }
@@ -108,7 +111,8 @@ internal static class FindUsersEndpoint
         {
             // a filter over a subquery with its own limit cannot use the trigram index, so this plan is the one taken
             var newest = await session.QueryAsync<UserDetails>($"""
-                select recent.data from (select id, data, last_updated, search_text from {table} order by last_updated desc, id limit ?) as recent
+                select recent.data from (select id, data, last_updated, search_text from {table}
+                  order by last_updated desc, id limit ?) as recent
                 where {filter.Sql} order by recent.last_updated desc, recent.id limit ? offset ?
                 """, ct, [limits.RecentWindow, .. filter.Args, limit, offset]);
             if (newest.Count == limit) return (new MatchPage(0, [.. newest]), estimate);
@@ -124,11 +128,13 @@ internal static class FindUsersEndpoint
         object[] args = [.. filter.Args, limit, offset];
         if (!counted)
             return (new MatchPage(0, await session.QueryAsync<UserDetails>(
-                $"{matches} select d.data from page p join {table} d on d.id = p.id order by p.last_updated desc, p.id", ct, args)), null);
+                $"{matches} select d.data from page p join {table} d on d.id = p.id " +
+                "order by p.last_updated desc, p.id", ct, args)), null);
         var page = await session.QueryAsync<MatchPage>($"""
             {matches}
             select jsonb_build_object('total', (select count(*) from matches), 'users', coalesce(
-                (select jsonb_agg(d.data order by p.last_updated desc, p.id) from page p join {table} d on d.id = p.id), '[]'::jsonb))
+                (select jsonb_agg(d.data order by p.last_updated desc, p.id)
+                  from page p join {table} d on d.id = p.id), '[]'::jsonb))
             """, ct, args);
         return (page.Single(), null);
     }
@@ -136,7 +142,8 @@ internal static class FindUsersEndpoint
     private static async Task<long> EstimateAsync(IQuerySession session, string table, Filter filter,
         CancellationToken ct)
     {
-        var plan = (await session.AdvancedSql.QueryAsync<string>($"explain (format json) select 1 from {table} where {filter.Candidates}",
+        var plan = (await session.AdvancedSql.QueryAsync<string>(
+            $"explain (format json) select 1 from {table} where {filter.Candidates}",
             ct, filter.CandidateArgs)).Single();
         using var json = System.Text.Json.JsonDocument.Parse(plan);
         return (long)json.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();

@@ -20,7 +20,8 @@ internal static class GetUserEndpoint
             return Problems.BadQuery($"Time travel replays at most {MaxTimeTravel} events.");
         // a point in time replays the stream up to it: bounded by the stream's length, read first
         if (at is not null && await session.Events.FetchStreamStateAsync(id, ct) is { Version: > MaxTimeTravel })
-            return Problems.BadQuery($"Time travel replays at most {MaxTimeTravel} events; this stream has more: use version.");
+            return Problems.BadQuery(
+                $"Time travel replays at most {MaxTimeTravel} events; this stream has more: use version.");
 
         var user = version is null && at is null
             ? await CurrentAsync(session, id, ct)
@@ -44,7 +45,8 @@ internal static class GetUserEndpoint
              select case when s.data ->> 'status' in ('Completed', 'Failed')
                          then d.data || jsonb_build_object('onboarding', s.data ->> 'status') else d.data end
                     || case when d.data ->> 'erasedAt' is null then jsonb_build_object()
-                            else jsonb_build_object('erasure', case when e.data ->> 'completedAt' is null then 'Pending' else 'Completed' end) end
+                            else jsonb_build_object('erasure',
+                              case when e.data ->> 'completedAt' is null then 'Pending' else 'Completed' end) end
              from {schema.For<UserDetails>(qualified: true)} d
              left join {schema.For<UserOnboardingSaga>(qualified: true)} s on s.id = d.id
              left join {schema.For<UserErasure>(qualified: true)} e on e.id = d.id

@@ -32,7 +32,8 @@ public static class RegisterUserHandler
     // Starting the stream is the existence check; the unique index on active emails, kept by the inline projection in
     // the same transaction, refuses a taken email. Both are refusals.
     public static Task Handle(
-        RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands, TimeProvider clock, CancellationToken ct) =>
+        RegisterUser cmd, IDocumentSession session, IMessageContext context, StreamCommands commands,
+        TimeProvider clock, CancellationToken ct) =>
         commands.StartAsync<UserDetails>(session, context, cmd.UserId, Decide(cmd, clock.GetUtcNow()), ct);
 }
 

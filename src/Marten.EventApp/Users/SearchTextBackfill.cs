@@ -23,15 +23,18 @@ internal sealed class SearchTextBackfill(IDocumentStore store, ILogger<SearchTex
             // differs, so a start takes no DDL lock for it.
             await using var statistics = new Npgsql.NpgsqlCommand($"""
                 do $$ begin
-                  if (select attstattarget from pg_attribute where attrelid = '{table}'::regclass and attname = 'search_text') is distinct from {StatisticsTarget} then
+                  if (select attstattarget from pg_attribute where attrelid = '{table}'::regclass
+                      and attname = 'search_text') is distinct from {StatisticsTarget} then
                     alter table {table} alter column search_text set statistics {StatisticsTarget};
                   end if;
                 end $$
                 """, connection);
             await statistics.ExecuteNonQueryAsync(ct);
-            if (filled > 0) logger.LogInformation("Filled the search column of {Count} users projected before it existed", filled);
+            if (filled > 0)
+                logger.LogInformation("Filled the search column of {Count} users projected before it existed", filled);
         }
-        catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.UndefinedColumn)
+        catch (Npgsql.PostgresException e)
+            when (e.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.UndefinedColumn)
         {
             // the schema is not applied on start (EventApp:ApplySchemaOnStartup=false): whoever applies it reruns this
             logger.LogWarning("The users' search column is not there yet: apply the schema and restart to fill it");

@@ -33,7 +33,8 @@ public static class UpdateUserProfileHandler
         foreach (var field in cmd.Clear ?? [])
         {
             if (!ProfileFields.Optional.Contains(field))
-                errors.Add("clear", $"'{field}' cannot be cleared; only {string.Join(", ", ProfileFields.Optional)} can.");
+                errors.Add("clear",
+                    $"'{field}' cannot be cleared; only {string.Join(", ", ProfileFields.Optional)} can.");
             else if (!values.TryAdd(field, null))
                 errors.Add("clear", $"'{field}' cannot be both set and cleared.");
         }
@@ -97,5 +98,6 @@ internal static class UpdateUserProfileEndpoint
     public static Task<Results<Ok<UserVersion>, ProblemHttpResult>> Patch(
         Guid id, UpdateUserProfileRequest body, IMessageBus bus, HttpContext http, CancellationToken ct) =>
         UserStream.Send(id, body.ExpectedVersion, expected => new UpdateUserProfile(id, body.Email, body.FirstName,
-            body.LastName, body.PhoneNumber, body.Address, body.BirthDate, body.ProfilePictureUrl, body.Clear, expected), bus, http, ct);
+            body.LastName, body.PhoneNumber, body.Address, body.BirthDate, body.ProfilePictureUrl, body.Clear,
+            expected), bus, http, ct);
 }

@@ -26,7 +26,8 @@ public static class UserActivityHandler
     public const string Queue = "marten-eventapp.user-activity";
 
     public static readonly string[] BindingKeys =
-        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "UserErased.*", $"{EventBusNames.CommandRejected}.*"];
+        ["UserRegistered.*", "UserProfileUpdated.*", "UserDeactivated.*", "UserErased.*",
+         $"{EventBusNames.CommandRejected}.*"];
 
     // onboarding records its outcome in the log itself, in the saga's transaction: a hop less each
     public static readonly string[] RetiredBindingKeys = ["OnboardingCompleted.*", "OnboardingFailed.*"];

@@ -23,7 +23,8 @@ internal static class UserEventVersions
     // version 2 gets a new stored name: an upcaster on a name reads every row of that name, new ones too
     public static StoreOptions AddUserEventVersions(this StoreOptions opts)
     {
-        opts.Events.MapEventTypeWithSchemaVersion<UserRegistered>((uint)EventSchemaVersionStamp.VersionOf(typeof(UserRegistered)));
+        opts.Events.MapEventTypeWithSchemaVersion<UserRegistered>(
+            (uint)EventSchemaVersionStamp.VersionOf(typeof(UserRegistered)));
         opts.Events.Upcast<UserRegisteredV1, UserRegistered>(UserRegisteredV1.StoredName, v1 => v1.ToV2());
         return opts;
     }

@@ -28,7 +28,8 @@ public sealed partial class UserStatisticsProjection : MultiStreamProjection<Use
     {
         stats.Registered++;
         stats.Active++;
-        stats.RegisteredBySource[e.RegistrationSource] = stats.RegisteredBySource.GetValueOrDefault(e.RegistrationSource) + 1;
+        stats.RegisteredBySource[e.RegistrationSource] =
+            stats.RegisteredBySource.GetValueOrDefault(e.RegistrationSource) + 1;
         stats.LastChangeAt = e.RegisteredAt;
     }
 

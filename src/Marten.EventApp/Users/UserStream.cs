@@ -8,7 +8,8 @@ namespace Marten.EventApp.Users;
 internal static class UserStream
 {
     public static async Task<Results<Ok<UserVersion>, ProblemHttpResult>> Send(
-        Guid id, long? bodyVersion, Func<long?, object> command, IMessageBus bus, HttpContext http, CancellationToken ct)
+        Guid id, long? bodyVersion, Func<long?, object> command, IMessageBus bus, HttpContext http,
+        CancellationToken ct)
     {
         var (expected, fromIfMatch, error) = Versioning.Expected(http.Request, bodyVersion);
         if (error is not null)

@@ -66,12 +66,14 @@ public sealed class the_analytics(MessagingFixture fixture) : MessagingTest(fixt
     {
         await WriteFourDaysAsync();
 
-        var hourly = await Host.GetAsJson<EventCounts>("/api/analytics/events?from=2020-03-01&to=2020-03-03&bucket=hour");
+        var hourly = await Host.GetAsJson<EventCounts>(
+            "/api/analytics/events?from=2020-03-01&to=2020-03-03&bucket=hour");
         Assert.Equal(
             [(Day1.AddHours(23), "UserRegistered", 2L), (Day1.AddDays(1), "UserDeactivated", 1L),
              (Day1.AddDays(1), "UserProfileUpdated", 1L), (Day1.AddDays(1), "UserRegistered", 1L)],
             hourly!.Counts.Select(c => (c.Start, c.EventType, c.Count)));
-        var daily = await Host.GetAsJson<EventCounts>("/api/analytics/events?from=2020-03-01&to=2020-03-05&bucket=day&type=UserRegistered");
+        var daily = await Host.GetAsJson<EventCounts>(
+            "/api/analytics/events?from=2020-03-01&to=2020-03-05&bucket=day&type=UserRegistered");
         Assert.Equal([(Day1, 2L), (Day1.AddDays(1), 1L), (Day1.AddDays(3), 1L)],
             daily!.Counts.Select(c => (c.Start, c.Count)));
         Assert.All(daily.Counts, c => Assert.Equal("UserRegistered", c.EventType));

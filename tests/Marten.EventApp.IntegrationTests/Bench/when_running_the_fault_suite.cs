@@ -28,7 +28,8 @@ public sealed class when_running_the_fault_suite
             // what was lost, not how fast it recovered: times are the full run's figures (RELIABILITY.md)
             var loss = Assert.Single(row.Targets, t => t.Text.StartsWith("0 lost"));
             Assert.True(loss.Check(row, null), $"{row.Id} missed '{loss.Text}': {row.Note}\n{log}");
-            Assert.False(row.Note.StartsWith("0 registrations") || row.Note.StartsWith("0 updates"), $"{row.Id} wrote nothing: {row.Note}");
+            Assert.False(row.Note.StartsWith("0 registrations") || row.Note.StartsWith("0 updates"),
+                $"{row.Id} wrote nothing: {row.Note}");
         }
     }
 }

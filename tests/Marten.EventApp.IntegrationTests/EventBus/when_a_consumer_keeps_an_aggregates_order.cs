@@ -113,7 +113,8 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
         });
         Assert.Equal("Degraded", status);
         var scrape = await Host.GetAsText("/metrics");
-        Assert.Contains(scrape.Split('\n'), l => l.StartsWith("eventapp_sequences_events{") && l.Contains($"consumer=\"{SequencedProbe.Queue}\"")
+        Assert.Contains(scrape.Split('\n'), l => l.StartsWith("eventapp_sequences_events{")
+                                                   && l.Contains($"consumer=\"{SequencedProbe.Queue}\"")
                                                   && l.Split(' ')[1] == "6");
     }
 
@@ -135,7 +136,8 @@ public sealed class when_a_consumer_keeps_an_aggregates_order(MessagingFixture f
 
     private Task SendAsync(Guid aggregate, long version) =>
         Bus.EndpointFor(SequencedProbe.Queue).SendAsync(new SequencedProbeEvent(new EventEnvelope(Guid.CreateVersion7(),
-            SequencedProbe.EventType, aggregate, version, 1, DateTimeOffset.UtcNow, JsonSerializer.SerializeToElement(new { })), null))
+            SequencedProbe.EventType, aggregate, version, 1, DateTimeOffset.UtcNow,
+            JsonSerializer.SerializeToElement(new { })), null))
             .AsTask();
 }
 

@@ -82,14 +82,16 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
         {
             var stuck = await Host.GetAsJson<DeadLetterPage>($"/api/admin/dead-letters?messageType={EnvelopeType}");
             Assert.Fail($"not delivered: {PoisonProbe.Attempts.Count} attempts at " +
-                        string.Join(", ", PoisonProbe.Attempts.Select(a => a.ToString("HH:mm:ss.fff"))) + $"; {stuck!.Total} dead letters");
+                        string.Join(", ", PoisonProbe.Attempts.Select(a => a.ToString("HH:mm:ss.fff"))) +
+                        $"; {stuck!.Total} dead letters");
             throw;
         }
 
         // five transient failures (more than the three retries a fault gets), then it went through
         var attempts = PoisonProbe.Attempts.ToArray();
         Assert.Equal(6, attempts.Length);
-        Assert.All(attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds), gap => Assert.True(gap >= 0.8, $"retried after {gap:0.00} s, without a pause"));
+        Assert.All(attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalSeconds),
+            gap => Assert.True(gap >= 0.8, $"retried after {gap:0.00} s, without a pause"));
         var dead = await Host.GetAsJson<DeadLetterPage>($"/api/admin/dead-letters?messageType={EnvelopeType}");
         Assert.Equal(0, dead!.Total);
     }

@@ -37,7 +37,8 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         while (true)
         {
             var message = await _amqp.NextAsync(_everything);
-            if (RawAmqp.Text(message.BasicProperties.Headers?["aggregate-id"]) == aggregateId.ToString()) return message;
+            if (RawAmqp.Text(message.BasicProperties.Headers?["aggregate-id"]) == aggregateId.ToString())
+                return message;
         }
     }
 
@@ -128,13 +129,17 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
     {
         var id = Guid.CreateVersion7();
         var email = UserScenarios.UniqueEmail("amqp");
-        var registration = $$"""{"userId":"{{id}}","email":"{{email}}","firstName":"Am","lastName":"Qp","registrationSource":"amqp"}""";
+        var registration = JsonSerializer.Serialize(new
+        {
+            userId = id, email, firstName = "Am", lastName = "Qp", registrationSource = "amqp"
+        });
         var messageId = Guid.NewGuid().ToString();
 
         await _amqp.SendAsync(_commands, registration, messageId, type: "RegisterUser");
         await _amqp.SendAsync(_commands, registration, messageId, type: "RegisterUser");
         Assert.Equal("UserRegistered", (await NextFor(id)).BasicProperties.Type);
-        await _amqp.SendAsync(_commands, $$"""{"userId":"{{id}}","reason":"done","deactivatedBy":"amqp"}""", Guid.NewGuid().ToString(),
+        await _amqp.SendAsync(_commands, $$"""{"userId":"{{id}}","reason":"done","deactivatedBy":"amqp"}""",
+            Guid.NewGuid().ToString(),
             headers: new Dictionary<string, object?> { ["message-type"] = "DeactivateUser" });
         Assert.Equal("UserDeactivated", (await NextFor(id)).BasicProperties.Type);
 
@@ -149,7 +154,8 @@ public sealed class when_events_go_out_on_the_bus : IAsyncLifetime
         var unknown = Guid.CreateVersion7();
         var messageId = Guid.NewGuid().ToString();
 
-        await _amqp.SendAsync(_commands, $$"""{"userId":"{{unknown}}","reason":"x","deactivatedBy":"amqp"}""", messageId, type: "DeactivateUser");
+        await _amqp.SendAsync(_commands, $$"""{"userId":"{{unknown}}","reason":"x","deactivatedBy":"amqp"}""",
+            messageId, type: "DeactivateUser");
 
         var message = await NextFor(unknown);
         Assert.Equal($"CommandRejected.{unknown}", message.RoutingKey);

@@ -52,7 +52,8 @@ public sealed class when_the_broker_goes_away : IAsyncLifetime
             while (expected.Sum(e => e.Value) > seen.Values.Sum(v => v.Count))
             {
                 var message = await amqp.NextAsync(_queue, TimeSpan.FromSeconds(60));
-                Assert.True(ids.Add(message.BasicProperties.MessageId!), $"event {message.BasicProperties.MessageId} arrived twice");
+                Assert.True(ids.Add(message.BasicProperties.MessageId!),
+                    $"event {message.BasicProperties.MessageId} arrived twice");
                 var aggregate = Guid.Parse(RawAmqp.Text(message.BasicProperties.Headers!["aggregate-id"]));
                 var version = long.Parse(RawAmqp.Text(message.BasicProperties.Headers!["aggregate-version"]));
                 if (!seen.TryGetValue(aggregate, out var versions)) seen[aggregate] = versions = [];

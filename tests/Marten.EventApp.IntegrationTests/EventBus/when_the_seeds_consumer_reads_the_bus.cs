@@ -40,7 +40,8 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
         var errors = consumer.StandardError.ReadToEndAsync();
         try
         {
-            Assert.True(lines.TryTake(out var ready, TimeSpan.FromSeconds(30)) && ready == "ready", $"the consumer did not start: {ready}");
+            Assert.True(lines.TryTake(out var ready, TimeSpan.FromSeconds(30)) && ready == "ready",
+                $"the consumer did not start: {ready}");
 
             var email = UserScenarios.UniqueEmail("seed");
             var user = await _service.RegisteredUser(email, "Ada", "Byron");
@@ -51,7 +52,8 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
             var events = new List<JsonElement>();
             for (var i = 0; i < 3; i++)
             {
-                Assert.True(lines.TryTake(out var line, TimeSpan.FromSeconds(60)), $"the consumer saw {i} events; {await Task.WhenAny(errors, Task.Delay(100)) }");
+                Assert.True(lines.TryTake(out var line, TimeSpan.FromSeconds(60)),
+                    $"the consumer saw {i} events; {await Task.WhenAny(errors, Task.Delay(100)) }");
                 events.Add(JsonDocument.Parse(line!).RootElement);
             }
 
@@ -61,9 +63,11 @@ public sealed class when_the_seeds_consumer_reads_the_bus : IAsyncLifetime
                 events.Select(e => e.GetProperty("eventId").GetString()));
             Assert.All(events, e => Assert.Equal(user.Id.ToString(), e.GetProperty("aggregateId").GetString()));
             Assert.Equal([1, 2, 3], events.Select(e => e.GetProperty("aggregateVersion").GetInt32()));
-            Assert.Equal($$"""{"email":"{{email}}","firstName":"Ada","lastName":"Byron","registrationSource":"tests"}""",
+            Assert.Equal(
+                $$"""{"email":"{{email}}","firstName":"Ada","lastName":"Byron","registrationSource":"tests"}""",
                 events[0].GetProperty("data").GetRawText());
-            Assert.Equal("""{"updatedFields":{"lastName":"Lovelace"},"previousValues":{"lastName":"Byron"}}""", events[1].GetProperty("data").GetRawText());
+            Assert.Equal("""{"updatedFields":{"lastName":"Lovelace"},"previousValues":{"lastName":"Byron"}}""",
+                events[1].GetProperty("data").GetRawText());
             // who deactivated: the token's subject
             Assert.Equal("""{"reason":"left","deactivatedBy":"tests"}""", events[2].GetProperty("data").GetRawText());
         }

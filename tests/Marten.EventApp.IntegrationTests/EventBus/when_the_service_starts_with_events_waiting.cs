@@ -37,7 +37,8 @@ public sealed class when_the_service_starts_with_events_waiting : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(await TestDatabase.ConnectionString()))
         {
             await connection.OpenAsync();
-            await new NpgsqlCommand($"delete from {_schema}.mt_event_progression where name like 'EventBus%'", connection).ExecuteNonQueryAsync();
+            await new NpgsqlCommand($"delete from {_schema}.mt_event_progression where name like 'EventBus%'",
+                connection).ExecuteNonQueryAsync();
         }
 
         await using var service = await TestHost.StartAsync(_schema, broker: await TestBroker.Uri(),

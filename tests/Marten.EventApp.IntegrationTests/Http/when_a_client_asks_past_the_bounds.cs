@@ -41,7 +41,8 @@ public sealed class when_a_client_asks_past_the_bounds(AppFixture fixture)
         // a null character PostgreSQL refuses as text (it was a 500, found by the fuzz test), a long name, too many ids
         { "/api/admin/dead-letters/replay", """{"group":"a\u0000b"}""" },
         { "/api/admin/dead-letters/discard", $$"""{"group":"{{new string('g', 501)}}"}""" },
-        { "/api/admin/dead-letters/replay", $$"""{"ids":[{{string.Join(",", Enumerable.Range(0, 1_001).Select(_ => $"\"{Guid.NewGuid()}\""))}}]}""" }
+        { "/api/admin/dead-letters/replay",
+            $$"""{"ids":[{{string.Join(",", Enumerable.Range(0, 1_001).Select(_ => $"\"{Guid.NewGuid()}\""))}}]}""" }
     };
 
     [Theory]

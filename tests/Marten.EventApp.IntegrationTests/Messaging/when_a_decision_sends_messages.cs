@@ -30,7 +30,8 @@ public sealed class when_a_decision_sends_messages(MessagingFixture fixture) : M
 
         var again = await Host.TrackActivity(Tracking.Patience).ExecuteAndWaitAsync(
             (Func<IMessageContext, Task>)(async _ =>
-                Assert.NotNull((await Bus.InvokeAsync<Contracts.Commands.CommandOutcome>(new StartProbe(id))).Rejection)));
+                Assert.NotNull(
+                    (await Bus.InvokeAsync<Contracts.Commands.CommandOutcome>(new StartProbe(id))).Rejection)));
 
         Assert.Empty(again.Sent.MessagesOf<ProbeStarted>());
         Assert.Empty(again.Executed.MessagesOf<ProbeStarted>());

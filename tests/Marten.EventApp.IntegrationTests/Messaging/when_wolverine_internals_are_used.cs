@@ -32,7 +32,8 @@ public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) 
             return await session.LoadAsync<ProbeTimeoutId>(probe);
         });
         Assert.True(await IsScheduledAsync(id.TimeoutId),
-            "MessageBus.Outstanding no longer holds the scheduled envelope under the id it is stored with: sagas cannot cancel their timeouts by id");
+            "MessageBus.Outstanding no longer holds the scheduled envelope under the id it is stored with: " +
+            "sagas cannot cancel their timeouts by id");
 
         await Assert.ThrowsAnyAsync<Exception>(() =>
             Host.InvokeMessageAndWaitAsync(new CancelProbeTimeout(id.TimeoutId, Fail: true)));
@@ -41,7 +42,8 @@ public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) 
         await Host.TrackActivity(Tracking.Patience)
             .InvokeMessageAndWaitAsync(new CancelProbeTimeout(id.TimeoutId, Fail: false));
         Assert.False(await IsScheduledAsync(id.TimeoutId),
-            $"no scheduled row deleted from {WolverineInternals.IncomingTable}: Wolverine's inbox table or its status moved");
+            $"no scheduled row deleted from {WolverineInternals.IncomingTable}: " +
+            "Wolverine's inbox table or its status moved");
     }
 
     [Fact]
@@ -49,12 +51,15 @@ public sealed class when_wolverine_internals_are_used(MessagingFixture fixture) 
     {
         Assert.True(typeof(MessageBus).GetProperty("Outstanding",
             BindingFlags.Public | BindingFlags.Instance) is not null,
-            "MessageBus.Outstanding is gone: WolverineInternals.ScheduledEnvelopeId needs another way to a scheduled envelope's id");
+            "MessageBus.Outstanding is gone: " +
+            "WolverineInternals.ScheduledEnvelopeId needs another way to a scheduled envelope's id");
         Assert.True(typeof(Envelope).GetField("_metricHeaders",
             BindingFlags.NonPublic | BindingFlags.Instance) is not null,
-            "Envelope._metricHeaders is gone: consumers' metric tags would be added twice on a retry (WolverineInternals.MetricTags)");
+            "Envelope._metricHeaders is gone: " +
+            "consumers' metric tags would be added twice on a retry (WolverineInternals.MetricTags)");
         Assert.True(typeof(Envelope).GetProperty("Batch", BindingFlags.NonPublic | BindingFlags.Instance) is not null,
-            "Envelope.Batch is gone: a sequence cannot park a batch's events with their dead letters' ids (WolverineInternals.BatchMembers)");
+            "Envelope.Batch is gone: " +
+            "a sequence cannot park a batch's events with their dead letters' ids (WolverineInternals.BatchMembers)");
         Assert.Null(WolverineInternals.BatchMembers(new Envelope(new ScheduleProbeTimeout(Guid.NewGuid()))));
         var envelope = new Envelope(new ScheduleProbeTimeout(Guid.NewGuid()));
         envelope.SetMetricsTag("probe", 1);

@@ -44,7 +44,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         Assert.All(saga.Steps, s => Assert.Null(s.TimeoutId));
         Assert.Empty(await Scheduled());
 
-        var preferences = await (await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}/preferences"))).ReadAsJsonAsync<UserPreferences>();
+        var preferences = await (await Host.Scenario(x => x.Get.Url($"/api/users/{user.Id}/preferences")))
+            .ReadAsJsonAsync<UserPreferences>();
         Assert.Equal((user.Id, true, true),
             (preferences!.Id, preferences.EmailNotifications, preferences.PushNotifications));
         var activity = await Host.ActivityOf(user.Id, count: 5);
@@ -69,7 +70,8 @@ public sealed class when_a_user_is_onboarded(OnboardingFixture fixture) : Onboar
         // the push was done after the email, so it is undone before it
         var compensated = saga.Timeline.Where(t => t.Note.EndsWith(" compensated")).Select(t => t.Note.Split(' ')[0])
             .ToList();
-        Assert.True(compensated.IndexOf(OnboardingSteps.PushNotification) < compensated.IndexOf(OnboardingSteps.WelcomeEmail),
+        Assert.True(
+            compensated.IndexOf(OnboardingSteps.PushNotification) < compensated.IndexOf(OnboardingSteps.WelcomeEmail),
             string.Join(", ", compensated));
         var failed = Assert.Single((await OnboardingEvents(user.Id)).OfType<OnboardingFailed>());
         Assert.Equal(OnboardingSteps.AnalyticsTracked, failed.Step);

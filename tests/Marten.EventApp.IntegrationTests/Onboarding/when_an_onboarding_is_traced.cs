@@ -41,7 +41,8 @@ public sealed class when_an_onboarding_is_traced(OnboardingFixture fixture) : On
             await Task.Yield();
             var names = spans.Where(s => s.TraceId == traceId).Select(s => s.OperationName).ToHashSet();
             // the in-process services answer at once: each step runs in line, in a span of its own
-            return OnboardingSteps.All.All(step => names.Contains($"{nameof(UserOnboardingSaga)} step {step}")) ? names : null;
+            return OnboardingSteps.All.All(step => names.Contains($"{nameof(UserOnboardingSaga)} step {step}"))
+                ? names : null;
         });
         // the trigger takes registrations in batches: each saga starts in a span of its registration's trace
         Assert.Contains($"{nameof(UserOnboardingSaga)} start", handled);

@@ -58,8 +58,10 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         var step = details.Steps.Single(s => s.Name == OnboardingSteps.WelcomeEmail);
         Assert.Equal(step.StartedAt + OnboardingFixture.StepTimeout, timeout.DueAt!.Value, TimeSpan.FromSeconds(1));
 
-        await Host.Scenario(x => { x.Post.Url($"/api/admin/sagas/{user.Id}/timeouts/{Guid.NewGuid()}/fire"); x.StatusCodeShouldBe(404); });
-        await Host.Scenario(x => { x.Post.Url($"/api/admin/sagas/{user.Id}/timeouts/{timeout.Id}/fire"); x.StatusCodeShouldBe(202); });
+        await Host.Scenario(x =>
+            { x.Post.Url($"/api/admin/sagas/{user.Id}/timeouts/{Guid.NewGuid()}/fire"); x.StatusCodeShouldBe(404); });
+        await Host.Scenario(x =>
+            { x.Post.Url($"/api/admin/sagas/{user.Id}/timeouts/{timeout.Id}/fire"); x.StatusCodeShouldBe(202); });
 
         var saga = await SagaWhen(user.Id, NothingUnderWay);
         Assert.Equal(SagaStatus.Failed, saga.Status);
@@ -74,9 +76,21 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         var user = await Host.RegisteredUser($"silent-both.{Guid.NewGuid():N}@example.com");
         await SagaWhen(user.Id, s => s.Step(OnboardingSteps.PushNotification)?.Status == StepStatus.Running);
 
-        await Host.Scenario(x => { x.Post.Json(new { reason = " " }).ToUrl($"/api/admin/sagas/{user.Id}/compensate"); x.StatusCodeShouldBe(400); });
-        await Host.Scenario(x => { x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{Guid.NewGuid()}/compensate"); x.StatusCodeShouldBe(404); });
-        await Host.Scenario(x => { x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{user.Id}/compensate"); x.StatusCodeShouldBe(202); });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = " " }).ToUrl($"/api/admin/sagas/{user.Id}/compensate");
+            x.StatusCodeShouldBe(400);
+        });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{Guid.NewGuid()}/compensate");
+            x.StatusCodeShouldBe(404);
+        });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{user.Id}/compensate");
+            x.StatusCodeShouldBe(202);
+        });
 
         var saga = await SagaWhen(user.Id, NothingUnderWay);
         Assert.Equal(SagaStatus.Failed, saga.Status);
@@ -86,6 +100,10 @@ public sealed class when_monitoring_sagas(OnboardingFixture fixture) : Onboardin
         Assert.Equal(StepStatus.Failed, saga.Step(OnboardingSteps.PushNotification)!.Status);
         Assert.Empty(await Scheduled());
 
-        await Host.Scenario(x => { x.Post.Json(new { reason = "again" }).ToUrl($"/api/admin/sagas/{user.Id}/compensate"); x.StatusCodeShouldBe(409); });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = "again" }).ToUrl($"/api/admin/sagas/{user.Id}/compensate");
+            x.StatusCodeShouldBe(409);
+        });
     }
 }

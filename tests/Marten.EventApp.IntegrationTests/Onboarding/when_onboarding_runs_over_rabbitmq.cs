@@ -31,7 +31,8 @@ public sealed class when_onboarding_runs_over_rabbitmq : IAsyncLifetime
         var saga = await Tracking.Eventually(async () =>
         {
             await using var session = _service.Services.GetRequiredService<IDocumentStore>().QuerySession();
-            return await session.LoadAsync<UserOnboardingSaga>(user.Id) is { Status: SagaStatus.Completed } done ? done : null;
+            return await session.LoadAsync<UserOnboardingSaga>(user.Id) is { Status: SagaStatus.Completed } done
+                ? done : null;
         });
         var activity = await _service.ActivityOf(user.Id, count: 5);
 

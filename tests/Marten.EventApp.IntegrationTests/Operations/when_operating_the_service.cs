@@ -87,7 +87,8 @@ public sealed class when_operating_the_service(AppFixture fixture)
                 await Task.Yield();
                 // the consumer takes its events in batches: the batch's span links to the trace of each, and is tagged
                 // with the event type; it is in the trace of Wolverine's span for the consumer's batch
-                var batch = spans.FirstOrDefault(s => s.Source.Name == Telemetry.Name && s.OperationName == $"{nameof(UserActivityHandler)} batch"
+                var batch = spans.FirstOrDefault(s => s.Source.Name == Telemetry.Name
+                                                      && s.OperationName == $"{nameof(UserActivityHandler)} batch"
                                                       && Equals(s.GetTagItem(Telemetry.EventTypeTag), "UserRegistered")
                                                       && s.Links.Any(l => l.Context.TraceId == traceId));
                 return batch is not null && spans.Any(s => s.TraceId == batch.TraceId && s.Source.Name == "Wolverine"
@@ -102,7 +103,9 @@ public sealed class when_operating_the_service(AppFixture fixture)
                 Mine().Concat(spans.Where(s =>
                 s.TagObjects.Any(t => t.Value?.ToString()?.Contains("ActivityEvent") == true)
                 && s.TraceId != traceId)).Select(s =>
-                $"{s.Source.Name} {s.OperationName} {s.Kind} [{string.Join(", ", s.TagObjects.Select(t => $"{t.Key}={t.Value}"))}] links: {string.Join(", ", s.Links.Select(l => l.Context.TraceId))}")));
+                $"{s.Source.Name} {s.OperationName} {s.Kind} " +
+                $"[{string.Join(", ", s.TagObjects.Select(t => $"{t.Key}={t.Value}"))}] " +
+                $"links: {string.Join(", ", s.Links.Select(l => l.Context.TraceId))}")));
             throw;
         }
 

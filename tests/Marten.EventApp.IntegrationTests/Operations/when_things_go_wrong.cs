@@ -38,18 +38,21 @@ public sealed class when_things_go_wrong
                 Assert.Equal(HttpStatusCode.OK, (await Ready(host)).Status);
 
                 await Sql(admin, $"alter database {database} allow_connections false");
-                await Sql(admin, $"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}'");
+                await Sql(admin,
+                    $"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}'");
                 var down = await Tracking.Eventually(async () =>
                     await Ready(host) is { Status: HttpStatusCode.ServiceUnavailable } r ? r : null);
                 Assert.Equal("Unhealthy",
                     down.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
                 Assert.Equal("UNHEALTHY", (await Tracking.Eventually(async () =>
-                    await host.GetAsJson<EventSystemHealth>("/api/monitoring/events") is { Status: "UNHEALTHY" } h ? h : null)).Status);
+                    await host.GetAsJson<EventSystemHealth>("/api/monitoring/events") is { Status: "UNHEALTHY" } h
+                        ? h : null)).Status);
 
                 await Sql(admin, $"alter database {database} allow_connections true");
                 var up = await Tracking.Eventually(async () =>
                     await Ready(host) is { Status: HttpStatusCode.OK } r ? r : null, TimeSpan.FromSeconds(60));
-                Assert.Equal("Healthy", up.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+                Assert.Equal("Healthy",
+                    up.Body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
                 // and it works again without a restart
                 await host.RegisteredUser();
             }

@@ -4,6 +4,7 @@ using Marten.EventApp.Bench.Harness;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Onboarding;
 using Marten.EventApp.Sagas;
+using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Runtime;
@@ -79,24 +80,35 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
             @"^([\d,]+) of ([\d,]+) streams");
         Assert.True(progress.Success && progress.Groups[1].Value == progress.Groups[2].Value
             && int.Parse(progress.Groups[1].Value) >= users.Count, seen.GetProperty("rebuildProgress").GetString());
+        Assert.Equal(tag, seen.GetProperty("letterBody").GetProperty("note").GetString());
+        Assert.Equal($"System.InvalidOperationException: {tag}", seen.GetProperty("letterException").GetString());
         Assert.Contains(letter.Id.ToString(), seen.GetProperty("preview").GetString());
         Assert.Equal(1, seen.GetProperty("afterCancel").GetInt32());
         Assert.Contains("(1 affected)", seen.GetProperty("actionResult").GetString());
         Assert.Equal(3, seen.GetProperty("sagaRows").GetInt32());
         Assert.Contains("403", seen.GetProperty("customer").GetString());
+        var queues = seen.GetProperty("busQueues").EnumerateArray().Select(q => q.GetString()).ToList();
+        Assert.Contains(UserActivityHandler.Queue, queues);
+        Assert.Contains(OnboardingTrigger.Queue, queues);
         Assert.Empty(seen.GetProperty("errors").EnumerateArray());
         // the one refusal is the customer's, on the page it signed in on
-        Assert.Equal(new[] { "403 /api/sagas" },
+        Assert.Equal(new[] { "403 /api/admin/console/bus" },
             seen.GetProperty("refused").EnumerateArray().Select(r => r.GetString()!).ToArray());
 
         // what the page did, read through the API
         var letters = await _host.GetAsJson<JsonElement>("/api/admin/dead-letters");
         Assert.Equal(0, letters.GetProperty("total").GetInt32());
+        await _host.Scenario(x =>
+        {
+            x.Get.Url($"/api/admin/dead-letters/{letter.Id}");
+            x.StatusCodeShouldBe(404);
+        });
         var projections = await _host.GetAsJson<JsonElement>("/api/admin/projections");
         Assert.Contains(projections.GetProperty("projections").EnumerateArray(),
             p => p.GetProperty("name").GetString() == "UserDetails");
         Assert.Equal("Console", (await _host.UserDetails(users[0])).FirstName);
-        foreach (var page in new[] { "overview", "streams", "projections", "dead-letters", "sagas", "forbidden" })
+        foreach (var page in new[]
+                 { "overview", "streams", "projections", "dead-letters", "dead-letter", "sagas", "bus", "forbidden" })
             Assert.True(new FileInfo(Path.Combine(shots, $"{page}.png")).Length > 10_000, $"no screenshot of {page}");
     }
 }

@@ -64,7 +64,11 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         await SagaWhen(id, s => s.State == OrderProcessState.FulfillmentPending);
         Assert.Equal(OrderStatus.AwaitingShipment, (await Host.GetAsJson<OrderSummary>($"/api/orders/{id}"))!.Status);
 
-        await Host.Scenario(x => { x.Post.Json(new { trackingNumber = "TRK-1" }).ToUrl($"/api/orders/{id}/shipment"); x.StatusCodeShouldBeOk(); });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { trackingNumber = "TRK-1" }).ToUrl($"/api/orders/{id}/shipment");
+            x.StatusCodeShouldBeOk();
+        });
 
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Completed);
         Assert.Equal(OrderProcessState.Completed, saga.State);
@@ -196,7 +200,11 @@ public sealed class when_an_order_is_processed(OrderProcessFixture fixture) : IA
         await Host.SentAndHandled(new PaymentSucceeded(id, "pay_1"));
         await SagaWhen(id, s => s.State == OrderProcessState.InventoryPending);
 
-        await Host.Scenario(x => { x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{id}/compensate"); x.StatusCodeShouldBe(202); });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = "stuck" }).ToUrl($"/api/admin/sagas/{id}/compensate");
+            x.StatusCodeShouldBe(202);
+        });
 
         var saga = await SagaWhen(id, s => s.Status == SagaStatus.Failed);
         Assert.Equal("Compensation forced by an operator: stuck", saga.Error);

@@ -72,7 +72,8 @@ public sealed class when_placing_an_order(AppFixture fixture)
     {
         var customer = Guid.NewGuid();
         var placed = new List<Guid>();
-        for (var i = 0; i < 3; i++) placed.Add((await Placed(customer, new { sku = $"S{i}", quantity = 1, unitPrice = 1m })).Id);
+        for (var i = 0; i < 3; i++)
+            placed.Add((await Placed(customer, new { sku = $"S{i}", quantity = 1, unitPrice = 1m })).Id);
         await Placed(Guid.NewGuid(), new { sku = "OTHER", quantity = 1, unitPrice = 1m });
 
         var all = (await Host.GetAsJson<OrderPage>($"/api/orders?customerId={customer}"))!;
@@ -92,8 +93,16 @@ public sealed class when_placing_an_order(AppFixture fixture)
     {
         var placed = await Placed(Guid.NewGuid(), new { sku = "A", quantity = 1, unitPrice = 1m });
 
-        await Host.Scenario(x => { x.Post.Json(new { trackingNumber = "T-1" }).ToUrl($"/api/orders/{placed.Id}/shipment"); x.StatusCodeShouldBe(409); });
-        await Host.Scenario(x => { x.Post.Json(new { trackingNumber = "T-1" }).ToUrl($"/api/orders/{Guid.NewGuid()}/shipment"); x.StatusCodeShouldBe(404); });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { trackingNumber = "T-1" }).ToUrl($"/api/orders/{placed.Id}/shipment");
+            x.StatusCodeShouldBe(409);
+        });
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { trackingNumber = "T-1" }).ToUrl($"/api/orders/{Guid.NewGuid()}/shipment");
+            x.StatusCodeShouldBe(404);
+        });
         await Host.Scenario(x => { x.Get.Url($"/api/orders/{Guid.NewGuid()}"); x.StatusCodeShouldBe(404); });
     }
 }

@@ -61,12 +61,15 @@ public sealed class when_the_order_services_answer_over_rabbitmq : IAsyncLifetim
         var id = (await placed.ReadAsJsonAsync<OrderVersion>())!.Id;
 
         Assert.Equal(id, OrderIdOf(Body(await _amqp.NextAsync(Payments))));
-        await _amqp.SendAsync(Commands, $$"""{"orderId":"{{id}}","paymentId":"pay_rmq"}""", Guid.NewGuid().ToString(), "PaymentSucceeded");
+        await _amqp.SendAsync(Commands, $$"""{"orderId":"{{id}}","paymentId":"pay_rmq"}""",
+            Guid.NewGuid().ToString(), "PaymentSucceeded");
         Assert.Equal(id, OrderIdOf(Body(await _amqp.NextAsync(Inventory))));
-        await _amqp.SendAsync(Commands, $$"""{"orderId":"{{id}}","reservationId":"res_rmq"}""", Guid.NewGuid().ToString(), "InventoryReservationConfirmed");
+        await _amqp.SendAsync(Commands, $$"""{"orderId":"{{id}}","reservationId":"res_rmq"}""",
+            Guid.NewGuid().ToString(), "InventoryReservationConfirmed");
 
         var order = await Tracking.Eventually(async () =>
-            await _service.GetAsJson<OrderSummary>($"/api/orders/{id}") is { Status: OrderStatus.AwaitingShipment } o ? o : null);
+            await _service.GetAsJson<OrderSummary>($"/api/orders/{id}") is { Status: OrderStatus.AwaitingShipment } o
+                ? o : null);
         Assert.Contains(order.History, h => h.EventType == "PaymentProcessed" && h.Detail!.Contains("pay_rmq"));
         Assert.Contains(order.History, h => h.EventType == "InventoryReserved" && h.Detail!.Contains("res_rmq"));
     }

@@ -28,11 +28,17 @@ public sealed class when_the_simulators_answer : IAsyncLifetime
         var id = (await result.ReadAsJsonAsync<OrderVersion>())!.Id;
 
         await Tracking.Eventually(async () =>
-            (await _service.GetAsJson<OrderSummary>($"/api/orders/{id}"))!.Status == OrderStatus.AwaitingShipment ? "" : null);
-        await _service.Scenario(x => { x.Post.Json(new { trackingNumber = "TRK-9" }).ToUrl($"/api/orders/{id}/shipment"); x.StatusCodeShouldBeOk(); });
+            (await _service.GetAsJson<OrderSummary>($"/api/orders/{id}"))!.Status == OrderStatus.AwaitingShipment
+                ? "" : null);
+        await _service.Scenario(x =>
+        {
+            x.Post.Json(new { trackingNumber = "TRK-9" }).ToUrl($"/api/orders/{id}/shipment");
+            x.StatusCodeShouldBeOk();
+        });
 
         var saga = await Tracking.Eventually(async () =>
-            await _service.GetAsJson<SagaDetails>($"/api/sagas/{id}") is { Status: SagaStatus.Completed } done ? done : null);
+            await _service.GetAsJson<SagaDetails>($"/api/sagas/{id}") is { Status: SagaStatus.Completed } done
+                ? done : null);
         Assert.Equal("Order", saga.Type);
         Assert.Equal(["payment", "inventory", "fulfillment"], saga.Steps.Select(s => s.Name));
         Assert.Equal(OrderStatus.Completed, (await _service.GetAsJson<OrderSummary>($"/api/orders/{id}"))!.Status);

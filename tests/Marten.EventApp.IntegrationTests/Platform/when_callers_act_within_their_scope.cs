@@ -79,7 +79,8 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
             using var response = await client.SendAsync(request);
             var status = (int)response.StatusCode;
             var got = status is 401 or 403 ? status.ToString() : status >= 500 ? $"{status}!" : In;
-            if (got != expected[kind]) wrong.Add($"{method} {url} as {Kinds[kind]}: {status}, expected {expected[kind]}");
+            if (got != expected[kind])
+                wrong.Add($"{method} {url} as {Kinds[kind]}: {status}, expected {expected[kind]}");
         }
 
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
@@ -94,7 +95,8 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
             TestAuth.Token([Scopes.ServiceRole], subject: "support-desk"));
 
         using var response = await client.PostAsync($"/api/users/{user.Id}/deactivate",
-            new StringContent("""{"reason":"asked to leave","deactivatedBy":"mallory"}""", Encoding.UTF8, "application/json"));
+            new StringContent("""{"reason":"asked to leave","deactivatedBy":"mallory"}""",
+                Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var deactivated = (await Host.StoredEvents(user.Id)).Last();
@@ -112,7 +114,8 @@ public sealed class when_callers_act_within_their_scope(AppFixture fixture)
 
         // no id given: the token's subject is the new user's id
         using var registered = await client.PostAsync("/api/users", new StringContent(
-            $$"""{"email":"{{UserScenarios.UniqueEmail("self")}}","firstName":"Sel","lastName":"F"}""", Encoding.UTF8, "application/json"));
+            $$"""{"email":"{{UserScenarios.UniqueEmail("self")}}","firstName":"Sel","lastName":"F"}""",
+            Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         Assert.Equal($"/api/users/{self}", registered.Headers.Location?.ToString());
 

@@ -31,9 +31,10 @@ public sealed class when_callers_authenticate(AppFixture fixture)
             .ToList();
 
     // a sample value for each route parameter: {id:guid} a new guid, any other a word
-    private static string Url(string route) => "/" + System.Text.RegularExpressions.Regex.Replace(route.TrimStart('/'), @"\{([^}:?]+)(:[^}?]+)?\??\}",
-        m => m.Groups[2].Value.Contains("guid") ? Guid.NewGuid()
-            .ToString() : m.Groups[2].Value.Contains("int") || m.Groups[2].Value.Contains("long") ? "1" : "x");
+    private static string Url(string route) =>
+        "/" + System.Text.RegularExpressions.Regex.Replace(route.TrimStart('/'), @"\{([^}:?]+)(:[^}?]+)?\??\}",
+            m => m.Groups[2].Value.Contains("guid") ? Guid.NewGuid().ToString()
+                : m.Groups[2].Value.Contains("int") || m.Groups[2].Value.Contains("long") ? "1" : "x");
 
     private HttpClient Client(string? token)
     {
@@ -76,7 +77,8 @@ public sealed class when_callers_authenticate(AppFixture fixture)
             (expired, "an expired token") })
         {
             using var response = await Send(client, method, url);
-            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {route} with {what}: {(int)response.StatusCode}");
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized,
+                $"{method} {route} with {what}: {(int)response.StatusCode}");
         }
 
         using var problem = await Send(anonymous, "GET", "/api/users/search?term=abc");
@@ -94,7 +96,8 @@ public sealed class when_callers_authenticate(AppFixture fixture)
             using var response = await Send(user, method, url);
             var status = (int)response.StatusCode;
             if (route.StartsWith(Authentication.AdminPrefix))
-                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {route} without the admin role: {status}");
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden,
+                    $"{method} {route} without the admin role: {status}");
             else
                 Assert.True(status is not 401 and not 403 and < 500, $"{method} {route} for a service: {status}");
         }

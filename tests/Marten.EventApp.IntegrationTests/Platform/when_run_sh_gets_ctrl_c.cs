@@ -42,7 +42,8 @@ public sealed class when_run_sh_gets_ctrl_c
                     StringComparison.Ordinal))?["export TOKEN=".Length..];
                 Assert.False(string.IsNullOrEmpty(token), "run.sh printed no token");
                 Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/sagas")).StatusCode);
-                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                http.DefaultRequestHeaders.Authorization =
+                    new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/admin/projections")).StatusCode);
                 // Kestrel's body limit answers as problem details. Expect: 100-continue as curl sends it: without
                 // it the server may close the connection while the body is still being written
@@ -62,10 +63,12 @@ public sealed class when_run_sh_gets_ctrl_c
                     .LastOrDefault(l => l.StartsWith("export CUSTOMER_TOKEN=", StringComparison.Ordinal))?
                     ["export CUSTOMER_TOKEN=".Length..];
                 Assert.False(string.IsNullOrEmpty(customer), "run.sh printed no customer token");
-                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", customer);
+                http.DefaultRequestHeaders.Authorization =
+                    new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", customer);
                 Assert.Equal(HttpStatusCode.NotFound,
                     (await http.GetAsync("/api/users/01a211e0-0000-7000-8000-000000000001")).StatusCode);
-                Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
+                Assert.Equal(HttpStatusCode.Forbidden,
+                    (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
             }
 
             phase = "stopping on SIGINT";
@@ -78,7 +81,9 @@ public sealed class when_run_sh_gets_ctrl_c
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
             // what is still running in the script's group, and in which state, says where it hangs
-            Assert.Fail($"run.sh failed while {phase}: {e.Message}\n{await Output("ps", "-o", "pid,ppid,stat,etime,args", "-g", script.Id.ToString())}\n{string.Join('\n', output)}");
+            Assert.Fail($"run.sh failed while {phase}: {e.Message}\n" +
+                $"{await Output("ps", "-o", "pid,ppid,stat,etime,args", "-g", script.Id.ToString())}\n" +
+                $"{string.Join('\n', output)}");
         }
         finally
         {
@@ -119,7 +124,8 @@ public sealed class when_run_sh_gets_ctrl_c
         }
         finally
         {
-            foreach (var script in new[] { first, second }.OfType<Process>()) await Run("kill", "-KILL", "--", $"-{script.Id}");
+            foreach (var script in new[] { first, second }.OfType<Process>())
+                await Run("kill", "-KILL", "--", $"-{script.Id}");
             await Run("pkill", "-KILL", "-f", root);
             Directory.Delete(root, recursive: true);
         }

@@ -125,7 +125,8 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         });
         var id = (await started.ReadAsJsonAsync<RebuildStatus>())!.Id;
         var finished = await Tracking.Eventually(async () =>
-            await other.GetAsJson<RebuildStatus>($"/api/admin/projections/{nameof(UserStatistics)}/rebuilds/{id}") is { State: not "running" } s ? s : null, 90.Seconds());
+            await other.GetAsJson<RebuildStatus>($"/api/admin/projections/{nameof(UserStatistics)}/rebuilds/{id}")
+                is { State: not "running" } s ? s : null, 90.Seconds());
         Assert.Equal(("completed", null), (finished.State, finished.Error));
         Assert.Equal(finished.Total, finished.Done);
 
@@ -133,7 +134,8 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         await Settled(nodes);
         await _first.RegisteredUser();
         await Tracking.Eventually(async () =>
-            (await other.GetAsJson<UserStatistics>("/api/users/statistics"))!.Registered == 4 ? "" : null, 90.Seconds());
+            (await other.GetAsJson<UserStatistics>("/api/users/statistics"))!.Registered == 4
+                ? "" : null, 90.Seconds());
         var stats = (await _first.GetAsJson<UserStatistics>("/api/users/statistics"))!;
         Assert.Equal((4L, 3L, 1L), (stats.Registered, stats.Active, stats.Deactivated));
     }
@@ -153,7 +155,8 @@ public sealed class when_running_several_nodes : IAsyncLifetime
         var survivor = nodes[1 - owner];
         await survivor.RegisteredUser();
         await Tracking.Eventually(async () =>
-            (await survivor.GetAsJson<UserStatistics>("/api/users/statistics"))!.Registered == 1 ? "" : null, 90.Seconds());
+            (await survivor.GetAsJson<UserStatistics>("/api/users/statistics"))!.Registered == 1
+                ? "" : null, 90.Seconds());
     }
 
     public async Task DisposeAsync()

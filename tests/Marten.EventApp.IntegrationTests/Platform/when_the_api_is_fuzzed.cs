@@ -49,14 +49,16 @@ public sealed class when_the_api_is_fuzzed : IAsyncLifetime
                 clock.Stop();
                 sent++;
                 if ((int)response.StatusCode >= 500)
-                    failures.Add($"{described} → {(int)response.StatusCode}: {Shorten(await response.Content.ReadAsStringAsync())}");
+                    failures.Add($"{described} → {(int)response.StatusCode}: " +
+                        $"{Shorten(await response.Content.ReadAsStringAsync())}");
                 else if (clock.Elapsed > Catastrophe)
                     failures.Add($"{described} took {clock.Elapsed.TotalSeconds:0.0} s");
             }
         }
 
         Assert.True(sent > 100, $"only {sent} requests: the document lists fewer operations than expected");
-        Assert.True(failures.Count == 0, $"seed {seed}, {failures.Count} of {sent} requests:\n" + string.Join("\n", failures.Take(20)));
+        Assert.True(failures.Count == 0,
+            $"seed {seed}, {failures.Count} of {sent} requests:\n" + string.Join("\n", failures.Take(20)));
     }
 
     private static HttpRequestMessage Variant(Random random, string method, string path, JsonObject operation,

@@ -38,13 +38,15 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
             x.StatusCodeShouldBe(HttpStatusCode.Accepted);
         });
         var status = (await result.ReadAsJsonAsync<RebuildStatus>())!;
-        Assert.Equal($"/api/admin/projections/{name}/rebuilds/{status.Id}", result.Context.Response.Headers.Location.ToString());
+        Assert.Equal($"/api/admin/projections/{name}/rebuilds/{status.Id}",
+            result.Context.Response.Headers.Location.ToString());
         return status;
     }
 
     private Task<RebuildStatus> Finished(RebuildStatus started) => Tracking.Eventually(async () =>
     {
-        var status = await Host.GetAsJson<RebuildStatus>($"/api/admin/projections/{started.Projection}/rebuilds/{started.Id}");
+        var status = await Host.GetAsJson<RebuildStatus>(
+            $"/api/admin/projections/{started.Projection}/rebuilds/{started.Id}");
         return status!.State == "running" ? null : status;
     });
 
@@ -131,7 +133,8 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
         await connection.OpenAsync();
         // a read model gone wrong (as after a projection bug): the rebuild must put it right
         await using (var spoil = new NpgsqlCommand(
-                         $"update {schema}.mt_doc_userdetails set data = jsonb_set(data, '{{firstName}}', '\"Wrong\"') where id = @id", connection))
+                         $"update {schema}.mt_doc_userdetails " +
+                         $"set data = jsonb_set(data, '{{firstName}}', '\"Wrong\"') where id = @id", connection))
         {
             spoil.Parameters.AddWithValue("id", second.Id);
             Assert.Equal(1, await spoil.ExecuteNonQueryAsync());
@@ -139,7 +142,8 @@ public sealed class when_operating_projections(MessagingFixture fixture) : Messa
 
         // an append in flight on the first stream (its row locked): the rebuild waits for it
         var lockFirst = await connection.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand($"select id from {schema}.mt_streams where id = @id for update", connection, lockFirst))
+        await using (var hold = new NpgsqlCommand($"select id from {schema}.mt_streams where id = @id for update",
+            connection, lockFirst))
         {
             hold.Parameters.AddWithValue("id", first.Id);
             await hold.ExecuteScalarAsync();

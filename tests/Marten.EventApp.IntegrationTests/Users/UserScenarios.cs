@@ -55,7 +55,10 @@ public static class UserScenarios
 
     public static Task<HttpResponseMessage> Patch(this HttpClient client, Guid id, object body, long? ifMatch = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{id}") { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{id}")
+        {
+            Content = JsonContent.Create(body)
+        };
         if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", $"\"{ifMatch}\"");
         return client.SendAsync(request);
     }

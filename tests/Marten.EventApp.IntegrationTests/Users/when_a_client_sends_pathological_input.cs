@@ -18,7 +18,13 @@ public sealed class when_a_client_sends_pathological_input(AppFixture fixture)
         { "email", $$"""{"email":"a@{{new string('.', 400_000)}}@","firstName":"A","lastName":"B"}""" },
         { "email", $$"""{"email":"a@{{new string('.', 250)}}@","firstName":"A","lastName":"B"}""" },
         { "firstName", $$"""{"email":"a@example.com","firstName":"{{new string('x', 500_000)}}","lastName":"B"}""" },
-        { "locale", $$"""{"email":"a@example.com","firstName":"A","lastName":"B","locale":"{{string.Concat(Enumerable.Repeat("ab-", 100_000))}}"}""" },
+        {
+            "locale", System.Text.Json.JsonSerializer.Serialize(new
+            {
+                email = "a@example.com", firstName = "A", lastName = "B",
+                locale = string.Concat(Enumerable.Repeat("ab-", 100_000))
+            })
+        },
         { "firstName", """{"email":"a@example.com","firstName":"A\u0000B","lastName":"B"}""" },
         { "", """{"email":12,"firstName":"A","lastName":"B"}""" },
         { "", new string('[', 100_000) + new string(']', 100_000) },

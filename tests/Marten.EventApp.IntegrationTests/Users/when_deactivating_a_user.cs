@@ -31,7 +31,8 @@ public sealed class when_deactivating_a_user(AppFixture fixture)
         var deactivated = (await Host.StoredEvents(user.Id)).Last();
         Assert.Equal("user_deactivated", deactivated.EventType);
         // who: the token's subject, whatever the body claims
-        Assert.Equal("tests", ((System.Text.Json.JsonElement)deactivated.Data).GetProperty("deactivatedBy").GetString());
+        Assert.Equal("tests",
+            ((System.Text.Json.JsonElement)deactivated.Data).GetProperty("deactivatedBy").GetString());
     }
 
     [Fact]

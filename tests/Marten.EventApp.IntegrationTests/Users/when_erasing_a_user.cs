@@ -30,7 +30,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         var phone = $"+81 90 {Random.Shared.Next(1000, 9999)} {Random.Shared.Next(1000, 9999)}";
         var address = $"{tag} Erasure Street";
         var user = await Host.RegisteredUser(email, "Ada", lastName);
-        var patched = await Host.AdminClient().Patch(user.Id, new { phoneNumber = phone, address, birthDate = "1915-12-10", firstName = $"Augusta{tag}" });
+        var patched = await Host.AdminClient().Patch(user.Id,
+            new { phoneNumber = phone, address, birthDate = "1915-12-10", firstName = $"Augusta{tag}" });
         Assert.True(patched.IsSuccessStatusCode, await patched.Content.ReadAsStringAsync());
         // the bus has carried both events to the activity log: Wolverine keeps the handled messages, PII included
         await Host.ActivityOf(user.Id, count: 2);
@@ -74,7 +75,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         var activity = await Host.ActivityOf(user.Id, count: 4);
         Assert.Equal("UserErased", activity[^1].EventType);
         foreach (var value in new[] { email, lastName, phone, address, $"Augusta{tag}" })
-            Assert.True((await Where(value)).Count == 0, $"'{value}' is still in {string.Join(", ", await Where(value))}");
+            Assert.True((await Where(value)).Count == 0,
+                $"'{value}' is still in {string.Join(", ", await Where(value))}");
 
         // nor in the service's log at Information or above (the filters of appsettings.json apply)
         Assert.NotEmpty(LogCapture.Entries);
@@ -129,7 +131,8 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         Assert.Equal(EraseUserHandler.Placeholder, details.DeactivationReason);
         Assert.True((await Where(tag)).Count == 0, $"'{reason}' is still in {string.Join(", ", await Where(tag))}");
         var entries = await Host.ActivityOf(deactivated.Id, count: 3);
-        Assert.Equal($"Deactivated: {EraseUserHandler.Placeholder}", entries.Single(e => e.EventType == "UserDeactivated").Summary);
+        Assert.Equal($"Deactivated: {EraseUserHandler.Placeholder}",
+            entries.Single(e => e.EventType == "UserDeactivated").Summary);
         // one more registration, erased while active: the active count is back where it was, the inactive one up by one
         var after = await Counts();
         Assert.Equal((before.Registered + 1, before.Active, before.Deactivated + 1),
@@ -247,9 +250,11 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         var columns = new List<(string Table, string Column, string Type)>();
         await using (var list = new NpgsqlCommand("""
                          select c.table_name, c.column_name, c.data_type from information_schema.columns c
-                         join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+                         join information_schema.tables t on t.table_schema = c.table_schema
+                           and t.table_name = c.table_name
                          where c.table_schema = @schema and t.table_type = 'BASE TABLE'
-                           and c.data_type in ('text', 'character varying', 'jsonb', 'json', 'bytea', 'ARRAY', 'USER-DEFINED')
+                           and c.data_type in ('text', 'character varying', 'jsonb', 'json', 'bytea',
+                                               'ARRAY', 'USER-DEFINED')
                          """, connection))
         {
             list.Parameters.AddWithValue("schema", schema);
@@ -261,8 +266,11 @@ public sealed class when_erasing_a_user(AppFixture fixture)
         var found = new List<string>();
         foreach (var (table, column, type) in columns)
         {
-            var match = type == "bytea" ? $"position(convert_to(@value, 'UTF8') in \"{column}\") > 0" : $"\"{column}\"::text ilike '%' || @value || '%'";
-            await using var probe = new NpgsqlCommand($"select exists (select 1 from {schema}.\"{table}\" where {match})", connection);
+            var match = type == "bytea"
+                ? $"position(convert_to(@value, 'UTF8') in \"{column}\") > 0"
+                : $"\"{column}\"::text ilike '%' || @value || '%'";
+            await using var probe = new NpgsqlCommand(
+                $"select exists (select 1 from {schema}.\"{table}\" where {match})", connection);
             probe.Parameters.AddWithValue("value", value);
             if ((bool)(await probe.ExecuteScalarAsync())!) found.Add($"{table}.{column}");
         }

@@ -33,8 +33,10 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
         await using var insert = new NpgsqlCommand($"""
             insert into {schema}.mt_streams (id, type, version, timestamp, created, tenant_id)
               select @id, type, 1, @at, @at, tenant_id from {schema}.mt_streams where id = @template;
-            insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers)
-              select nextval('{schema}.mt_events_sequence'), @event, @id, 1, @data::jsonb, 'user_registered', @at, tenant_id,
+            insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id,
+                                            mt_dotnet_type, headers)
+              select nextval('{schema}.mt_events_sequence'), @event, @id, 1, @data::jsonb,
+                     'user_registered', @at, tenant_id,
                      'Marten.EventApp.Contracts.Users.UserRegistered, Marten.EventApp.Contracts', @headers::jsonb
               from {schema}.mt_streams where id = @template;
             """, connection);
@@ -52,7 +54,9 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
     {
         var store = Host.Services.GetRequiredService<IDocumentStore>();
         await using var session = store.QuerySession();
-        var types = await session.QueryAsync<string>($"select type from {store.Options.DatabaseSchemaName}.mt_events where stream_id = ? and version = 1", streamId);
+        var types = await session.QueryAsync<string>(
+            $"select type from {store.Options.DatabaseSchemaName}.mt_events where stream_id = ? and version = 1",
+            streamId);
         return types.Single();
     }
 
@@ -70,7 +74,8 @@ public sealed class when_reading_events_stored_as_version_1(MessagingFixture fix
                 .ValueKind, data.GetProperty("marketingConsent").GetBoolean()));
         await Tracking.Eventually(async () =>
         {
-            var page = await Host.GetAsJson<Marten.EventApp.Feeds.EventPage>($"/api/events?fromPosition={stored.Sequence - 1}&batchSize=1");
+            var page = await Host.GetAsJson<Marten.EventApp.Feeds.EventPage>(
+                $"/api/events?fromPosition={stored.Sequence - 1}&batchSize=1");
             return page!.Events.SingleOrDefault(e => e.EventId == stored.EventId && e.EventType == "user_registered"
                 && e.SchemaVersion == 1);
         });

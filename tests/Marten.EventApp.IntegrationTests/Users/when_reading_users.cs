@@ -80,7 +80,8 @@ public sealed class when_reading_users(AppFixture fixture)
     public async Task replaying_the_stream_yields_the_stored_read_model()
     {
         var user = await Host.RegisteredUser();
-        await Host.Scenario(x => x.Patch.Json(new { address = "1 Infinite Loop", birthDate = "1980-01-02" }).ToUrl($"/api/users/{user.Id}"));
+        await Host.Scenario(x => x.Patch.Json(new { address = "1 Infinite Loop", birthDate = "1980-01-02" })
+            .ToUrl($"/api/users/{user.Id}"));
         await Host.Deactivated(user.Id);
 
         var store = Host.Services.GetRequiredService<IDocumentStore>();
@@ -146,7 +147,8 @@ public sealed class when_reading_users(AppFixture fixture)
         var user = await Host.RegisteredUser($"{marker}.mail@example.org", firstName: "Named" + marker);
 
         async Task<List<Guid>> Lookup(string email) =>
-            (await (await Host.Scenario(x => x.Get.Url($"/api/users?email={Uri.EscapeDataString(email)}"))).ReadAsJsonAsync<List<UserDetails>>())!
+            (await (await Host.Scenario(x => x.Get.Url($"/api/users?email={Uri.EscapeDataString(email)}")))
+                .ReadAsJsonAsync<List<UserDetails>>())!
             .Select(u => u.Id).ToList();
 
         Assert.Equal([user.Id], await Lookup($"{marker}.MAIL"));
@@ -167,8 +169,9 @@ public sealed class when_reading_users(AppFixture fixture)
         await using (var connection = store.Storage.Database.CreateConnection())
         {
             await connection.OpenAsync();
-            await new NpgsqlCommand($"update {store.Options.Schema.For<UserDetails>()} set search_text = null where id = '{user.Id}'", connection)
-                .ExecuteNonQueryAsync();
+            await new NpgsqlCommand(
+                $"update {store.Options.Schema.For<UserDetails>()} set search_text = null where id = '{user.Id}'",
+                connection).ExecuteNonQueryAsync();
         }
         Assert.Equal(0, (await Search($"term={marker}")).Total);
 
@@ -181,7 +184,8 @@ public sealed class when_reading_users(AppFixture fixture)
         await check.OpenAsync();
         var target = await new NpgsqlCommand($"""
             select attstattarget::int from pg_attribute
-            where attrelid = '{store.Options.Schema.For<UserDetails>(qualified: true)}'::regclass and attname = 'search_text'
+            where attrelid = '{store.Options.Schema.For<UserDetails>(qualified: true)}'::regclass
+              and attname = 'search_text'
             """, check).ExecuteScalarAsync();
         Assert.Equal(SearchTextBackfill.StatisticsTarget, target);
     }
@@ -214,7 +218,8 @@ public sealed class when_reading_users(AppFixture fixture)
     public async Task search_and_email_lookup_are_served_by_the_trigram_index()
     {
         var store = Host.Services.GetRequiredService<IDocumentStore>();
-        await using var connection = new NpgsqlConnection(store.Options.Tenancy.Default.Database.CreateConnection().ConnectionString);
+        await using var connection = new NpgsqlConnection(
+            store.Options.Tenancy.Default.Database.CreateConnection().ConnectionString);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
         // with a handful of rows a scan is cheaper; forbid it to show that the index matches the query's expression

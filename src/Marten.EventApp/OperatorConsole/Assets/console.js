@@ -207,7 +207,7 @@ const pages = {
         } }],
       sequences.sequences, 'No sequence is waiting.'),
       h('h2', {}, `Messages (${fmt.n(letters.total)})`),
-      table([{ title: 'Message type', cell: d => d.messageType }, { title: 'Exception', cell: d => `${d.exceptionType}: ${d.exceptionMessage}` },
+      table([{ title: 'Message type', cell: d => h('a', { href: `#/dead-letter?id=${d.id}` }, d.messageType) }, { title: 'Exception', cell: d => `${d.exceptionType}: ${d.exceptionMessage}` },
         { title: 'Failed', cell: d => fmt.t(d.failedAt) }, { title: 'Replays', num: true, cell: d => fmt.n(d.replayCount) },
         { title: 'Actions', cell: d => [
           h('button', { type: 'button', onclick: () => act('Replay this message?', `${d.messageType} (${d.id}) goes back to its queue.`,
@@ -241,6 +241,41 @@ const pages = {
       h('p', { class: 'muted' }, `${fmt.n(list.total)} in all; the newest ${list.sagas.length} shown.`));
   },
 
+  async bus() {
+    return every(5000, async () => {
+      const bus = await api('/api/admin/console/bus');
+      show(h('h1', {}, 'Bus'),
+        h('p', { class: 'muted' }, bus.transport === 'rabbitmq'
+          ? `RabbitMQ: events leave through the topic exchange "${bus.exchange}"; depths as the broker reports them.`
+          : 'No broker configured: the consumers run on local durable queues; depths from Wolverine\'s inbox.'),
+        table([{ title: 'Queue', cell: q => q.name }, { title: 'Carries', cell: q => q.kind },
+          { title: 'Handler', cell: q => q.handler }, { title: 'Binding keys or commands', cell: q => q.bindingKeys.join(', ') },
+          { title: 'Waiting', num: true, cell: q => q.error ? h('span', { class: 'error' }, q.error) : fmt.n(q.depth) },
+          { title: 'Consumers', num: true, cell: q => fmt.n(q.consumers) },
+          { title: 'Handled/s (1 min)', num: true, cell: q => fmt.n(q.handledPerSecond) }], bus.queues),
+        h('p', { class: 'muted' }, 'Refreshed every 5 s.'));
+    });
+  },
+
+  async 'dead-letter'(params) {
+    const d = await api(`/api/admin/dead-letters/${params.get('id')}`);
+    const l = d.letter;
+    show(h('h1', {}, 'Dead letter'),
+      h('p', {}, h('a', { href: '#/dead-letters' }, 'All dead letters')),
+      table([{ title: 'Field', cell: r => r[0] }, { title: 'Value', cell: r => r[1] }], [
+        ['Id', l.id], ['Message type', l.messageType], ['Received at', l.receivedAt], ['Source', d.source],
+        ['Sent', fmt.t(d.sentAt)], ['Failed', fmt.t(l.failedAt)], ['Failure group', l.failureGroup],
+        ['Replays', fmt.n(l.replayCount)], ['Content type', d.contentType]]),
+      h('h2', {}, 'Exception'), h('pre', { id: 'exception' }, `${l.exceptionType}: ${l.exceptionMessage}`),
+      h('h2', {}, `Body (${fmt.n(d.bodyBytes)} bytes${d.bodyTruncated ? ', the start shown' : ''})`),
+      h('pre', { id: 'body' }, pretty(d.body)),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', onclick: () => act('Replay this message?', `${l.messageType} (${l.id}) goes back to its queue.`,
+          '/api/admin/dead-letters/replay', { ids: [l.id] }, 'POST', '#/dead-letters') }, 'Replay'),
+        h('button', { type: 'button', class: 'danger', onclick: () => act('Discard this message?', `${l.messageType} (${l.id}) is deleted for good.`,
+          '/api/admin/dead-letters/discard', { ids: [l.id] }, 'POST', '#/dead-letters') }, 'Discard')));
+  },
+
   async saga(params) {
     const id = params.get('id');
     const s = await api(`/api/sagas/${id}`);
@@ -268,6 +303,10 @@ const pages = {
         s.timeline));
   }
 };
+
+function pretty(body) {
+  try { return JSON.stringify(JSON.parse(body), null, 2); } catch { return body ?? ''; }
+}
 
 function tile(label, value, id) {
   return h('div', { class: 'tile', id: `tile-${id}` }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
@@ -301,10 +340,13 @@ async function rebuild(name) {
   });
 }
 
-async function act(title, preview, path, body, method = 'POST') {
+async function act(title, preview, path, body, method = 'POST', then = null) {
   if (!await confirmAction(title, preview)) return;
   try {
     const result = await api(path, { method, body });
+    if (then && location.hash !== then) {
+      history.replaceState(null, '', then);
+    }
     await route();
     page.prepend(h('p', { class: 'notice', role: 'status', id: 'action-result' },
       `${title.replace(/\?$/, '')}: done${result?.affected !== undefined ? ` (${result.affected} affected)` : ''}.`));
@@ -349,7 +391,8 @@ async function route() {
   const [name, query] = (location.hash.slice(2) || 'overview').split('?');
   const render = pages[name] || pages.overview;
   for (const a of document.querySelectorAll('header nav a')) {
-    if (a.getAttribute('href') === `#/${name === 'saga' ? 'sagas' : name}`) a.setAttribute('aria-current', 'page');
+    const section = { saga: 'sagas', 'dead-letter': 'dead-letters' }[name] ?? name;
+    if (a.getAttribute('href') === `#/${section}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   stopRefresh();
