@@ -1,5 +1,6 @@
 // Drives the console as an operator would: every page loads with the service's data, actions go through the page.
-// Input: one JSON argument {url, adminToken, customerToken, userId, deadLetterTag, screenshots}.
+// Input: one JSON argument {url, adminToken, customerToken, userId, deadLetterTag, screenshots, sequenceKey,
+// firedOrder, compensatedOrder, stuckSaga}.
 // Output: one JSON line with what each step saw; a failed step exits 1 with its reason.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -34,6 +35,7 @@ try {
   await page.locator('.chart').first().waitFor();
   seen.addressAfterSignIn = new URL(page.url()).hash;
   seen.overviewStatus = await page.locator('h1 .status').textContent();
+  seen.overviewReasons = await page.locator('#reasons li').allTextContents();
   seen.deadLettersTile = await page.locator('#tile-dead-letters .value').textContent();
   await shot('overview');
 
@@ -77,11 +79,36 @@ try {
   await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
   seen.actionResult = await page.locator('#action-result').textContent();
 
+  // an ordered sequence: its head discarded, the event behind it runs
+  await page.getByRole('row', { name: new RegExp(env('sequenceKey')) })
+    .getByRole('button', { name: 'Discard head' }).click();
+  seen.sequencePreview = await page.locator('#confirm-preview').textContent();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  seen.sequenceResult = await page.locator('#action-result').textContent();
+
   await page.getByRole('link', { name: 'Sagas' }).click();
   await page.getByRole('heading', { name: 'Sagas' }).waitFor();
   await page.locator('table').waitFor();
   seen.sagaRows = await page.locator('table tbody tr').count();
+  await page.getByLabel('Stuck only').check();
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByText(/^1 in all/).waitFor();
+  seen.stuckSagas = await page.locator('table tbody tr td:first-child').allTextContents();
   await shot('sagas');
+
+  // one order's payment timeout fired now; another order compensated, with the operator's reason
+  await page.goto(`${base}/console/#/saga?id=${env('firedOrder')}`);
+  await page.getByText(env('firedOrder')).waitFor();
+  await page.getByRole('button', { name: 'Fire now' }).first().click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  seen.fireResult = await page.locator('#action-result').textContent();
+  await page.goto(`${base}/console/#/saga?id=${env('compensatedOrder')}`);
+  await page.getByText(env('compensatedOrder')).waitFor();
+  await shot('saga');
+  await page.getByLabel('Reason').fill('the customer called to cancel');
+  await page.getByRole('button', { name: 'Force compensation' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  seen.compensateResult = await page.locator('#action-result').textContent();
 
   await page.getByRole('link', { name: 'Bus' }).click();
   await page.getByRole('heading', { name: 'Bus' }).waitFor();

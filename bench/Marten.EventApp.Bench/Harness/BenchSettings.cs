@@ -34,6 +34,10 @@ public sealed record BenchSettings
     // an open-loop offered rate, for Duration
     public int BusRate { get; init; } = 2_500;
     public int RebuildEvents { get; init; } = 1_000_000;
+    // row 10: the store the console's pages read
+    public int ConsoleEvents { get; init; } = 1_000_000;
+    public int ConsoleSagas { get; init; } = 100_000;
+    public int ConsoleDeadLetters { get; init; } = 10_000;
     public TimeSpan Sustained { get; init; } = TimeSpan.FromSeconds(60);
     // each order placed beside row 2's load ends in its timeout
     public int TimeoutRate { get; init; } = 25;
@@ -60,6 +64,9 @@ public sealed record BenchSettings
         BusRate = 250,
         SequenceEvents = 300,
         RebuildEvents = 2_000,
+        ConsoleEvents = 2_000,
+        ConsoleSagas = 200,
+        ConsoleDeadLetters = 50,
         CommandLine = "smoke",
         SchemaPrefix = "benchsmoke",
         Warmup = TimeSpan.FromMilliseconds(200),

@@ -42,7 +42,8 @@ public sealed class ProjectionRebuild : IScenario
                 var seconds = rebuilt.Elapsed.TotalSeconds;
                 await reading.CancelAsync();
                 var seen = readers is null ? "" : $"; {await readers}";
-                rows.Add(new ResultRow($"{Id}.{projection}", $"Rebuild of {projection} over {users * EventsPerUser:N0} events")
+                rows.Add(new ResultRow($"{Id}.{projection}",
+                    $"Rebuild of {projection} over {users * EventsPerUser:N0} events")
                 {
                     Rate = users * EventsPerUser / seconds,
                     Targets = [Target.RateAtLeast(20_000)],
@@ -59,7 +60,7 @@ public sealed class ProjectionRebuild : IScenario
         }
     }
 
-    private static async Task ImportAsync(IDocumentStore store, int users, CancellationToken ct)
+    internal static async Task ImportAsync(IDocumentStore store, int users, CancellationToken ct)
     {
         var registry = (IEventRegistry)((StoreOptions)store.Options).Events;
         var start = DateTimeOffset.UtcNow.AddDays(-365);
@@ -96,7 +97,8 @@ public sealed class ProjectionRebuild : IScenario
             while (!ct.IsCancellationRequested)
             {
                 var read = Stopwatch.StartNew();
-                await using var command = context.DataSource.CreateCommand($"select coalesce(sum(count), 0)::bigint from {schema}.analytics_hourly");
+                await using var command = context.DataSource.CreateCommand(
+                    $"select coalesce(sum(count), 0)::bigint from {schema}.analytics_hourly");
                 counts.Add((long)(await command.ExecuteScalarAsync(ct))!);
                 times.Add(read.Elapsed.TotalMilliseconds);
                 await Task.Delay(250, ct);
@@ -107,7 +109,8 @@ public sealed class ProjectionRebuild : IScenario
         }
 
         return times.Count == 0 ? "no read during the rebuild"
-            : $"{times.Count} reads of the counts meanwhile (p99 {new Latencies(times).P99:0.0} ms) saw {counts.Min():N0} to {counts.Max():N0} events counted";
+            : $"{times.Count} reads of the counts meanwhile (p99 {new Latencies(times).P99:0.0} ms) " +
+              $"saw {counts.Min():N0} to {counts.Max():N0} events counted";
     }
 
     private static UserProfileUpdated Renamed(Guid id, string from, string to, DateTimeOffset at) =>

@@ -45,6 +45,12 @@ public static class OperatorConsoleConfiguration
         app.MapGet("/api/admin/console/overview", Overview).WithTags("Console").WithName("GetConsoleOverview");
         app.MapGet("/api/admin/console/bus", (BusQueues bus, CancellationToken ct) => bus.ReadAsync(ct))
             .WithTags("Console").WithName("GetConsoleBus");
+        app.MapGet("/api/admin/console/streams/{id:guid}", ConsoleStreams.Get).WithTags("Console")
+            .WithName("GetConsoleStream").ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/api/admin/console/streams/{id:guid}/state", ConsoleStreams.State).WithTags("Console")
+            .WithName("GetConsoleStreamState").ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     // embedded in the service's assembly, so whatever runs the dll (run.sh, tests, a published copy) serves the same

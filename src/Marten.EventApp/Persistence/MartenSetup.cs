@@ -25,7 +25,7 @@ public static class MartenSetup
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
                 opts.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsGuid;
                 // the stored timestamp is the database's: the service's clock (QuickWithServerTimestamps) costs the
-                // write path (BENCHMARKS.md, 1c); the domain events carry their own time instead
+                // write path (BENCHMARKS.md, "What changes bought"); the domain events carry their own time
                 opts.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;

@@ -63,10 +63,16 @@ public static class SagaMonitoring
             async (session, id, ct) => await session.LoadAsync<TSaga>(id, ct),
             async (session, status, take, ct) =>
             {
-                IQueryable<TSaga> query = session.Query<TSaga>().Stats(out var stats);
-                if (status is { } s) query = query.Where(x => x.Status == s);
-                var newest = await query.OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
-                return (newest, stats.TotalResults);
+                // the page and its count in one round trip, the count apart: a window count over the page's query
+                // reads every matching document (BENCHMARKS.md, row 10)
+                var batch = session.CreateBatchQuery();
+                Marten.Services.BatchQuerying.IBatchedQueryable<TSaga> Matching() => status is { } s
+                    ? batch.Query<TSaga>().Where(x => x.Status == s)
+                    : batch.Query<TSaga>();
+                var newest = Matching().OrderByDescending(x => x.StartedAt).Take(take).ToList();
+                var total = Matching().Count();
+                await batch.Execute(ct);
+                return ((IReadOnlyList<TSaga>)await newest, await total);
             },
             forceCompensation, operatorNote,
             async (session, now, ct) =>
@@ -80,9 +86,12 @@ public static class SagaMonitoring
             },
             async (session, now, take, ct) =>
             {
-                var stuck = await session.Query<TSaga>().Stats(out var stats).Where(StuckAt<TSaga>(now - stuckAfter))
-                    .OrderByDescending(x => x.StartedAt).Take(take).ToListAsync(ct);
-                return (stuck, stats.TotalResults);
+                var batch = session.CreateBatchQuery();
+                var stuck = batch.Query<TSaga>().Where(StuckAt<TSaga>(now - stuckAfter))
+                    .OrderByDescending(x => x.StartedAt).Take(take).ToList();
+                var total = batch.Query<TSaga>().Where(StuckAt<TSaga>(now - stuckAfter)).Count();
+                await batch.Execute(ct);
+                return ((IReadOnlyList<TSaga>)await stuck, await total);
             }));
         return builder;
     }

@@ -2,7 +2,9 @@ using System.Text.Json;
 using Alba;
 using Marten.EventApp.Bench.Harness;
 using Marten.EventApp.IntegrationTests.Users;
+using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Onboarding;
+using Marten.EventApp.Orders;
 using Marten.EventApp.Sagas;
 using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,12 +24,32 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _browser.InstallAsync();
-        _host = await TestHost.StartAsync("eventapp_console",
-            settings: new Dictionary<string, string> { ["EventApp:Onboarding:Enabled"] = "true" });
+        _host = await TestHost.StartAsync("eventapp_console", settings: new Dictionary<string, string>
+        {
+            ["EventApp:Onboarding:Enabled"] = "true",
+            // orders wait for a payment that never comes: their timeouts stay pending for the page to fire
+            ["EventApp:Orders:ProcessEnabled"] = "true",
+            ["EventApp:Orders:Payment"] = nameof(SimulatedAnswer.NoAnswer),
+            ["EventApp:Orders:Inventory"] = nameof(SimulatedAnswer.NoAnswer),
+            ["EventApp:EventBus:RetryDelays:0"] = "00:00:00.100"
+        });
         await _host.ResetAsync();
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<Guid> PlacedOrderAsync()
+    {
+        var placed = await _host.Scenario(x =>
+        {
+            x.Post.Json(new { customerId = Guid.NewGuid(),
+                lines = new[] { new { sku = "BOOK-1", quantity = 1, unitPrice = 12m } } }).ToUrl("/api/orders");
+            x.StatusCodeShouldBe(201);
+        });
+        var id = (await placed.ReadAsJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await _host.SagaWhen<OrderSaga>(id, s => s.State == OrderProcessState.PaymentPending);
+        return id;
+    }
 
     [Fact]
     public async Task every_page_shows_the_services_data_and_actions_take_effect()
@@ -38,9 +60,29 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         var patched = await _host.AdminClient().Patch(users[0], new { firstName = "Console" });
         Assert.True(patched.IsSuccessStatusCode, await patched.Content.ReadAsStringAsync());
 
+        // a consumer that fails on an event: it heads that user's sequence, the user's next event waits behind it
+        var poisoned = users[1];
+        var runtime = _host.Services.GetRequiredService<IWolverineRuntime>();
+        var bus = new MessageBus(runtime).EndpointFor(UserActivityHandler.Queue);
+        foreach (var (version, data) in new[] { (10L, "{}"), (11L, """{"updatedFields":{"firstName":"Later"}}""") })
+            await bus.SendAsync(ActivityEvent.Of(new EventEnvelope(Guid.CreateVersion7(), "UserProfileUpdated",
+                poisoned, version, 1, DateTimeOffset.UtcNow, JsonDocument.Parse(data).RootElement), null));
+        var sequence = await _host.OnlySequenceAsync(q => q.Key == poisoned && q.Size == 2);
+
+        // two orders waiting for their payment, and a saga stuck since the day before yesterday
+        var orders = new[] { await PlacedOrderAsync(), await PlacedOrderAsync() };
+        var stuck = new UserOnboardingSaga
+        {
+            Id = Guid.CreateVersion7(), Status = SagaStatus.Started, StartedAt = DateTimeOffset.UtcNow.AddDays(-2)
+        };
+        await using (var session = _host.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        {
+            session.Store(stuck);
+            await session.SaveChangesAsync();
+        }
+
         // a dead letter as a consumer leaves one: its message, endpoint and exception in Wolverine's store
         var tag = $"console-probe-{Guid.NewGuid():N}"[..24];
-        var runtime = _host.Services.GetRequiredService<IWolverineRuntime>();
         var letter = new Envelope(new OnboardingOperatorNote(users[1], tag))
         {
             Destination = new Uri($"local://{OnboardingConfiguration.SagaQueue}"),
@@ -65,14 +107,18 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         {
             url = gateway.Address, adminToken = TestAuth.AdminToken,
             customerToken = TestAuth.Token(["customer"], subject: users[2].ToString()),
-            userId = users[0], deadLetterTag = tag, screenshots = shots
+            userId = users[0], deadLetterTag = tag, screenshots = shots, sequenceKey = poisoned,
+            firedOrder = orders[0], compensatedOrder = orders[1], stuckSaga = stuck.Id
         });
         var (exit, output) = await _browser.RunAsync("node", "console.mjs", input);
         var seen = JsonDocument.Parse(output.Split('\n').Last(l => l.StartsWith('{'))).RootElement;
         Assert.True(exit == 0, $"the browser run failed: {output}");
 
         Assert.Equal("#/overview", seen.GetProperty("addressAfterSignIn").GetString());
-        Assert.Equal("HEALTHY", seen.GetProperty("overviewStatus").GetString());
+        // the failing consumer makes it degraded, and says where
+        Assert.Equal("DEGRADED", seen.GetProperty("overviewStatus").GetString());
+        Assert.Contains(seen.GetProperty("overviewReasons").EnumerateArray(),
+            r => r.GetString()!.StartsWith("UserProfileUpdated.UserActivityHandler:", StringComparison.Ordinal));
         Assert.Equal(2, seen.GetProperty("streamEvents").GetInt32());
         Assert.Equal(1, seen.GetProperty("stateAtVersion1").GetInt32());
         // every stream is rebuilt (the users' and their onboardings')
@@ -85,7 +131,12 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         Assert.Contains(letter.Id.ToString(), seen.GetProperty("preview").GetString());
         Assert.Equal(1, seen.GetProperty("afterCancel").GetInt32());
         Assert.Contains("(1 affected)", seen.GetProperty("actionResult").GetString());
-        Assert.Equal(3, seen.GetProperty("sagaRows").GetInt32());
+        // three onboardings, two orders and the stuck one
+        Assert.Equal(6, seen.GetProperty("sagaRows").GetInt32());
+        Assert.Contains("the other 1 run", seen.GetProperty("sequencePreview").GetString());
+        Assert.Contains("(1 affected)", seen.GetProperty("sequenceResult").GetString());
+        Assert.StartsWith("Fire this timeout now: done", seen.GetProperty("fireResult").GetString());
+        Assert.StartsWith("Force compensation: done", seen.GetProperty("compensateResult").GetString());
         Assert.Contains("403", seen.GetProperty("customer").GetString());
         var queues = seen.GetProperty("busQueues").EnumerateArray().Select(q => q.GetString()).ToList();
         Assert.Contains(UserActivityHandler.Queue, queues);
@@ -95,7 +146,14 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         Assert.Equal(new[] { "403 /api/admin/console/bus" },
             seen.GetProperty("refused").EnumerateArray().Select(r => r.GetString()!).ToArray());
 
+        Assert.Equal(stuck.Id.ToString(), seen.GetProperty("stuckSagas").EnumerateArray().Single().GetString());
+
         // what the page did, read through the API
+        await _host.SequenceIsGoneAsync($"{SequenceOperations.Sequences}/{sequence.Consumer}/{sequence.Key}");
+        var fired = await _host.SagaWhen<OrderSaga>(orders[0], s => s.Status != SagaStatus.Started);
+        Assert.Contains(fired.Timeline, t => t.Note.StartsWith("operator fired the", StringComparison.Ordinal));
+        var compensated = await _host.SagaWhen<OrderSaga>(orders[1], s => s.Status == SagaStatus.Failed);
+        Assert.Contains("the customer called to cancel", compensated.Error);
         var letters = await _host.GetAsJson<JsonElement>("/api/admin/dead-letters");
         Assert.Equal(0, letters.GetProperty("total").GetInt32());
         await _host.Scenario(x =>
@@ -107,8 +165,9 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         Assert.Contains(projections.GetProperty("projections").EnumerateArray(),
             p => p.GetProperty("name").GetString() == "UserDetails");
         Assert.Equal("Console", (await _host.UserDetails(users[0])).FirstName);
-        foreach (var page in new[]
-                 { "overview", "streams", "projections", "dead-letters", "dead-letter", "sagas", "bus", "forbidden" })
+        string[] pages =
+            ["overview", "streams", "projections", "dead-letters", "dead-letter", "sagas", "saga", "bus", "forbidden"];
+        foreach (var page in pages)
             Assert.True(new FileInfo(Path.Combine(shots, $"{page}.png")).Length > 10_000, $"no screenshot of {page}");
     }
 }

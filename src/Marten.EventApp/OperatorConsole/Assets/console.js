@@ -70,6 +70,8 @@ function failed(error) {
 }
 
 function confirmAction(title, preview) {
+  // the answer shown after this action replaces the last one's
+  document.getElementById('action-result')?.remove();
   const dialog = document.getElementById('confirm');
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-preview').textContent = preview;
@@ -128,7 +130,7 @@ const pages = {
       const stuck = o.stuckSagas.reduce((n, s) => n + s.count, 0);
       const parked = o.parked.reduce((n, p) => n + p.events, 0);
       show(h('h1', {}, 'Overview ', status(o.health.status)),
-        o.health.reasons.length ? h('ul', {}, o.health.reasons.map(r => h('li', {}, r))) : null,
+        o.health.reasons.length ? h('ul', { id: 'reasons' }, o.health.reasons.map(r => h('li', {}, r))) : null,
         h('div', { class: 'tiles' },
           tile('Dead letters', fmt.n(o.deadLetters), 'dead-letters'),
           tile('Parked events', fmt.n(parked), 'parked'),
@@ -194,7 +196,7 @@ const pages = {
       h('h2', {}, 'Ordered sequences'),
       table([{ title: 'Consumer', cell: s => s.consumer }, { title: 'Aggregate', cell: s => s.key },
         { title: 'Waiting', num: true, cell: s => fmt.n(s.size) },
-        { title: 'Head', cell: s => `${s.head.eventType}: ${s.head.exceptionType ?? ''} ${s.head.exceptionMessage ?? ''}` },
+        { title: 'Head', cell: s => `${s.head.eventType}: ${s.head.exceptionType ?? ''}: ${s.head.exceptionMessage ?? ''}` },
         { title: 'Actions', cell: s => {
           const path = `/api/admin/dead-letters/sequences/${encodeURIComponent(s.consumer)}/${s.key}`;
           return [
@@ -293,6 +295,7 @@ const pages = {
         { title: 'Action', cell: t => h('button', { type: 'button', onclick: () => act('Fire this timeout now?',
           `${t.messageType ?? 'The timeout'} of step ${t.step} becomes due now.`, `/api/admin/sagas/${s.id}/timeouts/${t.id}/fire`) }, 'Fire now') }],
       s.pendingTimeouts, 'No timeout is pending.'),
+      s.status === 'Started' ? h('h2', {}, 'Force compensation') : null,
       s.status === 'Started' ? h('form', { class: 'row', onsubmit: e => {
         e.preventDefault();
         act('Force compensation?', `The saga fails with "${reason.value}"; its done steps are compensated.`,
@@ -354,20 +357,19 @@ async function act(title, preview, path, body, method = 'POST', then = null) {
 }
 
 async function showStream(id, version) {
-  let kind = 'users', state;
-  try { state = await api(`/api/users/${id}${version ? `?version=${version}` : ''}`); }
-  catch (e) {
-    if (e.status !== 404) throw e;
-    kind = 'orders';
-    state = await api(`/api/orders/${id}`);
-  }
-  const events = kind === 'users' ? await api(`/api/users/${id}/events?limit=1000`) : null;
-  add(h('h2', {}, `${kind === 'users' ? 'User' : 'Order'} ${id}`),
-    events ? table([{ title: 'Version', num: true, cell: e => h('a', { href: `#/streams?q=${id}&version=${e.version}` }, e.version) },
+  const stream = await api(`/api/admin/console/streams/${id}?limit=1000`);
+  const at = Number(version ?? stream.version);
+  let state = null;
+  try { state = await api(`/api/admin/console/streams/${id}/state?version=${at}`); }
+  catch (e) { if (e.status !== 400) throw e; }
+  add(h('h2', {}, `${stream.aggregateType ?? 'Stream'} ${id}, version ${stream.version}`),
+    table([{ title: 'Version', num: true, cell: e => h('a', { href: `#/streams?q=${id}&version=${e.version}` }, e.version) },
       { title: 'Type', cell: e => e.eventType }, { title: 'Schema', num: true, cell: e => e.schemaVersion ?? '–' },
       { title: 'At', cell: e => fmt.t(e.timestamp) }, { title: 'Correlation', cell: e => e.correlationId ?? '–' },
-      { title: 'Causation', cell: e => e.causationId ?? '–' }], events) : null,
-    h('h2', {}, version ? `State at version ${version}` : 'Current state'), h('pre', { id: 'state' }, JSON.stringify(state, null, 2)));
+      { title: 'Causation', cell: e => e.causationId ?? '–' }], stream.events),
+    h('h2', {}, `State at version ${at}`),
+    state ? h('pre', { id: 'state' }, JSON.stringify(state.state, null, 2))
+      : h('p', { class: 'muted' }, 'This kind of stream has no state to show.'));
 }
 
 async function showFeed(from) {
