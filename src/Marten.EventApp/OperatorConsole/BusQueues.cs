@@ -28,8 +28,18 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
         if (commands.Any())
             queues.Add((options.CommandQueue, "commands", "commands",
                 commands.Select(c => c.Type.Name).Order().ToList()));
-        var depths = broker.IsConfigured ? await FromBrokerAsync(queues.Select(q => q.Name), ct)
-            : await FromInboxAsync(ct);
+        Dictionary<string, (long? Depth, long? Consumers, string? Error)> depths;
+        try
+        {
+            depths = broker.IsConfigured ? await FromBrokerAsync(queues.Select(q => q.Name), ct)
+                : await FromInboxAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // the page shows what it could not read beside what it knows, rather than failing whole
+            var unread = (Depth: (long?)null, Consumers: (long?)null, Error: (string?)$"not read: {e.Message}");
+            depths = queues.ToDictionary(q => q.Name, _ => unread);
+        }
         return new BusOverview(broker.IsConfigured ? "rabbitmq" : "local", options.Exchange, queues.Select(q =>
         {
             var depth = depths.GetValueOrDefault(q.Name,
@@ -92,15 +102,23 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
     private async Task<Dictionary<string, (long? Depth, long? Consumers, string? Error)>> FromInboxAsync(
         CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        var rows = await session.AdvancedSql.QueryAsync<string, long>($"""
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
             select received_at, count(*) from {store.Options.DatabaseSchemaName}.wolverine_incoming_envelopes
             where status = 'Incoming' group by received_at
-            """, ct);
+            """;
         var found = new Dictionary<string, (long?, long?, string?)>();
-        foreach (var (uri, count) in rows)
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var uri = reader.IsDBNull(0) ? null : reader.GetString(0);
             if (Uri.TryCreate(uri, UriKind.Absolute, out var address) && address.Scheme == "local")
-                found[address.Host] = ((found.GetValueOrDefault(address.Host).Item1 ?? 0) + count, null, null);
+                found[address.Host] = ((found.GetValueOrDefault(address.Host).Item1 ?? 0) + reader.GetInt64(1),
+                    null, null);
+        }
+
         return found;
     }
 

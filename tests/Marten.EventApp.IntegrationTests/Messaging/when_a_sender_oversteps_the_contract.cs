@@ -106,7 +106,8 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
             {
                 userId = id, email = UserScenarios.UniqueEmail("reply"), firstName = "Re", lastName = "Ply"
             });
-            await _amqp.SendAsync(_commands, body, Guid.NewGuid().ToString(), type: "RegisterUser", headers: new Dictionary<string, object?>
+            await _amqp.SendAsync(_commands, body, Guid.NewGuid().ToString(), type: "RegisterUser",
+                headers: new Dictionary<string, object?>
                 {
                     ["reply-uri"] = target,
                     ["reply-requested"] = "CommandOutcome",
@@ -133,7 +134,8 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
         var messageId = Guid.NewGuid();
         var body = JsonSerializer.Serialize(new
         {
-            userId = Guid.CreateVersion7(), email = "a@b.c", firstName = new string('x', MaxMessageBytes), lastName = "L"
+            userId = Guid.CreateVersion7(), email = "a@b.c", firstName = new string('x', MaxMessageBytes),
+            lastName = "L"
         });
 
         await _amqp.SendAsync(_commands, body, messageId.ToString(), type: "RegisterUser");
@@ -184,7 +186,8 @@ public sealed class when_a_sender_oversteps_the_contract : IAsyncLifetime
             // a forged event, straight onto a consumer's queue or onto the event exchange: the broker refuses both
             var forged = JsonSerializer.Serialize(new
             {
-                eventId = Guid.NewGuid(), eventType = "UserRegistered", aggregateId = Guid.NewGuid(), eventData = new { }
+                eventId = Guid.NewGuid(), eventType = "UserRegistered", aggregateId = Guid.NewGuid(),
+                eventData = new { }
             });
             var toQueue = await Assert.ThrowsAnyAsync<Exception>(() =>
                 amqp.PublishAsync("", UserActivityHandler.Queue, forged, type: "UserRegistered"));

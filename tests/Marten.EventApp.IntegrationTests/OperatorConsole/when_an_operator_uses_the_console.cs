@@ -4,6 +4,7 @@ using Marten.EventApp.Bench.Harness;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Onboarding;
+using Marten.EventApp.OperatorConsole;
 using Marten.EventApp.Orders;
 using Marten.EventApp.Sagas;
 using Marten.EventApp.Users;
@@ -37,6 +38,29 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task the_bus_counts_the_messages_waiting_in_the_inbox_for_each_queue()
+    {
+        // a message waiting for the activity log, held by this node (not yet due to be taken over)
+        var runtime = _host.Services.GetRequiredService<IWolverineRuntime>();
+        var waiting = new Envelope
+        {
+            Id = Guid.CreateVersion7(), Data = "{}"u8.ToArray(), MessageType = "console.probe",
+            ContentType = "application/json", Status = EnvelopeStatus.Incoming,
+            Destination = new Uri($"local://{UserActivityHandler.Queue}/"),
+            OwnerId = runtime.Options.Durability.AssignedNodeNumber
+        };
+        await runtime.Storage.Inbox.StoreIncomingAsync(waiting);
+
+        var bus = (await _host.GetAsJson<BusOverview>("/api/admin/console/bus"))!;
+
+        Assert.Equal("local", bus.Transport);
+        var activity = Assert.Single(bus.Queues, q => q.Name == UserActivityHandler.Queue);
+        Assert.Equal((1L, (string?)null), (activity.Depth, activity.Error));
+        Assert.Equal(0, Assert.Single(bus.Queues, q => q.Name == OnboardingTrigger.Queue).Depth);
+        await runtime.Storage.Inbox.DeleteIncomingEnvelopeAsync(waiting);
+    }
 
     private async Task<Guid> PlacedOrderAsync()
     {
