@@ -37,6 +37,8 @@ try {
   seen.overviewStatus = await page.locator('h1 .status').textContent();
   seen.overviewReasons = await page.locator('#reasons li').allTextContents();
   seen.deadLettersTile = await page.locator('#tile-dead-letters .value').textContent();
+  seen.parkedTile = await page.locator('#tile-parked .value').textContent();
+  seen.stuckTile = await page.locator('#tile-stuck .value').textContent();
   await shot('overview');
 
   await page.getByRole('link', { name: 'Streams' }).click();

@@ -5,6 +5,7 @@ using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.Onboarding;
 using Marten.EventApp.OperatorConsole;
+using Marten.EventApp.Operations;
 using Marten.EventApp.Orders;
 using Marten.EventApp.Sagas;
 using Marten.EventApp.Users;
@@ -32,7 +33,8 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
             ["EventApp:Orders:ProcessEnabled"] = "true",
             ["EventApp:Orders:Payment"] = nameof(SimulatedAnswer.NoAnswer),
             ["EventApp:Orders:Inventory"] = nameof(SimulatedAnswer.NoAnswer),
-            ["EventApp:EventBus:RetryDelays:0"] = "00:00:00.100"
+            ["EventApp:EventBus:RetryDelays:0"] = "00:00:00.100",
+            ["EventApp:Monitoring:PollInterval"] = "00:00:01"
         });
         await _host.ResetAsync();
     }
@@ -115,6 +117,11 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         };
         await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(letter, new InvalidOperationException(tag));
 
+        // the overview's figures come from the store's reading: one taken after all of the above
+        var arranged = DateTimeOffset.UtcNow;
+        var snapshot = _host.Services.GetRequiredService<OperationsSnapshot>();
+        await Tracking.Eventually(async () => snapshot.Reading is { } r && r.At > arranged ? r : null);
+
         var shots = Path.Combine(BenchSettings.FindRepoRoot(AppContext.BaseDirectory), ".local", "test-results",
             "console");
         await using var gateway = await BrowserGateway.StartAsync(_host);
@@ -141,6 +148,9 @@ public sealed class when_an_operator_uses_the_console : IAsyncLifetime
         Assert.Equal("#/overview", seen.GetProperty("addressAfterSignIn").GetString());
         // the failing consumer makes it degraded, and says where
         Assert.Equal("DEGRADED", seen.GetProperty("overviewStatus").GetString());
+        // the poison's dead letter and the planted one; the poison and the event behind it; the stuck saga
+        Assert.Equal(("2", "2", "1"), (seen.GetProperty("deadLettersTile").GetString(),
+            seen.GetProperty("parkedTile").GetString(), seen.GetProperty("stuckTile").GetString()));
         Assert.Contains(seen.GetProperty("overviewReasons").EnumerateArray(),
             r => r.GetString()!.StartsWith("UserProfileUpdated.UserActivityHandler:", StringComparison.Ordinal));
         Assert.Equal(2, seen.GetProperty("streamEvents").GetInt32());
