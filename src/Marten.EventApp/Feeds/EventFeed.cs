@@ -36,18 +36,29 @@ internal static class EventFeedEndpoints
     public static async Task<Results<Ok<IReadOnlyList<StoredEvent>>, ProblemHttpResult>> Stream(
         Guid id, long? fromVersion, int? limit, IQuerySession session, CancellationToken ct)
     {
-        if (fromVersion is < 0) return Problems.BadQuery("fromVersion must be 0 or more.");
-        if (limit is < 1 or > MaxBatch) return Problems.BadQuery($"limit must be between 1 and {MaxBatch}.");
+        if (CheckStreamPage(fromVersion, limit) is { } bad) return bad;
 
+        var events = await StreamEventsAsync(session, id, fromVersion, limit, ct);
+        if (events.Count == 0 && await session.Events.FetchStreamStateAsync(id, ct) is null)
+            return TypedResults.Problem(Rejection.NotFound("Stream").ToProblem());
+
+        return TypedResults.Ok(events);
+    }
+
+    public static ProblemHttpResult? CheckStreamPage(long? fromVersion, int? limit) =>
+        fromVersion is < 0 ? Problems.BadQuery("fromVersion must be 0 or more.")
+        : limit is < 1 or > MaxBatch ? Problems.BadQuery($"limit must be between 1 and {MaxBatch}.")
+        : null;
+
+    public static async Task<IReadOnlyList<StoredEvent>> StreamEventsAsync(IQuerySession session, Guid id,
+        long? fromVersion, int? limit, CancellationToken ct)
+    {
         var from = fromVersion ?? 0;
         var events = await session.Events.QueryAllRawEvents()
             .Where(e => e.StreamId == id && e.Version > from)
             .OrderBy(e => e.Version)
             .Take(limit ?? MaxBatch)
             .ToListAsync(ct);
-        if (events.Count == 0 && await session.Events.FetchStreamStateAsync(id, ct) is null)
-            return TypedResults.Problem(Rejection.NotFound("Stream").ToProblem());
-
-        return TypedResults.Ok<IReadOnlyList<StoredEvent>>(events.Select(StoredEvent.From).ToList());
+        return events.Select(StoredEvent.From).ToList();
     }
 }

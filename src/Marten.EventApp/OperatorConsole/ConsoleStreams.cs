@@ -19,20 +19,12 @@ internal static class ConsoleStreams
     public static async Task<Results<Ok<ConsoleStream>, ProblemHttpResult>> Get(Guid id, long? fromVersion,
         int? limit, IQuerySession session, CancellationToken ct)
     {
-        if (fromVersion is < 0) return Problems.BadQuery("fromVersion must be 0 or more.");
-        if (limit is < 1 or > EventFeedEndpoints.MaxBatch)
-            return Problems.BadQuery($"limit must be between 1 and {EventFeedEndpoints.MaxBatch}.");
+        if (EventFeedEndpoints.CheckStreamPage(fromVersion, limit) is { } bad) return bad;
         if (await session.Events.FetchStreamStateAsync(id, ct) is not { } stream)
             return TypedResults.Problem(Rejection.NotFound("Stream").ToProblem());
 
-        var from = fromVersion ?? 0;
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.StreamId == id && e.Version > from)
-            .OrderBy(e => e.Version)
-            .Take(limit ?? EventFeedEndpoints.MaxBatch)
-            .ToListAsync(ct);
         return TypedResults.Ok(new ConsoleStream(id, stream.AggregateType?.Name, stream.Version,
-            stream.LastTimestamp, events.Select(StoredEvent.From).ToList()));
+            stream.LastTimestamp, await EventFeedEndpoints.StreamEventsAsync(session, id, fromVersion, limit, ct)));
     }
 
     public static async Task<Results<Ok<ConsoleStreamState>, ProblemHttpResult>> State(Guid id, long version,

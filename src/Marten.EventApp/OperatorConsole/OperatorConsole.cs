@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using System.Reflection;
 using Marten.EventApp.Http;
 using Marten.EventApp.Operations;
 using Marten.EventApp.Projections;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
 
 namespace Marten.EventApp.OperatorConsole;
@@ -54,21 +55,15 @@ public static class OperatorConsoleConfiguration
     }
 
     // embedded in the service's assembly, so whatever runs the dll (run.sh, tests, a published copy) serves the same
-    private static readonly ConcurrentDictionary<string, byte[]?> Assets = new();
-
-    private static readonly Dictionary<string, string> ContentTypes = new()
-    {
-        [".html"] = "text/html; charset=utf-8", [".js"] = "text/javascript; charset=utf-8",
-        [".css"] = "text/css; charset=utf-8", [".svg"] = "image/svg+xml"
-    };
+    private static readonly EmbeddedFileProvider Files = new(typeof(OperatorConsoleConfiguration).Assembly, "console");
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     private static IResult Asset(string? file, HttpContext http)
     {
         // the page's relative links need the folder's slash
         if (string.IsNullOrEmpty(file) && !http.Request.Path.Value!.EndsWith('/')) return Results.Redirect($"{Path}/");
-        var name = string.IsNullOrEmpty(file) ? "index.html" : file;
-        var extension = System.IO.Path.GetExtension(name);
-        if (!ContentTypes.TryGetValue(extension, out var contentType) || Load(name) is not { } bytes)
+        var found = Files.GetFileInfo(string.IsNullOrEmpty(file) ? "index.html" : file);
+        if (!found.Exists || !ContentTypes.TryGetContentType(found.Name, out var contentType))
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such file in the console");
         var headers = http.Response.Headers;
         headers[HeaderNames.ContentSecurityPolicy] =
@@ -77,17 +72,8 @@ public static class OperatorConsoleConfiguration
         headers[HeaderNames.XContentTypeOptions] = "nosniff";
         headers[HeaderNames.CacheControl] = "no-cache";
         headers["Referrer-Policy"] = "no-referrer";
-        return Results.Bytes(bytes, contentType);
+        return Results.Stream(found.CreateReadStream(), contentType, lastModified: found.LastModified);
     }
-
-    private static byte[]? Load(string name) => Assets.GetOrAdd(name, key =>
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"console/{key}");
-        if (stream is null) return null;
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
 
     internal static async Task<ConsoleOverview> Overview(EventMonitor monitor, HealthCheckService health,
         MonitoringOptions options, TimeProvider clock, OperationsSnapshot snapshot, ConsoleHistory history,

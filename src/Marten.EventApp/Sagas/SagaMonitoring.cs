@@ -61,19 +61,8 @@ public static class SagaMonitoring
         builder.Services.ConfigureMarten(opts => opts.Schema.For<TSaga>().Index(x => x.StartedAt).Index(x => x.Status));
         builder.Services.AddSingleton(new MonitoredSaga(type,
             async (session, id, ct) => await session.LoadAsync<TSaga>(id, ct),
-            async (session, status, take, ct) =>
-            {
-                // the page and its count in one round trip, the count apart: a window count over the page's query
-                // reads every matching document (BENCHMARKS.md, row 10)
-                var batch = session.CreateBatchQuery();
-                Marten.Services.BatchQuerying.IBatchedQueryable<TSaga> Matching() => status is { } s
-                    ? batch.Query<TSaga>().Where(x => x.Status == s)
-                    : batch.Query<TSaga>();
-                var newest = Matching().OrderByDescending(x => x.StartedAt).Take(take).ToList();
-                var total = Matching().Count();
-                await batch.Execute(ct);
-                return ((IReadOnlyList<TSaga>)await newest, await total);
-            },
+            (session, status, take, ct) => NewestAsync<TSaga>(session,
+                status is { } s ? x => x.Status == s : null, take, ct),
             forceCompensation, operatorNote,
             async (session, now, ct) =>
             {
@@ -84,16 +73,23 @@ public static class SagaMonitoring
                 await batch.Execute(ct);
                 return (counts.Select(c => (c.s, c.Item2.Result)).ToList(), await stuck);
             },
-            async (session, now, take, ct) =>
-            {
-                var batch = session.CreateBatchQuery();
-                var stuck = batch.Query<TSaga>().Where(StuckAt<TSaga>(now - stuckAfter))
-                    .OrderByDescending(x => x.StartedAt).Take(take).ToList();
-                var total = batch.Query<TSaga>().Where(StuckAt<TSaga>(now - stuckAfter)).Count();
-                await batch.Execute(ct);
-                return ((IReadOnlyList<TSaga>)await stuck, await total);
-            }));
+            (session, now, take, ct) => NewestAsync(session, StuckAt<TSaga>(now - stuckAfter), take, ct)));
         return builder;
+    }
+
+    // the page and its count in one round trip, the count apart: a window count over the page's query reads every
+    // matching document (BENCHMARKS.md, row 10)
+    private static async Task<(IReadOnlyList<TrackedSaga> Newest, long Total)> NewestAsync<TSaga>(
+        IQuerySession session, Expression<Func<TSaga, bool>>? filter, int take, CancellationToken ct)
+        where TSaga : TrackedSaga
+    {
+        var batch = session.CreateBatchQuery();
+        Marten.Services.BatchQuerying.IBatchedQueryable<TSaga> Matching() =>
+            filter is null ? batch.Query<TSaga>() : batch.Query<TSaga>().Where(filter);
+        var newest = Matching().OrderByDescending(x => x.StartedAt).Take(take).ToList();
+        var total = Matching().Count();
+        await batch.Execute(ct);
+        return (await newest, await total);
     }
 
     private static Expression<Func<TSaga, bool>> StuckAt<TSaga>(DateTimeOffset startedBefore)
