@@ -35,6 +35,8 @@ public static class OperatorConsoleConfiguration
         builder.Services.AddSingleton<ConsoleHistory>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ConsoleHistory>());
         builder.Services.AddSingleton<BusQueues>();
+        builder.Services.AddSingleton(ConsoleOptions.From(builder.Configuration));
+        builder.Services.AddSingleton<ConsoleAuthority>();
         return builder.AddEndpoints(Map);
     }
 
@@ -43,6 +45,7 @@ public static class OperatorConsoleConfiguration
         // the page holds no data: a browser's navigation carries no bearer token, so every figure it shows comes from
         // the admin API with the token the page keeps for its tab
         app.MapGet($"{Path}/{{file?}}", Asset).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet($"{Path}/sign-in", ConsoleAuthority.Get).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/api/admin/console/overview", Overview).WithTags("Console").WithName("GetConsoleOverview");
         app.MapGet("/api/admin/console/bus", (BusQueues bus, CancellationToken ct) => bus.ReadAsync(ct))
             .WithTags("Console").WithName("GetConsoleBus");
@@ -58,7 +61,7 @@ public static class OperatorConsoleConfiguration
     private static readonly EmbeddedFileProvider Files = new(typeof(OperatorConsoleConfiguration).Assembly, "console");
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    private static IResult Asset(string? file, HttpContext http)
+    private static async Task<IResult> Asset(string? file, HttpContext http, ConsoleAuthority authority)
     {
         // the page's relative links need the folder's slash
         if (string.IsNullOrEmpty(file) && !http.Request.Path.Value!.EndsWith('/')) return Results.Redirect($"{Path}/");
@@ -66,8 +69,11 @@ public static class OperatorConsoleConfiguration
         if (!found.Exists || !ContentTypes.TryGetContentType(found.Name, out var contentType))
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such file in the console");
         var headers = http.Response.Headers;
+        // a policy binds the document it comes with: only the page's needs the authority's origin
+        var tokenOrigin = found.Name == "index.html" ? await authority.TokenOriginAsync(http.RequestAborted) : null;
         headers[HeaderNames.ContentSecurityPolicy] =
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+            $"connect-src 'self'{(tokenOrigin is null ? "" : " " + tokenOrigin)}; " +
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         headers[HeaderNames.XContentTypeOptions] = "nosniff";
         headers[HeaderNames.CacheControl] = "no-cache";

@@ -6,29 +6,36 @@ using Microsoft.AspNetCore.Http;
 namespace Marten.EventApp.IntegrationTests.OperatorConsole;
 
 // A browser reaches only a socket: this forwards a port on 127.0.0.1 to the in-process host, so a test can drive the
-// page and still read the host's state
+// page and still read the host's state. It can listen before the host exists, for settings that name its address.
 public sealed class BrowserGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly HttpMessageInvoker _host;
+    private HttpMessageInvoker? _host;
+    private Uri? _base;
 
-    private readonly Uri _base;
-
-    private BrowserGateway(WebApplication app, IAlbaHost host)
-    {
-        _app = app;
-        _host = new HttpMessageInvoker(host.Server.CreateHandler());
-        _base = host.Server.BaseAddress;
-    }
+    private BrowserGateway(WebApplication app) => _app = app;
 
     public string Address => _app.Urls.First();
 
     public static async Task<BrowserGateway> StartAsync(IAlbaHost host)
     {
+        var gateway = await StartAsync();
+        gateway.Attach(host);
+        return gateway;
+    }
+
+    public void Attach(IAlbaHost host)
+    {
+        _base = host.Server.BaseAddress;
+        _host = new HttpMessageInvoker(host.Server.CreateHandler());
+    }
+
+    public static async Task<BrowserGateway> StartAsync()
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var gateway = new BrowserGateway(app, host);
+        var gateway = new BrowserGateway(app);
         app.Run(async context =>
         {
             try { await gateway.ForwardAsync(context); }
@@ -44,6 +51,7 @@ public sealed class BrowserGateway : IAsyncDisposable
 
     private async Task ForwardAsync(HttpContext context)
     {
+        if (_host is null || _base is null) throw new InvalidOperationException("No host is attached yet.");
         var incoming = context.Request;
         using var request = new HttpRequestMessage(new HttpMethod(incoming.Method),
             new Uri(_base, incoming.Path + incoming.QueryString));
@@ -63,6 +71,6 @@ public sealed class BrowserGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();
-        _host.Dispose();
+        _host?.Dispose();
     }
 }

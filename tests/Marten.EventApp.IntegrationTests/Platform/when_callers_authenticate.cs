@@ -14,11 +14,11 @@ namespace Marten.EventApp.IntegrationTests.Platform;
 [Collection(AppCollection.Name)]
 public sealed class when_callers_authenticate(AppFixture fixture)
 {
-    // the console's page and scripts hold no data: what it shows comes from the admin API
+    // the console's page, scripts and sign-in settings hold no data: what it shows comes from the admin API
     private static readonly string[] Open =
     [
-        "/asyncapi/v1.json", "/console/{file?}", "/health", "/health/live", "/health/ready", "/metrics",
-        "/openapi/{documentName}.json"
+        "/asyncapi/v1.json", "/console/sign-in", "/console/{file?}", "/health", "/health/live", "/health/ready",
+        "/metrics", "/openapi/{documentName}.json"
     ];
 
     private IAlbaHost Host => fixture.Host;

@@ -43,24 +43,95 @@ async function api(path, options = {}) {
   return data;
 }
 
-function signIn(message) {
+// sign-in through an authority: authorization code with PKCE, the verifier and state kept in this tab until it returns
+const flowKey = 'eventapp.console.sign-in';
+const base64url = bytes => btoa(String.fromCharCode(...new Uint8Array(bytes)))
+  .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const randomText = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
+const redirectUri = () => `${location.origin}${location.pathname}`;
+
+async function signInSettings() {
+  const response = await fetch('sign-in');
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+async function startAuthority(settings) {
+  if (!window.isSecureContext) {
+    throw new Error('Signing in at an authority needs HTTPS (or localhost): the browser keeps its crypto from other pages.');
+  }
+  const verifier = randomText();
+  const state = randomText();
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(flowKey, JSON.stringify({ state, verifier, hash: location.hash || '#/overview' }));
+  const query = new URLSearchParams({ response_type: 'code', client_id: settings.clientId,
+    redirect_uri: redirectUri(), scope: settings.scope, state, code_challenge: challenge,
+    code_challenge_method: 'S256' });
+  if (settings.resource) query.set('resource', settings.resource);
+  location.assign(`${settings.authorizationEndpoint}?${query}`);
+}
+
+// the authority answers in the query; the code becomes a token only with the verifier of the request this tab made
+async function finishAuthority(answer) {
+  const flow = JSON.parse(sessionStorage.getItem(flowKey) || 'null');
+  sessionStorage.removeItem(flowKey);
+  history.replaceState(null, '', `${location.pathname}${flow?.hash ?? '#/overview'}`);
+  if (answer.get('error')) {
+    throw new Error(`The authority refused the sign-in: ${answer.get('error_description') || answer.get('error')}`);
+  }
+  if (!flow || answer.get('state') !== flow.state) {
+    throw new Error('That answer is not for a sign-in this tab started; sign in again.');
+  }
+  const settings = await signInSettings();
+  if (answer.has('iss') && answer.get('iss') !== settings.issuer) {
+    throw new Error('That answer came from another authority than this service trusts; sign in again.');
+  }
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: answer.get('code'),
+    redirect_uri: redirectUri(), client_id: settings.clientId, code_verifier: flow.verifier });
+  if (settings.resource) body.set('resource', settings.resource);
+  const response = await fetch(settings.tokenEndpoint, { method: 'POST', body });
+  const data = await response.json().catch(() => null);
+  if (!response.ok || !data?.access_token) {
+    const reason = data?.error_description || data?.error || `HTTP ${response.status}`;
+    throw new Error(`The authority gave no token: ${reason}`);
+  }
+  sessionStorage.setItem(tokenKey, data.access_token);
+}
+
+async function signIn(message) {
   stopRefresh();
+  generation++;
   document.getElementById('sign-out').hidden = true;
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true, size: 60 });
-  show(h('h1', {}, 'Sign in'),
-    message ? h('p', { class: 'notice', role: 'alert' }, message) : null,
-    h('p', {}, 'Open the sign-in URL ./run.sh prints, or paste an admin token (./run.sh -- token --role admin).'),
+  const notice = message ? h('p', { class: 'notice', role: 'alert' }, message) : null;
+  const hint = h('p', {}, 'Open the sign-in URL ./run.sh prints, or paste an admin token (./run.sh -- token --role admin).');
+  show(h('h1', {}, 'Sign in'), notice, hint,
     h('form', { class: 'row', onsubmit: e => {
       e.preventDefault();
       sessionStorage.setItem(tokenKey, input.value.trim());
       route();
     } }, h('label', { for: 'token' }, 'Admin token', input), h('button', { type: 'submit' }, 'Sign in')));
   input.focus();
+  const mine = generation;
+  let settings;
+  try { settings = await signInSettings(); } catch (e) {
+    if (mine !== generation) return;
+    add(h('p', { class: 'error', role: 'alert' }, `Sign-in through the authority: ${e.message}`));
+    return;
+  }
+  if (mine !== generation || settings.mode !== 'authority') return;
+  const button = h('button', { type: 'button', id: 'authority', onclick: () => startAuthority(settings).catch(e =>
+    add(h('p', { class: 'error', role: 'alert' }, e.message))) },
+    `Sign in at ${new URL(settings.authorizationEndpoint).host}`);
+  hint.replaceChildren('Sign in with your account at the service\'s authority, or paste an admin token it issued.');
+  hint.before(h('p', {}, button));
+  button.focus();
 }
 
 function failed(error) {
   if (error instanceof Stale) return;
-  if (error.status === 401) return signIn('The token was refused (expired or not signed by this service).');
+  if (error.status === 401) return signIn('The token was refused (expired, or not one this service accepts).');
   if (error.status === 403) {
     stopRefresh();
     return show(h('h1', {}, 'Forbidden'),
@@ -382,6 +453,10 @@ async function showFeed(from) {
 }
 
 async function route() {
+  const answer = new URLSearchParams(location.search);
+  if (answer.has('code') || answer.has('error')) {
+    try { await finishAuthority(answer); } catch (e) { return signIn(e.message); }
+  }
   const hash = location.hash.slice(1);
   const token = new URLSearchParams(hash.startsWith('token=') ? hash : '').get('token');
   if (token) {
