@@ -22,9 +22,13 @@ command -v chromium >/dev/null || apt_install chromium
 command -v wrk >/dev/null || apt_install wrk
 if [ -n "${ConnectionStrings__Marten:-}" ]; then export EVENTAPP_TEST_POSTGRES="$ConnectionStrings__Marten"; fi
 if [ -n "${ConnectionStrings__RabbitMq:-}" ]; then export EVENTAPP_TEST_RABBITMQ="$ConnectionStrings__RabbitMq"; fi
+if [ -n "${EventApp__Console__BrokerManagementUrl:-}" ]; then
+  export EVENTAPP_TEST_RABBITMQ_MANAGEMENT="$EventApp__Console__BrokerManagementUrl"
+fi
 # the broker outage test stops and starts the broker it was given: only one this script started
 if [ -n "${EVENTAPP_RABBITMQCTL:-}" ]; then export EVENTAPP_TEST_RABBITMQCTL="$EVENTAPP_RABBITMQCTL"; fi
-unset ConnectionStrings__Marten ConnectionStrings__RabbitMq  # the fixtures choose their own database, schema and broker
+# the fixtures choose their own database, schema and broker
+unset ConnectionStrings__Marten ConnectionStrings__RabbitMq EventApp__Console__BrokerManagementUrl
 
 rm -rf "$RESULTS"
 set +e

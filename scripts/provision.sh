@@ -228,6 +228,7 @@ provision_rabbitmq() {
     compose up -d --wait rabbitmq >&2 || die "docker compose up failed"
     _STARTED_COMPOSE=1
     export ConnectionStrings__RabbitMq="${ConnectionStrings__RabbitMq:-amqp://eventapp:$(compose_secret EVENTAPP_RABBITMQ_PASSWORD)@127.0.0.1:5672}"
+    export EventApp__Console__BrokerManagementUrl="${EventApp__Console__BrokerManagementUrl:-http://127.0.0.1:15672}"
     return 0
   fi
 
@@ -252,6 +253,8 @@ provision_rabbitmq() {
   local secret
   secret=$(rabbit_user "$dir")
   export ConnectionStrings__RabbitMq="amqp://eventapp:$secret@127.0.0.1:$amqp"
+  # the console's bus page reads depths and rates from the management API of the broker it started
+  export EventApp__Console__BrokerManagementUrl="http://127.0.0.1:$mgmt"
   log "RabbitMQ running: AMQP $ConnectionStrings__RabbitMq, management UI http://127.0.0.1:$mgmt (eventapp/$secret; data: $dir; rabbitmqctl for it: $dir/ctl)"
 }
 

@@ -116,11 +116,26 @@ public static class TestBroker
         }
     }
 
+    public const int ManagementPort = 15672;
+
+    // the same broker's management API: of the one ./test.sh started (EVENTAPP_TEST_RABBITMQ_MANAGEMENT), or the
+    // container's
+    public static async Task<string> ManagementUrl()
+    {
+        await Uri();
+        if (_container is not null)
+            return $"http://{_container.Hostname}:{_container.GetMappedPublicPort(ManagementPort)}";
+        return Environment.GetEnvironmentVariable("EVENTAPP_TEST_RABBITMQ_MANAGEMENT") is { Length: > 0 } configured
+            ? configured
+            : throw new InvalidOperationException(
+                "No management API for the tests' broker: run ./test.sh, or set EVENTAPP_TEST_RABBITMQ_MANAGEMENT.");
+    }
+
     private static async Task<string> StartContainer()
     {
         try
         {
-            _container = new RabbitMqBuilder("rabbitmq:3-management").Build();
+            _container = new RabbitMqBuilder("rabbitmq:3-management").WithPortBinding(ManagementPort, true).Build();
             await _container.StartAsync();
             return _container.GetConnectionString();
         }

@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
 using Marten.EventApp.EventBus;
 using Marten.EventApp.Messaging;
 using RabbitMQ.Client;
@@ -6,18 +9,26 @@ using RabbitMQ.Client.Exceptions;
 namespace Marten.EventApp.OperatorConsole;
 
 public sealed record BusQueue(string Name, string Kind, string Handler, IReadOnlyList<string> BindingKeys, long? Depth,
-    long? Consumers, double? HandledPerSecond, string? Error);
+    long? Consumers, double? HandledPerSecond, double? PublishedPerSecond, string? Error);
 
-public sealed record BusOverview(string Transport, string Exchange, IReadOnlyList<BusQueue> Queues);
+/// <summary><c>Source</c>: <c>management</c> (RabbitMQ's management API: depths and the broker's rates across every
+/// node), <c>amqp</c> (a passive declare: depths; rates from this node's own counts) or <c>inbox</c> (local queues:
+/// Wolverine's inbox).</summary>
+public sealed record BusOverview(string Transport, string Exchange, string Source, IReadOnlyList<BusQueue> Queues);
 
-// The queues' depth from the broker itself (a passive declare, which every RabbitMQ answers without the management
-// plugin), or from Wolverine's inbox where the bus runs on local queues
+// The queues' depth from the broker itself: its management API when configured (rates too), else a passive declare,
+// which every RabbitMQ answers without the plugin; or from Wolverine's inbox where the bus runs on local queues
 public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnumerable<ConsumerQueue> consumers,
-    IEnumerable<CommandRoutes.AcceptedCommand> commands, ConsoleHistory history, IDocumentStore store)
+    IEnumerable<CommandRoutes.AcceptedCommand> commands, ConsoleHistory history, IDocumentStore store,
+    ConsoleOptions console, IHttpClientFactory clients)
     : IAsyncDisposable
 {
+    public const string ManagementClient = "rabbitmq-management";
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
+
+    private sealed record Reading(long? Depth, long? Consumers, string? Error, double? Handled = null,
+        double? Published = null);
 
     public async Task<BusOverview> ReadAsync(CancellationToken ct)
     {
@@ -28,32 +39,75 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
         if (commands.Any())
             queues.Add((options.CommandQueue, "commands", "commands",
                 commands.Select(c => c.Type.Name).Order().ToList()));
-        Dictionary<string, (long? Depth, long? Consumers, string? Error)> depths;
+        var source = !broker.IsConfigured ? "inbox"
+            : string.IsNullOrWhiteSpace(console.BrokerManagementUrl) ? "amqp" : "management";
+        Dictionary<string, Reading> read;
         try
         {
-            depths = broker.IsConfigured ? await FromBrokerAsync(queues.Select(q => q.Name), ct)
-                : await FromInboxAsync(ct);
+            read = source switch
+            {
+                "management" => await FromManagementAsync(ct),
+                "amqp" => await FromBrokerAsync(queues.Select(q => q.Name), ct),
+                _ => await FromInboxAsync(ct)
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // the page shows what it could not read beside what it knows, rather than failing whole
-            var unread = (Depth: (long?)null, Consumers: (long?)null, Error: (string?)$"not read: {e.Message}");
-            depths = queues.ToDictionary(q => q.Name, _ => unread);
+            var unread = new Reading(null, null, $"not read: {e.Message}");
+            read = queues.ToDictionary(q => q.Name, _ => unread);
         }
-        return new BusOverview(broker.IsConfigured ? "rabbitmq" : "local", options.Exchange, queues.Select(q =>
+        return new BusOverview(broker.IsConfigured ? "rabbitmq" : "local", options.Exchange, source, queues.Select(q =>
         {
-            var depth = depths.GetValueOrDefault(q.Name,
-                broker.IsConfigured ? (null, null, "not read") : (0, null, null));
-            // the event monitor counts events by handler; commands are not among them
-            double? rate = q.Kind == "events" ? Math.Round(rates.GetValueOrDefault(q.Handler), 1) : null;
-            return new BusQueue(q.Name, q.Kind, q.Handler, q.Keys, depth.Depth, depth.Consumers, rate, depth.Error);
+            var found = read.GetValueOrDefault(q.Name) ?? (broker.IsConfigured
+                ? new Reading(null, null, "not found on the broker")
+                : new Reading(0, null, null));
+            // the event monitor counts events by handler on this node; commands are not among them
+            var handled = source == "management" ? found.Handled
+                : q.Kind == "events" ? Math.Round(rates.GetValueOrDefault(q.Handler), 1) : (double?)null;
+            return new BusQueue(q.Name, q.Kind, q.Handler, q.Keys, found.Depth, found.Consumers, handled,
+                found.Published, found.Error);
         }).ToList());
     }
 
-    private async Task<Dictionary<string, (long? Depth, long? Consumers, string? Error)>> FromBrokerAsync(
-        IEnumerable<string> names, CancellationToken ct)
+    // one request for every queue of the connection's virtual host: depth, consumers and the broker's own rates
+    private async Task<Dictionary<string, Reading>> FromManagementAsync(CancellationToken ct)
     {
-        var found = new Dictionary<string, (long?, long?, string?)>();
+        var root = new Uri(console.BrokerManagementUrl!.TrimEnd('/') + "/");
+        var vhost = broker.Uri!.AbsolutePath.TrimStart('/') is { Length: > 0 } path
+            ? Uri.UnescapeDataString(path)
+            : "/";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root,
+            $"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,messages,consumers,message_stats"));
+        var user = string.IsNullOrEmpty(root.UserInfo) ? broker.Uri.UserInfo : root.UserInfo;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(user))));
+        using var response = await clients.CreateClient(ManagementClient).SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"the management API answered {(int)response.StatusCode}");
+        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct),
+            cancellationToken: ct);
+        return body.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q =>
+        {
+            var stats = q.TryGetProperty("message_stats", out var s) ? s : default;
+            return new Reading(Number(q, "messages"), Number(q, "consumers"), null,
+                Rate(stats, "ack_details"), Rate(stats, "publish_details"));
+        });
+    }
+
+    private static long? Number(JsonElement queue, string name) =>
+        queue.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : null;
+
+    // a queue with no traffic since the broker started has no such figure: none is zero
+    private static double Rate(JsonElement stats, string name) =>
+        stats.ValueKind == JsonValueKind.Object && stats.TryGetProperty(name, out var details)
+        && details.TryGetProperty("rate", out var rate) && rate.TryGetDouble(out var value)
+            ? Math.Round(value, 1)
+            : 0;
+
+    private async Task<Dictionary<string, Reading>> FromBrokerAsync(IEnumerable<string> names, CancellationToken ct)
+    {
+        var found = new Dictionary<string, Reading>();
         var connection = await ConnectionAsync(ct);
         IChannel? channel = null;
         try
@@ -64,12 +118,12 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
                 try
                 {
                     var queue = await channel.QueueDeclarePassiveAsync(name, ct);
-                    found[name] = (queue.MessageCount, queue.ConsumerCount, null);
+                    found[name] = new Reading(queue.MessageCount, queue.ConsumerCount, null);
                 }
                 catch (OperationInterruptedException e)
                 {
                     // the broker closes the channel on a queue it does not have
-                    found[name] = (null, null, e.ShutdownReason?.ReplyText ?? e.Message);
+                    found[name] = new Reading(null, null, e.ShutdownReason?.ReplyText ?? e.Message);
                     channel.Dispose();
                     channel = null;
                 }
@@ -99,8 +153,7 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
         }
     }
 
-    private async Task<Dictionary<string, (long? Depth, long? Consumers, string? Error)>> FromInboxAsync(
-        CancellationToken ct)
+    private async Task<Dictionary<string, Reading>> FromInboxAsync(CancellationToken ct)
     {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
@@ -109,14 +162,14 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
             select received_at, count(*) from {store.Options.DatabaseSchemaName}.wolverine_incoming_envelopes
             where status = 'Incoming' group by received_at
             """;
-        var found = new Dictionary<string, (long?, long?, string?)>();
+        var found = new Dictionary<string, Reading>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var uri = reader.IsDBNull(0) ? null : reader.GetString(0);
             if (Uri.TryCreate(uri, UriKind.Absolute, out var address) && address.Scheme == "local")
-                found[address.Host] = ((found.GetValueOrDefault(address.Host).Item1 ?? 0) + reader.GetInt64(1),
-                    null, null);
+                found[address.Host] = new Reading((found.GetValueOrDefault(address.Host)?.Depth ?? 0)
+                    + reader.GetInt64(1), null, null);
         }
 
         return found;

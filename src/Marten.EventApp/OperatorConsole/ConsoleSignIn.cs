@@ -20,6 +20,10 @@ public sealed class ConsoleOptions
     /// choose the token's audience by it.</summary>
     public string? Resource { get; set; }
 
+    /// <summary>RabbitMQ's management API (its root, <c>http://host:15672</c>): the bus page reads each queue's depth
+    /// and the broker's rates from it, with the AMQP connection's user unless this address names one.</summary>
+    public string? BrokerManagementUrl { get; set; }
+
     public static ConsoleOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<ConsoleOptions>() ?? new();
 }

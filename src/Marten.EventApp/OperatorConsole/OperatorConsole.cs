@@ -35,6 +35,7 @@ public static class OperatorConsoleConfiguration
         builder.Services.AddSingleton<ConsoleHistory>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ConsoleHistory>());
         builder.Services.AddSingleton<BusQueues>();
+        builder.Services.AddHttpClient(BusQueues.ManagementClient, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(ConsoleOptions.From(builder.Configuration));
         builder.Services.AddSingleton<ConsoleAuthority>();
         return builder.AddEndpoints(Map);

@@ -317,15 +317,23 @@ const pages = {
   async bus() {
     return every(5000, async () => {
       const bus = await api('/api/admin/console/bus');
+      const management = bus.source === 'management';
+      const origin = {
+        management: 'depths and rates from the broker\'s management API (every node\'s consumers)',
+        amqp: 'depths as the broker reports them; events handled per second as this node counted them (1 min)',
+        inbox: 'depths from Wolverine\'s inbox; events handled per second as this node counted them (1 min)'
+      }[bus.source];
       show(h('h1', {}, 'Bus'),
         h('p', { class: 'muted' }, bus.transport === 'rabbitmq'
-          ? `RabbitMQ: events leave through the topic exchange "${bus.exchange}"; depths as the broker reports them.`
-          : 'No broker configured: the consumers run on local durable queues; depths from Wolverine\'s inbox.'),
+          ? `RabbitMQ: events leave through the topic exchange "${bus.exchange}"; ${origin}.`
+          : `No broker configured: the consumers run on local durable queues; ${origin}.`),
         table([{ title: 'Queue', cell: q => q.name }, { title: 'Carries', cell: q => q.kind },
           { title: 'Handler', cell: q => q.handler }, { title: 'Binding keys or commands', cell: q => q.bindingKeys.join(', ') },
           { title: 'Waiting', num: true, cell: q => q.error ? h('span', { class: 'error' }, q.error) : fmt.n(q.depth) },
           { title: 'Consumers', num: true, cell: q => fmt.n(q.consumers) },
-          { title: 'Handled/s (1 min)', num: true, cell: q => fmt.n(q.handledPerSecond) }], bus.queues),
+          management ? { title: 'In/s', num: true, cell: q => fmt.n(q.publishedPerSecond) } : null,
+          { title: management ? 'Acked/s' : 'Handled/s', num: true, cell: q => fmt.n(q.handledPerSecond) }]
+          .filter(Boolean), bus.queues),
         h('p', { class: 'muted' }, 'Refreshed every 5 s.'));
     });
   },
