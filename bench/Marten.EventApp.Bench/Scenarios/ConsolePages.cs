@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Alba;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten.EventApp.Bench.Harness;
 using Marten.EventApp.Onboarding;
+using Marten.EventApp.OperatorConsole;
 using Marten.EventApp.Operations;
 using Marten.EventApp.Sagas;
 using Marten.EventApp.Sequences;
@@ -96,7 +98,38 @@ public sealed class ConsolePages : IScenario
                 });
             }
 
+            rows.Add(await BusOnBrokerAsync(context, ct));
             return rows;
+        }
+        finally
+        {
+            await context.DisposeHostAsync(schema);
+        }
+    }
+
+    // the bus page of a service on RabbitMQ: its management API when the environment names it (bench.sh does), else a
+    // passive declare per queue
+    private async Task<ResultRow> BusOnBrokerAsync(BenchContext context, CancellationToken ct)
+    {
+        var row = new ResultRow($"{Id}.bus-rabbitmq", "Console: the bus page's data on RabbitMQ (1 request)");
+        if (context.Settings.RabbitMq is null) return row with { Note = "not run: no RabbitMQ" };
+        var schema = context.Schema("console_bus");
+        var host = await context.ServiceHost(schema, $"console-{Guid.NewGuid():N}"[..16]);
+        try
+        {
+            using var http = host.Server.CreateClient();
+            http.DefaultRequestHeaders.Authorization =
+                new AuthenticationHeaderValue("Bearer", ServiceProcess.AdminToken);
+            var bus = await http.GetFromJsonAsync<BusOverview>("/api/admin/console/bus", ct);
+            var (times, errors) = await MeasureAsync(http, ["/api/admin/console/bus"], context.Settings.Samples, ct);
+            var latencies = new Latencies(times);
+            var unread = bus!.Queues.Count(q => q.Error is not null);
+            return row with
+            {
+                P50Ms = latencies.P50, P99Ms = latencies.P99, Errors = errors + unread,
+                Targets = [Target.P99AtMost(300)],
+                Note = $"read through {bus.Source}, {bus.Queues.Count} queues; {latencies.Count} loads"
+            };
         }
         finally
         {
