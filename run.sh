@@ -74,7 +74,11 @@ else
   dotnet "$DLL" --urls "$URL" &
   app=$!
   echo "$app" > "$pid_file"
-  trap 'kill -TERM $app 2>/dev/null; wait $app; exit 130' INT
-  trap 'kill -TERM $app 2>/dev/null; wait $app; exit 143' TERM
+  trap 'kill -TERM $app 2>/dev/null; wait $app; rm -f "$pid_file"; exit 130' INT
+  trap 'kill -TERM $app 2>/dev/null; wait $app; rm -f "$pid_file"; exit 143' TERM
+  set +e
   wait $app
+  rc=$?
+  rm -f "$pid_file"
+  exit $rc
 fi

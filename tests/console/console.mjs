@@ -2,8 +2,8 @@
 // Input: one JSON argument {url, adminToken, customerToken, userId, deadLetterTag, screenshots, sequenceKey,
 // firedOrder, compensatedOrder, stuckSaga}.
 // Output: one JSON line with what each step saw; a failed step exits 1 with its reason.
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { launch, watchedPage } from './browser.mjs';
 
 const input = JSON.parse(process.argv[2]);
 const env = name => input[name] ?? (() => { throw new Error(`${name} is not given`); })();
@@ -12,21 +12,9 @@ const shots = env('screenshots');
 mkdirSync(shots, { recursive: true });
 const seen = {};
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  // a closed network: no background connections, no component updates
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync']
-});
+const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(e.message));
-  // a refused request shows in the console as well: those are kept with their address instead
-  page.on('console', m => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
-  const refused = [];
-  page.on('response', r => { if (r.status() >= 400) refused.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  const { page, errors, refused } = await watchedPage(browser, base);
   const shot = name => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 
   // signed in by the URL run.sh prints; the token leaves the address bar at once

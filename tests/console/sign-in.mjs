@@ -2,30 +2,17 @@
 // authority's login and consent, back to the console. Then an answer that no request of the tab asked for.
 // Input: one JSON argument {url, login, screenshots}.
 // Output: one JSON line with what each step saw; a failed step exits 1 with its reason.
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { launch, watchedPage } from './browser.mjs';
 
 const input = JSON.parse(process.argv[2]);
 const base = input.url;
 mkdirSync(input.screenshots, { recursive: true });
 const seen = {};
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync']
-});
+const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(e.message));
-  // the authority's own pages load what they load: what counts is the console's script and its requests
-  page.on('console', m => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-  });
-  const refused = [];
-  page.on('response', r => { if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`); });
+  const { page, errors, refused } = await watchedPage(browser, base);
   const consoleRequests = [];
   page.on('request', r => {
     if (r.url().startsWith(base)) consoleRequests.push(new URL(r.url()).pathname);

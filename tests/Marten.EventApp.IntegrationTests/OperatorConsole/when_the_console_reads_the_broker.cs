@@ -58,18 +58,18 @@ public sealed class when_the_console_reads_the_broker : IAsyncLifetime
     {
         var host = await HostAsync(await TestBroker.ManagementUrl());
 
-        // the broker samples its rates every few seconds: registrations go on until the activity queue shows traffic
+        // the broker samples its figures every few seconds (and the queue is named alike for every test's host, so
+        // an earlier host's figures may still show): registrations go on until this host's listener and traffic show
         var bus = await Tracking.Eventually(async () =>
         {
             await host.RegisteredUser();
             var read = (await host.GetAsJson<BusOverview>("/api/admin/console/bus"))!;
-            return Activity(read) is { PublishedPerSecond: > 0, HandledPerSecond: > 0 } ? read : null;
+            return Activity(read) is { PublishedPerSecond: > 0, HandledPerSecond: > 0, Consumers: >= 1 } ? read : null;
         }, TimeSpan.FromSeconds(60));
 
         Assert.Equal(("rabbitmq", "management"), (bus.Transport, bus.Source));
         var activity = Activity(bus);
         Assert.Null(activity.Error);
-        Assert.True(activity.Consumers >= 1, $"{activity.Consumers} consumers");
         Assert.NotNull(activity.Depth);
         Assert.Contains("UserRegistered.*", activity.BindingKeys);
         var commands = Assert.Single(bus.Queues, q => q.Kind == "commands");

@@ -25,6 +25,10 @@ public sealed class when_run_sh_gets_ctrl_c
             env["EVENTAPP_URL"] = $"http://127.0.0.1:{port}";
         });
         using var _ = script;
+        // where run.sh notes the service it started, by a hash of its address
+        var url = System.Text.Encoding.UTF8.GetBytes($"http://127.0.0.1:{port}");
+        var note = Path.Combine(repo, ".local",
+            $"run-{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(url))[..8]}.pid");
 
         var phase = "serving";
         try
@@ -71,12 +75,15 @@ public sealed class when_run_sh_gets_ctrl_c
                     (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
             }
 
+            Assert.True(File.Exists(note), $"run.sh noted no service in {note}");
             phase = "stopping on SIGINT";
             await Run("kill", "-INT", "--", $"-{script.Id}");
             await script.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
 
             Assert.Equal(130, script.ExitCode);
             Assert.Equal(1, await Run("pgrep", "-g", script.Id.ToString())); // 1: no process left in the group
+            // nor the note of its service, kept for a run after a hard kill
+            Assert.False(File.Exists(note), $"{note} is left");
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
