@@ -43,6 +43,11 @@ try {
   seen.claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
   seen.flowLeft = await page.evaluate(() => sessionStorage.getItem('eventapp.console.sign-in'));
   await shot('signed-in');
+  // a page that reads through scoped routes (the global feed: events:read), with the scopes the console asked for
+  if (seen.heading === 'Bus') {
+    await page.getByRole('link', { name: 'Streams' }).click();
+    await page.getByRole('heading', { name: 'All events' }).waitFor();
+  }
 
   // the sign-in's code travels in the address: one this tab did not ask for is refused before it is exchanged
   await page.getByRole('button', { name: 'Sign out' }).click();
