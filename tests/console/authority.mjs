@@ -38,6 +38,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true }
 });
 provider.on('grant.success', ctx => say({ grant: 'success', type: ctx.oidc.params.grant_type }));
-provider.on('grant.error', (ctx, error) => say({ grant: 'error', type: ctx.oidc.params?.grant_type, error: error.message }));
+provider.on('grant.error', (ctx, error) =>
+  say({ grant: 'error', type: ctx.oidc.params?.grant_type, error: error.message }));
 server.on('request', provider.callback());
 say({ issuer });

@@ -14,10 +14,14 @@ const browser = await launch();
 try {
   const { page, errors, refused } = await watchedPage(browser, base);
   const consoleRequests = [];
+  // the console's authorization requests, as they leave (the authority moves on from there)
+  const authorizations = [];
   page.on('request', r => {
-    if (r.url().startsWith(base)) consoleRequests.push(new URL(r.url()).pathname);
-    // the first navigation away from the console is its authorization request (the authority moves on from there)
-    else if (r.isNavigationRequest()) seen.authorizationRequest ??= Object.fromEntries(new URL(r.url()).searchParams);
+    const address = new URL(r.url());
+    if (r.url().startsWith(base)) consoleRequests.push(address.pathname);
+    else if (r.isNavigationRequest() && address.searchParams.has('code_challenge')) {
+      authorizations.push(Object.fromEntries(address.searchParams));
+    }
   });
   const shot = name => page.screenshot({ path: `${input.screenshots}/${name}.png`, fullPage: true });
 
@@ -30,6 +34,7 @@ try {
 
   await page.locator('input[name=login]').waitFor();
   seen.authorityPage = new URL(page.url()).origin;
+  seen.authorizationRequest = authorizations[0];
   await page.locator('input[name=login]').fill(input.login);
   await page.locator('input[name=password]').fill('any password');
   await page.getByRole('button', { name: 'Sign-in' }).click();
@@ -49,12 +54,31 @@ try {
     await page.getByRole('heading', { name: 'All events' }).waitFor();
   }
 
-  // the sign-in's code travels in the address: one this tab did not ask for is refused before it is exchanged
+  // answers the tab did not ask for are refused before any code is exchanged: another request's state (while one of
+  // its own is under way), an issuer other than the service's authority, an error that no request of the tab led to
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.locator('#authority').waitFor();
-  await page.goto(`${base}/console/?code=stolen&state=forged`);
-  seen.forgedAnswer = await page.locator('.notice').textContent();
+  // a sign-in started and held at its authorization request (the authority, already signed in, would answer at once)
+  const started = async () => {
+    const held = authorizations.length;
+    const authorization = url => url.searchParams.has('code_challenge');
+    await page.route(authorization, route => route.fulfill({ contentType: 'text/plain', body: 'held' }));
+    await page.locator('#authority').click();
+    await page.waitForURL(authorization);
+    await page.unroute(authorization);
+    if (authorizations.length !== held + 1) throw new Error('the sign-in sent no authorization request');
+    return authorizations.at(-1).state;
+  };
+  const answered = async query => {
+    await page.goto(`${base}/console/?${query}`);
+    return page.locator('.notice').textContent();
+  };
+  await started();
+  seen.forgedAnswer = await answered('code=stolen&state=forged');
   seen.addressAfterForged = page.url();
+  const state = await started();
+  const elsewhere = encodeURIComponent('https://elsewhere.example');
+  seen.otherIssuer = await answered(`code=stolen&state=${state}&iss=${elsewhere}`);
+  seen.injectedError = await answered('error=access_denied&error_description=Injected%20text');
   seen.tokenAfterForged = await page.evaluate(() => sessionStorage.getItem('eventapp.console.token'));
 
   seen.errors = errors;

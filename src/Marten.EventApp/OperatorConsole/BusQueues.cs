@@ -51,7 +51,8 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
                 _ => await FromInboxAsync(ct)
             };
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // a source that times out is unread too; only the caller's own cancellation ends the request
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // the page shows what it could not read beside what it knows, rather than failing whole
             var unread = new Reading(null, null, $"not read: {e.Message}");
@@ -73,15 +74,18 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
     // one request for every queue of the connection's virtual host: depth, consumers and the broker's own rates
     private async Task<Dictionary<string, Reading>> FromManagementAsync(CancellationToken ct)
     {
-        var root = new Uri(console.BrokerManagementUrl!.TrimEnd('/') + "/");
-        var vhost = broker.Uri!.AbsolutePath.TrimStart('/') is { Length: > 0 } path
-            ? Uri.UnescapeDataString(path)
-            : "/";
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root,
-            $"api/queues/{Uri.EscapeDataString(vhost)}?columns=name,messages,consumers,message_stats"));
-        var user = string.IsNullOrEmpty(root.UserInfo) ? broker.Uri.UserInfo : root.UserInfo;
+        var address = new UriBuilder(console.BrokerManagementUrl!.TrimEnd('/') + "/");
+        // the address's own user, else the AMQP connection's (RabbitMQ.Client's defaults when it names none)
+        var amqp = new ConnectionFactory { Uri = broker.Uri! };
+        var (user, password) = address.UserName.Length > 0
+            ? (Uri.UnescapeDataString(address.UserName), Uri.UnescapeDataString(address.Password))
+            : (amqp.UserName, amqp.Password);
+        (address.UserName, address.Password) = ("", "");
+        var vhost = Uri.EscapeDataString(amqp.VirtualHost);
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            new Uri(address.Uri, $"api/queues/{vhost}?columns=name,messages,consumers,message_stats"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(user))));
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
         using var response = await clients.CreateClient(ManagementClient).SendAsync(request, ct);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"the management API answered {(int)response.StatusCode}");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Marten.EventApp.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -16,11 +17,11 @@ public sealed class ConsoleOptions
     /// <summary>What the console asks the authority for: the API scopes its pages read through.</summary>
     public string Scope { get; set; } = $"openid {Scopes.UsersRead} {Scopes.EventsRead} {Scopes.OperationsRead}";
 
-    /// <summary>A resource indicator (RFC 8707) sent with the authorization and token requests, for authorities that
-    /// choose the token's audience by it.</summary>
+    /// <summary>A resource indicator (the <c>resource</c> parameter) sent with the authorization and token requests,
+    /// for authorities that choose the token's audience by it.</summary>
     public string? Resource { get; set; }
 
-    /// <summary>RabbitMQ's management API (its root, <c>http://host:15672</c>): the bus page reads each queue's depth
+    /// <summary>RabbitMQ's management API (its root, <c>http://host:port</c>): the bus page reads each queue's depth
     /// and the broker's rates from it, with the AMQP connection's user unless this address names one.</summary>
     public string? BrokerManagementUrl { get; set; }
 
@@ -28,9 +29,17 @@ public sealed class ConsoleOptions
         configuration.GetSection(Section).Get<ConsoleOptions>() ?? new();
 }
 
-/// <summary>What the page needs to sign in: a pasted token, or the authority's endpoints for the code flow.</summary>
-public sealed record ConsoleSignIn(string Mode, string? Issuer = null, string? AuthorizationEndpoint = null,
-    string? TokenEndpoint = null, string? ClientId = null, string? Scope = null, string? Resource = null)
+/// <summary>What the page needs to sign in: a pasted token, or the authority's endpoints for the code flow
+/// (<c>IssuerInAnswer</c>: the authority names itself in its answers, and the page refuses one without its name).
+/// </summary>
+public sealed record ConsoleSignIn(string Mode,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Issuer = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AuthorizationEndpoint = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TokenEndpoint = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scope = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Resource = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? IssuerInAnswer = null)
 {
     public const string TokenMode = "token";
     public const string AuthorityMode = "authority";
@@ -39,6 +48,10 @@ public sealed record ConsoleSignIn(string Mode, string? Issuer = null, string? A
 public sealed class ConsoleAuthority(AuthOptions auth, ConsoleOptions console,
     IOptionsMonitor<JwtBearerOptions> bearer)
 {
+    // how long the page's own request waits for the authority's metadata before it goes out with the authority's
+    // origin alone in its policy
+    private static readonly TimeSpan PolicyPatience = TimeSpan.FromSeconds(2);
+
     public bool Configured =>
         !string.IsNullOrWhiteSpace(auth.Authority) && !string.IsNullOrWhiteSpace(console.ClientId);
 
@@ -49,26 +62,36 @@ public sealed class ConsoleAuthority(AuthOptions auth, ConsoleOptions console,
         var manager = bearer.Get(JwtBearerDefaults.AuthenticationScheme).ConfigurationManager
             ?? throw new InvalidOperationException("The bearer handler has no authority metadata to read.");
         var metadata = await manager.GetConfigurationAsync(ct);
+        if (!Absolute(metadata.AuthorizationEndpoint) || !Absolute(metadata.TokenEndpoint))
+            throw new InvalidOperationException(
+                "The authority's metadata names no authorization or no token endpoint.");
         return new ConsoleSignIn(ConsoleSignIn.AuthorityMode, metadata.Issuer, metadata.AuthorizationEndpoint,
             metadata.TokenEndpoint, console.ClientId, console.Scope,
-            string.IsNullOrWhiteSpace(console.Resource) ? null : console.Resource);
+            string.IsNullOrWhiteSpace(console.Resource) ? null : console.Resource,
+            metadata.AuthorizationResponseIssParameterSupported);
     }
 
-    // the page posts the code to the token endpoint itself: the only other origin it may reach
+    private static bool Absolute(string? address) => Uri.TryCreate(address, UriKind.Absolute, out _);
+
+    // the page posts the code to the token endpoint itself: the only other origin it may reach. An authority that
+    // does not answer in time must not hold the page (a pasted token still works): its own origin stands in.
     public async Task<string?> TokenOriginAsync(CancellationToken ct)
     {
         if (!Configured) return null;
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        patience.CancelAfter(PolicyPatience);
+        string? endpoint;
         try
         {
-            var endpoint = (await ReadAsync(ct)).TokenEndpoint;
-            return Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
-                ? uri.GetLeftPart(UriPartial.Authority)
-                : null;
+            endpoint = (await ReadAsync(patience.Token)).TokenEndpoint;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException
+                                  || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return null;
+            endpoint = auth.Authority;
         }
+
+        return Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : null;
     }
 
     internal static async Task<IResult> Get(ConsoleAuthority authority, CancellationToken ct)

@@ -46,11 +46,12 @@ public sealed class when_an_operator_signs_in_through_the_authority(
             Gateway.Attach(Host);
         }
 
+        // what set-up got to start, when it stopped half-way
         public async Task DisposeAsync()
         {
-            await Host.DisposeAsync();
-            await Gateway.DisposeAsync();
-            Authority.Dispose();
+            if (Host is not null) await Host.DisposeAsync();
+            if (Gateway is not null) await Gateway.DisposeAsync();
+            Authority?.Dispose();
         }
     }
 
@@ -69,7 +70,7 @@ public sealed class when_an_operator_signs_in_through_the_authority(
     {
         var settings = (await Host.GetAsJson<ConsoleSignIn>("/console/sign-in"))!;
         Assert.Equal(new ConsoleSignIn(ConsoleSignIn.AuthorityMode, Authority.Issuer, $"{Authority.Issuer}/auth",
-                $"{Authority.Issuer}/token", ClientId, "openid users:read events:read operations:read", Resource),
+                $"{Authority.Issuer}/token", ClientId, "openid users:read events:read operations:read", Resource, true),
             settings);
 
         var page = await Host.Scenario(x => x.Get.Url("/console/"));
@@ -105,14 +106,20 @@ public sealed class when_an_operator_signs_in_through_the_authority(
         Assert.Contains("/api/admin/console/bus", requests);
         Assert.Contains("/api/events", requests);
 
-        Assert.Equal("That answer is not for a sign-in this tab started; sign in again.",
-            seen.GetProperty("forgedAnswer").GetString());
-        Assert.Equal($"{Gateway.Address}/console/#/overview", seen.GetProperty("addressAfterForged").GetString());
+        const string notOurs = "That answer is not for a sign-in this tab started; sign in again.";
+        Assert.Equal(notOurs, seen.GetProperty("forgedAnswer").GetString());
+        Assert.Equal("That answer does not come from the authority this service trusts; sign in again.",
+            seen.GetProperty("otherIssuer").GetString());
+        // an error's text counts only in an answer to the tab's own request
+        Assert.Equal(notOurs, seen.GetProperty("injectedError").GetString());
+        // the page the refused answer's tab was on when its own sign-in left
+        Assert.Equal($"{Gateway.Address}/console/#/streams", seen.GetProperty("addressAfterForged").GetString());
         Assert.Equal(JsonValueKind.Null, seen.GetProperty("tokenAfterForged").ValueKind);
         Assert.Empty(seen.GetProperty("errors").EnumerateArray());
         Assert.Equal([], seen.GetProperty("refused").EnumerateArray().Select(r => r.GetString()));
 
-        // the code was exchanged once, with the verifier the authority checked against the challenge
+        // the code was exchanged once, with the verifier the authority checked against the challenge; the refused
+        // answers' codes never reached the token endpoint
         Assert.Equal(["success authorization_code"], Authority.Grants().Skip(grants));
     }
 
@@ -129,6 +136,7 @@ public sealed class when_an_operator_signs_in_through_the_authority(
     {
         private readonly Process _process;
         private readonly ConcurrentQueue<JsonElement> _lines = new();
+        private readonly ConcurrentQueue<string> _errors = new();
 
         private TestAuthority(Process process) => _process = process;
 
@@ -149,9 +157,22 @@ public sealed class when_an_operator_signs_in_through_the_authority(
                 if (parsed.TryGetProperty("issuer", out var issuer)) started.TrySetResult(issuer.GetString()!);
                 else authority._lines.Enqueue(parsed);
             };
+            process.ErrorDataReceived += (_, e) => authority._errors.Enqueue(e.Data ?? "");
+            process.Exited += (_, _) => started.TrySetException(
+                new InvalidOperationException($"the authority stopped: {string.Join('\n', authority._errors)}"));
+            process.EnableRaisingEvents = true;
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            authority.Issuer = await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            try
+            {
+                authority.Issuer = await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch
+            {
+                authority.Dispose();
+                throw;
+            }
+
             return authority;
         }
 

@@ -14,9 +14,10 @@ public sealed class when_the_console_reads_the_broker : IAsyncLifetime
     {
         var settings = new Dictionary<string, string>
         {
-            ["EventApp:EventBus:Exchange"] = "events-" + Guid.NewGuid().ToString("N")[..8]
+            ["EventApp:EventBus:Exchange"] = "events-" + Guid.NewGuid().ToString("N")[..8],
+            // none unless given: the shell's environment may name one
+            ["EventApp:Console:BrokerManagementUrl"] = managementUrl ?? ""
         };
-        if (managementUrl is not null) settings["EventApp:Console:BrokerManagementUrl"] = managementUrl;
         return _host = await TestHost.StartAsync("eventapp_console_bus_" + Guid.NewGuid().ToString("N")[..8],
             broker: await TestBroker.Uri(), settings: settings);
     }

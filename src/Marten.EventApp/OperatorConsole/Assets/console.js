@@ -30,36 +30,36 @@ class ApiError extends Error {
 
 async function api(path, options = {}) {
   const mine = generation;
+  const token = options.anonymous ? null : sessionStorage.getItem(tokenKey);
   const response = await fetch(path, {
     method: options.method || 'GET',
-    headers: { Authorization: `Bearer ${sessionStorage.getItem(tokenKey)}`,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}),
       ...(options.body ? { 'Content-Type': 'application/json' } : {}) },
     body: options.body ? JSON.stringify(options.body) : undefined
   });
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  // a proxy's error page is not JSON: the status still says what happened
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (mine !== generation) throw new Stale();
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
+
+const alertText = message => h('p', { class: 'error', role: 'alert' }, message);
 
 // sign-in through an authority: authorization code with PKCE, the verifier and state kept in this tab until it returns
 const flowKey = 'eventapp.console.sign-in';
 const base64url = bytes => btoa(String.fromCharCode(...new Uint8Array(bytes)))
   .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const randomText = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
-const redirectUri = () => `${location.origin}${location.pathname}`;
-
-async function signInSettings() {
-  const response = await fetch('sign-in');
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
-}
+// the console's folder, however the page was opened (its index file, a query, a fragment): the address registered
+const redirectUri = () => new URL('./', location.href).href;
 
 async function startAuthority(settings) {
   if (!window.isSecureContext) {
-    throw new Error('Signing in at an authority needs HTTPS (or localhost): the browser keeps its crypto from other pages.');
+    throw new Error('Signing in at an authority needs HTTPS (or localhost): '
+      + 'the browser keeps its crypto from other pages.');
   }
   const verifier = randomText();
   const state = randomText();
@@ -72,20 +72,21 @@ async function startAuthority(settings) {
   location.assign(`${settings.authorizationEndpoint}?${query}`);
 }
 
-// the authority answers in the query; the code becomes a token only with the verifier of the request this tab made
+// the authority answers in the query; nothing in an answer counts before its state matches the request this tab made,
+// and its code becomes a token only with that request's verifier
 async function finishAuthority(answer) {
   const flow = JSON.parse(sessionStorage.getItem(flowKey) || 'null');
   sessionStorage.removeItem(flowKey);
   history.replaceState(null, '', `${location.pathname}${flow?.hash ?? '#/overview'}`);
-  if (answer.get('error')) {
-    throw new Error(`The authority refused the sign-in: ${answer.get('error_description') || answer.get('error')}`);
-  }
   if (!flow || answer.get('state') !== flow.state) {
     throw new Error('That answer is not for a sign-in this tab started; sign in again.');
   }
-  const settings = await signInSettings();
-  if (answer.has('iss') && answer.get('iss') !== settings.issuer) {
-    throw new Error('That answer came from another authority than this service trusts; sign in again.');
+  const settings = await api('sign-in', { anonymous: true });
+  if ((settings.issuerInAnswer || answer.has('iss')) && answer.get('iss') !== settings.issuer) {
+    throw new Error('That answer does not come from the authority this service trusts; sign in again.');
+  }
+  if (answer.get('error')) {
+    throw new Error(`The authority refused the sign-in: ${answer.get('error_description') || answer.get('error')}`);
   }
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: answer.get('code'),
     redirect_uri: redirectUri(), client_id: settings.clientId, code_verifier: flow.verifier });
@@ -105,7 +106,8 @@ async function signIn(message) {
   document.getElementById('sign-out').hidden = true;
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true, size: 60 });
   const notice = message ? h('p', { class: 'notice', role: 'alert' }, message) : null;
-  const hint = h('p', {}, 'Open the sign-in URL ./run.sh prints, or paste an admin token (./run.sh -- token --role admin).');
+  const hint = h('p', {},
+    'Open the sign-in URL ./run.sh prints, or paste an admin token (./run.sh -- token --role admin).');
   show(h('h1', {}, 'Sign in'), notice, hint,
     h('form', { class: 'row', onsubmit: e => {
       e.preventDefault();
@@ -113,17 +115,15 @@ async function signIn(message) {
       route();
     } }, h('label', { for: 'token' }, 'Admin token', input), h('button', { type: 'submit' }, 'Sign in')));
   input.focus();
-  const mine = generation;
   let settings;
-  try { settings = await signInSettings(); } catch (e) {
-    if (mine !== generation) return;
-    add(h('p', { class: 'error', role: 'alert' }, `Sign-in through the authority: ${e.message}`));
+  try { settings = await api('sign-in', { anonymous: true }); } catch (e) {
+    if (!(e instanceof Stale)) add(alertText(`Sign-in through the authority: ${e.message}`));
     return;
   }
-  if (mine !== generation || settings.mode !== 'authority') return;
-  const button = h('button', { type: 'button', id: 'authority', onclick: () => startAuthority(settings).catch(e =>
-    add(h('p', { class: 'error', role: 'alert' }, e.message))) },
-    `Sign in at ${new URL(settings.authorizationEndpoint).host}`);
+  if (settings.mode !== 'authority') return;
+  const button = h('button', { type: 'button', id: 'authority',
+    onclick: () => startAuthority(settings).catch(e => add(alertText(e.message))) },
+  `Sign in at ${new URL(settings.authorizationEndpoint).host}`);
   hint.replaceChildren('Sign in with your account at the service\'s authority, or paste an admin token it issued.');
   hint.before(h('p', {}, button));
   button.focus();
@@ -137,7 +137,7 @@ function failed(error) {
     return show(h('h1', {}, 'Forbidden'),
       h('p', { id: 'forbidden', role: 'alert' }, 'This console is for the admin role; this token does not have it (403).'));
   }
-  add(h('p', { class: 'error', role: 'alert' }, error.message));
+  add(alertText(error.message));
 }
 
 function confirmAction(title, preview) {
