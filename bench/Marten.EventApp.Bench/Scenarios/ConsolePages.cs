@@ -10,6 +10,7 @@ using Marten.EventApp.OperatorConsole;
 using Marten.EventApp.Operations;
 using Marten.EventApp.Sagas;
 using Marten.EventApp.Sequences;
+using Marten.EventApp.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Runtime;
@@ -234,8 +235,8 @@ public sealed class ConsolePages : IScenario
                 var eventId = Guid.CreateVersion7();
                 parked.Add(new ParkedMessage
                 {
-                    Id = ParkedMessage.IdOf("marten-eventapp.user-activity", eventId),
-                    Consumer = "marten-eventapp.user-activity", Key = key, Position = position,
+                    Id = ParkedMessage.IdOf(UserActivityHandler.Queue, eventId),
+                    Consumer = UserActivityHandler.Queue, Key = key, Position = position,
                     ParkedAt = now, EventId = eventId, EventType = "UserProfileUpdated", MessageType = "ActivityEvent",
                     Body = "{}", DeadLetterId = position == 1 ? Guid.CreateVersion7() : null,
                     ExceptionType = position == 1 ? "System.ArgumentException" : null,

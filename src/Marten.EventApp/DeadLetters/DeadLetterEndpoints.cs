@@ -17,7 +17,11 @@ public sealed record DeadLetter(
     string? FailureGroup,
     DateTimeOffset? FailedAt,
     bool Replayable,
-    int ReplayCount);
+    int ReplayCount)
+{
+    public static DeadLetter Of(DeadLetterEnvelope e) => new(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType,
+        e.ExceptionMessage, e.FailureGroup, e.FailedAt, e.Replayable, e.ReplayCount);
+}
 
 public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> DeadLetters, long Total, int Page, int PageSize);
 
@@ -61,9 +65,7 @@ internal static class DeadLetterEndpoints
             MessageType = messageType, ExceptionType = exceptionType, PageNumber = page ?? 1, PageSize = pageSize ?? 50
         };
         var results = await store.DeadLetters.QueryAsync(query, ct);
-        var letters = results.Envelopes.Select(e =>
-            new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage,
-            e.FailureGroup, e.FailedAt, e.Replayable, e.ReplayCount)).ToList();
+        var letters = results.Envelopes.Select(DeadLetter.Of).ToList();
         return TypedResults.Ok(new DeadLetterPage(letters, results.TotalCount, query.PageNumber, query.PageSize));
     }
 
@@ -76,14 +78,13 @@ internal static class DeadLetterEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such dead letter",
                 detail: $"No dead letter has the id {id}.");
         var data = e.Envelope?.Data ?? [];
-        // the text the sender wrote, as far as it decodes: invalid bytes show as replacement characters
-        var text = System.Text.Encoding.UTF8.GetString(data, 0, Math.Min(data.Length, MaxBodyChars * 4));
-        var truncated = text.Length > MaxBodyChars || data.Length > MaxBodyChars * 4;
-        return TypedResults.Ok(new DeadLetterDetails(
-            new DeadLetter(e.Id, e.MessageType, e.ReceivedAt, e.ExceptionType, e.ExceptionMessage, e.FailureGroup,
-                e.FailedAt, e.Replayable, e.ReplayCount),
-            e.Source, e.SentAt, e.Envelope?.ContentType, truncated ? text[..Math.Min(text.Length, MaxBodyChars)] : text,
-            data.Length, truncated));
+        // the text the sender wrote, as far as it decodes (invalid bytes show as replacement characters); no more
+        // bytes are decoded than the shown characters can take
+        var decoded = Math.Min(data.Length, MaxBodyChars * 4);
+        var text = System.Text.Encoding.UTF8.GetString(data, 0, decoded);
+        var shown = text.Length > MaxBodyChars ? text[..MaxBodyChars] : text;
+        return TypedResults.Ok(new DeadLetterDetails(DeadLetter.Of(e), e.Source, e.SentAt, e.Envelope?.ContentType,
+            shown, data.Length, shown.Length < text.Length || decoded < data.Length));
     }
 
     public static async Task<IReadOnlyList<DeadLetterGroup>> Groups(IMessageStore store, IWolverineRuntime runtime,

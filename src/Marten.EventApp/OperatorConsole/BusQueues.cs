@@ -18,7 +18,7 @@ public sealed record BusOverview(string Transport, string Exchange, string Sourc
 
 // The queues' depth from the broker itself: its management API when configured (rates too), else a passive declare,
 // which every RabbitMQ answers without the plugin; or from Wolverine's inbox where the bus runs on local queues
-public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnumerable<ConsumerQueue> consumers,
+public sealed class BusQueues(Broker broker, EventBusOptions options, IEnumerable<ConsumerQueue> consumers,
     IEnumerable<CommandRoutes.AcceptedCommand> commands, ConsoleHistory history, IDocumentStore store,
     ConsoleOptions console, IHttpClientFactory clients)
     : IAsyncDisposable
@@ -27,27 +27,36 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
 
+    // what the service listens on, and where the figures come from, do not change while it runs
+    private readonly IReadOnlyList<ListedQueue> _queues = Listed(consumers, commands, options);
+
+    private readonly string _source = !broker.IsConfigured ? "inbox"
+        : string.IsNullOrWhiteSpace(console.BrokerManagementUrl) ? "amqp" : "management";
+
+    private sealed record ListedQueue(string Name, string Kind, string Handler, IReadOnlyList<string> Keys);
+
+    private static List<ListedQueue> Listed(IEnumerable<ConsumerQueue> consumers,
+        IEnumerable<CommandRoutes.AcceptedCommand> commands, EventBusOptions options)
+    {
+        var queues = consumers.Select(c => new ListedQueue(c.Name, "events", c.Handler, c.BindingKeys)).ToList();
+        if (commands.Any())
+            queues.Add(new ListedQueue(options.CommandQueue, "commands", "commands",
+                commands.Select(c => c.Type.Name).Order().ToList()));
+        return queues;
+    }
+
     private sealed record Reading(long? Depth, long? Consumers, string? Error, double? Handled = null,
         double? Published = null);
 
     public async Task<BusOverview> ReadAsync(CancellationToken ct)
     {
-        var options = EventBusOptions.From(configuration);
-        var rates = history.HandledPerSecond(TimeSpan.FromMinutes(1));
-        var queues = consumers
-            .Select(c => (c.Name, Kind: "events", c.Handler, Keys: (IReadOnlyList<string>)c.BindingKeys)).ToList();
-        if (commands.Any())
-            queues.Add((options.CommandQueue, "commands", "commands",
-                commands.Select(c => c.Type.Name).Order().ToList()));
-        var source = !broker.IsConfigured ? "inbox"
-            : string.IsNullOrWhiteSpace(console.BrokerManagementUrl) ? "amqp" : "management";
         Dictionary<string, Reading> read;
         try
         {
-            read = source switch
+            read = _source switch
             {
                 "management" => await FromManagementAsync(ct),
-                "amqp" => await FromBrokerAsync(queues.Select(q => q.Name), ct),
+                "amqp" => await FromBrokerAsync(_queues.Select(q => q.Name), ct),
                 _ => await FromInboxAsync(ct)
             };
         }
@@ -56,15 +65,18 @@ public sealed class BusQueues(Broker broker, IConfiguration configuration, IEnum
         {
             // the page shows what it could not read beside what it knows, rather than failing whole
             var unread = new Reading(null, null, $"not read: {e.Message}");
-            read = queues.ToDictionary(q => q.Name, _ => unread);
+            read = _queues.ToDictionary(q => q.Name, _ => unread);
         }
-        return new BusOverview(broker.IsConfigured ? "rabbitmq" : "local", options.Exchange, source, queues.Select(q =>
+
+        var rates = history.HandledPerSecond(TimeSpan.FromMinutes(1));
+        var transport = broker.IsConfigured ? "rabbitmq" : "local";
+        return new BusOverview(transport, options.Exchange, _source, _queues.Select(q =>
         {
             var found = read.GetValueOrDefault(q.Name) ?? (broker.IsConfigured
                 ? new Reading(null, null, "not found on the broker")
                 : new Reading(0, null, null));
             // the event monitor counts events by handler on this node; commands are not among them
-            var handled = source == "management" ? found.Handled
+            var handled = _source == "management" ? found.Handled
                 : q.Kind == "events" ? Math.Round(rates.GetValueOrDefault(q.Handler), 1) : (double?)null;
             return new BusQueue(q.Name, q.Kind, q.Handler, q.Keys, found.Depth, found.Consumers, handled,
                 found.Published, found.Error);

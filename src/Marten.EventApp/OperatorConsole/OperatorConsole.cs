@@ -103,20 +103,19 @@ public sealed class ConsoleHistory(EventMonitor monitor, OperationsSnapshot snap
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan Kept = TimeSpan.FromMinutes(15);
-    private readonly ConcurrentQueue<ConsolePoint> _points = new();
-    private readonly ConcurrentQueue<(DateTimeOffset At, Dictionary<string, long> ByHandler)> _handled = new();
-    private (DateTimeOffset At, long Processed)? _last;
+    // each point with the handlers' processed totals it was drawn from
+    private readonly ConcurrentQueue<(ConsolePoint Point, Dictionary<string, long> ByHandler)> _samples = new();
 
-    public IReadOnlyList<ConsolePoint> Points() => _points.ToArray();
+    public IReadOnlyList<ConsolePoint> Points() => _samples.Select(s => s.Point).ToList();
 
     // each handler's events per second over the window (or as much of it as has been sampled)
     public IReadOnlyDictionary<string, double> HandledPerSecond(TimeSpan window)
     {
-        var samples = _handled.ToArray();
+        var samples = _samples.ToArray();
         if (samples.Length < 2) return new Dictionary<string, double>();
         var last = samples[^1];
-        var first = samples.FirstOrDefault(s => last.At - s.At <= window);
-        var seconds = (last.At - first.At).TotalSeconds;
+        var first = samples.First(s => last.Point.At - s.Point.At <= window);
+        var seconds = (last.Point.At - first.Point.At).TotalSeconds;
         if (seconds <= 0) return new Dictionary<string, double>();
         return last.ByHandler.ToDictionary(h => h.Key,
             h => Math.Max(0, h.Value - first.ByHandler.GetValueOrDefault(h.Key)) / seconds);
@@ -133,18 +132,14 @@ public sealed class ConsoleHistory(EventMonitor monitor, OperationsSnapshot snap
     {
         var now = clock.GetUtcNow();
         var byHandler = monitor.Processed().GroupBy(p => p.Handler).ToDictionary(g => g.Key, g => g.Sum(p => p.Count));
-        var processed = byHandler.Values.Sum();
-        _handled.Enqueue((now, byHandler));
-        var rate = _last is { } last && now > last.At
-            ? Math.Max(0, processed - last.Processed) / (now - last.At).TotalSeconds
+        var rate = _samples.LastOrDefault() is ({ } previous, { } before) && now > previous.At
+            ? Math.Max(0, byHandler.Values.Sum() - before.Values.Sum()) / (now - previous.At).TotalSeconds
             : 0;
-        _last = (now, processed);
         var reading = snapshot.Reading;
-        _points.Enqueue(new ConsolePoint(now, Math.Round(rate, 1), monitor.Recent().Sum(r => (long)r.Count),
+        _samples.Enqueue((new ConsolePoint(now, Math.Round(rate, 1), monitor.Recent().Sum(r => (long)r.Count),
             reading?.OutboxOldestSeconds ?? 0, reading?.DeadLetters ?? 0,
             reading?.Parked.Sum(p => p.Events) ?? 0,
-            reading?.Projections.Select(p => p.LagSeconds ?? 0).DefaultIfEmpty(0).Max() ?? 0));
-        while (_points.TryPeek(out var oldest) && now - oldest.At > Kept) _points.TryDequeue(out _);
-        while (_handled.TryPeek(out var oldest) && now - oldest.At > Kept) _handled.TryDequeue(out _);
+            reading?.Projections.Select(p => p.LagSeconds ?? 0).DefaultIfEmpty(0).Max() ?? 0), byHandler));
+        while (_samples.TryPeek(out var oldest) && now - oldest.Point.At > Kept) _samples.TryDequeue(out _);
     }
 }

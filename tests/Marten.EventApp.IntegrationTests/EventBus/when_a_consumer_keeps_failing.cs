@@ -5,7 +5,10 @@ using Marten.EventApp.Contracts.Events;
 using Marten.EventApp.DeadLetters;
 using Marten.EventApp.IntegrationTests.Users;
 using Marten.EventApp.Users;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Wolverine;
+using Wolverine.Runtime;
 
 namespace Marten.EventApp.IntegrationTests.EventBus;
 
@@ -111,6 +114,40 @@ public sealed class when_a_consumer_keeps_failing(MessagingFixture fixture) : Me
 
         var all = await Host.Scenario(x => x.Post.Json(new { all = true }).ToUrl("/api/admin/dead-letters/discard"));
         Assert.Equal(0, (await all.ReadAsJsonAsync<DeadLetterOperation>())!.Affected ?? 0);
+    }
+
+    [Fact]
+    public async Task one_dead_letter_shows_its_body_as_text_up_to_the_limit()
+    {
+        var runtime = Host.Services.GetRequiredService<IWolverineRuntime>();
+        async Task<Guid> Planted(string body)
+        {
+            var envelope = new Envelope
+            {
+                Id = Guid.CreateVersion7(), Data = System.Text.Encoding.UTF8.GetBytes(body),
+                MessageType = "dead-letter.probe", ContentType = "application/json",
+                Destination = new Uri("local://dead-letter-probe")
+            };
+            await runtime.Storage.Inbox.MoveToDeadLetterStorageAsync(envelope, new InvalidOperationException("probe"));
+            return envelope.Id;
+        }
+
+        const string small = """{"name":"Zoë"}""";
+        var whole = (await Host.GetAsJson<DeadLetterDetails>($"/api/admin/dead-letters/{await Planted(small)}"))!;
+        Assert.Equal((small, 15, false), (whole.Body, whole.BodyBytes, whole.BodyTruncated));
+        Assert.Equal(("dead-letter.probe", "System.InvalidOperationException"),
+            (whole.Letter.MessageType, whole.Letter.ExceptionType));
+
+        var large = new string('x', DeadLetterEndpoints.MaxBodyChars + 10);
+        var start = (await Host.GetAsJson<DeadLetterDetails>($"/api/admin/dead-letters/{await Planted(large)}"))!;
+        Assert.Equal((large[..DeadLetterEndpoints.MaxBodyChars], large.Length, true),
+            (start.Body, start.BodyBytes, start.BodyTruncated));
+
+        await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/admin/dead-letters/{Guid.NewGuid()}");
+            x.StatusCodeShouldBe(404);
+        });
     }
 }
 

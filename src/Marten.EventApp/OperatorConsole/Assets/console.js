@@ -259,10 +259,12 @@ const pages = {
       table([{ title: 'Failure', cell: g => g.title }, { title: 'Messages', num: true, cell: g => fmt.n(g.count) },
         { title: 'Last failed', cell: g => fmt.t(g.lastFailedAt) },
         { title: 'Actions', cell: g => [
-          h('button', { type: 'button', onclick: () => act(`Replay ${g.count} message(s)?`,
-            `Every dead letter of "${g.title}" goes back to its queue.`, '/api/admin/dead-letters/replay', { group: g.key }) }, 'Replay'), ' ',
-          h('button', { type: 'button', class: 'danger', onclick: () => act(`Discard ${g.count} message(s)?`,
-            `Every dead letter of "${g.title}" is deleted for good.`, '/api/admin/dead-letters/discard', { group: g.key }) }, 'Discard')] }],
+          actButton('Replay', false, `Replay ${g.count} message(s)?`,
+            `Every dead letter of "${g.title}" goes back to its queue.`, '/api/admin/dead-letters/replay',
+            { group: g.key }), ' ',
+          actButton('Discard', true, `Discard ${g.count} message(s)?`,
+            `Every dead letter of "${g.title}" is deleted for good.`, '/api/admin/dead-letters/discard',
+            { group: g.key })] }],
       groups, 'No dead letters.'),
       h('h2', {}, 'Ordered sequences'),
       table([{ title: 'Consumer', cell: s => s.consumer }, { title: 'Aggregate', cell: s => s.key },
@@ -271,22 +273,20 @@ const pages = {
         { title: 'Actions', cell: s => {
           const path = `/api/admin/dead-letters/sequences/${encodeURIComponent(s.consumer)}/${s.key}`;
           return [
-            h('button', { type: 'button', onclick: () => act(`Replay ${s.size} message(s) in order?`,
-              `${s.consumer} runs ${s.key}'s sequence from its head (${s.head.eventType}) and stops at the first failure.`, `${path}/replay`) }, 'Replay'), ' ',
-            h('button', { type: 'button', class: 'danger', onclick: () => act('Discard the head?',
-              `${s.head.eventType} at position ${s.head.position} is dropped with its dead letter; the other ${s.size - 1} run.`, `${path}/discard-head`) }, 'Discard head'), ' ',
-            h('button', { type: 'button', class: 'danger', onclick: () => act(`Drop all ${s.size} message(s)?`,
-              `The whole sequence of ${s.key} for ${s.consumer} is deleted for good.`, path, undefined, 'DELETE') }, 'Drop')];
+            actButton('Replay', false, `Replay ${s.size} message(s) in order?`,
+              `${s.consumer} runs ${s.key}'s sequence from its head (${s.head.eventType}) and stops at the first `
+              + 'failure.', `${path}/replay`), ' ',
+            actButton('Discard head', true, 'Discard the head?',
+              `${s.head.eventType} at position ${s.head.position} is dropped with its dead letter; the other `
+              + `${s.size - 1} run.`, `${path}/discard-head`), ' ',
+            actButton('Drop', true, `Drop all ${s.size} message(s)?`,
+              `The whole sequence of ${s.key} for ${s.consumer} is deleted for good.`, path, undefined, 'DELETE')];
         } }],
       sequences.sequences, 'No sequence is waiting.'),
       h('h2', {}, `Messages (${fmt.n(letters.total)})`),
       table([{ title: 'Message type', cell: d => h('a', { href: `#/dead-letter?id=${d.id}` }, d.messageType) }, { title: 'Exception', cell: d => `${d.exceptionType}: ${d.exceptionMessage}` },
         { title: 'Failed', cell: d => fmt.t(d.failedAt) }, { title: 'Replays', num: true, cell: d => fmt.n(d.replayCount) },
-        { title: 'Actions', cell: d => [
-          h('button', { type: 'button', onclick: () => act('Replay this message?', `${d.messageType} (${d.id}) goes back to its queue.`,
-            '/api/admin/dead-letters/replay', { ids: [d.id] }) }, 'Replay'), ' ',
-          h('button', { type: 'button', class: 'danger', onclick: () => act('Discard this message?', `${d.messageType} (${d.id}) is deleted for good.`,
-            '/api/admin/dead-letters/discard', { ids: [d.id] }) }, 'Discard')] }],
+        { title: 'Actions', cell: d => letterActions(d, null) }],
       letters.deadLetters, 'No dead letters.'));
   },
 
@@ -350,11 +350,7 @@ const pages = {
       h('h2', {}, 'Exception'), h('pre', { id: 'exception' }, `${l.exceptionType}: ${l.exceptionMessage}`),
       h('h2', {}, `Body (${fmt.n(d.bodyBytes)} bytes${d.bodyTruncated ? ', the start shown' : ''})`),
       h('pre', { id: 'body' }, pretty(d.body)),
-      h('div', { class: 'row' },
-        h('button', { type: 'button', onclick: () => act('Replay this message?', `${l.messageType} (${l.id}) goes back to its queue.`,
-          '/api/admin/dead-letters/replay', { ids: [l.id] }, 'POST', '#/dead-letters') }, 'Replay'),
-        h('button', { type: 'button', class: 'danger', onclick: () => act('Discard this message?', `${l.messageType} (${l.id}) is deleted for good.`,
-          '/api/admin/dead-letters/discard', { ids: [l.id] }, 'POST', '#/dead-letters') }, 'Discard')));
+      h('div', { class: 'row' }, letterActions(l, '#/dead-letters')));
   },
 
   async saga(params) {
@@ -371,8 +367,9 @@ const pages = {
       h('h2', {}, 'Pending timeouts'),
       table([{ title: 'Step', cell: t => t.step }, { title: 'Message', cell: t => t.messageType },
         { title: 'Due', cell: t => fmt.t(t.dueAt) },
-        { title: 'Action', cell: t => h('button', { type: 'button', onclick: () => act('Fire this timeout now?',
-          `${t.messageType ?? 'The timeout'} of step ${t.step} becomes due now.`, `/api/admin/sagas/${s.id}/timeouts/${t.id}/fire`) }, 'Fire now') }],
+        { title: 'Action', cell: t => actButton('Fire now', false, 'Fire this timeout now?',
+          `${t.messageType ?? 'The timeout'} of step ${t.step} becomes due now.`,
+          `/api/admin/sagas/${s.id}/timeouts/${t.id}/fire`) }],
       s.pendingTimeouts, 'No timeout is pending.'),
       s.status === 'Started' ? h('h2', {}, 'Force compensation') : null,
       s.status === 'Started' ? h('form', { class: 'row', onsubmit: e => {
@@ -434,6 +431,16 @@ async function act(title, preview, path, body, method = 'POST', then = null) {
       `${title.replace(/\?$/, '')}: done${result?.affected !== undefined ? ` (${result.affected} affected)` : ''}.`));
   } catch (e) { failed(e); }
 }
+
+// a button that previews its action in the confirmation dialog, then calls the admin API (act's arguments)
+const actButton = (label, danger, ...action) =>
+  h('button', { type: 'button', class: danger ? 'danger' : null, onclick: () => act(...action) }, label);
+
+const letterActions = (l, then) => [
+  actButton('Replay', false, 'Replay this message?', `${l.messageType} (${l.id}) goes back to its queue.`,
+    '/api/admin/dead-letters/replay', { ids: [l.id] }, 'POST', then), ' ',
+  actButton('Discard', true, 'Discard this message?', `${l.messageType} (${l.id}) is deleted for good.`,
+    '/api/admin/dead-letters/discard', { ids: [l.id] }, 'POST', then)];
 
 async function showStream(id, version) {
   const stream = await api(`/api/admin/console/streams/${id}?limit=1000`);
